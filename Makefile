@@ -1,0 +1,57 @@
+# e-Home: `make run` to try it, `make test` to check it. Everything installs itself.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+STAMP := $(VENV)/.installed
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: run test setup system-deps node-deps lint format lock bench migrate seed clean-var
+
+$(STAMP): requirements.lock
+	@command -v $(PYTHON) >/dev/null || { echo "需要 Python 3.11 ($(PYTHON) not found)"; exit 1; }
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements.lock
+	@touch $(STAMP)
+
+system-deps:
+	@bin/system-deps
+
+node-deps: package-lock.json
+	@if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then \
+		command -v npm >/dev/null || { echo "npm is missing: install Node.js 18+ (Debian package: nodejs npm)"; exit 1; }; \
+		npm ci --no-audit --no-fund --loglevel=error; \
+	fi
+
+setup: $(STAMP) system-deps node-deps
+
+migrate: setup
+	$(PY) manage.py migrate --noinput
+
+seed: migrate
+	$(PY) manage.py seed_demo
+
+run: seed
+	@bin/dev-run
+
+test: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+lint: setup
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+
+format: setup
+	$(VENV)/bin/ruff format . && $(VENV)/bin/ruff check --fix .
+
+# Re-resolve dependencies from pyproject.toml into the hash-pinned lock file.
+lock:
+	@test -x $(VENV)/bin/pip-compile || $(PIP) install --quiet pip-tools
+	$(VENV)/bin/pip-compile --quiet --generate-hashes --extra dev --strip-extras -o requirements.lock pyproject.toml
+
+bench: setup
+	$(PY) -m bench $(BENCH_ARGS)
+
+clean-var:
+	rm -rf var/

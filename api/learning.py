@@ -1,0 +1,3 @@
+"""/api/v1/ resources for this domain (filled in by its issue; see docs/api.md)."""
+
+urlpatterns: list = []

@@ -1,0 +1,1 @@
+"""api models (filled in by its issue)."""

@@ -1,0 +1,18 @@
+"""/api/v1/: each domain's resources live in their own module and are included here."""
+
+from django.urls import include, path
+
+from api.auth import LoginApi, RefreshApi
+from api.me import MeApi
+
+app_name = "api"
+
+urlpatterns = [
+    path("auth/token/", LoginApi.as_view(), name="token"),
+    path("auth/token/refresh/", RefreshApi.as_view(), name="token-refresh"),
+    path("me/", MeApi.as_view(), name="me"),
+    path("", include("api.content")),
+    path("", include("api.media")),
+    path("", include("api.learning")),
+    path("", include("api.search_api")),
+]

@@ -1,0 +1,1 @@
+"""elearning models (filled in by its issue)."""

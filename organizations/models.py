@@ -1,0 +1,188 @@
+"""The organisation tree, its members and the roles people hold on units.
+
+`OrgUnit` is a treebeard materialised-path node: a unit's subtree is every unit whose
+`path` starts with the unit's path (an index-backed prefix match; the column uses the "C"
+collation on PostgreSQL so `LIKE 'prefix%'` can use the btree index). Content and
+assignments elsewhere carry an *audience unit*; a member sees them when the audience
+unit's path is a prefix of the member's unit path (see organizations.selectors).
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from treebeard.mp_tree import MP_Node
+
+
+def validate_timezone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(_("“%(tz)s” 不是有效的 IANA 时区名称"), params={"tz": value})
+
+
+class OrgUnit(MP_Node):
+    """A party committee, general branch or branch. Roles on a unit cover its subtree."""
+
+    class Kind(models.TextChoices):
+        COMMITTEE = "committee", _("党委")
+        GENERAL_BRANCH = "general_branch", _("党总支")
+        BRANCH = "branch", _("党支部")
+
+    # treebeard: 4 characters per level from 0-9A-Z gives 1.6 M children per parent.
+    steplen = 4
+    alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    node_order_by = ["code"]
+
+    kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices, default=Kind.BRANCH)
+    code = models.CharField(
+        _("组织代码"), max_length=32, unique=True, help_text=_("全局唯一的组织编码，导入时用于匹配")
+    )
+    name = models.CharField(_("名称"), max_length=200, db_index=True)
+    country = models.CharField(
+        _("国家/地区"), max_length=2, default="CN", help_text=_("ISO 3166-1 两位字母代码")
+    )
+    timezone = models.CharField(
+        _("时区"),
+        max_length=64,
+        default="Asia/Shanghai",
+        validators=[validate_timezone],
+        help_text=_("IANA 时区名称，如 Africa/Dar_es_Salaam；成员的截止时间按此时区计算"),
+    )
+    is_active = models.BooleanField(_("启用"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("党组织")
+        verbose_name_plural = _("党组织")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def ancestor_paths(self) -> list[str]:
+        """This unit's path and every ancestor's path (the audience paths that reach it)."""
+        return ancestor_paths_of(self.path, self.steplen)
+
+
+def ancestor_paths_of(path: str, steplen: int = OrgUnit.steplen) -> list[str]:
+    return [path[:i] for i in range(steplen, len(path) + 1, steplen)]
+
+
+class Member(models.Model):
+    """A party member: one-to-one with a login user, belongs to exactly one unit."""
+
+    class Category(models.TextChoices):
+        FULL = "full", _("正式党员")
+        PROBATIONARY = "probationary", _("预备党员")
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("正常")
+        TRANSFERRED_OUT = "transferred_out", _("已转出")
+        SUSPENDED = "suspended", _("停止党籍")
+        DECEASED = "deceased", _("已故")
+
+    class Gender(models.TextChoices):
+        MALE = "M", _("男")
+        FEMALE = "F", _("女")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="member",
+        verbose_name=_("用户"),
+    )
+    unit = models.ForeignKey(
+        OrgUnit, on_delete=models.PROTECT, related_name="members", verbose_name=_("所在党组织")
+    )
+    name = models.CharField(_("姓名"), max_length=64, db_index=True)
+    member_no = models.CharField(_("党员编号"), max_length=32, unique=True)
+    gender = models.CharField(_("性别"), max_length=1, choices=Gender.choices, blank=True)
+    join_date = models.DateField(_("入党日期"), null=True, blank=True)
+    category = models.CharField(
+        _("党员类别"), max_length=16, choices=Category.choices, default=Category.FULL
+    )
+    birthday = models.DateField(_("出生日期"), null=True, blank=True)
+    phone = models.CharField(_("手机号"), max_length=32, blank=True)
+    is_overseas = models.BooleanField(_("海外党员"), default=False)
+    status = models.CharField(
+        _("状态"), max_length=20, choices=Status.choices, default=Status.ACTIVE, db_index=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("党员")
+        verbose_name_plural = _("党员")
+        indexes = [models.Index(fields=["unit", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.member_no}）"
+
+
+class UnitRole(models.Model):
+    """A role a user holds on a unit; it covers the unit's whole subtree."""
+
+    class Role(models.TextChoices):
+        UNIT_ADMIN = "unit_admin", _("组织管理员")
+        EDITOR = "editor", _("编辑")
+        REVIEWER = "reviewer", _("审核员")
+        SECRETARY = "secretary", _("书记")
+        INSTRUCTOR = "instructor", _("教员")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="unit_roles"
+    )
+    unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="roles")
+    role = models.CharField(_("角色"), max_length=20, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("组织角色")
+        verbose_name_plural = _("组织角色")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "unit", "role"], name="unique_user_unit_role")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_role_display()} · {self.unit}"
+
+
+class Transfer(models.Model):
+    """History of a member's organisation relationship transfers (组织关系转接)."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="transfers")
+    from_unit = models.ForeignKey(
+        OrgUnit, on_delete=models.PROTECT, related_name="transfers_out", verbose_name=_("转出组织")
+    )
+    to_unit = models.ForeignKey(
+        OrgUnit, on_delete=models.PROTECT, related_name="transfers_in", verbose_name=_("转入组织")
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("经办人"),
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("批准人"),
+    )
+    reason = models.CharField(_("原因"), max_length=500, blank=True)
+    transferred_at = models.DateTimeField(_("转接时间"), db_index=True)
+
+    class Meta:
+        verbose_name = _("组织关系转接")
+        verbose_name_plural = _("组织关系转接")
+        ordering = ["-transferred_at"]
+
+    def __str__(self) -> str:
+        return f"{self.member} {self.from_unit} → {self.to_unit}"

@@ -1,0 +1,1 @@
+"""search models (filled in by its issue)."""

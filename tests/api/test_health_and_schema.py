@@ -1,0 +1,90 @@
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+pytestmark = pytest.mark.django_db
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_healthz_reports_each_service(client):
+    r = client.get("/healthz")
+    assert r.status_code == 200
+    body = r.json()
+    assert set(body["checks"]) == {"database", "cache", "storage", "search", "tasks"}
+    assert body["checks"]["database"]["status"] == "ok"
+    assert body["checks"]["database"]["vendor"] == connection.vendor
+
+
+def test_healthz_is_503_when_database_is_down(client, monkeypatch):
+    from api import health
+
+    def broken():
+        raise RuntimeError("connection refused")
+
+    monkeypatch.setattr(health, "_database", broken)
+    r = client.get("/healthz")
+    assert r.status_code == 503
+    assert r.json()["status"] == "down"
+    assert "connection refused" in r.json()["checks"]["database"]["error"]
+
+
+@pytest.mark.django_db(transaction=False)
+def test_openapi_schema_validates_without_warnings(tmp_path):
+    out = tmp_path / "schema.yaml"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "manage.py",
+            "spectacular",
+            "--validate",
+            "--fail-on-warn",
+            "--file",
+            str(out),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ},
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "/api/v1/me/" in out.read_text()
+
+
+def test_swagger_ui_served(client):
+    assert client.get("/api/docs/").status_code == 200
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert schema.status_code == 200
+    assert "/api/v1/auth/token/" in json.loads(schema.content)["paths"]
+
+
+def test_check_deploy_is_clean_in_production_profile():
+    env = {
+        **os.environ,
+        "DJANGO_ENV": "production",
+        "DJANGO_SECRET_KEY": "k" * 20 + "Zq9!x#Lm2@Vb7$Np4%Rt6^Wy8&Hs3*Jd5(Fg1)",
+        "DJANGO_ALLOWED_HOSTS": "ehome.example.org",
+    }
+    proc = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "no issues" in proc.stdout
+
+
+def test_production_refuses_to_start_without_secret_key():
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SECRET_KEY"}
+    env.update({"DJANGO_ENV": "production", "DJANGO_ALLOWED_HOSTS": "x.org"})
+    proc = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=ROOT, capture_output=True, text=True, env=env
+    )
+    assert proc.returncode != 0
+    assert "DJANGO_SECRET_KEY" in proc.stderr
