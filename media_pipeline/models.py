@@ -23,6 +23,19 @@ class MediaAsset(models.Model):
         related_name="media_assets",
         verbose_name=_("所属党组织"),
     )
+    class Status(models.TextChoices):
+        UPLOADED = "uploaded", _("已上传")
+        PROBING = "probing", _("检测中")
+        TRANSCODING = "transcoding", _("转码中")
+        UPLOADING = "uploading", _("存储中")
+        READY = "ready", _("可播放")
+        REJECTED = "rejected", _("已拒绝")
+        FAILED = "failed", _("失败")
+
+    status = models.CharField(
+        _("状态"), max_length=16, choices=Status.choices, default=Status.UPLOADED, db_index=True
+    )
+    duration = models.FloatField(_("时长（秒）"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
