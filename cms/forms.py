@@ -1,0 +1,25 @@
+"""Admin forms: the publishing-unit choice is limited to units where the editor holds the
+editor role (or its subtree), so an editor cannot file content under another unit."""
+
+from __future__ import annotations
+
+from django import forms
+from wagtail.admin.forms import WagtailAdminPageForm
+
+from organizations.selectors import units_in_scope
+
+
+class UnitScopedPageForm(WagtailAdminPageForm):
+    def __init__(self, *args, for_user=None, **kwargs):
+        super().__init__(*args, for_user=for_user, **kwargs)
+        field = self.fields.get("publishing_unit")
+        if field is not None and for_user is not None and not for_user.is_superuser:
+            field.queryset = units_in_scope(for_user, roles=["editor", "reviewer"]).order_by("path")
+
+    def clean_publishing_unit(self):
+        unit = self.cleaned_data.get("publishing_unit")
+        user = self.for_user
+        if unit is not None and user is not None and not user.is_superuser:
+            if not units_in_scope(user, roles=["editor", "reviewer"]).filter(pk=unit.pk).exists():
+                raise forms.ValidationError("你只能以本单位或下级单位的名义发布内容")
+        return unit

@@ -1,0 +1,45 @@
+"""Content models: pages (news, exemplar stories, digests), the e-bookshelf snippets,
+the review-workflow tasks and a read counter.
+
+How they relate: HomePage → NewsIndexPage (one per channel) → NewsPage;
+HomePage → ExemplarIndexPage → ExemplarPage; HomePage → DigestIndexPage → DigestIssue,
+whose ordered `items` point at NewsPages. Every content page carries a publishing unit
+(who answers for it; decides who may edit and review it) and an audience unit (who may
+read it). Books, periodicals and their issues are snippets (a 100k catalogue is not a
+page tree) with the same audience rule.
+"""
+
+from cms.models.bookshelf import Book, Periodical, PeriodicalIssue
+from cms.models.pages import (
+    DigestIndexPage,
+    DigestIssue,
+    DigestItem,
+    ExemplarIndexPage,
+    ExemplarPage,
+    HomePage,
+    NewsIndexPage,
+    NewsPage,
+    NewsPageTag,
+    PageReadCount,
+    UnitScopedPage,
+)
+from cms.models.workflow import UnitReviewTask, UpperReviewTask
+
+__all__ = [
+    "Book",
+    "DigestIndexPage",
+    "DigestIssue",
+    "DigestItem",
+    "ExemplarIndexPage",
+    "ExemplarPage",
+    "HomePage",
+    "NewsIndexPage",
+    "NewsPage",
+    "NewsPageTag",
+    "PageReadCount",
+    "Periodical",
+    "PeriodicalIssue",
+    "UnitReviewTask",
+    "UnitScopedPage",
+    "UpperReviewTask",
+]

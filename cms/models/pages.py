@@ -1,0 +1,340 @@
+"""Page types. Content pages inherit `UnitScopedPage` (publishing + audience unit)."""
+
+from __future__ import annotations
+
+from django.db import models
+from modelcluster.contrib.taggit import ClusterTaggableManager
+from modelcluster.fields import ParentalKey
+from taggit.models import TaggedItemBase
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+from wagtail.fields import RichTextField, StreamField
+from wagtail.models import Orderable, Page
+from wagtail.search import index
+
+from cms.blocks import BodyBlock
+from cms.forms import UnitScopedPageForm
+
+
+class HomePage(Page):
+    """The site root: channels, exemplar stories and digests hang below it."""
+
+    intro = RichTextField(
+        "首页简介",
+        blank=True,
+        features=["bold", "italic", "link"],
+        help_text="显示在门户首页顶部的简短介绍",
+    )
+
+    content_panels = Page.content_panels + [FieldPanel("intro")]
+    subpage_types = ["cms.NewsIndexPage", "cms.ExemplarIndexPage", "cms.DigestIndexPage"]
+    max_count = 1
+
+    class Meta:
+        verbose_name = "首页"
+        verbose_name_plural = "首页"
+
+
+class UnitScopedPage(Page):
+    """Abstract base of content pages: who publishes (and answers for) it, who may read it.
+
+    The publishing unit decides who may edit and review (editors/reviewers whose role unit
+    is that unit or an ancestor); the audience unit decides which members see it once
+    published (members of the audience unit's subtree)."""
+
+    publishing_unit = models.ForeignKey(
+        "organizations.OrgUnit",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="发布单位",
+        help_text="负责本内容的党组织；只有该组织（或上级）的编辑、审核员可以编辑和审核",
+    )
+    audience_unit = models.ForeignKey(
+        "organizations.OrgUnit",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="可见范围",
+        help_text="该党组织及其下级组织的党员可以看到；范围超出发布单位时需上级审核",
+    )
+
+    scope_panels = [
+        MultiFieldPanel(
+            [FieldRowPanel([FieldPanel("publishing_unit"), FieldPanel("audience_unit")])],
+            heading="发布单位与可见范围",
+        )
+    ]
+
+    base_form_class = UnitScopedPageForm
+
+    class Meta:
+        abstract = True
+
+    def permissions_for_user(self, user):
+        from cms.permissions import UnitScopedPagePermissionTester
+
+        return UnitScopedPagePermissionTester(user, self)
+
+    def audience_wider_than_publisher(self) -> bool:
+        """True when readers outside the publishing unit's subtree would see it."""
+        return not self.audience_unit.path.startswith(self.publishing_unit.path)
+
+
+class NewsIndexPage(Page):
+    """A news channel (要闻, 基层动态, 海外项目, 通知公告): lists its NewsPages."""
+
+    channel_code = models.SlugField(
+        "频道代码",
+        max_length=40,
+        unique=True,
+        help_text="API 里按频道筛选用的英文代码，如 headline",
+    )
+    intro = models.TextField("频道简介", blank=True, help_text="可留空")
+
+    content_panels = Page.content_panels + [FieldPanel("channel_code"), FieldPanel("intro")]
+    parent_page_types = ["cms.HomePage"]
+    subpage_types = ["cms.NewsPage"]
+
+    class Meta:
+        verbose_name = "新闻频道"
+        verbose_name_plural = "新闻频道"
+
+
+class NewsPageTag(TaggedItemBase):
+    content_object = ParentalKey(
+        "cms.NewsPage", on_delete=models.CASCADE, related_name="tagged_items"
+    )
+
+
+class NewsPage(UnitScopedPage):
+    """A news item (动态资讯)."""
+
+    subtitle = models.CharField("副标题", max_length=200, blank=True, help_text="可留空")
+    source = models.CharField(
+        "来源", max_length=100, blank=True, help_text="稿件来源，如“集团党委宣传部”"
+    )
+    author = models.CharField(
+        "作者", max_length=100, blank=True, help_text="作者或通讯员姓名，多人用顿号分隔"
+    )
+    date = models.DateField("发布日期", db_index=True, help_text="新闻日期，列表按此排序")
+    cover_image = models.ForeignKey(
+        "wagtailimages.Image",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="封面图",
+        help_text="列表和分享卡片使用的图片，建议 16:9",
+    )
+    summary = models.TextField(
+        "摘要", max_length=500, blank=True, help_text="列表和手机报里显示的简短摘要，500 字以内"
+    )
+    tags = ClusterTaggableManager(
+        "标签", through=NewsPageTag, blank=True, help_text="用于筛选和推荐，回车分隔"
+    )
+    pinned = models.BooleanField(
+        "置顶", default=False, db_index=True, help_text="置顶新闻排在列表最前，并优先进入手机报"
+    )
+    body = StreamField(
+        BodyBlock(), verbose_name="正文", blank=True, help_text="正文由段落、图片、音视频等模块组成"
+    )
+
+    content_panels = Page.content_panels + [
+        FieldPanel("subtitle"),
+        *UnitScopedPage.scope_panels,
+        MultiFieldPanel(
+            [
+                FieldRowPanel([FieldPanel("source"), FieldPanel("author")]),
+                FieldRowPanel([FieldPanel("date"), FieldPanel("pinned")]),
+            ],
+            heading="稿件信息",
+        ),
+        FieldPanel("cover_image"),
+        FieldPanel("summary"),
+        FieldPanel("tags"),
+        FieldPanel("body"),
+    ]
+    search_fields = Page.search_fields + [
+        index.SearchField("subtitle"),
+        index.SearchField("summary"),
+        index.SearchField("body"),
+        index.FilterField("date"),
+    ]
+    parent_page_types = ["cms.NewsIndexPage"]
+    subpage_types: list[str] = []
+
+    class Meta:
+        verbose_name = "新闻"
+        verbose_name_plural = "新闻"
+        indexes = [models.Index(fields=["pinned", "date"], name="cms_news_pinned_date")]
+
+
+class ExemplarIndexPage(Page):
+    """The list of exemplar stories (先进典型)."""
+
+    intro = models.TextField("栏目简介", blank=True, help_text="可留空")
+    content_panels = Page.content_panels + [FieldPanel("intro")]
+    parent_page_types = ["cms.HomePage"]
+    subpage_types = ["cms.ExemplarPage"]
+
+    class Meta:
+        verbose_name = "先进典型栏目"
+        verbose_name_plural = "先进典型栏目"
+
+
+class ExemplarPage(UnitScopedPage):
+    """A model member or collective (先进典型) with their honours and deeds."""
+
+    class Kind(models.TextChoices):
+        PERSON = "person", "个人"
+        COLLECTIVE = "collective", "集体"
+
+    kind = models.CharField(
+        "类型",
+        max_length=12,
+        choices=Kind.choices,
+        default=Kind.PERSON,
+        help_text="先进个人或先进集体",
+    )
+    subject_name = models.CharField(
+        "姓名/集体名称", max_length=100, help_text="先进个人姓名或先进集体名称"
+    )
+    subject_unit = models.ForeignKey(
+        "organizations.OrgUnit",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="所在单位",
+        help_text="先进个人或集体所在的党组织",
+    )
+    honours = models.TextField(
+        "荣誉称号", blank=True, help_text="每行一项，如“全国优秀共产党员（2021）”"
+    )
+    date = models.DateField("发布日期", db_index=True, help_text="列表按此排序")
+    summary = models.TextField("简介", max_length=500, blank=True, help_text="列表中显示的简短介绍")
+    portrait = models.ForeignKey(
+        "wagtailimages.Image",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="照片",
+        help_text="个人肖像或集体合影",
+    )
+    related_video = models.ForeignKey(
+        "media_pipeline.MediaAsset",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="相关视频",
+        help_text="可选：介绍事迹的视频（微党课等）",
+    )
+    deeds = StreamField(
+        BodyBlock(),
+        verbose_name="先进事迹",
+        blank=True,
+        help_text="事迹正文，可插入图片、视频、引用",
+    )
+
+    content_panels = Page.content_panels + [
+        *UnitScopedPage.scope_panels,
+        MultiFieldPanel(
+            [
+                FieldRowPanel([FieldPanel("kind"), FieldPanel("subject_name")]),
+                FieldPanel("subject_unit"),
+                FieldPanel("honours"),
+            ],
+            heading="典型信息",
+        ),
+        FieldPanel("date"),
+        FieldPanel("summary"),
+        FieldPanel("portrait"),
+        FieldPanel("related_video"),
+        FieldPanel("deeds"),
+    ]
+    search_fields = Page.search_fields + [
+        index.SearchField("subject_name"),
+        index.SearchField("summary"),
+        index.SearchField("honours"),
+        index.SearchField("deeds"),
+    ]
+    parent_page_types = ["cms.ExemplarIndexPage"]
+    subpage_types: list[str] = []
+
+    class Meta:
+        verbose_name = "先进典型"
+        verbose_name_plural = "先进典型"
+
+    def honour_list(self) -> list[str]:
+        return [line.strip() for line in self.honours.splitlines() if line.strip()]
+
+
+class DigestIndexPage(Page):
+    """The list of mobile-newspaper issues (手机报)."""
+
+    intro = models.TextField("栏目简介", blank=True, help_text="可留空")
+    content_panels = Page.content_panels + [FieldPanel("intro")]
+    parent_page_types = ["cms.HomePage"]
+    subpage_types = ["cms.DigestIssue"]
+
+    class Meta:
+        verbose_name = "手机报栏目"
+        verbose_name_plural = "手机报栏目"
+
+
+class DigestIssue(UnitScopedPage):
+    """One issue of the mobile newspaper: an ordered selection of news with short
+    summaries. `cms.services.digest_propose` drafts one from a week's news."""
+
+    issue_number = models.PositiveIntegerField("期号", help_text="本栏目内递增的期号")
+    issue_date = models.DateField("出版日期", db_index=True, help_text="本期手机报的日期")
+    editor_note = models.TextField("编者按", blank=True, help_text="可留空")
+
+    content_panels = Page.content_panels + [
+        *UnitScopedPage.scope_panels,
+        FieldRowPanel([FieldPanel("issue_number"), FieldPanel("issue_date")]),
+        FieldPanel("editor_note"),
+        InlinePanel("items", label="本期新闻", help_text="拖动调整顺序"),
+    ]
+    parent_page_types = ["cms.DigestIndexPage"]
+    subpage_types: list[str] = []
+
+    class Meta:
+        verbose_name = "手机报"
+        verbose_name_plural = "手机报"
+
+
+class DigestItem(Orderable):
+    issue = ParentalKey(DigestIssue, on_delete=models.CASCADE, related_name="items")
+    news = models.ForeignKey(
+        NewsPage,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name="新闻",
+        help_text="选择一篇新闻",
+    )
+    summary = models.CharField(
+        "短摘要", max_length=300, blank=True, help_text="手机报里显示的一两句话，留空则用新闻摘要"
+    )
+
+    panels = [FieldPanel("news"), FieldPanel("summary")]
+
+    class Meta(Orderable.Meta):
+        verbose_name = "手机报条目"
+        verbose_name_plural = "手机报条目"
+
+
+class PageReadCount(models.Model):
+    """Reads of a page, kept outside the page row so publishing a revision never
+    overwrites the counter; bumped with one INSERT … ON CONFLICT statement."""
+
+    page = models.OneToOneField(
+        Page, on_delete=models.CASCADE, primary_key=True, related_name="+", verbose_name="页面"
+    )
+    count = models.PositiveBigIntegerField("阅读数", default=0)
+    updated_at = models.DateTimeField("最后阅读", auto_now=True)
+
+    class Meta:
+        verbose_name = "阅读数"
+        verbose_name_plural = "阅读数"
+
+    def __str__(self) -> str:
+        return f"{self.page_id}: {self.count}"

@@ -1,0 +1,86 @@
+"""Page permissions derived from unit roles.
+
+Wagtail's group permissions (the "内容编辑" group, GroupPagePermission add/change/publish
+on the site root) say WHAT an editor may do; this tester says WHERE: only on content whose
+publishing unit lies in the subtree of a unit where the user is an editor (or, for
+reviewing, a reviewer). Every admin page view asks `page.permissions_for_user(user)`, so
+edit, submit, publish, unpublish, delete, move, copy, revisions, history and preview are
+all covered, including guessed URLs.
+"""
+
+from __future__ import annotations
+
+from wagtail.models import PagePermissionTester
+
+from organizations.selectors import role_paths
+
+EDIT_ROLES = ("editor",)
+REVIEW_ROLES = ("reviewer",)
+
+
+def user_can_edit_unit(user, unit, roles=EDIT_ROLES) -> bool:
+    if user.is_superuser:
+        return True
+    if unit is None:
+        return False
+    return any(unit.path.startswith(p) for p in role_paths(user, roles))
+
+
+class UnitScopedPagePermissionTester(PagePermissionTester):
+    def _in_scope(self, roles=EDIT_ROLES) -> bool:
+        if self.user.is_superuser:
+            return True
+        unit_id = getattr(self.page, "publishing_unit_id", None)
+        if unit_id is None:
+            return False
+        return user_can_edit_unit(self.user, self.page.publishing_unit, roles)
+
+    def _reviewer_on_current_task(self) -> bool:
+        return self._in_scope(REVIEW_ROLES)
+
+    def can_edit(self):
+        if self._in_scope():
+            return super().can_edit()
+        # reviewers in scope may open the editor while the page is in moderation
+        return self._reviewer_on_current_task() and super().can_edit()
+
+    def can_delete(self, ignore_bulk=False):
+        return self._in_scope() and super().can_delete(ignore_bulk=ignore_bulk)
+
+    def can_unpublish(self):
+        return self._in_scope() and super().can_unpublish()
+
+    def can_publish(self):
+        return self._in_scope() and super().can_publish()
+
+    def can_submit_for_moderation(self):
+        return self._in_scope() and super().can_submit_for_moderation()
+
+    def can_unschedule(self):
+        return self._in_scope() and super().can_unschedule()
+
+    def can_lock(self):
+        return (self._in_scope() or self._reviewer_on_current_task()) and super().can_lock()
+
+    def can_unlock(self):
+        return self._in_scope() and super().can_unlock()
+
+    def can_move(self):
+        return self._in_scope() and super().can_move()
+
+    def can_copy(self):
+        return self._in_scope() and super().can_copy()
+
+    def can_move_to(self, destination):
+        return self._in_scope() and super().can_move_to(destination)
+
+    def can_copy_to(self, destination, recursive=False):
+        return self._in_scope() and super().can_copy_to(destination, recursive=recursive)
+
+    def can_view_revisions(self):
+        return (
+            self._in_scope() or self._reviewer_on_current_task()
+        ) and super().can_view_revisions()
+
+    def can_set_view_restrictions(self):
+        return self._in_scope() and super().can_set_view_restrictions()
