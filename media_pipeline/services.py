@@ -1,0 +1,339 @@
+"""Writes for media assets: create from an upload, run the pipeline, retry, recover.
+
+The pipeline (`asset_transcode`) holds a lease on the asset row while it works and renews
+it with every progress report (the heartbeat). A worker that dies stops renewing; the
+periodic `assets_recover_stale` notices the expired lease and queues the asset again.
+Work happens in a per-asset scratch directory that every attempt wipes first and removes
+at the end, and outputs go to content-addressed keys, so a retry simply redoes the work
+and overwrites the same objects. `ready` is written only after every object is stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+import shutil
+import time
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from media_pipeline.ffmpeg_run import FFmpegError
+from media_pipeline.models import MediaAsset
+from media_pipeline.playlists import write_master, write_storyboard_vtt
+from media_pipeline.probe import MediaRejected, probe_file
+from media_pipeline.storage import asset_prefix, get_store
+from media_pipeline.transcode import measure_loudness, plan_for, transcode
+
+log = logging.getLogger(__name__)
+Status = MediaAsset.Status
+
+
+class AssetInputError(ValueError):
+    """The upload cannot even be accepted (too large, unreadable); message is Chinese."""
+
+
+class LeaseLost(Exception):
+    """Another worker took the asset over (our lease expired): stop without writing."""
+
+
+# --- create / retry ------------------------------------------------------------------------
+def _safe_ext(name: str) -> str:
+    ext = os.path.splitext(name or "")[1].lower()
+    return ext if re.fullmatch(r"\.[a-z0-9]{1,5}", ext) else ".bin"
+
+
+def _enqueue(asset_id: int) -> None:
+    from media_pipeline.tasks import asset_process
+
+    transaction.on_commit(lambda: asset_process.enqueue(asset_id))
+
+
+def asset_create(
+    *,
+    kind: str,
+    title: str,
+    source: File | Path | str,
+    source_name: str | None = None,
+    owner_unit=None,
+    audience_unit=None,
+    created_by=None,
+    enqueue: bool = True,
+) -> MediaAsset:
+    """Store the source (hashing it on the way) and create the asset in `uploaded`."""
+    if kind not in MediaAsset.Kind.values:
+        raise AssetInputError(f"类型“{kind}”无效，应为 video 或 audio")
+    opened = None
+    if isinstance(source, (str, Path)):
+        path = Path(source)
+        if not path.is_file():
+            raise AssetInputError(f"找不到文件：{path}")
+        opened = path.open("rb")
+        source = File(opened, name=path.name)
+    try:
+        name = source_name or os.path.basename(source.name or "upload")
+        size = source.size or 0
+        limit = settings.EHOME_MEDIA_MAX_UPLOAD_BYTES
+        if size > limit:
+            raise AssetInputError(
+                f"文件“{name}”大小 {size / 1024**2:.0f} MB，超过上限 {limit / 1024**2:.0f} MB"
+            )
+        digest = hashlib.sha256()
+        source.seek(0)
+        for chunk in source.chunks():
+            digest.update(chunk)
+        checksum = digest.hexdigest()
+        source.seek(0)
+        with transaction.atomic():
+            asset = MediaAsset(
+                kind=kind,
+                title=title[:200],
+                owner_unit=owner_unit,
+                audience_unit=audience_unit,
+                source_name=name[:255],
+                source_size=size,
+                checksum=checksum,
+                created_by=created_by,
+            )
+            asset.source.save(f"{checksum[:20]}{_safe_ext(name)}", source, save=False)
+            asset.save()
+            if enqueue:
+                _enqueue(asset.pk)
+    finally:
+        if opened is not None:
+            opened.close()
+    return asset
+
+
+@transaction.atomic
+def asset_retranscode(*, asset: MediaAsset) -> MediaAsset:
+    """Queue a failed/rejected/ready asset (or one whose worker died) again."""
+    now = timezone.now()
+    updated = (
+        MediaAsset.objects.filter(pk=asset.pk)
+        .filter(
+            Q(status__in=[Status.FAILED, Status.READY, Status.REJECTED, Status.UPLOADED])
+            | Q(lease_expires_at__lt=now)
+        )
+        .update(
+            status=Status.UPLOADED,
+            progress=0,
+            error="",
+            reason="",
+            attempts=0,
+            lease_owner="",
+            lease_expires_at=None,
+            updated_at=now,
+        )
+    )
+    if not updated:
+        raise AssetInputError(f"“{asset.title}”正在处理中，不能重新转码")
+    _enqueue(asset.pk)
+    asset.refresh_from_db()
+    return asset
+
+
+# --- lease ---------------------------------------------------------------------------------
+def _lease_until():
+    return timezone.now() + timedelta(seconds=settings.EHOME_MEDIA_LEASE_SECONDS)
+
+
+def _claim(asset_id: int) -> str | None:
+    """Take the lease if nobody holds a live one; returns our token."""
+    token = uuid.uuid4().hex
+    now = timezone.now()
+    claimed = (
+        MediaAsset.objects.filter(
+            pk=asset_id, status__in=[Status.UPLOADED, *MediaAsset.ACTIVE_STATUSES]
+        )
+        .filter(Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lt=now))
+        .update(
+            lease_owner=token,
+            lease_expires_at=_lease_until(),
+            status=Status.PROBING,
+            progress=0,
+            error="",
+            reason="",
+            attempts=F("attempts") + 1,
+            updated_at=now,
+        )
+    )
+    return token if claimed else None
+
+
+def _heartbeat(asset_id: int, token: str, **fields) -> None:
+    fields.update(lease_expires_at=_lease_until(), updated_at=timezone.now())
+    if not MediaAsset.objects.filter(pk=asset_id, lease_owner=token).update(**fields):
+        raise LeaseLost(asset_id)
+
+
+def _finish(asset_id: int, token: str, **fields) -> bool:
+    fields.update(lease_owner="", lease_expires_at=None, updated_at=timezone.now())
+    return bool(MediaAsset.objects.filter(pk=asset_id, lease_owner=token).update(**fields))
+
+
+def workdir_for(asset_id: int) -> Path:
+    return Path(settings.EHOME_MEDIA_WORK_DIR) / f"asset-{asset_id}"
+
+
+def _local_source(asset: MediaAsset, workdir: Path) -> Path:
+    try:
+        return Path(asset.source.path)
+    except NotImplementedError:  # remote storage: stream it down once
+        target = workdir / f"source{_safe_ext(asset.source.name)}"
+        with default_storage.open(asset.source.name, "rb") as src, target.open("wb") as dst:
+            shutil.copyfileobj(src, dst, 4 * 1024 * 1024)
+        return target
+
+
+# --- the pipeline --------------------------------------------------------------------------
+def asset_transcode(*, asset_id: int) -> MediaAsset | None:
+    """probe → (reject | loudness → ONE ffmpeg → playlists) → store → ready.
+
+    Returns the asset, or None when another worker holds a live lease on it."""
+    token = _claim(asset_id)
+    if token is None:
+        return None
+    asset = MediaAsset.objects.get(pk=asset_id)
+    workdir = workdir_for(asset_id)
+    shutil.rmtree(workdir, ignore_errors=True)  # leftovers of a killed attempt
+    workdir.mkdir(parents=True)
+    timings: dict[str, float] = {}
+    try:
+        started = time.monotonic()
+        if not asset.source:
+            raise MediaRejected("没有源文件")
+        src = _local_source(asset, workdir)
+        try:
+            probe = probe_file(src, kind=asset.kind)
+        except MediaRejected as exc:
+            timings["probe"] = round(time.monotonic() - started, 3)
+            _finish(asset_id, token, status=Status.REJECTED, reason=exc.reason, timings=timings)
+            return MediaAsset.objects.get(pk=asset_id)
+        timings["probe"] = round(time.monotonic() - started, 3)
+        _heartbeat(
+            asset_id,
+            token,
+            status=Status.TRANSCODING,
+            duration=probe.duration,
+            width=probe.width,
+            height=probe.height,
+            frame_rate=probe.frame_rate,
+            probe=probe.as_json(),
+            timings=timings,
+        )
+
+        step = time.monotonic()
+        measured = measure_loudness(src, workdir=workdir) if probe.has_audio else {}
+        timings["loudness"] = round(time.monotonic() - step, 3)
+        _heartbeat(asset_id, token, loudness=measured, progress=5, timings=timings)
+
+        plan = plan_for(probe, asset.kind)
+        out = workdir / "out"
+        last_beat = [0.0]
+
+        def progress(fraction: float) -> None:
+            now = time.monotonic()
+            if now - last_beat[0] >= 1.0 or fraction >= 1.0:
+                last_beat[0] = now
+                _heartbeat(asset_id, token, progress=5 + int(fraction * 85))
+
+        step = time.monotonic()
+        transcode(src, out, plan, measured, on_progress=progress)
+        timings["transcode"] = round(time.monotonic() - step, 3)
+
+        step = time.monotonic()
+        summary = write_master(out, plan)
+        if plan.kind == "video":
+            write_storyboard_vtt(out, plan)
+        timings["package"] = round(time.monotonic() - step, 3)
+        _heartbeat(asset_id, token, status=Status.UPLOADING, progress=92, timings=timings)
+
+        step = time.monotonic()
+        prefix = asset_prefix(asset.checksum)
+        store = get_store()
+        keys = set(store.put_tree(prefix, out))
+        master_key = f"{prefix}/master.m3u8"
+        if master_key not in keys or not store.exists(master_key):
+            raise RuntimeError("主播放列表未能写入存储")
+        timings["upload"] = round(time.monotonic() - step, 3)
+        timings["total"] = round(time.monotonic() - started, 3)
+
+        def key(name: str) -> str:
+            return f"{prefix}/{name}" if f"{prefix}/{name}" in keys else ""
+
+        _finish(
+            asset_id,
+            token,
+            status=Status.READY,
+            progress=100,
+            storage_prefix=prefix,
+            master_key=master_key,
+            audio_playlist_key=key(summary["audio_playlist"]),
+            poster_key=key("poster.jpg"),
+            storyboard_key=key("storyboard.vtt"),
+            storyboard_image_key=key("storyboard.jpg"),
+            download_key=key("download.m4a"),
+            renditions=summary["renditions"],
+            timings=timings,
+            ready_at=timezone.now(),
+        )
+    except LeaseLost:
+        log.warning("asset %s: lease lost, another worker took over", asset_id)
+        return None
+    except Exception as exc:  # visible in the admin, retryable from there
+        log.exception("asset %s failed", asset_id)
+        message = str(exc) if isinstance(exc, FFmpegError) else f"{type(exc).__name__}: {exc}"
+        _finish(asset_id, token, status=Status.FAILED, error=message[:4000], timings=timings)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return MediaAsset.objects.get(pk=asset_id)
+
+
+def assets_recover_stale(*, now=None) -> dict:
+    """Requeue assets whose worker stopped renewing its lease (killed, OOM, host lost),
+    and give up with a visible error after EHOME_MEDIA_MAX_ATTEMPTS tries."""
+    now = now or timezone.now()
+    requeued = failed = 0
+    stale = MediaAsset.objects.filter(
+        status__in=MediaAsset.ACTIVE_STATUSES, lease_expires_at__lt=now
+    ).values_list("pk", "attempts")
+    lost_enqueue = MediaAsset.objects.filter(
+        status=Status.UPLOADED,
+        lease_expires_at__isnull=True,
+        updated_at__lt=now - timedelta(minutes=10),
+    ).values_list("pk", "attempts")
+    for pk, attempts in [*stale, *lost_enqueue]:
+        base = MediaAsset.objects.filter(pk=pk).filter(
+            Q(lease_expires_at__lt=now) | Q(lease_expires_at__isnull=True)
+        )
+        with transaction.atomic():
+            if attempts >= settings.EHOME_MEDIA_MAX_ATTEMPTS:
+                failed += base.update(
+                    status=Status.FAILED,
+                    error=f"处理进程多次中断（已尝试 {attempts} 次），请检查文件后在后台重新转码",
+                    lease_owner="",
+                    lease_expires_at=None,
+                    updated_at=now,
+                )
+                continue
+            if base.update(
+                status=Status.UPLOADED,
+                lease_owner="",
+                lease_expires_at=None,
+                progress=0,
+                updated_at=now,
+            ):
+                shutil.rmtree(workdir_for(pk), ignore_errors=True)
+                requeued += 1
+                _enqueue(pk)
+    return {"requeued": requeued, "failed": failed}

@@ -1,0 +1,338 @@
+"""Build and run the ONE ffmpeg process that turns a probed source into HLS.
+
+Graph (video): decode once → [fps cap] → split → scale per rung → x264 High, keyframe
+every 2 s forced at the same timestamps in every rung (`-force_key_frames` + no scene-cut
+keyframes) so segments line up across renditions; two more split branches make the poster
+frame and the storyboard sprite. Audio: loudnorm with the values of a cheap measuring pass
+(EBU R128 two-pass) → AAC stereo, muxed once as a separate audio group that doubles as the
+audio-only variant. Audio lessons: the same audio to HLS plus an M4A download.
+
+Only numbers computed here enter the filtergraph; the source path appears once, as an
+`-i file:` input guarded by the same whitelists as the probe.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import ffmpeg
+from django.conf import settings
+
+from media_pipeline.ffmpeg_run import _limits, run_ffmpeg
+from media_pipeline.probe import ProbeResult, ffmpeg_input_options
+
+SEGMENT_SECONDS = 6
+KEYFRAME_SECONDS = 2
+AUDIO_BITRATE = 96_000  # AAC-LC stereo, speech-first; also the audio-only variant
+DOWNLOAD_AUDIO_BITRATE = 128_000
+LOUDNORM_TARGET = {"i": -16.0, "tp": -1.5, "lra": 11.0}
+# (short side, video bitrate, maxrate) — the ladder is cut at the source's short side
+LADDER = [
+    (1080, 5_000_000, 5_350_000),
+    (720, 2_800_000, 3_000_000),
+    (480, 1_400_000, 1_500_000),
+    (360, 800_000, 856_000),
+]
+STORYBOARD_TILE_WIDTH = 160
+STORYBOARD_COLUMNS = 10
+STORYBOARD_MAX_TILES = 100
+
+
+@dataclass(frozen=True)
+class Rung:
+    name: str
+    width: int
+    height: int
+    bitrate: int
+    maxrate: int
+
+
+@dataclass(frozen=True)
+class Storyboard:
+    interval: float
+    tile_width: int
+    tile_height: int
+    columns: int
+    rows: int
+    count: int
+
+
+@dataclass(frozen=True)
+class Plan:
+    kind: str
+    duration: float
+    has_audio: bool
+    fps: float | None
+    rungs: tuple[Rung, ...]
+    poster_at: float
+    storyboard: Storyboard | None
+
+
+def _even(value: float) -> int:
+    return max(2, int(round(value / 2.0)) * 2)
+
+
+def output_fps(src_fps: float | None) -> float | None:
+    """Keep the source rate up to 30 fps; halve 50/60 fps sources (phones) to save bits."""
+    if not src_fps:
+        return None
+    fps = src_fps
+    while fps > 30.5:
+        fps /= 2
+    return round(fps, 3)
+
+
+def plan_ladder(width: int, height: int) -> list[Rung]:
+    """Rungs from the source's short side down, never upscaling."""
+    short = min(width, height)
+    landscape = width >= height
+    picked = [(h, b, m) for h, b, m in LADDER if h <= short]
+    if not picked:  # tiny source: one rung at its own size, bitrate scaled by area
+        h0, b0, m0 = LADDER[-1]
+        scale = max(0.15, (short / h0) ** 2)
+        picked = [(_even(short), int(b0 * scale), int(m0 * scale))]
+    rungs = []
+    for rung_short, bitrate, maxrate in picked:
+        long_side = _even(max(width, height) * rung_short / short)
+        w, h = (long_side, rung_short) if landscape else (rung_short, long_side)
+        rungs.append(Rung(f"v{rung_short}", w, h, bitrate, maxrate))
+    return rungs
+
+
+def plan_for(probe: ProbeResult, kind: str) -> Plan:
+    duration = probe.duration
+    if kind != "video":
+        return Plan(kind, duration, True, None, (), 0.0, None)
+    rungs = tuple(plan_ladder(probe.width or 0, probe.height or 0))
+    interval = float(max(2, math.ceil(duration / STORYBOARD_MAX_TILES)))
+    count = max(1, math.ceil(duration / interval))
+    tile_h = _even(STORYBOARD_TILE_WIDTH * (probe.height or 9) / (probe.width or 16))
+    rows = math.ceil(count / STORYBOARD_COLUMNS)
+    board = Storyboard(
+        interval,
+        STORYBOARD_TILE_WIDTH,
+        tile_h,
+        min(STORYBOARD_COLUMNS, count),
+        rows,
+        count,
+    )
+    poster_at = round(min(duration * 0.1, 5.0), 3)
+    return Plan(
+        kind,
+        duration,
+        probe.has_audio,
+        output_fps(probe.frame_rate),
+        rungs,
+        poster_at,
+        board,
+    )
+
+
+# --- loudness (first pass) -------------------------------------------------------------
+_LOUDNORM_KEYS = ("input_i", "input_tp", "input_lra", "input_thresh", "target_offset")
+
+
+def measure_loudness(src: Path, *, workdir: Path) -> dict:
+    """EBU R128 measuring pass: an audio-only decode, cheap next to the video encode."""
+    target = LOUDNORM_TARGET
+    af = f"loudnorm=I={target['i']}:TP={target['tp']}:LRA={target['lra']}:print_format=json"
+    cmd = ["ffmpeg", "-nostdin", "-hide_banner", "-v", "info"]
+    for key, value in ffmpeg_input_options().items():
+        cmd += [f"-{key}", str(value)]
+    cmd += ["-threads", str(settings.EHOME_MEDIA_FFMPEG_THREADS), "-i", f"file:{src}"]
+    cmd += ["-map", "0:a:0", "-vn", "-sn", "-dn", "-af", af, "-f", "null", "-"]
+    proc = subprocess.run(
+        cmd,
+        capture_output=True,
+        stdin=subprocess.DEVNULL,
+        timeout=settings.EHOME_MEDIA_FFMPEG_TIMEOUT,
+        preexec_fn=_limits(settings.EHOME_MEDIA_FFMPEG_MEMORY_BYTES),
+        check=False,
+    )
+    stderr = proc.stderr.decode("utf-8", "replace")
+    (workdir / "loudnorm.log").write_text(stderr[-4000:], "utf-8")
+    match = re.search(r"\{[^{}]*\"input_i\"[^{}]*\}", stderr)
+    if proc.returncode != 0 or not match:
+        return {"skipped": "测量失败"}
+    raw = json.loads(match.group(0))
+    values: dict = {}
+    for key in _LOUDNORM_KEYS:
+        try:
+            number = float(raw.get(key))
+        except (TypeError, ValueError):
+            number = math.nan
+        if not math.isfinite(number):
+            return {"skipped": "静音或无法测量", "raw": raw}
+        values[key] = number
+    return values
+
+
+def _loudnorm_args(measured: dict) -> dict | None:
+    if not measured or "skipped" in measured:
+        return None
+    t = LOUDNORM_TARGET
+    return {
+        "I": t["i"],
+        "TP": t["tp"],
+        "LRA": t["lra"],
+        "measured_I": float(measured["input_i"]),
+        "measured_TP": float(measured["input_tp"]),
+        "measured_LRA": float(measured["input_lra"]),
+        "measured_thresh": float(measured["input_thresh"]),
+        "offset": float(measured["target_offset"]),
+        "linear": "true",
+    }
+
+
+# --- the one ffmpeg process -------------------------------------------------------------
+def _audio_chain(inp, plan: Plan, measured: dict):
+    if plan.has_audio:
+        audio = inp["a:0"]
+    else:  # silent track so every variant has the audio group players expect
+        audio = ffmpeg.input("anullsrc=r=48000:cl=stereo", f="lavfi")["a"].filter(
+            "atrim", duration=round(plan.duration, 3)
+        )
+    norm = _loudnorm_args(measured)
+    if norm:
+        audio = audio.filter("loudnorm", **norm)
+    return audio.filter("aresample", 48000).filter(
+        "aformat", sample_fmts="fltp", channel_layouts="stereo"
+    )
+
+
+def build_command(src: Path, out: Path, plan: Plan, measured: dict) -> list[str]:
+    """argv for the single ffmpeg run, writing everything under `out`."""
+    threads = settings.EHOME_MEDIA_FFMPEG_THREADS
+    inp = ffmpeg.input(f"file:{src}", **ffmpeg_input_options())
+    audio = _audio_chain(inp, plan, measured)
+    common_out = {"map_metadata": -1, "map_chapters": -1, "threads": threads}
+    outputs = []
+    hls_opts = {
+        "f": "hls",
+        "hls_time": SEGMENT_SECONDS,
+        "hls_playlist_type": "vod",
+        "hls_segment_type": "mpegts",
+        "hls_flags": "independent_segments",
+        "hls_segment_filename": str(out / "%v" / "seg_%05d.ts"),
+        "c:a": "aac",
+        "b:a": AUDIO_BITRATE,
+        "ac": 2,
+        **common_out,
+    }
+    if plan.kind == "video":
+        video = inp["v:0"]
+        if plan.fps:
+            video = video.filter("fps", fps=plan.fps)
+        branches = video.filter_multi_output("split", len(plan.rungs) + 2)
+        scaled = []
+        for i, rung in enumerate(plan.rungs):
+            scaled.append(
+                branches.stream(i)
+                .filter("scale", rung.width, rung.height, flags="bicubic")
+                .filter("format", "yuv420p")
+            )
+        poster = (
+            branches.stream(len(plan.rungs))
+            .filter("trim", start=plan.poster_at)
+            .filter("trim", end_frame=1)
+            .filter("scale", plan.rungs[0].width, plan.rungs[0].height)
+        )
+        board = plan.storyboard
+        sprite = (
+            branches.stream(len(plan.rungs) + 1)
+            .filter("fps", fps=f"1/{board.interval:g}")
+            .filter("scale", board.tile_width, board.tile_height)
+            .filter("tile", f"{board.columns}x{board.rows}")
+        )
+        fps = plan.fps or 25.0
+        gop = max(1, round(fps * KEYFRAME_SECONDS))
+        video_opts = {
+            "c:v": "libx264",
+            "profile:v": "high",
+            "preset": settings.EHOME_MEDIA_X264_PRESET,
+            "pix_fmt": "yuv420p",
+            "g": gop,
+            "keyint_min": gop,
+            "sc_threshold": 0,
+            "force_key_frames": f"expr:gte(t,n_forced*{KEYFRAME_SECONDS})",
+        }
+        for i, rung in enumerate(plan.rungs):
+            video_opts[f"b:v:{i}"] = rung.bitrate
+            video_opts[f"maxrate:v:{i}"] = rung.maxrate
+            video_opts[f"bufsize:v:{i}"] = rung.maxrate * 2
+        names = [f"v:{i},agroup:aud,name:{r.name}" for i, r in enumerate(plan.rungs)]
+        names.append("a:0,agroup:aud,name:audio")
+        outputs.append(
+            ffmpeg.output(
+                *scaled,
+                audio,
+                str(out / "%v" / "index.m3u8"),
+                var_stream_map=" ".join(names),
+                **video_opts,
+                **hls_opts,
+            )
+        )
+        outputs.append(ffmpeg.output(poster, str(out / "poster.jpg"), frames=1, q=3, **common_out))
+        outputs.append(
+            ffmpeg.output(sprite, str(out / "storyboard.jpg"), frames=1, q=5, **common_out)
+        )
+    else:
+        split = audio.filter_multi_output("asplit", 2)
+        outputs.append(
+            ffmpeg.output(
+                split.stream(0),
+                str(out / "%v" / "index.m3u8"),
+                var_stream_map="a:0,name:audio",
+                **hls_opts,
+            )
+        )
+        outputs.append(
+            ffmpeg.output(
+                split.stream(1),
+                str(out / "download.m4a"),
+                **{"c:a": "aac", "b:a": DOWNLOAD_AUDIO_BITRATE, "ac": 2},
+                movflags="+faststart",
+                **common_out,
+            )
+        )
+    graph = ffmpeg.merge_outputs(*outputs).global_args(
+        "-nostdin",
+        "-hide_banner",
+        "-v",
+        "error",
+        "-filter_complex_threads",
+        str(threads),
+    )
+    argv = ffmpeg.compile(graph, cmd="ffmpeg", overwrite_output=True)
+    # `threads` before -i caps the decoder too
+    i_pos = argv.index("-i")
+    argv[i_pos:i_pos] = ["-threads", str(threads)]
+    return argv
+
+
+def transcode(
+    src: Path,
+    out: Path,
+    plan: Plan,
+    measured: dict,
+    *,
+    on_progress: Callable[[float], None] | None = None,
+) -> list[str]:
+    out.mkdir(parents=True, exist_ok=True)
+    for rung in plan.rungs:
+        (out / rung.name).mkdir(exist_ok=True)
+    (out / "audio").mkdir(exist_ok=True)
+    argv = build_command(src, out, plan, measured)
+    run_ffmpeg(
+        argv,
+        log_path=out.parent / "ffmpeg.log",
+        duration=plan.duration,
+        on_progress=on_progress,
+    )
+    return argv
