@@ -299,3 +299,31 @@ if PRODUCTION:
 
 # --- periodic jobs (run_worker enqueues each every N seconds) --------------------------
 EHOME_PERIODIC_TASKS: list[tuple[str, int]] = []
+
+# --- media_pipeline -------------------------------------------------------------------
+# Input limits (checked by ffprobe before any transcoding) and the ffmpeg sandbox.
+EHOME_MEDIA_MAX_UPLOAD_BYTES = env_int("EHOME_MEDIA_MAX_UPLOAD_BYTES", 2 * 1024**3)
+EHOME_MEDIA_MAX_DURATION = env_int("EHOME_MEDIA_MAX_DURATION", 3 * 3600)  # seconds
+EHOME_MEDIA_MAX_WIDTH = env_int("EHOME_MEDIA_MAX_WIDTH", 3840)
+EHOME_MEDIA_MAX_HEIGHT = env_int("EHOME_MEDIA_MAX_HEIGHT", 2160)
+EHOME_MEDIA_FFMPEG_TIMEOUT = env_int("EHOME_MEDIA_FFMPEG_TIMEOUT", 4 * 3600)  # seconds
+EHOME_MEDIA_FFPROBE_TIMEOUT = env_int("EHOME_MEDIA_FFPROBE_TIMEOUT", 30)
+EHOME_MEDIA_FFMPEG_THREADS = env_int("EHOME_MEDIA_FFMPEG_THREADS", 2)
+EHOME_MEDIA_FFMPEG_MEMORY_BYTES = env_int("EHOME_MEDIA_FFMPEG_MEMORY_BYTES", 4 * 1024**3)
+EHOME_MEDIA_X264_PRESET = env("EHOME_MEDIA_X264_PRESET", "veryfast")
+# Playback URLs: "public" (bucket/CDN readable, plain URLs) or "presigned" (private bucket:
+# playlists are served through the API with a signed token, objects are presigned).
+EHOME_MEDIA_PLAYBACK = env(
+    "EHOME_MEDIA_PLAYBACK", "presigned" if AWS_STORAGE_BUCKET_NAME else "public"
+)
+EHOME_MEDIA_PUBLIC_BASE_URL = env("EHOME_MEDIA_PUBLIC_BASE_URL", "")  # CDN before the bucket
+EHOME_MEDIA_URL_EXPIRE = env_int("EHOME_MEDIA_URL_EXPIRE", 6 * 3600)
+EHOME_MEDIA_STORAGE_PREFIX = env("EHOME_MEDIA_STORAGE_PREFIX", "media")
+EHOME_MEDIA_WORK_DIR = Path(env("EHOME_MEDIA_WORK_DIR", str(VAR_DIR / "media-work")))
+EHOME_MEDIA_S3_MULTIPART_THRESHOLD = env_int("EHOME_MEDIA_S3_MULTIPART_THRESHOLD", 8 * 1024**2)
+EHOME_MEDIA_S3_CONCURRENCY = env_int("EHOME_MEDIA_S3_CONCURRENCY", 8)
+# A worker renews its lease while it works; an expired lease means the worker died and the
+# periodic recovery job requeues the asset (at most EHOME_MEDIA_MAX_ATTEMPTS times).
+EHOME_MEDIA_LEASE_SECONDS = env_int("EHOME_MEDIA_LEASE_SECONDS", 120)
+EHOME_MEDIA_MAX_ATTEMPTS = env_int("EHOME_MEDIA_MAX_ATTEMPTS", 3)
+EHOME_PERIODIC_TASKS += [("media_pipeline.tasks.assets_recover_stale", 60)]
