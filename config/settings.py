@@ -327,3 +327,17 @@ EHOME_MEDIA_S3_CONCURRENCY = env_int("EHOME_MEDIA_S3_CONCURRENCY", 8)
 EHOME_MEDIA_LEASE_SECONDS = env_int("EHOME_MEDIA_LEASE_SECONDS", 120)
 EHOME_MEDIA_MAX_ATTEMPTS = env_int("EHOME_MEDIA_MAX_ATTEMPTS", 3)
 EHOME_PERIODIC_TASKS += [("media_pipeline.tasks.assets_recover_stale", 60)]
+
+# --- portal ---
+# The member web portal (templates/, static/portal/). Its URLs are mounted before the
+# Wagtail catch-all in config/urls.py.
+INSTALLED_APPS += ["portal"]
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("portal.context_processors.portal")
+# Serve only the browser builds from node_modules (same URLs, e.g. hls.js/dist/hls.min.js),
+# not the whole tree: collectstatic stays small and fast.
+_PORTAL_NPM_DIST = ["hls.js/dist", "epubjs/dist", "jszip/dist"]
+STATICFILES_DIRS = [p for p in STATICFILES_DIRS if p != BASE_DIR / "node_modules"] + [
+    (d, BASE_DIR / "node_modules" / d)
+    for d in _PORTAL_NPM_DIST
+    if (BASE_DIR / "node_modules" / d).exists()
+]

@@ -26,5 +26,6 @@ if settings.DEBUG or not settings.AWS_STORAGE_BUCKET_NAME:
 
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
-# Portal pages (templates/) are added by the portal issue before the Wagtail catch-all.
+# Portal pages (templates/, portal/urls.py) come before the Wagtail catch-all.
+urlpatterns += [path("", include("portal.urls"))]
 urlpatterns += [path("", include(wagtail_urls))]

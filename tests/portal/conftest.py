@@ -1,0 +1,37 @@
+"""Portal fixtures: logged-in Django test clients for members and secretaries."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from organizations.models import UnitRole
+from tests.factories import member_in, user_with_role
+
+
+@pytest.fixture
+def member_b1(org):
+    """A member of the Tanzanian branch B1 (time zone Africa/Dar_es_Salaam)."""
+    return member_in(org.b1, username="m_b1")
+
+
+@pytest.fixture
+def member_a1(org):
+    return member_in(org.a1, username="m_a1")
+
+
+@pytest.fixture
+def secretary_b(org):
+    return user_with_role(org.b, UnitRole.Role.SECRETARY, username="sec_b")
+
+
+@pytest.fixture
+def web_client():
+    """web_client(user) → a Django test client with a logged-in session."""
+
+    def make(user) -> Client:
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return make
