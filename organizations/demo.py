@@ -11,7 +11,8 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from config.env import env
-from organizations.models import Member, OrgUnit, UnitRole
+from organizations.models import Member, OrgUnit
+from organizations.services import unit_role_grant
 
 DEMO_PASSWORD_DEFAULT = "ehome-demo"
 
@@ -115,7 +116,7 @@ def seed(stdout=None) -> dict:
         user.save()
         _member(user, name, units[code], f"D{10000 + i}", rng)
         for role in roles:
-            UnitRole.objects.get_or_create(user=user, unit=units[code], role=role)
+            unit_role_grant(user=user, unit=units[code], role=role)
         logins.append(
             (
                 username,

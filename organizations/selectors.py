@@ -179,3 +179,18 @@ def subtree_member_total(unit: OrgUnit, *, status: str | None = Member.Status.AC
     if status:
         qs = qs.filter(status=status)
     return qs.count()
+
+
+def member_search_q(query: str) -> Q:
+    """Admin/member search: substring match on name, member number, phone and unit name,
+    so a two-character Chinese query finds 张建国 or 坦桑尼亚…党支部. (The search app may
+    swap in segmentation; callers only rely on this returning a Q for Member.)"""
+    query = (query or "").strip()
+    if not query:
+        return Q()
+    return (
+        Q(name__icontains=query)
+        | Q(member_no__icontains=query)
+        | Q(phone__icontains=query)
+        | Q(unit__name__icontains=query)
+    )

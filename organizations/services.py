@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.utils import timezone
 
 from organizations.models import Member, OrgUnit, Transfer, UnitRole
+from organizations.signals import unit_roles_changed
+
+# Everyone holding a UnitRole is in this Wagtail group; it grants admin access only. What
+# they may do inside the admin is decided from their roles (organizations.permissions and
+# the apps that listen to `unit_roles_changed`).
+ADMIN_GROUP_NAME = "后台用户"
 
 
 class OrganizationError(Exception):
@@ -47,12 +54,114 @@ def member_transfer(
     return transfer
 
 
+def admin_group() -> Group:
+    """The Wagtail group "后台用户" holding `wagtailadmin.access_admin` (created on demand)."""
+    group, _ = Group.objects.get_or_create(name=ADMIN_GROUP_NAME)
+    perm = Permission.objects.filter(
+        content_type__app_label="wagtailadmin", codename="access_admin"
+    ).first()
+    if perm is not None:
+        group.permissions.add(perm)
+    return group
+
+
+def _roles_changed(user) -> None:
+    for attr in [a for a in vars(user) if a.startswith("_ehome_role_paths_")]:
+        delattr(user, attr)  # selectors cache role paths on the user object
+    transaction.on_commit(lambda: unit_roles_changed.send(sender=UnitRole, user=user))
+
+
 @transaction.atomic
 def unit_role_grant(*, user, unit: OrgUnit, role: str) -> UnitRole:
+    """Give `user` `role` on `unit` (covering its subtree) and admin access. Idempotent."""
     if role not in UnitRole.Role.values:
         raise OrganizationError(f"未知角色：{role}")
-    obj, _ = UnitRole.objects.get_or_create(user=user, unit=unit, role=role)
+    obj, created = UnitRole.objects.get_or_create(user=user, unit=unit, role=role)
+    user.groups.add(admin_group())
+    if created:
+        _roles_changed(user)
     return obj
+
+
+@transaction.atomic
+def unit_role_revoke(*, user, unit: OrgUnit, role: str | None = None) -> int:
+    """Take `role` (or every role when None) on `unit` away from `user`. A user left with no
+    role loses the admin group. Returns how many roles were removed."""
+    qs = UnitRole.objects.filter(user=user, unit=unit)
+    if role is not None:
+        qs = qs.filter(role=role)
+    removed, _ = qs.delete()
+    if not UnitRole.objects.filter(user=user).exists():
+        user.groups.remove(*Group.objects.filter(name=ADMIN_GROUP_NAME))
+    if removed:
+        _roles_changed(user)
+    return removed
+
+
+# --- units ----------------------------------------------------------------------------
+UNIT_FIELDS = ("code", "name", "kind", "country", "timezone", "is_active")
+
+
+def _fresh(unit: OrgUnit | None) -> OrgUnit | None:
+    # treebeard computes paths from numchild/path of the object it is handed: a stale
+    # parent object would produce a duplicate path, so always work on the row as stored.
+    return None if unit is None else OrgUnit.objects.get(pk=unit.pk)
+
+
+@transaction.atomic
+def unit_create(*, parent: OrgUnit | None, code: str, name: str, **fields) -> OrgUnit:
+    """Add a unit under `parent` (a new root when None), kept in code order."""
+    unknown = set(fields) - set(UNIT_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown unit fields: {sorted(unknown)}")
+    if OrgUnit.objects.filter(code=code).exists():
+        raise OrganizationError(f"组织代码“{code}”已存在")
+    parent = _fresh(parent)
+    if parent is None:
+        return OrgUnit.add_root(code=code, name=name, **fields)
+    return parent.add_child(code=code, name=name, **fields)
+
+
+@transaction.atomic
+def unit_update(*, unit: OrgUnit, parent: OrgUnit | None = None, **fields) -> OrgUnit:
+    """Change a unit's fields and, when `parent` is given and differs, move it (with its
+    subtree) under `parent`. Moving a unit below itself is refused."""
+    unknown = set(fields) - set(UNIT_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown unit fields: {sorted(unknown)}")
+    unit = _fresh(unit)
+    code = fields.get("code")
+    if code and OrgUnit.objects.filter(code=code).exclude(pk=unit.pk).exists():
+        raise OrganizationError(f"组织代码“{code}”已存在")
+    for key, value in fields.items():
+        setattr(unit, key, value)
+    unit.save()
+    if parent is not None:
+        parent = _fresh(parent)
+        current_parent_path = unit.path[: -OrgUnit.steplen]
+        if parent.path != current_parent_path:
+            if parent.path.startswith(unit.path):
+                raise OrganizationError(
+                    f"不能把“{unit.name}”移动到它自己或它的下级组织“{parent.name}”之下（会形成循环）"
+                )
+            unit.move(parent, pos="sorted-child")
+            unit = _fresh(unit)
+    return unit
+
+
+@transaction.atomic
+def unit_delete(*, unit: OrgUnit) -> None:
+    """Delete an empty unit. Units with sub-units or members are refused: deactivate them
+    instead, so nobody loses their organisation by accident."""
+    unit = _fresh(unit)
+    if (
+        unit.numchild
+        or OrgUnit.objects.filter(path__startswith=unit.path, depth__gt=unit.depth).exists()
+    ):
+        raise OrganizationError(f"“{unit.name}”还有下级组织，不能删除；可改为停用")
+    if Member.objects.filter(unit=unit).exists():
+        raise OrganizationError(f"“{unit.name}”还有党员，不能删除；请先转出党员或改为停用")
+    unit.delete()
 
 
 @transaction.atomic
@@ -74,4 +183,60 @@ def member_create(
         user.set_unusable_password()
     user.save()
     fields.setdefault("is_overseas", unit.country != "CN")
+    if Member.objects.filter(member_no=member_no).exists():
+        raise OrganizationError(f"党员编号“{member_no}”已存在")
     return Member.objects.create(user=user, unit=unit, name=name, member_no=member_no, **fields)
+
+
+MEMBER_FIELDS = (
+    "name",
+    "member_no",
+    "gender",
+    "join_date",
+    "category",
+    "birthday",
+    "phone",
+    "is_overseas",
+    "status",
+)
+
+
+@transaction.atomic
+def member_update(
+    *, member: Member, unit: OrgUnit | None = None, changed_by=None, **fields
+) -> Member:
+    """Change a member's profile; a new `unit` goes through `member_transfer` so the move
+    is kept in the transfer history."""
+    unknown = set(fields) - set(MEMBER_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown member fields: {sorted(unknown)}")
+    number = fields.get("member_no")
+    if number and Member.objects.filter(member_no=number).exclude(pk=member.pk).exists():
+        raise OrganizationError(f"党员编号“{number}”已存在")
+    # Admin forms set the new unit on the instance before we get it: compare with the row.
+    stored_unit_id = Member.objects.filter(pk=member.pk).values_list("unit_id", flat=True).get()
+    if unit is not None and unit.pk != stored_unit_id:
+        member_transfer(
+            member=member,
+            to_unit=unit,
+            requested_by=changed_by,
+            approved_by=changed_by,
+            reason="后台修改所在党组织",
+        )
+        member.refresh_from_db()
+    for key, value in fields.items():
+        setattr(member, key, value)
+    member.full_clean(exclude=["user", "unit"])
+    member.save()
+    if "name" in fields and member.user.first_name != member.name[:150]:
+        member.user.first_name = member.name[:150]
+        member.user.save(update_fields=["first_name"])
+    return member
+
+
+@transaction.atomic
+def member_delete(*, member: Member) -> None:
+    """Remove a member together with their login (transfer history goes with them)."""
+    user = member.user
+    member.delete()
+    user.delete()

@@ -1,0 +1,299 @@
+"""Wagtail admin for the organisation: the unit tree and the member register, scoped.
+
+Every queryset an admin view touches comes from organizations.permissions (which asks
+organizations.selectors), so listings, edit/delete/history URLs and form choices all stop
+at the edge of the user's subtree: an out-of-scope id answers 404 like a missing one.
+Writes go through organizations.services."""
+
+from __future__ import annotations
+
+import django_filters
+from django.contrib import messages
+from django.db.models import OuterRef, Subquery
+from django.db.models.functions import Length, Substr
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+from django.utils.functional import cached_property
+from django.utils.html import format_html
+from wagtail.admin.filters import WagtailFilterSet
+from wagtail.admin.ui.tables import BooleanColumn, Column, TitleColumn
+from wagtail.admin.views.generic import CreateView, DeleteView, EditView, IndexView
+from wagtail.admin.views.generic.history import HistoryView
+from wagtail.admin.views.generic.usage import UsageView
+from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
+
+from organizations import services
+from organizations.forms import MemberForm, OrgUnitForm
+from organizations.models import Member, OrgUnit
+from organizations.permissions import ScopedPermissionPolicy, managed_members, managed_units
+from organizations.selectors import member_search_q
+from organizations.services import OrganizationError
+
+
+class ScopedObjectMixin:
+    """Single-object views (edit, delete, history, usage) look objects up in the scoped
+    queryset only."""
+
+    def scoped_queryset(self):
+        if self.model is OrgUnit:
+            return managed_units(self.request.user)
+        return managed_members(self.request.user)
+
+    def get_queryset(self):  # Django SingleObjectMixin (edit, delete)
+        return self.scoped_queryset()
+
+    def get_base_object_queryset(self):  # Wagtail BaseObjectMixin (history, usage)
+        return self.scoped_queryset()
+
+
+class ScopedHistoryView(ScopedObjectMixin, HistoryView):
+    pass
+
+
+class ScopedUsageView(ScopedObjectMixin, UsageView):
+    pass
+
+
+class ScopedDeleteView(ScopedObjectMixin, DeleteView):
+    def form_valid(self, form):
+        try:
+            return super().form_valid(form)
+        except OrganizationError as exc:
+            messages.error(self.request, str(exc))
+            return HttpResponseRedirect(reverse(self.edit_url_name, args=[self.object.pk]))
+
+
+def _with_parent_name(qs):
+    parent = OrgUnit.objects.filter(
+        path=Substr(OuterRef("path"), 1, Length(OuterRef("path")) - OrgUnit.steplen)
+    ).values("name")[:1]
+    return qs.annotate(parent_name=Subquery(parent))
+
+
+# --- units --------------------------------------------------------------------------------
+class OrgUnitFilterSet(WagtailFilterSet):
+    parent = django_filters.NumberFilter(
+        label="上级党组织 ID", method="filter_parent", help_text="只显示该党组织的直接下级"
+    )
+    kind = django_filters.ChoiceFilter(label="类型", choices=OrgUnit.Kind.choices)
+    country = django_filters.CharFilter(
+        label="国家/地区", method="filter_country", help_text="两位字母代码，如 TZ"
+    )
+    is_active = django_filters.BooleanFilter(label="启用")
+
+    class Meta:
+        model = OrgUnit
+        fields = ["parent", "kind", "country", "is_active"]
+
+    def filter_parent(self, queryset, name, value):
+        parent = OrgUnit.objects.filter(pk=value).first()
+        if parent is None:
+            return queryset.none()
+        return queryset.filter(path__startswith=parent.path, depth=parent.depth + 1)
+
+    def filter_country(self, queryset, name, value):
+        return queryset.filter(country=value.strip().upper())
+
+
+class OrgUnitIndexView(IndexView):
+    def get_base_queryset(self):
+        return _with_parent_name(managed_units(self.request.user))
+
+    @cached_property
+    def columns(self):
+        children_url = reverse(self.index_url_name)
+        return [
+            TitleColumn(
+                "name",
+                label="名称",
+                sort_key="name",
+                get_url=lambda u: self.get_edit_url(u),
+            ),
+            Column("code", label="组织代码", sort_key="code"),
+            Column("kind", label="类型", accessor="get_kind_display", sort_key="kind"),
+            Column("parent_name", label="上级党组织"),
+            Column("depth", label="层级", sort_key="depth"),
+            Column(
+                "numchild",
+                label="下级组织",
+                accessor=lambda u: (
+                    format_html(
+                        '<a href="{}?parent={}">{} 个 →</a>', children_url, u.pk, u.numchild
+                    )
+                    if u.numchild
+                    else "—"
+                ),
+            ),
+            Column("country", label="国家/地区", sort_key="country"),
+            Column("timezone", label="时区"),
+            BooleanColumn("is_active", label="启用"),
+        ]
+
+
+class OrgUnitCreateView(CreateView):
+    def save_instance(self):
+        data = {k: self.form.cleaned_data[k] for k in services.UNIT_FIELDS}
+        return services.unit_create(parent=self.form.cleaned_data.get("parent"), **data)
+
+    def post(self, request, *args, **kwargs):
+        try:
+            return super().post(request, *args, **kwargs)
+        except OrganizationError as exc:
+            messages.error(request, str(exc))
+            return HttpResponseRedirect(request.get_full_path())
+
+
+class OrgUnitEditView(ScopedObjectMixin, EditView):
+    def save_instance(self):
+        data = {k: self.form.cleaned_data[k] for k in services.UNIT_FIELDS}
+        return services.unit_update(
+            unit=self.object, parent=self.form.cleaned_data.get("parent"), **data
+        )
+
+    def form_valid(self, form):
+        try:
+            return super().form_valid(form)
+        except OrganizationError as exc:
+            form.add_error(None, str(exc))
+            return self.form_invalid(form)
+
+
+class OrgUnitDeleteView(ScopedDeleteView):
+    def delete_action(self):
+        services.unit_delete(unit=self.object)
+
+
+class OrgUnitViewSet(ModelViewSet):
+    model = OrgUnit
+    icon = "folder-inverse"
+    menu_label = "党组织"
+    menu_order = 100
+    add_to_admin_menu = False
+    permission_policy = ScopedPermissionPolicy(OrgUnit)
+    index_view_class = OrgUnitIndexView
+    add_view_class = OrgUnitCreateView
+    edit_view_class = OrgUnitEditView
+    delete_view_class = OrgUnitDeleteView
+    history_view_class = ScopedHistoryView
+    usage_view_class = ScopedUsageView
+    copy_view_enabled = False
+    filterset_class = OrgUnitFilterSet
+    search_fields = ["name", "code"]
+    ordering = ["path"]
+    list_per_page = 50
+    add_to_reference_index = False
+
+    def get_form_class(self, for_update=False):
+        return OrgUnitForm
+
+
+# --- members ------------------------------------------------------------------------------
+class MemberFilterSet(WagtailFilterSet):
+    unit_code = django_filters.CharFilter(
+        label="组织代码（含下级）", method="filter_unit_code", help_text="如 G02，包含全部下级组织"
+    )
+    category = django_filters.ChoiceFilter(label="党员类别", choices=Member.Category.choices)
+    status = django_filters.ChoiceFilter(label="状态", choices=Member.Status.choices)
+    gender = django_filters.ChoiceFilter(label="性别", choices=Member.Gender.choices)
+    is_overseas = django_filters.BooleanFilter(label="海外党员")
+
+    class Meta:
+        model = Member
+        fields = ["unit_code", "category", "status", "gender", "is_overseas"]
+
+    def filter_unit_code(self, queryset, name, value):
+        unit = OrgUnit.objects.filter(code=value.strip()).first()
+        if unit is None:
+            return queryset.none()
+        return queryset.filter(unit__path__startswith=unit.path)
+
+
+class MemberIndexView(IndexView):
+    def get_base_queryset(self):
+        return managed_members(self.request.user)
+
+    def search_queryset(self, queryset):
+        if not self.is_searching:
+            return queryset
+        return queryset.filter(member_search_q(self.search_query))
+
+    @cached_property
+    def columns(self):
+        return [
+            TitleColumn("name", label="姓名", sort_key="name", get_url=self.get_edit_url),
+            Column("member_no", label="党员编号", sort_key="member_no"),
+            Column("unit", label="所在党组织", accessor="unit.name", sort_key="unit__path"),
+            Column("category", label="党员类别", accessor="get_category_display"),
+            Column("status", label="状态", accessor="get_status_display"),
+            Column("join_date", label="入党日期", sort_key="join_date"),
+            Column("phone", label="手机号"),
+            BooleanColumn("is_overseas", label="海外"),
+        ]
+
+
+def _member_data(form) -> dict:
+    return {k: form.cleaned_data[k] for k in services.MEMBER_FIELDS if k in form.cleaned_data}
+
+
+class MemberCreateView(CreateView):
+    def save_instance(self):
+        data = _member_data(self.form)
+        return services.member_create(
+            unit=self.form.cleaned_data["unit"],
+            name=data.pop("name"),
+            member_no=data.pop("member_no"),
+            **data,
+        )
+
+
+class MemberEditView(ScopedObjectMixin, EditView):
+    def save_instance(self):
+        return services.member_update(
+            member=self.object,
+            unit=self.form.cleaned_data["unit"],
+            changed_by=self.request.user,
+            **_member_data(self.form),
+        )
+
+    def form_valid(self, form):
+        try:
+            return super().form_valid(form)
+        except OrganizationError as exc:
+            form.add_error(None, str(exc))
+            return self.form_invalid(form)
+
+
+class MemberDeleteView(ScopedDeleteView):
+    def delete_action(self):
+        services.member_delete(member=self.object)
+
+
+class MemberViewSet(ModelViewSet):
+    model = Member
+    icon = "user"
+    menu_label = "党员"
+    menu_order = 200
+    add_to_admin_menu = False
+    permission_policy = ScopedPermissionPolicy(Member)
+    index_view_class = MemberIndexView
+    add_view_class = MemberCreateView
+    edit_view_class = MemberEditView
+    delete_view_class = MemberDeleteView
+    history_view_class = ScopedHistoryView
+    usage_view_class = ScopedUsageView
+    copy_view_enabled = False
+    filterset_class = MemberFilterSet
+    search_fields = ["name", "member_no", "phone", "unit__name"]
+    ordering = ["unit__path", "member_no"]
+    list_per_page = 50
+    add_to_reference_index = False
+
+    def get_form_class(self, for_update=False):
+        return MemberForm
+
+
+class OrganizationViewSetGroup(ModelViewSetGroup):
+    items = (OrgUnitViewSet("org_units"), MemberViewSet("org_members"))
+    menu_label = "组织管理"
+    menu_icon = "group"
+    menu_order = 150
