@@ -168,7 +168,7 @@ def run_ffprobe(path: Path) -> tuple[dict, str]:
     stderr = proc.stderr.decode("utf-8", "replace")
     if proc.returncode != 0:
         if "moov atom not found" in stderr:
-            raise MediaRejected("文件不完整（缺少 moov 索引），可能上传中断，请重新上传")
+            raise MediaRejected("文件不完整或已损坏（找不到 moov 索引），可能上传中断，请重新上传")
         if "not on whitelist" in stderr or "whitelist" in stderr:
             raise MediaRejected("文件格式不在允许的音视频容器之列，已拒绝")
         raise MediaRejected("无法识别的音视频文件，文件可能已损坏或格式不受支持")

@@ -255,7 +255,8 @@ def build_command(src: Path, out: Path, plan: Plan, measured: dict) -> list[str]
         video_opts = {
             "c:v": "libx264",
             "profile:v": "high",
-            "preset": settings.EHOME_MEDIA_X264_PRESET,
+            # ultrafast turns off CABAC/8x8dct and x264 silently drops to Baseline
+            "preset": settings.EHOME_MEDIA_X264_PRESET.replace("ultrafast", "superfast"),
             "pix_fmt": "yuv420p",
             "g": gop,
             "keyint_min": gop,
