@@ -341,3 +341,19 @@ STATICFILES_DIRS = [p for p in STATICFILES_DIRS if p != BASE_DIR / "node_modules
     for d in _PORTAL_NPM_DIST
     if (BASE_DIR / "node_modules" / d).exists()
 ]
+
+# --- elearning ---------------------------------------------------------------------------
+# Progress plausibility: a batch may add at most (wall seconds since the last accepted
+# report) × max rate + slack seconds; a video/audio lesson completes at this coverage.
+EHOME_PROGRESS_MAX_RATE = float(env("EHOME_PROGRESS_MAX_RATE", "2.0"))
+EHOME_PROGRESS_SLACK_SECONDS = env_int("EHOME_PROGRESS_SLACK_SECONDS", 15)
+EHOME_PROGRESS_MAX_INTERVALS = env_int("EHOME_PROGRESS_MAX_INTERVALS", 100)
+EHOME_PROGRESS_COMPLETE_RATIO = float(env("EHOME_PROGRESS_COMPLETE_RATIO", "0.9"))
+EHOME_PROGRESS_CLOCK_SKEW_SECONDS = env_int("EHOME_PROGRESS_CLOCK_SKEW_SECONDS", 120)
+# Reading time: one heartbeat counts at most this many server-measured seconds.
+EHOME_READING_HEARTBEAT_MAX_SECONDS = env_int("EHOME_READING_HEARTBEAT_MAX_SECONDS", 60)
+# Exams: submissions are accepted this long after started_at + time limit.
+EHOME_EXAM_GRACE_SECONDS = env_int("EHOME_EXAM_GRACE_SECONDS", 30)
+# Contests: an answer counts when it arrives within the per-question limit plus this.
+EHOME_CONTEST_GRACE_MS = env_int("EHOME_CONTEST_GRACE_MS", 1500)
+EHOME_PERIODIC_TASKS += [("elearning.tasks.attempts_close_overdue", 60)]

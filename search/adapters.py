@@ -1,0 +1,172 @@
+"""Adapters for the indexed models of the content (cms) and academy (elearning) apps.
+
+Each registers only if its model exists. Attribute names that a model lacks are simply
+skipped (a missing body field indexes as empty), so an evolving model never breaks
+indexing. The type keys are the API's `?type=` values.
+"""
+
+from __future__ import annotations
+
+from search.registry import SearchAdapter, register
+
+
+def _periodical_issue_published(obj) -> bool:
+    periodical = getattr(obj, "periodical", None)
+    return bool(obj.is_published and periodical is not None and periodical.is_published)
+
+
+def _periodical_issue_audience(obj) -> str:
+    unit = getattr(getattr(obj, "periodical", None), "audience_unit", None)
+    return unit.path if unit is not None else ""
+
+
+def _periodical_issue_title(obj) -> str:
+    periodical = getattr(obj, "periodical", None)
+    return f"{periodical.title if periodical else ''} {obj.label}".strip()
+
+
+def _book_body(obj) -> str:
+    parts = [
+        getattr(obj, "subtitle", ""),
+        getattr(obj, "authors", ""),
+        getattr(obj, "publisher", ""),
+        getattr(obj, "isbn", ""),
+        getattr(obj, "description", ""),
+    ]
+    return " ".join(p for p in parts if p)
+
+
+def _course_audience(obj) -> str:
+    unit = getattr(obj, "audience_unit", None) or getattr(obj, "owner_unit", None)
+    return unit.path if unit is not None else ""
+
+
+def _lesson_course(obj):
+    return getattr(obj, "course", None)
+
+
+def _lesson_published(obj) -> bool:
+    course = _lesson_course(obj)
+    own = getattr(obj, "is_published", True)
+    return bool(own and (course is None or _course_published(course)))
+
+
+def _course_published(obj) -> bool:
+    for attr in ("is_published", "published", "live"):
+        if hasattr(obj, attr):
+            return bool(getattr(obj, attr))
+    status = getattr(obj, "status", None)
+    if status is not None:
+        return str(status) in ("published", "open", "active")
+    return True
+
+
+def _lesson_audience(obj) -> str:
+    unit = getattr(obj, "audience_unit", None)
+    if unit is None:
+        course = _lesson_course(obj)
+        return _course_audience(course) if course is not None else ""
+    return unit.path
+
+
+def _date_of(*attrs):
+    def get(obj):
+        for attr in attrs:
+            value = getattr(obj, attr, None)
+            if value:
+                return value
+        return None
+
+    return get
+
+
+ADAPTERS = [
+    SearchAdapter(
+        doc_type="news",
+        label="新闻",
+        model="cms.NewsPage",
+        body=("subtitle", "summary", "body", "source", "author"),
+        date=_date_of("date", "first_published_at"),
+        is_page=True,
+    ),
+    SearchAdapter(
+        doc_type="exemplar",
+        label="先进典型",
+        model="cms.ExemplarPage",
+        body=("subject_name", "summary", "honours", "deeds"),
+        date=_date_of("date", "first_published_at"),
+        is_page=True,
+    ),
+    SearchAdapter(
+        doc_type="digest",
+        label="手机报",
+        model="cms.DigestIssue",
+        body=("intro", "summary", "body"),
+        date=_date_of("issue_date", "first_published_at"),
+        is_page=True,
+    ),
+    SearchAdapter(
+        doc_type="book",
+        label="图书",
+        model="cms.Book",
+        body=(_book_body,),
+        date=_date_of("created_at"),
+    ),
+    SearchAdapter(
+        doc_type="periodical",
+        label="期刊",
+        model="cms.Periodical",
+        body=("publisher", "issn", "cn_number", "description"),
+        date=_date_of("created_at"),
+    ),
+    SearchAdapter(
+        doc_type="periodical_issue",
+        label="期刊期次",
+        model="cms.PeriodicalIssue",
+        title=_periodical_issue_title,
+        body=(),
+        date=_date_of("issue_date"),
+        published=_periodical_issue_published,
+        audience=_periodical_issue_audience,
+        select_related=("periodical__audience_unit",),
+    ),
+    SearchAdapter(
+        doc_type="course",
+        label="课程",
+        model="elearning.Course",
+        body=("summary", "description", "intro", "teacher", "instructor_name"),
+        date=_date_of("published_at", "created_at"),
+        published=_course_published,
+        audience=_course_audience,
+        select_related=("audience_unit", "owner_unit"),
+    ),
+    SearchAdapter(
+        doc_type="lesson",
+        label="课时",
+        model="elearning.Lesson",
+        body=("summary", "description", "intro", "transcript", "text"),
+        date=_date_of("published_at", "created_at"),
+        published=_lesson_published,
+        audience=_lesson_audience,
+        select_related=("course__audience_unit", "audience_unit"),
+    ),
+]
+
+
+def _extra_signals():
+    try:
+        from cms.signals import books_imported
+    except ImportError:
+        return {}
+    return {"book": [books_imported]}
+
+
+def register_all() -> list[str]:
+    """Register every adapter whose model exists; returns the registered type keys."""
+    extra = _extra_signals()
+    done = []
+    for adapter in ADAPTERS:
+        adapter.extra_signals = extra.get(adapter.doc_type, [])
+        if register(adapter):
+            done.append(adapter.doc_type)
+    return done

@@ -1,0 +1,168 @@
+"""The query service on the database backend (SQLite FTS5 or PostgreSQL tsvector)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from search.query import search, suggest
+from tests.factories import member_in, user_with_role
+from tests.search.conftest import make_doc
+
+
+@pytest.fixture
+def corpus(org, index_docs):
+    return {
+        "root": index_docs(
+            make_doc("集团党委关于党费收缴的通知", "各级党组织要按时收缴党费。", unit=org.root)
+        )[0],
+        "a1": index_docs(
+            make_doc("北京项目支部学习", "支部组织党员交党费并学习党章。", unit=org.a1, days_ago=5)
+        )[0],
+        "b1": index_docs(
+            make_doc("坦桑尼亚项目动态", "海外党员通过手机交党费。", unit=org.b1, days_ago=1)
+        )[0],
+        "draft": index_docs(
+            make_doc("党费草稿", "未发布的党费文章", unit=org.root, published=False)
+        )[0],
+        "book": index_docs(
+            make_doc(
+                "党费工作手册", "党费收缴使用管理", unit=org.root, doc_type="book", days_ago=30
+            )
+        )[0],
+    }
+
+
+def ids(results):
+    return {(h.type, h.id) for h in results.hits}
+
+
+def key(doc):
+    return (doc.doc_type, doc.object_id)
+
+
+def test_member_finds_a_word_inside_a_sentence_within_their_audience(org, corpus):
+    member = member_in(org.a1).user
+    res = search("党费", user=member)
+    assert ids(res) == {key(corpus["root"]), key(corpus["a1"]), key(corpus["book"])}
+    assert res.total == 3
+    assert res.facets == {"news": 2, "book": 1}
+
+
+def test_overseas_member_does_not_see_another_branchs_content(org, corpus):
+    member = member_in(org.b1).user
+    assert key(corpus["a1"]) not in ids(search("党费", user=member))
+    assert key(corpus["b1"]) in ids(search("党费", user=member))
+
+
+def test_secretary_sees_their_subtree(org, corpus):
+    secretary = user_with_role(org.b, "secretary")
+    found = ids(search("党费", user=secretary))
+    assert key(corpus["b1"]) in found and key(corpus["root"]) in found
+    assert key(corpus["a1"]) not in found
+
+
+def test_unpublished_documents_are_never_found(org, corpus, superuser):
+    found = ids(search("党费", user=superuser))
+    assert key(corpus["draft"]) not in found
+    assert len(found) == 4
+
+
+def test_anonymous_user_finds_nothing(corpus):
+    from django.contrib.auth.models import AnonymousUser
+
+    assert search("党费", user=AnonymousUser()).total == 0
+
+
+def test_traditional_query_finds_simplified_text_and_highlights_it(org, corpus, superuser):
+    res = search("黨費收繳", user=superuser)
+    assert key(corpus["root"]) in ids(res)
+    hit = next(h for h in res.hits if h.id == corpus["root"].object_id)
+    assert "<mark>党费</mark>" in hit.snippet
+    assert "<mark>党费</mark>" in hit.title_highlighted
+
+
+def test_simplified_query_finds_traditional_text_highlighted_in_traditional(
+    org, index_docs, superuser
+):
+    (doc,) = index_docs(make_doc("黨員學習", "全體黨員按時繳納黨費。", unit=org.root))
+    res = search("党费", user=superuser)
+    hit = next(h for h in res.hits if h.id == doc.object_id)
+    assert "<mark>黨費</mark>" in hit.snippet
+
+
+def test_title_matches_rank_first(org, index_docs, superuser):
+    body_only, title = index_docs(
+        make_doc("支部工作", "这里提到一次党章学习。", unit=org.root),
+        make_doc("党章学习辅导", "辅导材料", unit=org.root, days_ago=10),
+    )
+    res = search("党章", user=superuser)
+    assert [h.id for h in res.hits][:2] == [title.object_id, body_only.object_id]
+
+
+def test_sort_by_date_and_date_filters(org, corpus, superuser):
+    res = search("党费", user=superuser, sort="date")
+    dates = [h.date for h in res.hits]
+    assert dates == sorted(dates, reverse=True)
+    week_ago = timezone.now() - dt.timedelta(days=7)
+    recent = search("党费", user=superuser, filters={"date_from": week_ago})
+    assert key(corpus["book"]) not in ids(recent) and recent.total == 3
+
+
+def test_type_filter_keeps_facets_for_every_type(org, corpus, superuser):
+    res = search("党费", user=superuser, types=["book"])
+    assert ids(res) == {key(corpus["book"])}
+    assert res.total == 1
+    assert res.facets["news"] == 3
+
+
+def test_paging(org, index_docs, superuser):
+    index_docs(
+        *[make_doc(f"党建资讯第{i}期", "党建", unit=org.root, days_ago=i) for i in range(25)]
+    )
+    first = search("党建", user=superuser, page=1, page_size=10)
+    third = search("党建", user=superuser, page=3, page_size=10)
+    assert first.total == 25 and len(first.hits) == 10 and len(third.hits) == 5
+    assert not ({h.id for h in first.hits} & {h.id for h in third.hits})
+
+
+def test_words_are_anded_then_any_word_is_a_fallback(org, index_docs, superuser):
+    a, b = index_docs(
+        make_doc("党费收缴", "", unit=org.root), make_doc("党章学习", "", unit=org.root)
+    )
+    assert {h.id for h in search("党费 收缴", user=superuser).hits} == {a.object_id}
+    assert {h.id for h in search("党费 党章", user=superuser).hits} == {a.object_id, b.object_id}
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        '"',
+        "*",
+        "NEAR",
+        "AND",
+        "-",
+        ":",
+        "党费\x00",
+        "😀",
+        '党费" OR "x',
+        "title_norm:党费",
+        "(((",
+        "'; DROP TABLE x; --",
+        "党" * 10_000,
+    ],
+)
+def test_syntax_characters_never_raise(org, corpus, superuser, query):
+    res = search(query, user=superuser)
+    assert res.total >= 0
+
+
+def test_suggest_completes_title_prefixes_within_scope(org, corpus):
+    member = member_in(org.a1).user
+    titles = [h.title for h in suggest("党", user=member)]
+    assert "党费工作手册" in titles
+    assert all("坦桑尼亚" not in t for t in titles)
+    assert "党费草稿" not in titles
+    assert [h.title for h in suggest("黨費工", user=member)] == ["党费工作手册"]
