@@ -1,0 +1,152 @@
+"""Study points (学习积分): awarded only by the server, from events it verified itself
+(a lesson completed by merged intervals, watch minutes counted as unique seconds, a graded
+exam, a finished contest entry).
+
+The ledger is append-only; every award carries a unique event key (a retried event
+inserts nothing). Per-rule daily caps use the member's local day (unit time zone); the
+day's sum is read under a lock on the member's balance row, so concurrent awards cannot
+overshoot a cap. `PointBalance` keeps each member's total for leaderboards.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from elearning.models import PointBalance, PointLedger, PointRule
+from organizations.models import Member, OrgUnit
+
+DEFAULT_RULES = {
+    # code: (points, per_minutes, daily_cap)
+    "article_read": (1, 0, 6),
+    "watch_minutes": (1, 5, 12),
+    "lesson_complete": (2, 0, 10),
+    "quiz_pass": (5, 0, 10),
+    "contest": (1, 0, 10),
+}
+
+
+def rules_ensure() -> None:
+    for code, (pts, per, cap) in DEFAULT_RULES.items():
+        PointRule.objects.get_or_create(
+            code=code, defaults={"points": pts, "per_minutes": per, "daily_cap": cap}
+        )
+
+
+def _rule(code: str) -> PointRule | None:
+    rule = PointRule.objects.filter(code=code, is_active=True).first()
+    if rule is None and not PointRule.objects.filter(code=code).exists() and code in DEFAULT_RULES:
+        pts, per, cap = DEFAULT_RULES[code]
+        rule = PointRule(code=code, points=pts, per_minutes=per, daily_cap=cap)
+    return rule
+
+
+def member_local_day(member: Member, now: dt.datetime | None = None) -> dt.date:
+    now = now or timezone.now()
+    return now.astimezone(ZoneInfo(member.unit.timezone)).date()
+
+
+def points_award(
+    *, member: Member, rule: str, event_key: str, units: int = 1, now: dt.datetime | None = None
+) -> int:
+    """Award `units` × rule points for one verified event (capped per day). Returns the
+    points actually credited (0 for a repeated event key or when the cap is reached)."""
+    r = _rule(rule)
+    if r is None or units <= 0:
+        return 0
+    if PointLedger.objects.filter(event_key=event_key).exists():
+        return 0
+    day = member_local_day(member, now)
+    wanted = r.points * units
+    try:
+        with transaction.atomic():
+            balance, _ = PointBalance.objects.get_or_create(
+                member=member, defaults={"unit_path": member.unit.path}
+            )
+            balance = PointBalance.objects.select_for_update().get(pk=balance.pk)
+            if r.daily_cap:
+                today = (
+                    PointLedger.objects.filter(member=member, rule=rule, day=day).aggregate(
+                        s=Sum("points")
+                    )["s"]
+                    or 0
+                )
+                wanted = max(0, min(wanted, r.daily_cap - today))
+            PointLedger.objects.create(
+                member=member, rule=rule, points=wanted, event_key=event_key, day=day
+            )
+            if wanted:
+                balance.total += wanted
+                balance.unit_path = member.unit.path
+                balance.save(update_fields=["total", "unit_path"])
+    except IntegrityError:
+        return 0  # the same event raced in from another request
+    return wanted
+
+
+def points_award_watch(
+    *, member: Member, lesson_id: int, seconds_before: int, seconds_after: int
+) -> int:
+    """One award per full N minutes of *unique* watched seconds of a lesson."""
+    r = _rule("watch_minutes")
+    if r is None or not r.per_minutes:
+        return 0
+    step = r.per_minutes * 60
+    total = 0
+    for block in range(seconds_before // step + 1, seconds_after // step + 1):
+        total += points_award(
+            member=member, rule="watch_minutes", event_key=f"watch:{member.pk}:{lesson_id}:{block}"
+        )
+    return total
+
+
+@dataclass
+class PointsSummary:
+    total: int
+    today: int
+    rank_in_unit_subtree: int | None
+
+
+def points_summary(*, member: Member) -> dict:
+    bal = PointBalance.objects.filter(member=member).first()
+    today = member_local_day(member)
+    by_rule = dict(
+        PointLedger.objects.filter(member=member, day=today)
+        .values_list("rule")
+        .annotate(s=Sum("points"))
+        .values_list("rule", "s")
+    )
+    return {"total": bal.total if bal else 0, "today": by_rule}
+
+
+def points_leaderboard(*, unit: OrgUnit, member: Member | None, top: int = 20) -> dict:
+    """Top N members of a unit subtree and the caller's rank there: an index scan for the
+    top and one COUNT of better totals for the rank."""
+    qs = PointBalance.objects.filter(unit_path__startswith=unit.path)
+    rows = list(
+        qs.order_by("-total", "member_id")
+        .select_related("member", "member__unit")
+        .values("member_id", "member__name", "member__unit__name", "total")[:top]
+    )
+    leaders = [
+        {
+            "rank": i,
+            "member_id": r["member_id"],
+            "name": r["member__name"],
+            "unit": r["member__unit__name"],
+            "total": r["total"],
+        }
+        for i, r in enumerate(rows, 1)
+    ]
+    mine = None
+    if member is not None and member.unit.path.startswith(unit.path):
+        bal = PointBalance.objects.filter(member=member).first()
+        total = bal.total if bal else 0
+        better = qs.filter(total__gt=total).count()
+        mine = {"rank": better + 1, "total": total}
+    return {"unit": {"id": unit.pk, "name": unit.name}, "top": leaders, "me": mine}

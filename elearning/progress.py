@@ -1,0 +1,437 @@
+"""Progress the server can trust.
+
+Clients report watched intervals ``(from_s, to_s, rate)`` of a video/audio lesson, in
+batches, each batch with an idempotency key. The server
+
+1. validates the shape (``0 ≤ from < to ≤ duration``, ``0 < rate ≤ max rate``, no overlap
+   inside a batch, not sent from the future) — pure Python, nothing touched yet;
+2. accepts the batch only when its seconds fit the wall time since the last accepted
+   report at the maximum playback rate (plus a small slack): a script cannot claim a
+   50-minute video 10 seconds after opening it;
+3. merges the intervals into the set already watched and counts *unique* seconds, so
+   seeking to the end or replaying a minute never counts twice.
+
+On PostgreSQL steps 2–3 and the idempotency receipt are ONE statement: an ``UPDATE``
+whose ``SET`` unions ``intervals + new::int4multirange`` on the row version it locks (two
+devices never lose an update: the second waits for the first and re-evaluates against
+its result) and whose ``WHERE`` holds the budget check; the receipt is a data-modifying
+CTE, so a retried key updates nothing. Elsewhere (SQLite) the row is read and written
+inside a transaction that holds the database write lock (``BEGIN IMMEDIATE``).
+
+Article/reading lessons: the client sends ``open`` then ``heartbeat`` events; the server
+adds the time between consecutive events it received (each capped), never a duration the
+client states.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from elearning.models import Lesson, LessonProgress, ProgressReceipt
+from organizations.models import Member
+
+
+class ProgressRejected(Exception):
+    """A report the server refuses; `code` is the API error code."""
+
+    def __init__(self, code: str, message: str, status: int = 400):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.status = status
+
+
+@dataclass
+class ProgressState:
+    lesson_id: int
+    kind: str
+    duration: int
+    unique_seconds: int = 0
+    seconds_spent: int = 0
+    required_seconds: int = 0
+    completed: bool = False
+    completed_at: dt.datetime | None = None
+    intervals: list = field(default_factory=list)
+    duplicate: bool = False
+    just_completed: bool = False
+    unique_seconds_before: int = 0
+
+    @property
+    def coverage(self) -> float:
+        if self.kind in (Lesson.Kind.VIDEO, Lesson.Kind.AUDIO):
+            return round(self.unique_seconds / self.duration, 4) if self.duration else 0.0
+        return (
+            round(min(1.0, self.seconds_spent / self.required_seconds), 4)
+            if self.required_seconds
+            else 0.0
+        )
+
+
+def required_seconds(lesson: Lesson) -> int:
+    if lesson.is_timed_media:
+        return math.ceil(lesson.duration_seconds * settings.EHOME_PROGRESS_COMPLETE_RATIO)
+    return lesson.min_seconds
+
+
+def _state(lesson: Lesson, row: LessonProgress | None, **extra) -> ProgressState:
+    st = ProgressState(
+        lesson_id=lesson.pk,
+        kind=lesson.kind,
+        duration=lesson.duration_seconds,
+        required_seconds=required_seconds(lesson),
+    )
+    if row is not None:
+        st.unique_seconds = row.unique_seconds
+        st.unique_seconds_before = row.unique_seconds_before
+        st.seconds_spent = row.seconds_spent
+        st.completed_at = row.completed_at
+        st.completed = row.completed_at is not None
+        st.intervals = row.intervals
+    for k, v in extra.items():
+        setattr(st, k, v)
+    return st
+
+
+# --- validation (no database) -----------------------------------------------------------
+
+
+def normalise_intervals(
+    *, lesson: Lesson, intervals: list[dict], sent_at: dt.datetime | None = None
+) -> list[list[int]]:
+    """Validate a batch and return sorted, rounded ``[lo, hi)`` second ranges."""
+    if not lesson.is_timed_media:
+        raise ProgressRejected("wrong_kind", "图文/阅读课时不接受播放区间，请发送 open/heartbeat")
+    duration = lesson.duration_seconds
+    if duration <= 0:
+        raise ProgressRejected("no_duration", "该课时的音视频尚未就绪，暂不能记录进度", 409)
+    if sent_at is not None:
+        skew = dt.timedelta(seconds=settings.EHOME_PROGRESS_CLOCK_SKEW_SECONDS)
+        if sent_at > timezone.now() + skew:
+            raise ProgressRejected("from_future", "上报时间晚于服务器当前时间，已拒绝")
+    if not intervals:
+        raise ProgressRejected("empty", "至少需要一个播放区间")
+    if len(intervals) > settings.EHOME_PROGRESS_MAX_INTERVALS:
+        raise ProgressRejected(
+            "too_many_intervals",
+            f"一次最多上报 {settings.EHOME_PROGRESS_MAX_INTERVALS} 个播放区间",
+        )
+    max_rate = settings.EHOME_PROGRESS_MAX_RATE
+    out: list[list[int]] = []
+    for i, iv in enumerate(intervals):
+        lo, hi, rate = float(iv["from_s"]), float(iv["to_s"]), float(iv.get("rate", 1.0))
+        where = f"第 {i + 1} 个区间"
+        if not all(math.isfinite(x) for x in (lo, hi, rate)):
+            raise ProgressRejected("interval_invalid", f"{where}包含无效数字")
+        if lo < 0 or hi <= lo:
+            raise ProgressRejected("interval_invalid", f"{where}起止时间无效（须 0 ≤ 起点 < 终点）")
+        if hi > duration + 1:
+            raise ProgressRejected(
+                "interval_beyond_duration", f"{where}超出了媒体时长（{duration} 秒）"
+            )
+        if rate <= 0 or rate > max_rate:
+            raise ProgressRejected("rate_invalid", f"{where}的播放倍速须在 0 到 {max_rate} 之间")
+        lo_i, hi_i = round(lo), min(round(hi), duration)
+        if hi_i > lo_i:
+            out.append([lo_i, hi_i])
+    out.sort()
+    for prev, cur in zip(out, out[1:], strict=False):
+        if cur[0] < prev[1]:
+            raise ProgressRejected(
+                "interval_overlap", "同一批次内的播放区间相互重叠或重复，请合并后上报"
+            )
+    return out
+
+
+def merge_intervals(a: list[list[int]], b: list[list[int]]) -> list[list[int]]:
+    """Union of two sets of half-open ranges (adjacent ranges are joined)."""
+    merged: list[list[int]] = []
+    for lo, hi in sorted([*a, *b]):
+        if merged and lo <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], hi)
+        else:
+            merged.append([lo, hi])
+    return merged
+
+
+def covered_seconds(intervals: list[list[int]]) -> int:
+    return sum(hi - lo for lo, hi in intervals)
+
+
+# --- services ---------------------------------------------------------------------------
+
+
+def _on_progress_change(*, member: Member, lesson: Lesson, st: ProgressState) -> None:
+    from elearning import points, services
+
+    if st.just_completed:
+        services.course_progress_refresh(member=member, course_id=lesson.course_id)
+        rule = "article_read" if lesson.kind == Lesson.Kind.ARTICLE else "lesson_complete"
+        points.points_award(member=member, rule=rule, event_key=f"lesson:{member.pk}:{lesson.pk}")
+    if lesson.is_timed_media and st.unique_seconds > st.unique_seconds_before:
+        points.points_award_watch(
+            member=member,
+            lesson_id=lesson.pk,
+            seconds_before=st.unique_seconds_before,
+            seconds_after=st.unique_seconds,
+        )
+
+
+def progress_get(*, member: Member, lesson: Lesson) -> ProgressState:
+    row = LessonProgress.objects.filter(member=member, lesson=lesson).first()
+    return _state(lesson, row)
+
+
+def progress_open(*, member: Member, lesson: Lesson) -> ProgressState:
+    """The member opened the lesson: start the server's clock (creates the row once)."""
+    from elearning import services
+
+    created = False
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cur:
+                cur.execute(
+                    """
+                    INSERT INTO elearning_lessonprogress
+                        (member_id, lesson_id, course_id, intervals, unique_seconds,
+                         unique_seconds_before, seconds_spent, opened_at, last_report_at,
+                         reports)
+                    VALUES (%s, %s, %s, '{}', 0, 0, 0, clock_timestamp(), %s, 0)
+                    ON CONFLICT (member_id, lesson_id) DO UPDATE SET
+                        opened_at = COALESCE(elearning_lessonprogress.opened_at,
+                                             EXCLUDED.opened_at),
+                        last_report_at = CASE WHEN %s THEN clock_timestamp()
+                                         ELSE elearning_lessonprogress.last_report_at END
+                    RETURNING (xmax = 0)
+                    """,
+                    [
+                        member.pk,
+                        lesson.pk,
+                        lesson.course_id,
+                        None if lesson.is_timed_media else timezone.now(),
+                        not lesson.is_timed_media,
+                    ],
+                )
+                created = bool(cur.fetchone()[0])
+        else:
+            now = timezone.now()
+            row, created = LessonProgress.objects.get_or_create(
+                member=member,
+                lesson=lesson,
+                defaults={
+                    "course_id": lesson.course_id,
+                    "opened_at": now,
+                    "last_report_at": None if lesson.is_timed_media else now,
+                },
+            )
+            if not created and not lesson.is_timed_media:
+                row.last_report_at = now  # a new reading session starts the clock afresh
+                row.save(update_fields=["last_report_at"])
+        if created:
+            services.course_progress_start(member=member, course_id=lesson.course_id)
+    return progress_get(member=member, lesson=lesson)
+
+
+_PG_REPORT_SQL = """
+WITH rcpt AS (
+    INSERT INTO elearning_progressreceipt (member_id, lesson_id, key, created_at)
+    VALUES (%(m)s, %(l)s, %(k)s, clock_timestamp())
+    ON CONFLICT (member_id, key) DO NOTHING
+    RETURNING 1
+), clk AS (SELECT clock_timestamp() AS t)
+UPDATE elearning_lessonprogress p SET
+    intervals = p.intervals + %(new)s::int4multirange,
+    unique_seconds_before = p.unique_seconds,
+    unique_seconds = (
+        SELECT COALESCE(SUM(upper(r) - lower(r)), 0)
+        FROM unnest(p.intervals + %(new)s::int4multirange) AS r
+    ),
+    last_report_at = GREATEST(clk.t, p.last_report_at),
+    reports = p.reports + 1,
+    completed_at = COALESCE(p.completed_at, CASE WHEN (
+        SELECT COALESCE(SUM(upper(r) - lower(r)), 0)
+        FROM unnest(p.intervals + %(new)s::int4multirange) AS r
+    ) >= %(need)s THEN clk.t END)
+FROM clk
+WHERE p.member_id = %(m)s AND p.lesson_id = %(l)s
+  AND EXISTS (SELECT 1 FROM rcpt)
+  AND %(secs)s <= EXTRACT(EPOCH FROM (clk.t - COALESCE(p.last_report_at, p.opened_at)))
+                 * %(rate)s + %(slack)s
+RETURNING p.unique_seconds, p.unique_seconds_before, p.completed_at,
+          (p.completed_at = p.last_report_at) AS just_completed,
+          p.intervals::text
+"""
+
+
+class _Rollback(Exception):
+    pass
+
+
+def progress_report(
+    *,
+    member: Member,
+    lesson: Lesson,
+    intervals: list[dict],
+    idempotency_key: str,
+    sent_at: dt.datetime | None = None,
+) -> ProgressState:
+    """Accept a batch of watched intervals (see the module docstring)."""
+    ranges = normalise_intervals(lesson=lesson, intervals=intervals, sent_at=sent_at)
+    if connection.vendor == "postgresql":
+        st = _report_pg(member=member, lesson=lesson, ranges=ranges, key=idempotency_key)
+    else:
+        st = _report_locked(member=member, lesson=lesson, ranges=ranges, key=idempotency_key)
+    if not st.duplicate:
+        _on_progress_change(member=member, lesson=lesson, st=st)
+    return st
+
+
+def _too_fast(secs: int) -> ProgressRejected:
+    return ProgressRejected(
+        "progress_too_fast",
+        f"上报的 {secs} 秒超过了自上次上报以来按最高 {settings.EHOME_PROGRESS_MAX_RATE} "
+        "倍速可能播放的时长，已拒绝",
+        422,
+    )
+
+
+def _report_pg(*, member, lesson, ranges, key) -> ProgressState:
+    params = {
+        "m": member.pk,
+        "l": lesson.pk,
+        "k": key,
+        "new": "{" + ",".join(f"[{lo},{hi})" for lo, hi in ranges) + "}",
+        "need": required_seconds(lesson),
+        "secs": covered_seconds(ranges),
+        "rate": settings.EHOME_PROGRESS_MAX_RATE,
+        "slack": settings.EHOME_PROGRESS_SLACK_SECONDS,
+    }
+    for _ in range(2):
+        try:
+            with transaction.atomic(), connection.cursor() as cur:
+                cur.execute(_PG_REPORT_SQL, params)
+                row = cur.fetchone()
+                if row is None:
+                    raise _Rollback  # undo the receipt: nothing is recorded
+        except _Rollback:
+            pass
+        else:
+            uniq, before, completed_at, just, text = row
+            st = _state(lesson, None)
+            st.unique_seconds, st.unique_seconds_before = uniq, before
+            st.completed_at, st.completed = completed_at, completed_at is not None
+            st.just_completed = bool(just)
+            st.intervals = LessonProgress._meta.get_field("intervals").to_python(text)
+            return st
+        # Nothing updated: a retried key, a first report, or too many seconds.
+        if ProgressReceipt.objects.filter(member=member, key=key).exists():
+            return _state(lesson, _row(member, lesson), duplicate=True)
+        if not LessonProgress.objects.filter(member=member, lesson=lesson).exists():
+            progress_open(member=member, lesson=lesson)
+            continue
+        raise _too_fast(params["secs"])
+    raise _too_fast(params["secs"])
+
+
+def _row(member, lesson) -> LessonProgress | None:
+    return LessonProgress.objects.filter(member=member, lesson=lesson).first()
+
+
+def _report_locked(*, member, lesson, ranges, key) -> ProgressState:
+    """Portable path: read and write the row inside one write-locked transaction (SQLite
+    takes the database write lock at BEGIN IMMEDIATE; elsewhere SELECT … FOR UPDATE)."""
+    from elearning import services
+
+    with transaction.atomic():
+        if ProgressReceipt.objects.filter(member=member, key=key).exists():
+            return _state(lesson, _row(member, lesson), duplicate=True)
+        now = timezone.now()
+        row = LessonProgress.objects.select_for_update().filter(member=member, lesson=lesson)
+        row = row.first()
+        if row is None:
+            row = LessonProgress.objects.create(
+                member=member, lesson=lesson, course_id=lesson.course_id, opened_at=now
+            )
+            services.course_progress_start(member=member, course_id=lesson.course_id)
+        since = row.last_report_at or row.opened_at or now
+        budget = (now - since).total_seconds() * settings.EHOME_PROGRESS_MAX_RATE
+        secs = covered_seconds(ranges)
+        if secs > budget + settings.EHOME_PROGRESS_SLACK_SECONDS:
+            raise _too_fast(secs)
+        merged = merge_intervals(row.intervals, ranges)
+        row.intervals = merged
+        row.unique_seconds_before = row.unique_seconds
+        row.unique_seconds = covered_seconds(merged)
+        row.last_report_at = max(now, row.last_report_at or now)
+        row.reports += 1
+        just = False
+        if row.completed_at is None and row.unique_seconds >= required_seconds(lesson):
+            row.completed_at = now
+            just = True
+        row.save()
+        try:
+            with transaction.atomic():
+                ProgressReceipt.objects.create(
+                    member=member, lesson=lesson, key=key, created_at=now
+                )
+        except IntegrityError:  # pragma: no cover - the lock makes this unreachable
+            raise ProgressRejected("duplicate", "重复上报", 409) from None
+        return _state(lesson, row, just_completed=just)
+
+
+def progress_heartbeat(*, member: Member, lesson: Lesson) -> ProgressState:
+    """Article/reading: add the server-measured time since the previous event (capped)."""
+    if lesson.is_timed_media:
+        raise ProgressRejected("wrong_kind", "视频/音频课时请上报播放区间")
+    cap = settings.EHOME_READING_HEARTBEAT_MAX_SECONDS
+    need = required_seconds(lesson)
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cur:
+                cur.execute(
+                    """
+                    WITH clk AS (SELECT clock_timestamp() AS t)
+                    UPDATE elearning_lessonprogress p SET
+                        seconds_spent = p.seconds_spent + LEAST(%(cap)s, GREATEST(0,
+                            FLOOR(EXTRACT(EPOCH FROM clk.t - p.last_report_at))))::int,
+                        last_report_at = clk.t,
+                        reports = p.reports + 1,
+                        completed_at = COALESCE(p.completed_at, CASE WHEN
+                            p.seconds_spent + LEAST(%(cap)s, GREATEST(0,
+                            FLOOR(EXTRACT(EPOCH FROM clk.t - p.last_report_at))))::int
+                            >= %(need)s THEN clk.t END)
+                    FROM clk
+                    WHERE p.member_id = %(m)s AND p.lesson_id = %(l)s
+                      AND p.last_report_at IS NOT NULL
+                    RETURNING (p.completed_at = p.last_report_at)
+                    """,
+                    {"cap": cap, "need": need, "m": member.pk, "l": lesson.pk},
+                )
+                got = cur.fetchone()
+            if got is None:
+                raise ProgressRejected("not_opened", "请先打开课时（open）再发送心跳", 409)
+            just = bool(got[0])
+            row = _row(member, lesson)
+        else:
+            row = LessonProgress.objects.select_for_update().filter(member=member, lesson=lesson)
+            row = row.first()
+            if row is None or row.last_report_at is None:
+                raise ProgressRejected("not_opened", "请先打开课时（open）再发送心跳", 409)
+            now = timezone.now()
+            gained = int(min(cap, max(0.0, (now - row.last_report_at).total_seconds())))
+            row.seconds_spent += gained
+            row.last_report_at = now
+            row.reports += 1
+            just = row.completed_at is None and row.seconds_spent >= need
+            if just:
+                row.completed_at = now
+            row.save()
+    st = _state(lesson, row, just_completed=just)
+    if just:
+        _on_progress_change(member=member, lesson=lesson, st=st)
+    return st

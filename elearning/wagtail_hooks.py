@@ -1,0 +1,321 @@
+"""Wagtail admin for the academy: instructors manage courses, assignments, the question
+bank, exams and contests of their own unit subtree (role "instructor"; superusers see all).
+
+Scoping: every listing/edit/delete view filters by the instructor's role paths (an object
+outside them is a 404), and the unit fields of the forms only offer units in scope.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from wagtail import hooks
+from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.menu import MenuItem
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel, ObjectList
+from wagtail.admin.views import generic
+from wagtail.admin.viewsets.base import ViewSetGroup
+from wagtail.admin.viewsets.model import ModelViewSet
+
+from elearning.models import Assignment, Contest, Course, Exam, PointRule, Question
+from organizations.models import OrgUnit
+from organizations.selectors import path_prefix_q, role_paths, user_has_global_scope
+
+ROLES = ["instructor"]
+UNIT_FIELDS = ("audience_unit", "owner_unit")
+
+
+def scope_filter(qs, user, field: str):
+    if user_has_global_scope(user):
+        return qs
+    return qs.filter(path_prefix_q(role_paths(user, ROLES), field=field))
+
+
+class ScopedAdminForm(WagtailAdminModelForm):
+    """Unit choices limited to the instructor's subtree."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        user = getattr(self, "for_user", None)
+        for name in UNIT_FIELDS:
+            if name in self.fields and user is not None:
+                self.fields[name].queryset = scope_filter(
+                    OrgUnit.objects.order_by("path"), user, "path"
+                )
+
+
+class _ScopedMixin:
+    scope_field = "audience_unit__path"
+
+    def get_base_queryset(self):
+        return scope_filter(super().get_base_queryset(), self.request.user, self.scope_field)
+
+    def get_object(self, queryset=None):
+        obj = super().get_object(queryset)
+        qs = scope_filter(type(obj).objects.filter(pk=obj.pk), self.request.user, self.scope_field)
+        if not qs.exists():
+            raise Http404
+        return obj
+
+
+def _views(scope_field: str):
+    """Index, edit and delete view classes filtered to the instructor's subtree."""
+    attrs = {"scope_field": scope_field}
+    return (
+        type("ScopedIndexView", (_ScopedMixin, generic.IndexView), attrs),
+        type("ScopedEditView", (_ScopedMixin, generic.EditView), attrs),
+        type("ScopedDeleteView", (_ScopedMixin, generic.DeleteView), attrs),
+    )
+
+
+def _media_widget():
+    from media_pipeline.views import media_asset_chooser_viewset
+
+    return media_asset_chooser_viewset.widget_class
+
+
+class CourseViewSet(ModelViewSet):
+    model = Course
+    icon = "doc-full"
+    menu_label = "课程"
+    add_to_admin_menu = False
+    list_display = ["title", "category", "kind", "audience_unit", "is_published", "updated_at"]
+    list_filter = ["kind", "is_published", "category"]
+    search_fields = ["title", "description"]
+    list_export = ["title", "category", "kind", "credit_hours", "audience_unit", "is_published"]
+    export_filename = "课程"
+    edit_handler = ObjectList(
+        [
+            FieldPanel("title"),
+            FieldPanel("description"),
+            FieldRowPanel([FieldPanel("category"), FieldPanel("credit_hours"), FieldPanel("kind")]),
+            FieldPanel("cover"),
+            FieldPanel("audience_unit"),
+            FieldPanel("is_published"),
+            InlinePanel(
+                "lessons",
+                heading="课时",
+                label="课时",
+                panels=[
+                    FieldPanel("title"),
+                    FieldPanel("kind"),
+                    FieldPanel("media", widget=_media_widget()),
+                    FieldPanel("body"),
+                    FieldPanel("book"),
+                    FieldPanel("min_seconds"),
+                ],
+            ),
+        ],
+        base_form_class=ScopedAdminForm,
+    )
+    index_view_class, edit_view_class, delete_view_class = _views("audience_unit__path")
+
+
+class AssignmentViewSet(ModelViewSet):
+    model = Assignment
+    icon = "date"
+    menu_label = "学习任务"
+    list_display = ["course", "audience_unit", "due_date", "created_at"]
+    list_filter = ["due_date"]
+    search_fields = ["course__title"]
+    list_export = ["course", "audience_unit", "due_date", "note"]
+    export_filename = "学习任务"
+    edit_handler = ObjectList(
+        [
+            FieldPanel("course"),
+            FieldPanel("audience_unit"),
+            FieldPanel("due_date"),
+            FieldPanel("note"),
+        ],
+        base_form_class=ScopedAdminForm,
+    )
+    index_view_class, edit_view_class, delete_view_class = _views("audience_unit__path")
+
+
+class QuestionViewSet(ModelViewSet):
+    model = Question
+    icon = "help"
+    menu_label = "题库"
+    list_display = ["__str__", "type", "category", "difficulty", "owner_unit"]
+    list_filter = ["type", "difficulty", "category"]
+    search_fields = ["stem", "title", "tags"]
+    list_export = ["type", "stem", "category", "difficulty", "tags"]
+    export_filename = "题库"
+    edit_handler = ObjectList(
+        [
+            FieldRowPanel([FieldPanel("type"), FieldPanel("difficulty"), FieldPanel("category")]),
+            FieldPanel("title"),
+            FieldPanel("stem"),
+            FieldPanel("options"),
+            FieldPanel("answer"),
+            FieldPanel("explanation"),
+            FieldPanel("tags"),
+            FieldPanel("owner_unit"),
+        ],
+        base_form_class=ScopedAdminForm,
+    )
+    index_view_class, edit_view_class, delete_view_class = _views("owner_unit__path")
+
+
+class ExamViewSet(ModelViewSet):
+    model = Exam
+    icon = "tasks"
+    menu_label = "考试"
+    list_display = ["title", "course", "time_limit_minutes", "pass_mark", "is_published"]
+    list_filter = ["is_published", "review_when"]
+    search_fields = ["title"]
+    edit_handler = ObjectList(
+        [
+            FieldPanel("title"),
+            FieldPanel("course"),
+            FieldPanel("audience_unit"),
+            FieldRowPanel(
+                [
+                    FieldPanel("time_limit_minutes"),
+                    FieldPanel("pass_mark"),
+                    FieldPanel("attempts_allowed"),
+                ]
+            ),
+            MultiFieldPanel(
+                [FieldPanel("review_show"), FieldPanel("review_when")], heading="成绩与答案查看"
+            ),
+            FieldRowPanel([FieldPanel("opens_at"), FieldPanel("closes_at")]),
+            InlinePanel("rules", heading="抽题规则", label="规则"),
+            FieldPanel("is_published"),
+        ],
+        base_form_class=ScopedAdminForm,
+    )
+    index_view_class, edit_view_class, delete_view_class = _views("audience_unit__path")
+
+
+class ContestViewSet(ModelViewSet):
+    model = Contest
+    icon = "pick"
+    menu_label = "知识竞答"
+    list_display = ["title", "mode", "starts_at", "ends_at", "is_published"]
+    list_filter = ["mode", "is_published"]
+    search_fields = ["title"]
+    edit_handler = ObjectList(
+        [
+            FieldPanel("title"),
+            FieldPanel("description"),
+            FieldPanel("audience_unit"),
+            FieldRowPanel([FieldPanel("starts_at"), FieldPanel("ends_at")]),
+            FieldRowPanel(
+                [
+                    FieldPanel("mode"),
+                    FieldPanel("seconds_per_question"),
+                    FieldPanel("entries_allowed"),
+                ]
+            ),
+            FieldPanel("questions"),
+            FieldPanel("is_published"),
+        ],
+        base_form_class=ScopedAdminForm,
+    )
+    index_view_class, edit_view_class, delete_view_class = _views("audience_unit__path")
+
+
+class PointRuleViewSet(ModelViewSet):
+    model = PointRule
+    icon = "pick"
+    menu_label = "积分规则"
+    list_display = ["code", "points", "per_minutes", "daily_cap", "is_active"]
+    form_fields = ["code", "points", "per_minutes", "daily_cap", "is_active"]
+
+
+class AcademyGroup(ViewSetGroup):
+    menu_label = "网络学院"
+    menu_icon = "doc-full-inverse"
+    menu_order = 300
+    items = (
+        CourseViewSet("elearning_courses"),
+        AssignmentViewSet("elearning_assignments"),
+        QuestionViewSet("elearning_questions"),
+        ExamViewSet("elearning_exams"),
+        ContestViewSet("elearning_contests"),
+        PointRuleViewSet("elearning_point_rules"),
+    )
+
+
+@hooks.register("register_admin_viewset")
+def register_academy():
+    return AcademyGroup()
+
+
+# --- question import / export -------------------------------------------------------------
+
+
+@permission_required("elearning.add_question", raise_exception=True)
+def question_import_view(request):
+    from elearning.question_io import ImportErrors, parse_excel, parse_gift, questions_import
+
+    units = scope_filter(OrgUnit.objects.order_by("path"), request.user, "path")
+    ctx = {"units": units, "errors": [], "title": "导入试题"}
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        unit = units.filter(pk=request.POST.get("owner_unit") or 0).first()
+        if upload is None:
+            ctx["errors"] = ["请选择要导入的文件"]
+        elif unit is None:
+            ctx["errors"] = ["请选择所属党组织（须在您的管理范围内）"]
+        else:
+            name = upload.name
+            try:
+                data = upload.read()
+                if name.lower().endswith(".xlsx"):
+                    drafts = parse_excel(data, filename=name)
+                elif name.lower().endswith((".gift", ".txt")):
+                    try:
+                        text = data.decode("utf-8")
+                    except UnicodeDecodeError:
+                        raise ImportErrors([f"{name}：请使用 UTF-8 编码保存 GIFT 文件"]) from None
+                    drafts = parse_gift(text)
+                else:
+                    raise ImportErrors(
+                        [f"{name}：只支持 .xlsx（导入模板）和 .gift/.txt（GIFT 格式）"]
+                    )
+                created = questions_import(drafts=drafts, owner_unit=unit)
+            except ImportErrors as exc:
+                ctx["errors"] = exc.errors
+            else:
+                messages.success(request, f"已导入 {len(created)} 道试题")
+                return redirect(reverse("elearning_questions:index"))
+    return TemplateResponse(request, "elearning/admin/question_import.html", ctx)
+
+
+@permission_required("elearning.view_question", raise_exception=True)
+def question_export_view(request):
+    from elearning.question_io import export_excel, template_excel
+
+    if request.GET.get("template"):
+        data, name = template_excel(), "question-template.xlsx"
+    else:
+        qs = scope_filter(
+            Question.objects.order_by("category", "id"), request.user, "owner_unit__path"
+        )
+        data, name = export_excel(qs), "questions.xlsx"
+    resp = HttpResponse(
+        data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    resp["Content-Disposition"] = f'attachment; filename="{name}"'
+    return resp
+
+
+@hooks.register("register_admin_urls")
+def register_question_io_urls():
+    return [
+        path("academy/questions/import/", question_import_view, name="elearning_question_import"),
+        path("academy/questions/export/", question_export_view, name="elearning_question_export"),
+    ]
+
+
+@hooks.register("register_admin_menu_item")
+def register_question_import_menu():
+    return MenuItem(
+        "导入/导出试题", reverse("elearning_question_import"), icon_name="upload", order=310
+    )

@@ -1,0 +1,225 @@
+"""Server-verified progress: intervals are merged into unique seconds, implausible reports
+are refused with nothing recorded, retries never double count."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from elearning.models import CourseProgress, LessonProgress, ProgressReceipt
+
+
+def url(lesson):
+    return f"/api/v1/lessons/{lesson.pk}/progress/"
+
+
+def report(client, lesson, intervals, key, **extra):
+    body = {"event": "intervals", "intervals": intervals, **extra}
+    return client.post(url(lesson), body, format="json", HTTP_IDEMPOTENCY_KEY=key)
+
+
+def iv(a, b, rate=1.0):
+    return {"from_s": a, "to_s": b, "rate": rate}
+
+
+@pytest.fixture
+def opened(academy, member, client_for):
+    c = client_for(member.user)
+    assert c.post(url(academy.video), {"event": "open"}, format="json").status_code == 200
+    return c
+
+
+def test_overlapping_reports_count_unique_seconds(opened, academy, member, rewind):
+    rewind(member, academy.video, 40)
+    r = report(opened, academy.video, [iv(0, 30)], "k1")
+    assert r.status_code == 200, r.json()
+    rewind(member, academy.video, 40)
+    r = report(opened, academy.video, [iv(20, 50)], "k2")  # 10 s overlap
+    assert r.json()["unique_seconds"] == 50
+    assert r.json()["intervals"] == [[0, 50]]
+    assert r.json()["completed"] is False
+
+
+def test_retry_with_same_key_never_double_counts(opened, academy, member, rewind):
+    rewind(member, academy.video, 40)
+    first = report(opened, academy.video, [iv(0, 30)], "same")
+    rewind(member, academy.video, 40)
+    again = report(opened, academy.video, [iv(0, 30)], "same")
+    assert again.status_code == 200
+    assert again.json()["duplicate"] is True
+    assert again.json()["unique_seconds"] == first.json()["unique_seconds"] == 30
+    row = LessonProgress.objects.get(member=member, lesson=academy.video)
+    assert row.reports == 1
+
+
+def test_skipping_to_the_end_does_not_complete(opened, academy, member, rewind):
+    rewind(member, academy.video, 60)
+    r = report(opened, academy.video, [iv(0, 5), iv(90, 100)], "skip")
+    assert r.status_code == 200
+    assert r.json()["unique_seconds"] == 15
+    assert r.json()["completed"] is False
+
+
+def test_completes_at_ninety_percent_unique_coverage(opened, academy, member, rewind):
+    rewind(member, academy.video, 50)
+    report(opened, academy.video, [iv(0, 45, 2.0)], "a")  # 45 s of media in 50 s at 2×
+    rewind(member, academy.video, 50)
+    r = report(opened, academy.video, [iv(45, 89)], "b")
+    assert r.json()["unique_seconds"] == 89 and r.json()["completed"] is False
+    rewind(member, academy.video, 5)
+    r = report(opened, academy.video, [iv(89, 90)], "c")
+    assert r.json()["completed"] is True
+    cp = CourseProgress.objects.get(member=member, course=academy.course)
+    assert cp.lessons_completed == 1 and cp.completed_at is None
+
+
+def test_more_seconds_than_wall_time_allows_is_refused(opened, academy, member, rewind):
+    rewind(member, academy.video, 10)  # 10 s × 2.0 + 15 s slack = 35 s at most
+    r = report(opened, academy.video, [iv(0, 60)], "fast")
+    assert r.status_code == 422
+    assert r.json()["error"]["code"] == "progress_too_fast"
+    row = LessonProgress.objects.get(member=member, lesson=academy.video)
+    assert row.unique_seconds == 0 and row.intervals == []
+    # the refused key was not consumed: the same batch later (with wall time) is accepted
+    assert not ProgressReceipt.objects.filter(member=member, key="fast").exists()
+    rewind(member, academy.video, 60)
+    assert report(opened, academy.video, [iv(0, 60)], "fast").json()["unique_seconds"] == 60
+
+
+def test_first_report_without_open_only_gets_the_slack(academy, member, client_for):
+    c = client_for(member.user)
+    r = report(c, academy.video, [iv(0, 80)], "cold")
+    assert r.status_code == 422
+    assert not LessonProgress.objects.filter(member=member, unique_seconds__gt=0).exists()
+    assert report(c, academy.video, [iv(0, 10)], "warm").json()["unique_seconds"] == 10
+
+
+@pytest.mark.parametrize(
+    "intervals,code",
+    [
+        ([iv(0, 130)], "interval_beyond_duration"),
+        ([iv(30, 10)], "interval_invalid"),
+        ([iv(0, 10), iv(5, 15)], "interval_overlap"),
+        ([iv(0, 10), iv(0, 10)], "interval_overlap"),
+        ([iv(0, 10, 16.0)], "rate_invalid"),
+        ([iv(0, 1e12)], "interval_beyond_duration"),
+    ],
+)
+def test_bad_intervals_are_refused(opened, academy, member, rewind, intervals, code):
+    rewind(member, academy.video, 300)
+    r = report(opened, academy.video, intervals, "bad")
+    assert r.status_code == 400, r.json()
+    assert r.json()["error"]["code"] == code
+    assert LessonProgress.objects.get(member=member, lesson=academy.video).unique_seconds == 0
+
+
+def test_negative_start_is_refused(opened, academy):
+    r = report(opened, academy.video, [iv(-5, 10)], "neg")
+    assert r.status_code == 400
+
+
+def test_progress_from_the_future_is_refused(opened, academy, member, rewind):
+    rewind(member, academy.video, 60)
+    future = (timezone.now() + dt.timedelta(hours=2)).isoformat()
+    r = report(opened, academy.video, [iv(0, 10)], "fut", sent_at=future)
+    assert r.status_code == 400 and r.json()["error"]["code"] == "from_future"
+
+
+def test_too_many_intervals_in_a_batch(opened, academy):
+    r = report(opened, academy.video, [iv(i, i + 0.6) for i in range(101)], "many")
+    assert r.status_code == 400 and r.json()["error"]["code"] == "too_many_intervals"
+
+
+def test_idempotency_key_is_required(opened, academy):
+    r = opened.post(url(academy.video), {"intervals": [iv(0, 5)]}, format="json")
+    assert r.status_code == 400 and r.json()["error"]["code"] == "idempotency_key_required"
+
+
+def test_article_time_is_measured_by_the_server(academy, member, client_for, rewind):
+    c = client_for(member.user)
+    lesson = academy.article
+    # a heartbeat without "open" is refused
+    assert c.post(url(lesson), {"event": "heartbeat"}, format="json").status_code == 409
+    c.post(url(lesson), {"event": "open"}, format="json")
+    # a client-claimed duration is simply not part of the protocol: intervals are refused
+    assert report(c, lesson, [iv(0, 600)], "x").status_code == 400
+    r = c.post(url(lesson), {"event": "heartbeat"}, format="json")
+    assert r.json()["seconds_spent"] <= 1
+    rewind(member, lesson, 20)
+    r = c.post(url(lesson), {"event": "heartbeat"}, format="json")
+    assert 20 <= r.json()["seconds_spent"] <= 21 and r.json()["completed"] is False
+    rewind(member, lesson, 300)  # a long pause counts at most one heartbeat cap (60 s)
+    r = c.post(url(lesson), {"event": "heartbeat"}, format="json")
+    assert r.json()["completed"] is True
+    assert r.json()["seconds_spent"] <= 20 + 60 + 2
+
+
+def test_lesson_of_an_invisible_course_is_404(academy, org, client_for):
+    from tests.factories import member_in
+
+    academy.course.audience_unit = org.b
+    academy.course.save()
+    outsider = member_in(org.a1)
+    r = client_for(outsider.user).get(url(academy.video))
+    assert r.status_code == 404
+
+
+def test_get_my_progress(opened, academy, member, rewind):
+    rewind(member, academy.video, 30)
+    report(opened, academy.video, [iv(0, 20)], "g")
+    r = opened.get(url(academy.video))
+    assert r.status_code == 200
+    assert r.json()["unique_seconds"] == 20 and r.json()["coverage"] == 0.2
+
+
+@pytest.mark.pg_only
+@pytest.mark.django_db(transaction=True)
+def test_two_devices_reporting_at_once_never_lose_an_update(org, client_for):
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent writers need PostgreSQL (SQLite serialises all writers)")
+    from elearning.models import Course, Lesson
+    from media_pipeline.models import MediaAsset
+    from tests.factories import member_in
+
+    asset = MediaAsset.objects.create(kind="video", title="v", status="ready", duration=400.0)
+    course = Course.objects.create(title="c", audience_unit=org.root, is_published=True)
+    lesson = Lesson.objects.create(course=course, title="l", kind="video", media=asset)
+    m = member_in(org.a1)
+    from elearning import progress
+
+    progress.progress_open(member=m, lesson=lesson)
+    LessonProgress.objects.filter(member=m).update(
+        opened_at=timezone.now() - dt.timedelta(seconds=1000)
+    )
+    barrier = threading.Barrier(8)
+    errors = []
+
+    def device(i):
+        try:
+            barrier.wait()
+            progress.progress_report(
+                member=m,
+                lesson=lesson,
+                intervals=[{"from_s": i * 10, "to_s": i * 10 + 10, "rate": 1}],
+                idempotency_key=f"dev{i}",
+            )
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=device, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    row = LessonProgress.objects.get(member=m, lesson=lesson)
+    accepted = 8 - len(errors)
+    # every accepted report is in the merged set: nothing was overwritten
+    assert row.unique_seconds == accepted * 10
+    assert row.reports == accepted
+    assert accepted >= 1
