@@ -1,3 +1,386 @@
-"""/api/v1/ resources for this domain (filled in by its issue; see docs/api.md)."""
+"""/api/v1/ content resources: news, exemplar stories, digests, books, periodicals and the
+headless preview (docs/api.md "Content").
 
-urlpatterns: list = []
+Every list and detail is audience-scoped through cms.selectors (out of scope = 404 like a
+missing object). Lists are `values()` rows mapped by cms.representations with bulk
+look-ups: the number of SQL queries does not depend on the page size.
+"""
+
+from __future__ import annotations
+
+from django.core.files.storage import FileSystemStorage
+from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import path
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from api.errors import DomainError
+from api.pagination import PagePagination
+from cms import representations as rep
+from cms import selectors
+from cms.models import NewsIndexPage
+from cms.services import PreviewTokenInvalid, page_read_record, preview_token_load
+from organizations.models import OrgUnit
+
+ID_PARAM = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="对象 ID")
+ERRORS = {400: OpenApiTypes.OBJECT, 401: OpenApiTypes.OBJECT, 404: OpenApiTypes.OBJECT}
+
+
+# --- query parameters ----------------------------------------------------------------
+class ContentFilterSerializer(serializers.Serializer):
+    channel = serializers.SlugField(required=False, help_text="频道代码（新闻）")
+    tag = serializers.CharField(required=False, max_length=100, help_text="标签（新闻）")
+    unit = serializers.CharField(
+        required=False, max_length=32, help_text="发布单位代码，含下级单位"
+    )
+    date_from = serializers.DateField(required=False, help_text="日期起（含）")
+    date_to = serializers.DateField(required=False, help_text="日期止（含）")
+    updated_since = serializers.DateTimeField(required=False, help_text="只返回此时间之后更新的")
+
+
+class CatalogueFilterSerializer(serializers.Serializer):
+    q = serializers.CharField(required=False, max_length=100, help_text="书名/作者包含的文字")
+    category = serializers.CharField(
+        required=False, max_length=40, help_text="中图法分类号前缀，如 D2"
+    )
+    language = serializers.CharField(required=False, max_length=8, help_text="语种代码，如 zh")
+    updated_since = serializers.DateTimeField(required=False, help_text="只返回此时间之后更新的")
+
+
+def _params(serializer_class, request) -> dict:
+    s = serializer_class(data=request.query_params)
+    s.is_valid(raise_exception=True)
+    return s.validated_data
+
+
+def _unit_subtree(qs, code: str, field: str):
+    unit = OrgUnit.objects.filter(code=code).values_list("path", flat=True).first()
+    if unit is None:
+        return qs.none()
+    return qs.filter(**{f"{field}__path__startswith": unit})
+
+
+def _page_filters(qs, p: dict, *, date_field: str):
+    if "unit" in p:
+        qs = _unit_subtree(qs, p["unit"], "publishing_unit")
+    if "date_from" in p:
+        qs = qs.filter(**{f"{date_field}__gte": p["date_from"]})
+    if "date_to" in p:
+        qs = qs.filter(**{f"{date_field}__lte": p["date_to"]})
+    if "updated_since" in p:
+        qs = qs.filter(last_published_at__gt=p["updated_since"])
+    return qs
+
+
+def _catalogue_filters(qs, p: dict):
+    if p.get("q"):
+        qs = (
+            selectors.books_admin_search(qs, p["q"])
+            if qs.model.__name__ == "Book"
+            else qs.filter(title__icontains=p["q"])
+        )
+    if p.get("category"):
+        qs = qs.filter(category__startswith=p["category"].upper())
+    if p.get("language"):
+        qs = qs.filter(language=p["language"])
+    if "updated_since" in p:
+        qs = qs.filter(updated_at__gt=p["updated_since"])
+    return qs
+
+
+def _paginate(view, qs, represent):
+    paginator = PagePagination()
+    rows = paginator.paginate_queryset(qs, view.request, view=view)
+    return paginator.get_paginated_response(represent(list(rows)))
+
+
+def _page_of(item):
+    return inline_serializer(
+        name=f"{item}Page",
+        fields={
+            "count": serializers.IntegerField(),
+            "next": serializers.URLField(allow_null=True),
+            "previous": serializers.URLField(allow_null=True),
+            "results": serializers.ListField(child=serializers.DictField()),
+        },
+    )
+
+
+# --- news ----------------------------------------------------------------------------
+class NewsListApi(APIView):
+    @extend_schema(
+        tags=["content"],
+        summary="新闻列表（置顶优先，按日期倒序）",
+        parameters=[ContentFilterSerializer],
+        responses={200: _page_of("NewsList"), **ERRORS},
+    )
+    def get(self, request):
+        p = _params(ContentFilterSerializer, request)
+        qs = selectors.news_visible_to(request.user)
+        if "channel" in p:
+            channel = (
+                NewsIndexPage.objects.filter(channel_code=p["channel"])
+                .values_list("path", flat=True)
+                .first()
+            )
+            qs = qs.filter(path__startswith=channel) if channel else qs.none()
+        if "tag" in p:
+            qs = qs.filter(tagged_items__tag__name=p["tag"])
+        qs = _page_filters(qs, p, date_field="date")
+        qs = qs.order_by("-pinned", "-date", "-id").values(*rep.NEWS_LIST_FIELDS)
+        return _paginate(self, qs, rep.news_list)
+
+
+class NewsDetailApi(APIView):
+    @extend_schema(
+        tags=["content"],
+        summary="新闻详情（正文为类型化的 JSON 块）",
+        parameters=[ID_PARAM],
+        responses={200: OpenApiTypes.OBJECT, **ERRORS},
+    )
+    def get(self, request, id: int):
+        page = get_object_or_404(
+            selectors.news_visible_to(request.user).select_related(
+                "publishing_unit", "audience_unit"
+            ),
+            pk=id,
+        )
+        page_read_record(page_id=page.pk)
+        return Response(rep.news_detail(page, user=request.user))
+
+
+# --- exemplar stories ----------------------------------------------------------------
+class StoryListApi(APIView):
+    @extend_schema(
+        tags=["content"],
+        summary="先进典型列表",
+        parameters=[ContentFilterSerializer],
+        responses={200: _page_of("StoryList"), **ERRORS},
+    )
+    def get(self, request):
+        p = _params(ContentFilterSerializer, request)
+        qs = _page_filters(selectors.exemplars_visible_to(request.user), p, date_field="date")
+        qs = qs.order_by("-date", "-id").values(*rep.STORY_LIST_FIELDS)
+        return _paginate(self, qs, rep.story_list)
+
+
+class StoryDetailApi(APIView):
+    @extend_schema(
+        tags=["content"],
+        summary="先进典型详情",
+        parameters=[ID_PARAM],
+        responses={200: OpenApiTypes.OBJECT, **ERRORS},
+    )
+    def get(self, request, id: int):
+        page = get_object_or_404(
+            selectors.exemplars_visible_to(request.user).select_related(
+                "subject_unit", "related_video"
+            ),
+            pk=id,
+        )
+        page_read_record(page_id=page.pk)
+        return Response(rep.story_detail(page, user=request.user))
+
+
+# --- digests -------------------------------------------------------------------------
+class DigestListApi(APIView):
+    @extend_schema(
+        tags=["content"],
+        summary="手机报列表",
+        parameters=[ContentFilterSerializer],
+        responses={200: _page_of("DigestList"), **ERRORS},
+    )
+    def get(self, request):
+        p = _params(ContentFilterSerializer, request)
+        qs = _page_filters(selectors.digests_visible_to(request.user), p, date_field="issue_date")
+        qs = qs.order_by("-issue_date", "-id").values(
+            "id", "title", "issue_number", "issue_date", "editor_note", "last_published_at"
+        )
+        return _paginate(self, qs, rep.digest_list)
+
+
+class DigestDetailApi(APIView):
+    @extend_schema(
+        tags=["content"],
+        summary="手机报详情（只含读者可见的新闻）",
+        parameters=[ID_PARAM],
+        responses={200: OpenApiTypes.OBJECT, **ERRORS},
+    )
+    def get(self, request, id: int):
+        issue = get_object_or_404(selectors.digests_visible_to(request.user), pk=id)
+        news_ids = list(issue.items.values_list("news_id", flat=True))
+        visible = set(
+            selectors.news_visible_to(request.user)
+            .filter(pk__in=news_ids)
+            .values_list("pk", flat=True)
+        )
+        return Response(rep.digest_detail(issue, visible_news_ids=visible))
+
+
+# --- books and periodicals -----------------------------------------------------------
+class BookListApi(APIView):
+    @extend_schema(
+        tags=["bookshelf"],
+        summary="图书列表",
+        parameters=[CatalogueFilterSerializer],
+        responses={200: _page_of("BookList"), **ERRORS},
+    )
+    def get(self, request):
+        p = _params(CatalogueFilterSerializer, request)
+        qs = _catalogue_filters(selectors.books_visible_to(request.user), p)
+        qs = qs.order_by("-id").values(*rep.BOOK_LIST_FIELDS)
+        return _paginate(self, qs, rep.book_list)
+
+
+class BookDetailApi(APIView):
+    @extend_schema(
+        tags=["bookshelf"],
+        summary="图书详情（read_url 为阅读/下载地址）",
+        parameters=[ID_PARAM],
+        responses={200: OpenApiTypes.OBJECT, **ERRORS},
+    )
+    def get(self, request, id: int):
+        book = get_object_or_404(selectors.books_visible_to(request.user), pk=id)
+        return Response(rep.book_detail(book))
+
+
+def _serve_file(field_file, filename: str):
+    if not field_file:
+        raise Http404
+    storage = field_file.storage
+    if isinstance(storage, FileSystemStorage):
+        resp = FileResponse(field_file.open("rb"), filename=filename)
+        resp["Cache-Control"] = "private, max-age=3600"
+        return resp
+    return HttpResponseRedirect(field_file.url)  # presigned S3 URL
+
+
+class BookFileApi(APIView):
+    @extend_schema(
+        tags=["bookshelf"],
+        summary="阅读/下载图书文件（EPUB 或 PDF）",
+        parameters=[ID_PARAM],
+        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, 302: None, **ERRORS},
+    )
+    def get(self, request, id: int):
+        book = get_object_or_404(
+            selectors.books_visible_to(request.user).only("id", "file", "file_format"), pk=id
+        )
+        return _serve_file(book.file, f"book-{book.pk}.{book.file_format or 'bin'}")
+
+
+class PeriodicalListApi(APIView):
+    @extend_schema(
+        tags=["bookshelf"],
+        summary="期刊列表",
+        parameters=[CatalogueFilterSerializer],
+        responses={200: _page_of("PeriodicalList"), **ERRORS},
+    )
+    def get(self, request):
+        p = _params(CatalogueFilterSerializer, request)
+        qs = _catalogue_filters(selectors.periodicals_visible_to(request.user), p)
+        qs = qs.order_by("title", "id").values(*rep.PERIODICAL_LIST_FIELDS)
+        return _paginate(self, qs, rep.periodical_list)
+
+
+class PeriodicalDetailApi(APIView):
+    @extend_schema(
+        tags=["bookshelf"],
+        summary="期刊详情与已发布的期次",
+        parameters=[ID_PARAM],
+        responses={200: OpenApiTypes.OBJECT, **ERRORS},
+    )
+    def get(self, request, id: int):
+        row = (
+            selectors.periodicals_visible_to(request.user)
+            .filter(pk=id)
+            .values(*rep.PERIODICAL_LIST_FIELDS)
+            .first()
+        )
+        if row is None:
+            raise Http404
+        data = rep.periodical_list([row])[0]
+        issues = (
+            selectors.periodical_issues_visible_to(request.user)
+            .filter(periodical_id=id)
+            .order_by("-issue_date")
+            .values("id", "label", "issue_date", "cover_id")
+        )
+        data["issues"] = rep.issue_list(list(issues))
+        return Response(data)
+
+
+class PeriodicalIssueFileApi(APIView):
+    @extend_schema(
+        tags=["bookshelf"],
+        summary="阅读/下载期刊某期文件",
+        parameters=[ID_PARAM],
+        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, 302: None, **ERRORS},
+    )
+    def get(self, request, id: int):
+        issue = get_object_or_404(selectors.periodical_issues_visible_to(request.user), pk=id)
+        return _serve_file(issue.file, f"issue-{issue.pk}")
+
+
+def _preview_payload(page, user) -> dict:
+    data = rep.preview_payload(page, user)
+    if data is None:
+        raise DomainError("该类型的页面不支持预览", code="not_found", status_code=404)
+    return data
+
+
+# --- headless preview ----------------------------------------------------------------
+class PreviewApi(APIView):
+    """The draft a signed token names, exactly as the app's detail endpoint would show it.
+    The token (from the admin, 10 minutes) is the credential: it names one revision of a
+    page the issuing editor could edit, and cannot be forged or pointed elsewhere."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        tags=["content"],
+        summary="草稿预览（凭后台生成的签名令牌）",
+        parameters=[
+            OpenApiParameter("token", OpenApiTypes.STR, required=True, description="预览令牌")
+        ],
+        responses={200: OpenApiTypes.OBJECT, **ERRORS},
+    )
+    def get(self, request):
+        token = request.query_params.get("token", "")
+        try:
+            page = preview_token_load(token)
+        except PreviewTokenInvalid as exc:
+            raise DomainError(str(exc), code="invalid_token", status_code=404) from exc
+        return Response(
+            {
+                "type": page._meta.model_name,
+                "preview": True,
+                "data": _preview_payload(page, request.user),
+            }
+        )
+
+
+urlpatterns = [
+    path("news/", NewsListApi.as_view(), name="news-list"),
+    path("news/<int:id>/", NewsDetailApi.as_view(), name="news-detail"),
+    path("stories/", StoryListApi.as_view(), name="story-list"),
+    path("stories/<int:id>/", StoryDetailApi.as_view(), name="story-detail"),
+    path("digests/", DigestListApi.as_view(), name="digest-list"),
+    path("digests/<int:id>/", DigestDetailApi.as_view(), name="digest-detail"),
+    path("books/", BookListApi.as_view(), name="book-list"),
+    path("books/<int:id>/", BookDetailApi.as_view(), name="book-detail"),
+    path("books/<int:id>/file/", BookFileApi.as_view(), name="book-file"),
+    path("periodicals/", PeriodicalListApi.as_view(), name="periodical-list"),
+    path("periodicals/<int:id>/", PeriodicalDetailApi.as_view(), name="periodical-detail"),
+    path(
+        "periodical-issues/<int:id>/file/",
+        PeriodicalIssueFileApi.as_view(),
+        name="periodical-issue-file",
+    ),
+    path("preview/", PreviewApi.as_view(), name="content-preview"),
+]

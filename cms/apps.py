@@ -5,3 +5,18 @@ class CmsConfig(AppConfig):
     name = "cms"
     verbose_name = "内容"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        # Wagtail group membership follows unit roles (editor → 内容编辑, reviewer → 内容审核).
+        try:
+            from organizations.signals import unit_roles_changed
+        except ImportError:  # the foundation may not ship the signal
+            return
+
+        def _sync(sender, user=None, **kwargs):
+            if user is not None:
+                from cms.services import user_content_groups_sync
+
+                user_content_groups_sync(user=user)
+
+        unit_roles_changed.connect(_sync, dispatch_uid="cms.user_content_groups_sync", weak=False)

@@ -300,6 +300,20 @@ if PRODUCTION:
 # --- periodic jobs (run_worker enqueues each every N seconds) --------------------------
 EHOME_PERIODIC_TASKS: list[tuple[str, int]] = []
 
+# --- portal ---
+# The member web portal (templates/, static/portal/). Its URLs are mounted before the
+# Wagtail catch-all in config/urls.py.
+INSTALLED_APPS += ["portal"]
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("portal.context_processors.portal")
+# Serve only the browser builds from node_modules (same URLs, e.g. hls.js/dist/hls.min.js),
+# not the whole tree: collectstatic stays small and fast.
+_PORTAL_NPM_DIST = ["hls.js/dist", "epubjs/dist", "jszip/dist"]
+STATICFILES_DIRS = [p for p in STATICFILES_DIRS if p != BASE_DIR / "node_modules"] + [
+    (d, BASE_DIR / "node_modules" / d)
+    for d in _PORTAL_NPM_DIST
+    if (BASE_DIR / "node_modules" / d).exists()
+]
+
 # --- media_pipeline -------------------------------------------------------------------
 # Input limits (checked by ffprobe before any transcoding) and the ffmpeg sandbox.
 EHOME_MEDIA_MAX_UPLOAD_BYTES = env_int("EHOME_MEDIA_MAX_UPLOAD_BYTES", 2 * 1024**3)
@@ -328,20 +342,6 @@ EHOME_MEDIA_LEASE_SECONDS = env_int("EHOME_MEDIA_LEASE_SECONDS", 120)
 EHOME_MEDIA_MAX_ATTEMPTS = env_int("EHOME_MEDIA_MAX_ATTEMPTS", 3)
 EHOME_PERIODIC_TASKS += [("media_pipeline.tasks.assets_recover_stale", 60)]
 
-# --- portal ---
-# The member web portal (templates/, static/portal/). Its URLs are mounted before the
-# Wagtail catch-all in config/urls.py.
-INSTALLED_APPS += ["portal"]
-TEMPLATES[0]["OPTIONS"]["context_processors"].append("portal.context_processors.portal")
-# Serve only the browser builds from node_modules (same URLs, e.g. hls.js/dist/hls.min.js),
-# not the whole tree: collectstatic stays small and fast.
-_PORTAL_NPM_DIST = ["hls.js/dist", "epubjs/dist", "jszip/dist"]
-STATICFILES_DIRS = [p for p in STATICFILES_DIRS if p != BASE_DIR / "node_modules"] + [
-    (d, BASE_DIR / "node_modules" / d)
-    for d in _PORTAL_NPM_DIST
-    if (BASE_DIR / "node_modules" / d).exists()
-]
-
 # --- elearning ---------------------------------------------------------------------------
 # Progress plausibility: a batch may add at most (wall seconds since the last accepted
 # report) × max rate + slack seconds; a video/audio lesson completes at this coverage.
@@ -357,3 +357,13 @@ EHOME_EXAM_GRACE_SECONDS = env_int("EHOME_EXAM_GRACE_SECONDS", 30)
 # Contests: an answer counts when it arrives within the per-question limit plus this.
 EHOME_CONTEST_GRACE_MS = env_int("EHOME_CONTEST_GRACE_MS", 1500)
 EHOME_PERIODIC_TASKS += [("elearning.tasks.attempts_close_overdue", 60)]
+
+# --- cms ------------------------------------------------------------------------------
+# Book/periodical files: the admin refuses uploads above this size (checked with the
+# content check: a PDF starts with %PDF-, an EPUB is a zip whose first entry is mimetype).
+EHOME_BOOK_MAX_UPLOAD_BYTES = env_int("EHOME_BOOK_MAX_UPLOAD_BYTES", 200 * 1024 * 1024)
+# Headless preview tokens (django.core.signing) expire after this many seconds.
+EHOME_PREVIEW_TOKEN_MAX_AGE = env_int("EHOME_PREVIEW_TOKEN_MAX_AGE", 600)
+# Scheduled publishing (go_live_at / expire_at): the worker runs Wagtail's
+# publish_scheduled logic every minute.
+EHOME_PERIODIC_TASKS += [("cms.tasks.publish_scheduled_run", 60)]

@@ -73,6 +73,38 @@ class UnitScopedPage(Page):
 
         return UnitScopedPagePermissionTester(user, self)
 
+    preview_modes = [("", "网页"), ("app", "App 视图（JSON）")]
+
+    def visible_to(self, user) -> bool:
+        from organizations.selectors import audience_q
+
+        return type(self).objects.filter(pk=self.pk).filter(audience_q(user)).exists()
+
+    def serve(self, request, *args, **kwargs):
+        # published pages are still audience-scoped on the web: out of scope = 404
+        from django.http import Http404
+
+        if not self.visible_to(request.user):
+            raise Http404
+        return super().serve(request, *args, **kwargs)
+
+    def serve_preview(self, request, mode_name):
+        if mode_name == "app":
+            from django.core.serializers.json import DjangoJSONEncoder
+            from django.http import JsonResponse
+
+            from cms.representations import preview_payload
+
+            data = {
+                "type": self._meta.model_name,
+                "preview": True,
+                "data": preview_payload(self, request.user),
+            }
+            return JsonResponse(
+                data, encoder=DjangoJSONEncoder, json_dumps_params={"ensure_ascii": False}
+            )
+        return super().serve_preview(request, mode_name)
+
     def audience_wider_than_publisher(self) -> bool:
         """True when readers outside the publishing unit's subtree would see it."""
         return not self.audience_unit.path.startswith(self.publishing_unit.path)
@@ -92,6 +124,18 @@ class NewsIndexPage(Page):
     content_panels = Page.content_panels + [FieldPanel("channel_code"), FieldPanel("intro")]
     parent_page_types = ["cms.HomePage"]
     subpage_types = ["cms.NewsPage"]
+
+    def get_context(self, request, *args, **kwargs):
+        from organizations.selectors import audience_q
+
+        context = super().get_context(request, *args, **kwargs)
+        context["items"] = (
+            NewsPage.objects.live()
+            .child_of(self)
+            .filter(audience_q(request.user))
+            .order_by("-pinned", "-date")[:50]
+        )
+        return context
 
     class Meta:
         verbose_name = "新闻频道"
@@ -174,6 +218,18 @@ class ExemplarIndexPage(Page):
     content_panels = Page.content_panels + [FieldPanel("intro")]
     parent_page_types = ["cms.HomePage"]
     subpage_types = ["cms.ExemplarPage"]
+
+    def get_context(self, request, *args, **kwargs):
+        from organizations.selectors import audience_q
+
+        context = super().get_context(request, *args, **kwargs)
+        context["items"] = (
+            ExemplarPage.objects.live()
+            .child_of(self)
+            .filter(audience_q(request.user))
+            .order_by("-date")[:50]
+        )
+        return context
 
     class Meta:
         verbose_name = "先进典型栏目"
@@ -274,6 +330,18 @@ class DigestIndexPage(Page):
     content_panels = Page.content_panels + [FieldPanel("intro")]
     parent_page_types = ["cms.HomePage"]
     subpage_types = ["cms.DigestIssue"]
+
+    def get_context(self, request, *args, **kwargs):
+        from organizations.selectors import audience_q
+
+        context = super().get_context(request, *args, **kwargs)
+        context["items"] = (
+            DigestIssue.objects.live()
+            .child_of(self)
+            .filter(audience_q(request.user))
+            .order_by("-issue_date")[:50]
+        )
+        return context
 
     class Meta:
         verbose_name = "手机报栏目"

@@ -1,0 +1,169 @@
+"""Turning content into what apps and the portal show: safe HTML and typed JSON blocks.
+
+Rich text is expanded (internal page links → URLs, embedded images → renditions) with
+Wagtail's `expand_db_html` and then sanitised with nh3: only a fixed set of tags and
+attributes survive; no <script>/<style>, no event handlers, no `javascript:` URLs.
+Images are rendition URLs fetched in bulk (one query for images + renditions).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import nh3
+from wagtail.images import get_image_model
+from wagtail.rich_text import expand_db_html
+
+COVER_SPEC = "fill-750x422"
+THUMB_SPEC = "fill-360x203"
+PORTRAIT_SPEC = "fill-400x500"
+BOOK_COVER_SPEC = "fill-300x400"
+BODY_IMAGE_SPEC = "max-1080x1080"
+
+ALLOWED_TAGS = {
+    "p", "br", "hr", "h2", "h3", "h4", "h5", "h6", "strong", "b", "em", "i", "u", "s", "sub", "sup",
+    "ul", "ol", "li", "blockquote", "a", "img", "figure", "figcaption", "table", "thead", "tbody",
+    "tr", "th", "td", "span", "code", "pre",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "width", "height"},
+    "th": {"colspan", "rowspan"},
+    "td": {"colspan", "rowspan"},
+}
+URL_SCHEMES = {"http", "https", "mailto", "tel"}
+
+
+def sanitize_html(html: str) -> str:
+    return nh3.clean(
+        html or "",
+        tags=ALLOWED_TAGS,
+        clean_content_tags={"script", "style"},
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        link_rel="noopener noreferrer",
+        strip_comments=True,
+    )
+
+
+def rich_text_html(value) -> str:
+    """Stored rich text (a RichText object or DB-format HTML) → expanded, safe HTML."""
+    source = getattr(value, "source", value)
+    return sanitize_html(expand_db_html(str(source or "")))
+
+
+def image_urls(image_ids: Iterable[int | None], spec: str) -> dict[int, dict]:
+    """{image_id: {"url", "width", "height", "alt"}} for the given images, in bulk.
+
+    Existing renditions come with the images in one prefetch; a missing rendition is
+    generated once (and then reused by every later request)."""
+    ids = {i for i in image_ids if i}
+    if not ids:
+        return {}
+    out: dict[int, dict] = {}
+    for image in get_image_model().objects.filter(id__in=ids).prefetch_renditions(spec):
+        try:
+            r = image.get_rendition(spec)
+        except Exception:  # noqa: BLE001 - a broken source file must not break a listing
+            continue
+        out[image.id] = {
+            "url": r.full_url if hasattr(r, "full_url") else r.url,
+            "width": r.width,
+            "height": r.height,
+            "alt": image.default_alt_text if hasattr(image, "default_alt_text") else image.title,
+        }
+    return out
+
+
+def _media_payload(asset, user) -> dict | None:
+    if asset is None:
+        return None
+    base = {"id": asset.pk, "title": asset.title, "kind": asset.kind}
+    try:
+        from media_pipeline import services as media_services
+
+        playback_info = getattr(media_services, "playback_info", None)
+    except ImportError:
+        playback_info = None
+    if playback_info is not None:
+        try:
+            base["playback"] = playback_info(asset=asset, user=user)
+        except Exception:  # noqa: BLE001 - asset not ready / no access: show it without playback
+            base["playback"] = None
+    return base
+
+
+def _visible(page, user) -> bool:
+    """Related content is shown only when the reader could open it (no title leaks)."""
+    from organizations.selectors import audience_paths_for_user, role_paths, user_has_global_scope
+
+    if user is None:
+        return False
+    if user_has_global_scope(user):
+        return True
+    unit = getattr(page, "audience_unit", None)
+    if unit is None:
+        return False
+    return unit.path in audience_paths_for_user(user) or any(
+        unit.path.startswith(p) for p in role_paths(user)
+    )
+
+
+def stream_to_json(stream, *, user=None) -> list[dict]:
+    """A StreamField value → typed JSON blocks ``{"type", "id", "value"}``."""
+    children = list(stream) if stream is not None else []
+    image_ids: set[int] = set()
+    for child in children:
+        if child.block_type == "image":
+            image_ids.add(getattr(child.value.get("image"), "id", None))
+        elif child.block_type == "gallery":
+            for item in child.value.get("images") or []:
+                image_ids.add(getattr(item.get("image"), "id", None))
+    images = image_urls(image_ids, BODY_IMAGE_SPEC)
+
+    def img(struct):
+        image = struct.get("image")
+        data = images.get(getattr(image, "id", None))
+        return {"image": data, "caption": struct.get("caption") or ""}
+
+    out = []
+    for child in children:
+        t, v = child.block_type, child.value
+        if t == "rich_text":
+            value = {"html": rich_text_html(v)}
+        elif t == "image":
+            value = img(v)
+        elif t == "gallery":
+            value = {
+                "title": v.get("title") or "",
+                "images": [img(i) for i in v.get("images") or []],
+            }
+        elif t == "quote":
+            value = {"text": v.get("text") or "", "attribution": v.get("attribution") or ""}
+        elif t == "document":
+            doc = v.get("document")
+            value = {
+                "title": v.get("title") or (doc.title if doc else ""),
+                "url": doc.url if doc else None,
+                "file_extension": doc.file_extension if doc else None,
+            }
+        elif t in ("video", "audio"):
+            value = {
+                "asset": _media_payload(v.get("asset"), user),
+                "caption": v.get("caption") or "",
+            }
+        elif t == "related":
+            page = v.get("page")
+            page = page.specific if page is not None else None
+            value = {
+                "page": (
+                    {"id": page.id, "type": page._meta.model_name, "title": page.title}
+                    if page is not None and page.live and _visible(page, user)
+                    else None
+                ),
+                "note": v.get("note") or "",
+            }
+        else:  # unknown/new block types are dropped rather than leaked raw
+            continue
+        out.append({"type": t, "id": child.id, "value": value})
+    return out

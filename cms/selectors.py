@@ -1,0 +1,63 @@
+"""Reads for the API and the portal, already scoped to what a user may see.
+
+Visibility = published (live pages / `is_published` snippets) AND the audience unit is
+visible to the user (`organizations.selectors.audience_q`: the audience path is one of
+the member's ≤ 64 ancestor paths — one indexed IN — plus, for editors/secretaries, the
+subtree they manage). Anything outside answers 404 in the API, like a missing object.
+"""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from cms.models import (
+    Book,
+    DigestIssue,
+    ExemplarPage,
+    NewsIndexPage,
+    NewsPage,
+    Periodical,
+    PeriodicalIssue,
+)
+from organizations.selectors import audience_q
+
+
+def news_visible_to(user) -> QuerySet[NewsPage]:
+    return NewsPage.objects.live().filter(audience_q(user))
+
+
+def exemplars_visible_to(user) -> QuerySet[ExemplarPage]:
+    return ExemplarPage.objects.live().filter(audience_q(user))
+
+
+def digests_visible_to(user) -> QuerySet[DigestIssue]:
+    return DigestIssue.objects.live().filter(audience_q(user))
+
+
+def books_visible_to(user) -> QuerySet[Book]:
+    return Book.objects.filter(is_published=True).filter(audience_q(user))
+
+
+def periodicals_visible_to(user) -> QuerySet[Periodical]:
+    return Periodical.objects.filter(is_published=True).filter(audience_q(user))
+
+
+def periodical_issues_visible_to(user) -> QuerySet[PeriodicalIssue]:
+    return PeriodicalIssue.objects.filter(is_published=True, periodical__is_published=True).filter(
+        audience_q(user, field="periodical__audience_unit__path")
+    )
+
+
+def channels() -> QuerySet[NewsIndexPage]:
+    return NewsIndexPage.objects.live().order_by("path")
+
+
+def books_admin_search(qs: QuerySet[Book], q: str) -> QuerySet[Book]:
+    """Admin title search: a substring match, so 2-character Chinese words are found
+    (Wagtail's database search tokenises on spaces and finds no word inside a sentence)."""
+    q = (q or "").strip()
+    if not q:
+        return qs
+    from django.db.models import Q
+
+    return qs.filter(Q(title__icontains=q) | Q(isbn=q.replace("-", "")) | Q(authors__icontains=q))

@@ -1,0 +1,195 @@
+"""Writes for content: read counts, digest proposals, preview tokens, editor groups and
+the review workflow. Book imports live in cms/importing.py (`books_import`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import Group, Permission
+from django.core import signing
+from django.db import connection, transaction
+from django.db.models import OuterRef, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from wagtail.models import GroupPagePermission, Page, Revision, Workflow, WorkflowPage, WorkflowTask
+
+from cms.models import (
+    DigestIndexPage,
+    DigestIssue,
+    DigestItem,
+    NewsPage,
+    PageReadCount,
+    UnitReviewTask,
+    UpperReviewTask,
+)
+from organizations.models import OrgUnit, UnitRole
+
+EDITORS_GROUP = "内容编辑"
+REVIEWERS_GROUP = "内容审核"
+WORKFLOW_NAME = "单位审核流程"
+PREVIEW_SALT = "cms.preview"
+
+
+# --- reads ---------------------------------------------------------------------------
+def page_read_record(*, page_id: int) -> None:
+    """Count one read: ONE statement (an upsert), no read-modify-write race."""
+    table = PageReadCount._meta.db_table
+    with connection.cursor() as cur:
+        cur.execute(
+            f"INSERT INTO {table} (page_id, count, updated_at) VALUES (%s, 1, %s) "  # noqa: S608
+            f"ON CONFLICT (page_id) DO UPDATE SET count = {table}.count + 1, updated_at = excluded.updated_at",
+            [page_id, timezone.now()],
+        )
+
+
+# --- digest --------------------------------------------------------------------------
+@transaction.atomic
+def digest_propose(
+    *,
+    week_start: date,
+    index: DigestIndexPage | None = None,
+    publishing_unit: OrgUnit | None = None,
+    audience_unit: OrgUnit | None = None,
+    user=None,
+    limit: int = 8,
+) -> DigestIssue:
+    """Draft (not published) digest issue for the week starting `week_start`: pinned news
+    of that week first, then the most-read, newest first on ties. Editors adjust the draft
+    in the admin and send it through review. The news must be visible to the digest's
+    audience (its audience unit is the digest's audience unit or an ancestor of it)."""
+    index = index or DigestIndexPage.objects.first()
+    if index is None:
+        raise ValueError("没有手机报栏目，无法生成手机报")
+    audience_unit = audience_unit or publishing_unit or OrgUnit.get_first_root_node()
+    publishing_unit = publishing_unit or audience_unit
+    week_end = week_start + timedelta(days=7)
+    read_counts = PageReadCount.objects.filter(page_id=OuterRef("pk"))
+    news = list(
+        NewsPage.objects.live()
+        .filter(date__gte=week_start, date__lt=week_end)
+        .filter(audience_unit__path__in=audience_unit.ancestor_paths())
+        .annotate(reads=Coalesce(Subquery(read_counts.values("count")[:1]), 0))
+        .order_by("-pinned", "-reads", "-date", "-id")[:limit]
+    )
+    last = (
+        DigestIssue.objects.order_by("-issue_number").values_list("issue_number", flat=True).first()
+    )
+    number = (last or 0) + 1
+    issue = DigestIssue(
+        title=f"手机报 第{number}期（{week_start:%Y年%m月%d日}当周）",
+        slug=f"digest-{number}",
+        issue_number=number,
+        issue_date=week_end - timedelta(days=1),
+        publishing_unit=publishing_unit,
+        audience_unit=audience_unit,
+        live=False,
+        owner=user,
+    )
+    issue.items = [
+        DigestItem(news=n, summary=(n.summary or n.title)[:120], sort_order=i)
+        for i, n in enumerate(news)
+    ]
+    index.add_child(instance=issue)
+    issue.save_revision(user=user, log_action=True)
+    return issue
+
+
+# --- headless preview ----------------------------------------------------------------
+def preview_token_make(*, page: Page, revision: Revision | None = None) -> str:
+    """A signed, short-lived token naming one revision of a page (the latest draft by
+    default). The API's /preview/ endpoint honours it; it cannot be forged or widened."""
+    revision = revision or page.get_latest_revision()
+    if revision is None:
+        revision = page.save_revision()
+    return signing.dumps({"p": page.pk, "r": revision.pk}, salt=PREVIEW_SALT, compress=True)
+
+
+class PreviewTokenInvalid(Exception):
+    pass
+
+
+def preview_token_load(token: str):
+    """→ the draft page object the token names. Raises PreviewTokenInvalid."""
+    max_age = getattr(settings, "EHOME_PREVIEW_TOKEN_MAX_AGE", 600)
+    try:
+        data = signing.loads(token or "", salt=PREVIEW_SALT, max_age=max_age)
+    except signing.SignatureExpired as exc:
+        raise PreviewTokenInvalid("预览链接已过期，请在后台重新生成") from exc
+    except signing.BadSignature as exc:
+        raise PreviewTokenInvalid("预览链接无效") from exc
+    revision = Revision.page_revisions.filter(
+        pk=data.get("r"), object_id=str(data.get("p"))
+    ).first()
+    if revision is None:
+        raise PreviewTokenInvalid("预览的版本不存在")
+    return revision.as_object()
+
+
+# --- editors, reviewers and the workflow ------------------------------------------------
+@dataclass
+class ContentSetup:
+    editors: Group
+    reviewers: Group
+    workflow: Workflow
+
+
+SNIPPET_PERMS = [
+    ("cms", "book", ("add", "change", "delete", "view")),
+    ("cms", "periodical", ("add", "change", "delete", "view")),
+    ("cms", "periodicalissue", ("add", "change", "delete", "view")),
+    ("wagtailimages", "image", ("add", "change", "choose")),
+    ("wagtaildocs", "document", ("add", "change", "choose")),
+]
+
+
+@transaction.atomic
+def content_setup_ensure(*, home: Page | None = None) -> ContentSetup:
+    """Idempotent: the editor and reviewer groups (what they may do — WHERE is decided by
+    unit roles in cms.permissions), and the unit review workflow on the site root."""
+    editors, _ = Group.objects.get_or_create(name=EDITORS_GROUP)
+    reviewers, _ = Group.objects.get_or_create(name=REVIEWERS_GROUP)
+    access_admin = Permission.objects.get(
+        content_type__app_label="wagtailadmin", codename="access_admin"
+    )
+    editors.permissions.add(access_admin)
+    reviewers.permissions.add(access_admin)
+    for app, model, actions in SNIPPET_PERMS:
+        perms = Permission.objects.filter(
+            content_type__app_label=app, codename__in=[f"{a}_{model}" for a in actions]
+        )
+        editors.permissions.add(*perms)
+    home = home or Page.objects.filter(depth=2).order_by("path").first()
+    if home is not None:
+        for codename in ("add_page", "change_page", "publish_page"):
+            GroupPagePermission.objects.get_or_create(
+                group=editors,
+                page=home,
+                permission=Permission.objects.get(
+                    content_type__app_label="wagtailcore", codename=codename
+                ),
+            )
+    unit_task, _ = UnitReviewTask.objects.get_or_create(name="本单位审核")
+    upper_task, _ = UpperReviewTask.objects.get_or_create(name="上级审核")
+    workflow, created = Workflow.objects.get_or_create(name=WORKFLOW_NAME)
+    if created or not workflow.workflow_tasks.exists():
+        WorkflowTask.objects.create(workflow=workflow, task=unit_task, sort_order=0)
+        WorkflowTask.objects.create(workflow=workflow, task=upper_task, sort_order=1)
+    if home is not None:
+        WorkflowPage.objects.update_or_create(page=home, defaults={"workflow": workflow})
+    return ContentSetup(editors=editors, reviewers=reviewers, workflow=workflow)
+
+
+def user_content_groups_sync(*, user) -> None:
+    """Put a user into the editor/reviewer groups exactly when they hold that unit role;
+    connected to organizations.signals.unit_roles_changed."""
+    roles = set(UnitRole.objects.filter(user=user).values_list("role", flat=True))
+    for role, name in (("editor", EDITORS_GROUP), ("reviewer", REVIEWERS_GROUP)):
+        group = Group.objects.filter(name=name).first()
+        if group is None:
+            continue
+        if role in roles:
+            user.groups.add(group)
+        else:
+            user.groups.remove(group)

@@ -1,0 +1,217 @@
+"""Admin for content: bookshelf snippets, unit-scoped page access, the app-preview token
+view and the review audit report."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils.functional import cached_property
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+from wagtail.models import Page
+from wagtail.permission_policies.base import ModelPermissionPolicy
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
+
+from cms.audit import ContentAuditReportView, audit_report_visible
+from cms.models import Book, DigestIssue, ExemplarPage, NewsPage, Periodical, PeriodicalIssue
+from cms.permissions import EDIT_ROLES, REVIEW_ROLES
+from cms.selectors import books_admin_search
+from organizations.selectors import path_prefix_q, role_paths
+
+SCOPED_PAGE_MODELS = (NewsPage, ExemplarPage, DigestIssue)
+
+
+# --- bookshelf snippets ------------------------------------------------------------------
+class UnitScopedSnippetPolicy(ModelPermissionPolicy):
+    """Model permissions (from the 内容编辑 group) say what; the owner unit says where:
+    an editor changes only items whose managing unit is in their editor subtree."""
+
+    owner_field = "owner_unit"
+
+    def _owner_path(self, instance) -> str | None:
+        if isinstance(instance, PeriodicalIssue):
+            instance = instance.periodical
+        unit = getattr(instance, "owner_unit", None)
+        return unit.path if unit is not None else None
+
+    def user_has_permission_for_instance(self, user, action, instance):
+        return self.user_has_any_permission_for_instance(user, [action], instance)
+
+    def user_has_any_permission_for_instance(self, user, actions, instance):
+        if not self.user_has_any_permission(user, actions):
+            return False
+        if user.is_superuser or set(actions) <= {"view"}:
+            return True
+        owner = self._owner_path(instance)
+        return owner is not None and any(owner.startswith(p) for p in role_paths(user, EDIT_ROLES))
+
+    def instances_user_has_any_permission_for(self, user, actions):
+        qs = self.model._default_manager.all()
+        if not self.user_has_any_permission(user, actions):
+            return qs.none()
+        if user.is_superuser or set(actions) <= {"view"}:
+            return qs
+        field = (
+            "periodical__owner_unit__path" if self.model is PeriodicalIssue else "owner_unit__path"
+        )
+        return qs.filter(path_prefix_q(role_paths(user, EDIT_ROLES), field=field))
+
+
+class ScopedSnippetViewSet(SnippetViewSet):
+    # ORM substring search (icontains): finds 2-character Chinese words, which Wagtail's
+    # database search backend does not (it matches whole space-separated tokens).
+    search_backend_name = None
+    copy_view_enabled = False
+
+    @cached_property
+    def permission_policy(self):
+        return UnitScopedSnippetPolicy(self.model)
+
+
+class BookViewSet(ScopedSnippetViewSet):
+    model = Book
+    icon = "doc-full"
+    menu_label = "图书"
+    list_display = [
+        "title",
+        "authors",
+        "isbn",
+        "category",
+        "language",
+        "is_published",
+        "updated_at",
+    ]
+    list_filter = ["is_published", "language", "file_format"]
+    list_per_page = 50
+    search_fields = ["title", "authors", "isbn"]
+    ordering = ["-id"]
+
+    def get_queryset(self, request):
+        return Book.objects.select_related(None).defer("description")
+
+    @property
+    def index_view_class(self):
+        base = super().index_view_class
+
+        class BookIndexView(base):
+            def search_queryset(self, queryset):
+                return (
+                    books_admin_search(queryset, self.search_query)
+                    if self.is_searching
+                    else queryset
+                )
+
+        return BookIndexView
+
+
+class PeriodicalViewSet(ScopedSnippetViewSet):
+    model = Periodical
+    icon = "doc-full-inverse"
+    menu_label = "期刊"
+    list_display = ["title", "issn", "frequency", "category", "is_published", "updated_at"]
+    list_filter = ["is_published", "frequency", "language"]
+    search_fields = ["title", "issn"]
+
+
+class PeriodicalIssueViewSet(ScopedSnippetViewSet):
+    model = PeriodicalIssue
+    icon = "doc-empty"
+    menu_label = "期刊期次"
+    list_display = ["__str__", "issue_date", "is_published"]
+    list_filter = ["is_published", "periodical"]
+    search_fields = ["label", "periodical__title"]
+
+
+class BookshelfGroup(SnippetViewSetGroup):
+    items = (BookViewSet, PeriodicalViewSet, PeriodicalIssueViewSet)
+    menu_icon = "folder-open-inverse"
+    menu_label = "电子书屋"
+    menu_name = "bookshelf"
+
+
+register_snippet(BookshelfGroup)
+
+
+# --- pages: only the user's unit subtree ---------------------------------------------------
+def _scope_paths(user) -> list[str]:
+    return role_paths(user, EDIT_ROLES + REVIEW_ROLES)
+
+
+@hooks.register("construct_explorer_page_queryset")
+def hide_out_of_scope_pages(parent_page, pages, request):
+    user = request.user
+    if user.is_superuser:
+        return pages
+    allowed = path_prefix_q(_scope_paths(user), field="publishing_unit__path")
+    for model in SCOPED_PAGE_MODELS:
+        pages = pages.exclude(pk__in=model.objects.exclude(allowed).values("pk"))
+    return pages
+
+
+def _deny_unless(ok: bool):
+    if not ok:
+        raise PermissionDenied
+
+
+@hooks.register("before_edit_page")
+def edit_only_in_scope(request, page):
+    _deny_unless(page.specific_deferred.permissions_for_user(request.user).can_edit())
+
+
+@hooks.register("before_delete_page")
+def delete_only_in_scope(request, page):
+    _deny_unless(page.specific_deferred.permissions_for_user(request.user).can_delete())
+
+
+@hooks.register("before_create_page")
+def create_only_with_editor_role(request, parent_page, page_class):
+    if request.user.is_superuser or not issubclass(page_class, SCOPED_PAGE_MODELS):
+        return None
+    _deny_unless(bool(role_paths(request.user, EDIT_ROLES)))
+    return None
+
+
+@hooks.register("before_copy_page")
+def copy_only_in_scope(request, page):
+    _deny_unless(page.specific_deferred.permissions_for_user(request.user).can_copy())
+
+
+# --- app preview token ----------------------------------------------------------------------
+def preview_token_view(request, page_id: int):
+    from cms.services import preview_token_make
+
+    page = get_object_or_404(Page, pk=page_id).specific
+    perms = page.permissions_for_user(request.user)
+    if not (perms.can_edit() or perms.can_view_revisions()):
+        raise PermissionDenied
+    token = preview_token_make(page=page)
+    url = request.build_absolute_uri(reverse("api:content-preview")) + "?token=" + token
+    return JsonResponse({"token": token, "url": url})
+
+
+@hooks.register("register_admin_urls")
+def cms_admin_urls():
+    return [
+        path("cms/preview-token/<int:page_id>/", preview_token_view, name="cms_preview_token"),
+        path("reports/content-audit/", ContentAuditReportView.as_view(), name="cms_content_audit"),
+        path(
+            "reports/content-audit/results/",
+            ContentAuditReportView.as_view(results_only=True),
+            name="cms_content_audit_results",
+        ),
+    ]
+
+
+class AuditMenuItem(MenuItem):
+    def is_shown(self, request):
+        return audit_report_visible(request.user)
+
+
+@hooks.register("register_reports_menu_item")
+def register_audit_report():
+    return AuditMenuItem(
+        "审核发布记录", reverse("cms_content_audit"), icon_name="list-ul", order=900
+    )
