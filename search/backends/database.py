@@ -33,7 +33,7 @@ def fts5_match(
         parts[-1] += "*"
     expr = f" {op} ".join(parts)
     if column:
-        expr = "{%s} : (%s)" % (column, expr)
+        expr = "{" + column + "} : (" + expr + ")"
     return expr
 
 

@@ -279,7 +279,7 @@ def rebuild(
     rows = SearchDocument.objects.filter(doc_type=doc_type).order_by("pk").iterator(chunk_size)
     count = 0
     try:
-        for ok, _item in helpers.streaming_bulk(
+        for _ok, _item in helpers.streaming_bulk(
             client, index_actions(rows, index), chunk_size=chunk_size, raise_on_error=True
         ):
             count += 1
