@@ -54,4 +54,6 @@ def media_settings(settings, tmp_path):
     settings.AWS_S3_ENDPOINT_URL = None
     settings.EHOME_MEDIA_PLAYBACK = "public"
     settings.EHOME_MEDIA_X264_PRESET = "superfast"
+    # Explicit: the root conftest's EHOME_TASKS_IMMEDIATE may be read after settings load.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     return settings
