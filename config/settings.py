@@ -313,7 +313,6 @@ STATICFILES_DIRS = [p for p in STATICFILES_DIRS if p != BASE_DIR / "node_modules
     for d in _PORTAL_NPM_DIST
     if (BASE_DIR / "node_modules" / d).exists()
 ]
-
 # --- media_pipeline -------------------------------------------------------------------
 # Input limits (checked by ffprobe before any transcoding) and the ffmpeg sandbox.
 EHOME_MEDIA_MAX_UPLOAD_BYTES = env_int("EHOME_MEDIA_MAX_UPLOAD_BYTES", 2 * 1024**3)

@@ -44,11 +44,11 @@ def portal_view(view):
     return wrapped
 
 
+SUPERVISOR_ROLES = (UnitRole.Role.SECRETARY,)
+
+
 def is_supervisor(user) -> bool:
-    """Secretaries (and unit admins, superusers) see the completion dashboard."""
+    """Secretaries (and superusers) see the completion dashboard of their subtree."""
     if user_has_global_scope(user):
         return True
-    return bool(role_paths(user, [UnitRole.Role.SECRETARY, UnitRole.Role.UNIT_ADMIN]))
-
-
-SUPERVISOR_ROLES = (UnitRole.Role.SECRETARY, UnitRole.Role.UNIT_ADMIN)
+    return bool(role_paths(user, SUPERVISOR_ROLES))

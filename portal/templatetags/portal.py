@@ -29,3 +29,76 @@ def duration(seconds) -> str:
     h, rem = divmod(s, 3600)
     m, s = divmod(rem, 60)
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
+@register.filter
+def tf_answer(value) -> bool:
+    """A true/false question's stored answer (true/false, or [true]/[false])."""
+    if isinstance(value, list | tuple):
+        value = value[0] if value else False
+    return bool(value)
+
+
+@register.filter
+def mul(value, factor):
+    """Multiply (for SVG chart geometry)."""
+    try:
+        result = float(value) * float(factor)
+    except (TypeError, ValueError):
+        return 0
+    return int(result) if result == int(result) else round(result, 1)
+
+
+RELATED_ROUTES = {
+    "newspage": "portal:news_detail",
+    "exemplarpage": "portal:story_detail",
+    "digestissue": "portal:digest_detail",
+}
+
+
+@register.simple_tag(takes_context=True)
+def body_blocks(context, stream) -> list[dict]:
+    """A StreamField body as typed blocks (cms.rendering: sanitised rich text, renditions,
+    related pages only when visible), with playback info for the video/audio blocks whose
+    asset this user may play (media_pipeline.selectors)."""
+    from django.urls import reverse
+
+    from cms.rendering import stream_to_json
+    from media_pipeline.selectors import playable_assets_for, playback_info
+
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    blocks = stream_to_json(stream, user=user)
+    media = [b for b in blocks if b["type"] in ("video", "audio") and b["value"].get("asset")]
+    if media:
+        ids = [b["value"]["asset"]["id"] for b in media]
+        assets = {a.pk: a for a in playable_assets_for(user).filter(pk__in=ids)}
+        for b in media:
+            asset = assets.get(b["value"]["asset"]["id"])
+            b["value"]["playback"] = (
+                playback_info(asset=asset, user=user, request=request) if asset else None
+            )
+    for b in blocks:
+        page = b["value"].get("page") if b["type"] == "related" else None
+        if page and page.get("type") in RELATED_ROUTES:
+            page["url"] = reverse(RELATED_ROUTES[page["type"]], args=[page["id"]])
+    return blocks
+
+
+@register.simple_tag(takes_context=True)
+def asset_playback(context, asset_id) -> dict | None:
+    """Playback info for one asset when this user may play it, else None."""
+    from media_pipeline.selectors import playable_assets_for, playback_info
+
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    asset = playable_assets_for(user).filter(pk=asset_id).first() if asset_id else None
+    return playback_info(asset=asset, user=user, request=request) if asset else None
+
+
+@register.filter
+def get_item(mapping, key):
+    try:
+        return mapping.get(key)
+    except AttributeError:
+        return None

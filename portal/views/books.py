@@ -1,25 +1,123 @@
-"""Portal pages (being wired to the owning app's services)."""
+"""The e-bookshelf: browse by 中图法 class, search, a book page and the in-browser reader
+(PDF in the browser's own viewer, EPUB through epub.js). Scope: cms.selectors."""
 
-from django.http import Http404
+from __future__ import annotations
 
+import mimetypes
+
+from django.core.files.storage import FileSystemStorage
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+
+from cms import selectors
 from portal.access import portal_view
 
+PAGE_SIZE = 24
+
+# 中国图书馆分类法 basic classes (the first letter; T is split into its second-level
+# classes such as TU 建筑科学 in the catalogue itself).
+CLC_CLASSES = {
+    "A": "马克思主义、列宁主义、毛泽东思想、邓小平理论",
+    "B": "哲学、宗教",
+    "C": "社会科学总论",
+    "D": "政治、法律",
+    "E": "军事",
+    "F": "经济",
+    "G": "文化、科学、教育、体育",
+    "H": "语言、文字",
+    "I": "文学",
+    "J": "艺术",
+    "K": "历史、地理",
+    "N": "自然科学总论",
+    "O": "数理科学和化学",
+    "P": "天文学、地球科学",
+    "Q": "生物科学",
+    "R": "医药、卫生",
+    "S": "农业科学",
+    "T": "工业技术",
+    "U": "交通运输",
+    "V": "航空、航天",
+    "X": "环境科学、安全科学",
+    "Z": "综合性图书",
+}
+CONTENT_TYPES = {"pdf": "application/pdf", "epub": "application/epub+zip"}
+
+
+def category_facets(qs) -> list[dict]:
+    """Books per basic class, from one GROUP BY over the visible catalogue."""
+    counts: dict[str, int] = {}
+    for row in qs.order_by().values("category").annotate(n=Count("id")):
+        letter = (row["category"] or "")[:1].upper()
+        if letter:
+            counts[letter] = counts.get(letter, 0) + row["n"]
+    return [
+        {"code": code, "name": CLC_CLASSES.get(code, code), "count": n}
+        for code, n in sorted(counts.items())
+    ]
+
 
 @portal_view
-def book_list(request, **kwargs):
-    raise Http404("not yet available")
+def book_list(request):
+    visible = selectors.books_visible_to(request.user)
+    qs = visible.select_related("cover")
+    category = (request.GET.get("category") or "").strip().upper()[:10]
+    query = (request.GET.get("q") or "").strip()[:100]
+    if category:
+        qs = qs.filter(category__startswith=category)
+    if query:
+        qs = selectors.books_admin_search(qs, query)
+    page = Paginator(qs.order_by("-id"), PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "nav": "books",
+        "page_obj": page,
+        "facets": category_facets(visible),
+        "category": category,
+        "category_name": CLC_CLASSES.get(category[:1], "") if category else "",
+        "q": query,
+    }
+    return render(request, "portal/books/list.html", context)
+
+
+def _book(request, pk: int):
+    return get_object_or_404(
+        selectors.books_visible_to(request.user).select_related("cover"), pk=pk
+    )
 
 
 @portal_view
-def book_detail(request, **kwargs):
-    raise Http404("not yet available")
+def book_detail(request, pk: int):
+    book = _book(request, pk)
+    return render(request, "portal/books/detail.html", {"nav": "books", "book": book})
 
 
 @portal_view
-def book_read(request, **kwargs):
-    raise Http404("not yet available")
+def book_read(request, pk: int):
+    book = _book(request, pk)
+    if not book.file:
+        raise Http404
+    return render(request, "portal/books/read.html", {"nav": "books", "book": book})
 
 
+@xframe_options_sameorigin
 @portal_view
-def book_file(request, **kwargs):
-    raise Http404("not yet available")
+def book_file(request, pk: int):
+    """The book's file inline (the PDF viewer frame and epub.js fetch it), scope-checked."""
+    book = _book(request, pk)
+    if not book.file:
+        raise Http404
+    if not isinstance(book.file.storage, FileSystemStorage):
+        return HttpResponseRedirect(book.file.url)  # presigned object URL
+    fmt = book.file_format or ""
+    content_type = CONTENT_TYPES.get(fmt) or mimetypes.guess_type(book.file.name)[0]
+    response = FileResponse(
+        book.file.open("rb"),
+        content_type=content_type or "application/octet-stream",
+        filename=f"book-{book.pk}.{fmt or 'bin'}",
+        as_attachment=False,
+    )
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -1,20 +1,124 @@
-"""Portal pages (being wired to the owning app's services)."""
+"""Supervisor dashboard: completion of an assignment by child unit, drill-down to members,
+the overdue list and the Excel export. The numbers and the scope check come from
+elearning.reports (one SQL query per level); an out-of-scope unit or assignment is 404."""
 
-from django.http import Http404
+from __future__ import annotations
 
-from portal.access import portal_view
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from elearning import reports, selectors
+from elearning.models import Assignment
+from organizations.models import OrgUnit
+from organizations.selectors import role_paths, user_has_global_scope
+from portal.access import SUPERVISOR_ROLES, is_supervisor, portal_view
+
+MEMBERS_PAGE = 50
+OVERDUE_LIMIT = 500
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _selection(request) -> tuple[list[Assignment], Assignment | None, OrgUnit | None]:
+    if not is_supervisor(request.user):
+        raise PermissionDenied
+    assignments = list(
+        selectors.assignments_visible_to_manager(request.user).order_by("-due_date", "-id")[:200]
+    )
+    wanted = _int(request.GET.get("assignment"))
+    assignment = next((a for a in assignments if a.pk == wanted), None)
+    if wanted is not None and assignment is None:
+        raise Http404
+    assignment = assignment or (assignments[0] if assignments else None)
+    unit_id = _int(request.GET.get("unit"))
+    if unit_id is not None:
+        unit = OrgUnit.objects.filter(pk=unit_id).first()
+        if unit is None:
+            raise Http404
+    elif user_has_global_scope(request.user):
+        unit = OrgUnit.get_first_root_node()
+    else:
+        top = role_paths(request.user, SUPERVISOR_ROLES)
+        unit = OrgUnit.objects.filter(path=top[0]).first() if top else None
+    return assignments, assignment, unit
+
+
+def _breadcrumbs(request, unit: OrgUnit) -> list[OrgUnit]:
+    """The unit's ancestors the user may open (inside their own scope)."""
+    if user_has_global_scope(request.user):
+        allowed = [""]
+    else:
+        allowed = role_paths(request.user, SUPERVISOR_ROLES)
+    paths = unit.ancestor_paths()
+    units = OrgUnit.objects.filter(path__in=paths).order_by("depth")
+    return [u for u in units if any(u.path.startswith(p) for p in allowed)]
 
 
 @portal_view
-def dashboard(request, **kwargs):
-    raise Http404("not yet available")
+def dashboard(request):
+    assignments, assignment, unit = _selection(request)
+    context = {"nav": "dashboard", "assignments": assignments, "assignment": assignment}
+    if assignment is not None and unit is not None:
+        report = reports.completion_report(user=request.user, assignment=assignment, unit=unit)
+        members = reports.completion_members(
+            user=request.user, assignment=assignment, unit=unit, limit=OVERDUE_LIMIT
+        )
+        overdue = [m for m in members["results"] if m["status"] == "overdue"]
+        context.update(
+            unit=unit,
+            report=report,
+            overdue=overdue,
+            overdue_truncated=members["count"] > OVERDUE_LIMIT,
+            breadcrumbs=_breadcrumbs(request, unit),
+            now=timezone.now(),
+        )
+    return render(request, "portal/dashboard/dashboard.html", context)
 
 
 @portal_view
-def dashboard_members(request, **kwargs):
-    raise Http404("not yet available")
+def dashboard_members(request):
+    assignments, assignment, unit = _selection(request)
+    if assignment is None or unit is None:
+        raise Http404
+    page = max(1, _int(request.GET.get("page")) or 1)
+    data = reports.completion_members(
+        user=request.user,
+        assignment=assignment,
+        unit=unit,
+        limit=MEMBERS_PAGE,
+        offset=(page - 1) * MEMBERS_PAGE,
+    )
+    pages = max(1, -(-data["count"] // MEMBERS_PAGE))
+    context = {
+        "nav": "dashboard",
+        "assignment": assignment,
+        "unit": unit,
+        "members": data["results"],
+        "count": data["count"],
+        "page": page,
+        "pages": pages,
+        "breadcrumbs": _breadcrumbs(request, unit),
+    }
+    return render(request, "portal/dashboard/members.html", context)
 
 
 @portal_view
-def dashboard_export(request, **kwargs):
-    raise Http404("not yet available")
+def dashboard_export(request):
+    _, assignment, unit = _selection(request)
+    if assignment is None or unit is None:
+        raise Http404
+    report = reports.completion_report(user=request.user, assignment=assignment, unit=unit)
+    body = reports.report_xlsx(report)
+    response = HttpResponse(
+        body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    filename = f"completion-{assignment.pk}-{unit.code}.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

@@ -1,20 +1,88 @@
-"""Portal pages (being wired to the owning app's services)."""
+"""Courses and the lesson player. Scope, progress and completion rules live in elearning;
+these views only render what its selectors and services return."""
+
+from __future__ import annotations
 
 from django.http import Http404
+from django.shortcuts import render
 
+from elearning import progress, selectors
+from elearning.models import Course, Lesson
 from portal.access import portal_view
 
 
-@portal_view
-def course_list(request, **kwargs):
-    raise Http404("not yet available")
+def _lesson_rows(lessons, prog: dict) -> list[dict]:
+    rows = []
+    for lesson in lessons:
+        # The same state the API reports (coverage from the server's unique seconds).
+        st = progress._state(lesson, prog.get(lesson.pk))
+        rows.append({"lesson": lesson, "state": st, "percent": round(st.coverage * 100)})
+    return rows
 
 
 @portal_view
-def course_detail(request, **kwargs):
-    raise Http404("not yet available")
+def course_list(request):
+    courses = list(selectors.courses_visible(request.user)[:200])
+    mine = selectors.my_course_progress(request.member, [c.pk for c in courses])
+    rows = [{"course": c, "progress": mine.get(c.pk)} for c in courses]
+    return render(request, "portal/learn/course_list.html", {"nav": "learn", "rows": rows})
 
 
 @portal_view
-def lesson_detail(request, **kwargs):
-    raise Http404("not yet available")
+def course_detail(request, pk: int):
+    try:
+        course = selectors.course_for_user(request.user, pk)
+    except Course.DoesNotExist:
+        raise Http404 from None
+    lessons = list(course.lessons.all())
+    prog = selectors.my_lesson_progress(request.member, [lsn.pk for lsn in lessons])
+    cp = selectors.my_course_progress(request.member, [course.pk]).get(course.pk)
+    exams = [e for e in course.exams.all() if e.is_published]
+    context = {
+        "nav": "learn",
+        "course": course,
+        "lessons": _lesson_rows(lessons, prog),
+        "course_progress": cp,
+        "exam": exams[0] if exams else None,
+    }
+    return render(request, "portal/learn/course_detail.html", context)
+
+
+def _playback(lesson: Lesson, request) -> dict | None:
+    from media_pipeline.models import MediaAsset
+    from media_pipeline.selectors import playback_info
+
+    media = lesson.media
+    if media is None or media.status != MediaAsset.Status.READY:
+        return None
+    return playback_info(asset=media, user=request.user, request=request)
+
+
+@portal_view
+def lesson_detail(request, pk: int):
+    try:
+        lesson = selectors.lesson_for_user(request.user, pk)
+        course = selectors.course_for_user(request.user, lesson.course_id)
+    except (Lesson.DoesNotExist, Course.DoesNotExist):
+        raise Http404 from None
+    lessons = list(course.lessons.all())
+    member = request.member
+    state = None
+    if member is not None:
+        # Opening the page starts the server's clock: reading time and the playback
+        # budget are measured from here, never taken from the client.
+        state = progress.progress_open(member=member, lesson=lesson)
+    prog = selectors.my_lesson_progress(member, [lsn.pk for lsn in lessons])
+    index = next(i for i, lsn in enumerate(lessons) if lsn.pk == lesson.pk)
+    context = {
+        "nav": "learn",
+        "course": course,
+        "lesson": lesson,
+        "lessons": _lesson_rows(lessons, prog),
+        "state": state,
+        "playback": _playback(lesson, request) if lesson.is_timed_media else None,
+        "previous": lessons[index - 1] if index > 0 else None,
+        "next": lessons[index + 1] if index + 1 < len(lessons) else None,
+        "progress_url": f"/api/v1/lessons/{lesson.pk}/progress/",
+    }
+    return render(request, "portal/learn/lesson.html", context)

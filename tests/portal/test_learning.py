@@ -1,0 +1,124 @@
+"""Course pages, exams (answers never in the page before review allows), the dashboard."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from elearning.models import Attempt, CourseProgress, LessonProgress
+from organizations.models import UnitRole
+from tests.factories import member_in, user_with_role
+from tests.portal import factories as f
+
+pytestmark = pytest.mark.django_db
+
+
+def test_course_page_lists_lessons_and_opening_a_lesson_starts_the_server_clock(
+    org, member_b1, web_client
+):
+    course, exam = f.course_with_exam(org.root, lessons=2)
+    client = web_client(member_b1.user)
+    html = client.get(f"/learn/courses/{course.pk}/").content.decode()
+    lessons = list(course.lessons.order_by("sort_order"))
+    assert lessons[0].title in html and lessons[1].title in html
+    assert f"/learn/exams/{exam.pk}/" in html
+    lesson_html = client.get(f"/learn/lessons/{lessons[0].pk}/").content.decode()
+    assert "课时正文1" in lesson_html and 'data-reading="1"' in lesson_html
+    row = LessonProgress.objects.get(member=member_b1, lesson=lessons[0])
+    assert row.opened_at is not None and row.last_report_at is not None
+
+
+def test_out_of_scope_course_is_404(org, member_b1, web_client):
+    course, exam = f.course_with_exam(org.a1)
+    client = web_client(member_b1.user)
+    assert client.get(f"/learn/courses/{course.pk}/").status_code == 404
+    assert client.get(f"/learn/exams/{exam.pk}/").status_code == 404
+
+
+def _take(client, exam, *, correct: bool):
+    response = client.post(f"/learn/exams/{exam.pk}/start/")
+    attempt_url = response["Location"]
+    page = client.get(attempt_url).content.decode()
+    attempt = Attempt.objects.get(pk=int(re.search(r"/attempts/(\d+)/", attempt_url).group(1)))
+    data = {"idempotency_key": "k-" + str(attempt.pk)}
+    for item in attempt.questions:
+        data[f"q{item['id']}"] = "A" if correct else "B"
+    result = client.post(attempt_url, data)
+    return attempt, page, result
+
+
+def test_exam_page_never_contains_answers_and_review_shows_them_after(org, member_b1, web_client):
+    course, exam = f.course_with_exam(org.root, review_show="answers")
+    client = web_client(member_b1.user)
+    attempt, page, result = _take(client, exam, correct=True)
+    assert "题干" in page
+    assert "解析秘密" not in page and "正确答案" not in page
+    assert 'name="idempotency_key"' in page
+    assert result.status_code == 302
+    review = client.get(result["Location"]).content.decode()
+    attempt.refresh_from_db()
+    assert attempt.status == "submitted" and attempt.passed
+    assert "100.0 / 100.0" in review and "解析秘密" in review and "正确答案" in review
+    assert CourseProgress.objects.get(member=member_b1, course=course).exam_passed_at is not None
+
+
+def test_review_policy_score_only_hides_correctness_and_answers(org, member_b1, web_client):
+    _, exam = f.course_with_exam(org.root, review_show="score")
+    client = web_client(member_b1.user)
+    _, _, result = _take(client, exam, correct=False)
+    review = client.get(result["Location"]).content.decode()
+    assert 'data-testid="score"' in review
+    assert "解析秘密" not in review and "正确答案" not in review and "✗" not in review
+
+
+def test_a_repeated_submit_returns_the_first_result(org, member_b1, web_client):
+    _, exam = f.course_with_exam(org.root)
+    client = web_client(member_b1.user)
+    attempt, _, _ = _take(client, exam, correct=True)
+    data = {"idempotency_key": "k-" + str(attempt.pk)}
+    for item in attempt.questions:
+        data[f"q{item['id']}"] = "B"
+    again = client.post(f"/learn/attempts/{attempt.pk}/", data)
+    assert again.status_code == 302
+    attempt.refresh_from_db()
+    assert attempt.percent == 100.0 and attempt.grade_count == 1
+
+
+def test_another_members_attempt_is_404(org, member_b1, web_client):
+    _, exam = f.course_with_exam(org.root)
+    attempt, _, _ = _take(web_client(member_b1.user), exam, correct=True)
+    other = member_in(org.b1, username="other_b1")
+    assert web_client(other.user).get(f"/learn/attempts/{attempt.pk}/result/").status_code == 404
+
+
+def test_dashboard_completion_by_child_unit_drill_down_and_export(org, member_b1, web_client):
+    course, exam = f.course_with_exam(org.root, lessons=1, min_seconds=0)
+    a = f.assignment(course, org.root)
+    member_in(org.b1, username="lazy_b1")
+    client = web_client(member_b1.user)
+    lesson = course.lessons.get()
+    client.get(f"/learn/lessons/{lesson.pk}/")  # opens the lesson: the server clock starts
+    beat = client.post(
+        f"/api/v1/lessons/{lesson.pk}/progress/",
+        {"event": "heartbeat"},
+        content_type="application/json",
+    )
+    assert beat.status_code == 200 and beat.json()["completed"]
+    _take(client, exam, correct=True)
+    assert CourseProgress.objects.get(member=member_b1, course=course).completed_at is not None
+    secretary = user_with_role(org.b, UnitRole.Role.SECRETARY, username="sec_b")
+    client = web_client(secretary)
+    html = client.get(f"/dashboard/?assignment={a.pk}").content.decode()
+    assert org.b1.name in html and org.a1.name not in html
+    assert "<svg" in html and 'class="bar"' in html
+    members = client.get(f"/dashboard/members/?assignment={a.pk}&unit={org.b1.pk}").content.decode()
+    assert re.search(rf'data-member="{member_b1.name}" data-status="completed"', members)
+    assert 'data-member="' in members and 'data-status="not_started"' in members
+    export = client.get(f"/dashboard/export.xlsx?assignment={a.pk}&unit={org.b.pk}")
+    assert export.status_code == 200 and export.content[:2] == b"PK"
+    assert client.get(f"/dashboard/?assignment={a.pk}&unit={org.a.pk}").status_code == 404
+
+
+def test_dashboard_is_for_secretaries_only(org, member_b1, web_client):
+    assert web_client(member_b1.user).get("/dashboard/").status_code == 403
