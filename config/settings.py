@@ -313,6 +313,7 @@ STATICFILES_DIRS = [p for p in STATICFILES_DIRS if p != BASE_DIR / "node_modules
     for d in _PORTAL_NPM_DIST
     if (BASE_DIR / "node_modules" / d).exists()
 ]
+
 # --- media_pipeline -------------------------------------------------------------------
 # Input limits (checked by ffprobe before any transcoding) and the ffmpeg sandbox.
 EHOME_MEDIA_MAX_UPLOAD_BYTES = env_int("EHOME_MEDIA_MAX_UPLOAD_BYTES", 2 * 1024**3)
@@ -342,13 +343,16 @@ EHOME_MEDIA_MAX_ATTEMPTS = env_int("EHOME_MEDIA_MAX_ATTEMPTS", 3)
 EHOME_PERIODIC_TASKS += [("media_pipeline.tasks.assets_recover_stale", 60)]
 
 # --- elearning ---------------------------------------------------------------------------
-# Progress plausibility: a batch may add at most (wall seconds since the last accepted
-# report) × max rate + slack seconds; a video/audio lesson completes at this coverage.
+# Progress plausibility (elearning.progress): a per-(member, lesson) allowance starts at
+# the slack on "open", grows by wall seconds × max rate, and each accepted batch spends
+# its seconds; a video/audio lesson completes at the coverage ratio.
 EHOME_PROGRESS_MAX_RATE = float(env("EHOME_PROGRESS_MAX_RATE", "2.0"))
 EHOME_PROGRESS_SLACK_SECONDS = env_int("EHOME_PROGRESS_SLACK_SECONDS", 15)
 EHOME_PROGRESS_MAX_INTERVALS = env_int("EHOME_PROGRESS_MAX_INTERVALS", 100)
 EHOME_PROGRESS_COMPLETE_RATIO = float(env("EHOME_PROGRESS_COMPLETE_RATIO", "0.9"))
 EHOME_PROGRESS_CLOCK_SKEW_SECONDS = env_int("EHOME_PROGRESS_CLOCK_SKEW_SECONDS", 120)
+# Unused allowance carries over between reports up to this many media seconds.
+EHOME_PROGRESS_BUDGET_CAP_SECONDS = env_int("EHOME_PROGRESS_BUDGET_CAP_SECONDS", 4 * 3600)
 # Reading time: one heartbeat counts at most this many server-measured seconds.
 EHOME_READING_HEARTBEAT_MAX_SECONDS = env_int("EHOME_READING_HEARTBEAT_MAX_SECONDS", 60)
 # Exams: submissions are accepted this long after started_at + time limit.
@@ -366,3 +370,20 @@ EHOME_PREVIEW_TOKEN_MAX_AGE = env_int("EHOME_PREVIEW_TOKEN_MAX_AGE", 600)
 # Scheduled publishing (go_live_at / expire_at): the worker runs Wagtail's
 # publish_scheduled logic every minute.
 EHOME_PERIODIC_TASKS += [("cms.tasks.publish_scheduled_run", 60)]
+
+# --- api (caching, delta sync, robustness) ---------------------------------------------
+# Conditional GET for content lists/details (ETag / Last-Modified → 304 before the view
+# runs; api.middleware). Last, so the session user is available to the full path.
+MIDDLEWARE.append("api.middleware.ConditionalContentMiddleware")
+# Tombstones answer /api/v1/sync/changes/ for this many days; an older `since` gets 410.
+EHOME_API_TOMBSTONE_DAYS = env_int("EHOME_API_TOMBSTONE_DAYS", 180)
+
+# --- search ---------------------------------------------------------------------------
+# Wagtail admin search (page explorer, snippet listings) through the Chinese-aware
+# database backend: same vendor backend, text normalised (t2s) and segmented (jieba).
+WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "search.wagtail_backend"}}
+# Elasticsearch (only when ELASTICSEARCH_URL is set): request timeout in seconds and
+# replicas per index; queries fall back to the database index while the cluster is down.
+EHOME_SEARCH_ES_TIMEOUT = float(env("EHOME_SEARCH_ES_TIMEOUT", "3"))
+EHOME_SEARCH_ES_REPLICAS = env_int("EHOME_SEARCH_ES_REPLICAS", 0)
+EHOME_SEARCH_HEALTH = "search.health.search_health"

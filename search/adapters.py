@@ -69,6 +69,30 @@ def _lesson_audience(obj) -> str:
     return unit.path
 
 
+def _digest_items(obj) -> str:
+    """The titles of the news items a digest issue lists."""
+    items = getattr(obj, "items", None)
+    if items is None:
+        return ""
+    titles = []
+    for item in items.all():
+        for attr in ("page", "news", "news_page", "item"):
+            target = getattr(item, attr, None)
+            if target is not None and hasattr(target, "title"):
+                titles.append(target.title)
+                break
+        else:
+            titles.append(getattr(item, "title", "") or "")
+    return " ".join(t for t in titles if t)
+
+
+def _ids(obj, related_name: str) -> list[int]:
+    manager = getattr(obj, related_name, None)
+    if manager is None or obj.pk is None:
+        return []
+    return list(manager.values_list("pk", flat=True))
+
+
 def _date_of(*attrs):
     def get(obj):
         for attr in attrs:
@@ -101,7 +125,7 @@ ADAPTERS = [
         doc_type="digest",
         label="手机报",
         model="cms.DigestIssue",
-        body=("intro", "summary", "body"),
+        body=("editor_note", _digest_items),
         date=_date_of("issue_date", "first_published_at"),
         is_page=True,
     ),
@@ -118,6 +142,7 @@ ADAPTERS = [
         model="cms.Periodical",
         body=("publisher", "issn", "cn_number", "description"),
         date=_date_of("created_at"),
+        dependents=lambda periodical: [("periodical_issue", _ids(periodical, "issues"))],
     ),
     SearchAdapter(
         doc_type="periodical_issue",
@@ -134,18 +159,19 @@ ADAPTERS = [
         doc_type="course",
         label="课程",
         model="elearning.Course",
-        body=("summary", "description", "intro", "teacher", "instructor_name"),
+        body=("description", "category", "summary"),
         date=_date_of("published_at", "created_at"),
         published=_course_published,
         audience=_course_audience,
         select_related=("audience_unit", "owner_unit"),
+        dependents=lambda course: [("lesson", _ids(course, "lessons"))],
     ),
     SearchAdapter(
         doc_type="lesson",
         label="课时",
         model="elearning.Lesson",
-        body=("summary", "description", "intro", "transcript", "text"),
-        date=_date_of("published_at", "created_at"),
+        body=("body", "summary", "description"),
+        date=lambda lesson: _date_of("published_at", "created_at")(lesson.course),
         published=_lesson_published,
         audience=_lesson_audience,
         select_related=("course__audience_unit", "audience_unit"),

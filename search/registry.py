@@ -84,6 +84,9 @@ class SearchAdapter:
     select_related: tuple = ("audience_unit",)
     is_page: bool = False
     extra_signals: list = field(default_factory=list)
+    #: obj → [(doc_type, [ids])] of other documents whose visibility follows this object
+    #: (a course's lessons, a periodical's issues): reindexed when it changes
+    dependents: Callable | None = None
 
     def model_class(self) -> type[models.Model] | None:
         try:

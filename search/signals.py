@@ -39,6 +39,9 @@ def _on_save(sender, instance, raw=False, **kwargs):
         return
     for adapter in registry.adapters_for_model(type(instance)):
         enqueue_index(adapter.doc_type, [instance.pk])
+        if adapter.dependents is not None:
+            for doc_type, ids in adapter.dependents(instance):
+                enqueue_index(doc_type, list(ids))
 
 
 def _on_delete(sender, instance, **kwargs):
