@@ -230,6 +230,9 @@ class LessonProgress(models.Model):
     unique_seconds = models.IntegerField(default=0)
     unique_seconds_before = models.IntegerField(default=0)  # value before the last report
     seconds_spent = models.IntegerField(default=0)  # server-measured (article/reading)
+    # Token bucket of media seconds the member may still report: refilled by wall time ×
+    # max rate since the last accepted report, spent by each accepted batch.
+    budget = models.FloatField(default=0)
     opened_at = models.DateTimeField(null=True)
     last_report_at = models.DateTimeField(null=True)
     completed_at = models.DateTimeField(null=True)

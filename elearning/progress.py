@@ -6,8 +6,10 @@ batches, each batch with an idempotency key. The server
 1. validates the shape (``0 ≤ from < to ≤ duration``, ``0 < rate ≤ max rate``, no overlap
    inside a batch, not sent from the future) — pure Python, nothing touched yet;
 2. accepts the batch only when its seconds fit the wall time since the last accepted
-   report at the maximum playback rate (plus a small slack): a script cannot claim a
-   50-minute video 10 seconds after opening it;
+   report at the maximum playback rate: a token bucket per (member, lesson) starts with
+   a small slack at "open", is refilled by ``wall seconds × max rate`` and spent by each
+   accepted batch (so the slack is granted once, not per report, and a script cannot
+   claim a 50-minute video 10 seconds after opening it);
 3. merges the intervals into the set already watched and counts *unique* seconds, so
    seeking to the end or replaying a minute never counts twice.
 
@@ -200,8 +202,8 @@ def progress_open(*, member: Member, lesson: Lesson) -> ProgressState:
                     INSERT INTO elearning_lessonprogress
                         (member_id, lesson_id, course_id, intervals, unique_seconds,
                          unique_seconds_before, seconds_spent, opened_at, last_report_at,
-                         reports)
-                    VALUES (%s, %s, %s, '{}', 0, 0, 0, clock_timestamp(), %s, 0)
+                         reports, budget)
+                    VALUES (%s, %s, %s, '{}', 0, 0, 0, clock_timestamp(), %s, 0, %s)
                     ON CONFLICT (member_id, lesson_id) DO UPDATE SET
                         opened_at = COALESCE(elearning_lessonprogress.opened_at,
                                              EXCLUDED.opened_at),
@@ -214,6 +216,7 @@ def progress_open(*, member: Member, lesson: Lesson) -> ProgressState:
                         lesson.pk,
                         lesson.course_id,
                         None if lesson.is_timed_media else timezone.now(),
+                        settings.EHOME_PROGRESS_SLACK_SECONDS,
                         not lesson.is_timed_media,
                     ],
                 )
@@ -227,6 +230,7 @@ def progress_open(*, member: Member, lesson: Lesson) -> ProgressState:
                     "course_id": lesson.course_id,
                     "opened_at": now,
                     "last_report_at": None if lesson.is_timed_media else now,
+                    "budget": settings.EHOME_PROGRESS_SLACK_SECONDS,
                 },
             )
             if not created and not lesson.is_timed_media:
@@ -253,6 +257,8 @@ UPDATE elearning_lessonprogress p SET
     ),
     last_report_at = GREATEST(clk.t, p.last_report_at),
     reports = p.reports + 1,
+    budget = LEAST(%(cap)s, p.budget + %(rate)s * GREATEST(0, EXTRACT(EPOCH FROM
+                 (clk.t - COALESCE(p.last_report_at, p.opened_at))))) - %(secs)s,
     completed_at = COALESCE(p.completed_at, CASE WHEN (
         SELECT COALESCE(SUM(upper(r) - lower(r)), 0)
         FROM unnest(p.intervals + %(new)s::int4multirange) AS r
@@ -260,8 +266,8 @@ UPDATE elearning_lessonprogress p SET
 FROM clk
 WHERE p.member_id = %(m)s AND p.lesson_id = %(l)s
   AND EXISTS (SELECT 1 FROM rcpt)
-  AND %(secs)s <= EXTRACT(EPOCH FROM (clk.t - COALESCE(p.last_report_at, p.opened_at)))
-                 * %(rate)s + %(slack)s
+  AND %(secs)s <= LEAST(%(cap)s, p.budget + %(rate)s * GREATEST(0, EXTRACT(EPOCH FROM
+                 (clk.t - COALESCE(p.last_report_at, p.opened_at)))))
 RETURNING p.unique_seconds, p.unique_seconds_before, p.completed_at,
           (p.completed_at = p.last_report_at) AS just_completed,
           p.intervals::text
@@ -295,7 +301,7 @@ def _too_fast(secs: int) -> ProgressRejected:
     return ProgressRejected(
         "progress_too_fast",
         f"上报的 {secs} 秒超过了自上次上报以来按最高 {settings.EHOME_PROGRESS_MAX_RATE} "
-        "倍速可能播放的时长，已拒绝",
+        "倍速可能播放的时长，已拒绝（未记录任何进度）",
         422,
     )
 
@@ -309,7 +315,7 @@ def _report_pg(*, member, lesson, ranges, key) -> ProgressState:
         "need": required_seconds(lesson),
         "secs": covered_seconds(ranges),
         "rate": settings.EHOME_PROGRESS_MAX_RATE,
-        "slack": settings.EHOME_PROGRESS_SLACK_SECONDS,
+        "cap": settings.EHOME_PROGRESS_BUDGET_CAP_SECONDS,
     }
     for _ in range(2):
         try:
@@ -355,14 +361,20 @@ def _report_locked(*, member, lesson, ranges, key) -> ProgressState:
         row = row.first()
         if row is None:
             row = LessonProgress.objects.create(
-                member=member, lesson=lesson, course_id=lesson.course_id, opened_at=now
+                member=member,
+                lesson=lesson,
+                course_id=lesson.course_id,
+                opened_at=now,
+                budget=settings.EHOME_PROGRESS_SLACK_SECONDS,
             )
             services.course_progress_start(member=member, course_id=lesson.course_id)
         since = row.last_report_at or row.opened_at or now
-        budget = (now - since).total_seconds() * settings.EHOME_PROGRESS_MAX_RATE
+        refill = max(0.0, (now - since).total_seconds()) * settings.EHOME_PROGRESS_MAX_RATE
+        budget = min(settings.EHOME_PROGRESS_BUDGET_CAP_SECONDS, row.budget + refill)
         secs = covered_seconds(ranges)
-        if secs > budget + settings.EHOME_PROGRESS_SLACK_SECONDS:
+        if secs > budget:
             raise _too_fast(secs)
+        row.budget = budget - secs
         merged = merge_intervals(row.intervals, ranges)
         row.intervals = merged
         row.unique_seconds_before = row.unique_seconds

@@ -223,3 +223,12 @@ def test_two_devices_reporting_at_once_never_lose_an_update(org, client_for):
     assert row.unique_seconds == accepted * 10
     assert row.reports == accepted
     assert accepted >= 1
+
+
+def test_slack_is_granted_once_not_per_report(opened, academy):
+    # rapid-fire reports right after "open": only the initial allowance (15 s) is there
+    accepted = 0
+    for i in range(5):
+        r = report(opened, academy.video, [iv(i * 6, i * 6 + 6)], f"burst{i}")
+        accepted += r.status_code == 200
+    assert accepted == 2  # 6 + 6 ≤ 15 < 18 (plus at most a few ms of refill)

@@ -1,0 +1,262 @@
+"""Exam attempts: answers never leak before the review policy allows, submits are
+idempotent and graded once, deadlines and attempt limits are the server's."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from elearning import exams
+from elearning.models import Attempt, CourseProgress, Exam, PointLedger, Question
+from tests.factories import member_in
+
+
+def start(client, exam):
+    return client.post(f"/api/v1/exams/{exam.pk}/attempts/")
+
+
+def submit(client, attempt_id, answers=None, key="k1"):
+    body = {"answers": answers} if answers is not None else {}
+    return client.post(
+        f"/api/v1/attempts/{attempt_id}/submit/", body, format="json", HTTP_IDEMPOTENCY_KEY=key
+    )
+
+
+def correct_answers(attempt_json) -> dict:
+    out = {}
+    for q in attempt_json["questions"]:
+        obj = Question.objects.get(pk=q["id"])
+        out[str(q["id"])] = obj.answer if q["type"] != "single" else obj.answer[0]
+    return out
+
+
+def leaks_answers(payload) -> bool:
+    text = json.dumps(payload, ensure_ascii=False)
+    return '"answer"' in text or '"explanation"' in text or '"correct"' in text
+
+
+@pytest.fixture
+def learner(org):
+    return member_in(org.a1)
+
+
+def test_start_stores_questions_and_returns_them_without_answers(academy, learner, client_for):
+    c = client_for(learner.user)
+    r = start(c, academy.exam)
+    assert r.status_code == 201
+    data = r.json()
+    assert len(data["questions"]) == 5
+    assert not leaks_answers(data)
+    attempt = Attempt.objects.get(pk=data["id"])
+    # the served option order is the stored one
+    assert [q["options"] and [o["key"] for o in q["options"]] for q in data["questions"]] == [
+        item["options"] for item in attempt.questions
+    ]
+    # starting again resumes the same attempt
+    assert start(c, academy.exam).json()["id"] == data["id"]
+    assert not leaks_answers(c.get(f"/api/v1/attempts/{data['id']}/").json())
+
+
+def test_autosave_and_submit_grade_once_and_repeat_returns_first_result(
+    academy, learner, client_for
+):
+    c = client_for(learner.user)
+    data = start(c, academy.exam).json()
+    answers = correct_answers(data)
+    first_q = next(iter(answers))
+    r = c.patch(
+        f"/api/v1/attempts/{data['id']}/", {"answers": {first_q: answers[first_q]}}, format="json"
+    )
+    assert r.status_code == 200 and r.json()["questions"]
+    assert not leaks_answers(r.json())
+    r1 = submit(c, data["id"], answers, key="sub-1")
+    assert r1.status_code == 200
+    assert r1.json()["percent"] == 100.0 and r1.json()["passed"] is True
+    r2 = submit(c, data["id"], {first_q: "B"}, key="sub-1")
+    assert r2.status_code == 200 and r2.json() == r1.json()
+    r3 = submit(c, data["id"], answers, key="other-key")
+    assert r3.status_code == 409 and r3.json()["error"]["code"] == "already_submitted"
+    attempt = Attempt.objects.get(pk=data["id"])
+    assert attempt.grade_count == 1
+    assert PointLedger.objects.filter(member=learner, rule="quiz_pass").count() == 1
+    assert CourseProgress.objects.get(member=learner, course=academy.course).best_score == 100.0
+
+
+def test_answers_to_questions_not_in_the_attempt_are_refused(academy, learner, client_for):
+    c = client_for(learner.user)
+    data = start(c, academy.exam).json()
+    in_attempt = {q["id"] for q in data["questions"]}
+    foreign = Question.objects.exclude(pk__in=in_attempt).first()
+    r = c.patch(
+        f"/api/v1/attempts/{data['id']}/", {"answers": {str(foreign.pk): "A"}}, format="json"
+    )
+    assert r.status_code == 400 and r.json()["error"]["code"] == "question_not_in_attempt"
+    r = submit(c, data["id"], {str(foreign.pk): "A"})
+    assert r.status_code == 400
+    assert Attempt.objects.get(pk=data["id"]).status == "in_progress"
+
+
+def test_malformed_answer_is_refused(academy, learner, client_for):
+    c = client_for(learner.user)
+    data = start(c, academy.exam).json()
+    q = data["questions"][0]
+    r = c.patch(f"/api/v1/attempts/{data['id']}/", {"answers": {str(q["id"]): "Z"}}, format="json")
+    assert r.status_code == 400 and r.json()["error"]["code"] == "answer_invalid"
+
+
+def test_submit_after_the_deadline_is_refused_and_records_nothing(academy, learner, client_for):
+    c = client_for(learner.user)
+    data = start(c, academy.exam).json()
+    Attempt.objects.filter(pk=data["id"]).update(deadline=timezone.now() - dt.timedelta(minutes=5))
+    r = submit(c, data["id"], correct_answers(data))
+    assert r.status_code == 409 and r.json()["error"]["code"] == "deadline_passed"
+    attempt = Attempt.objects.get(pk=data["id"])
+    assert attempt.status == "in_progress" and attempt.answers == {}
+    # the periodic task closes it with what was autosaved (nothing): 0 points
+    assert exams.attempts_close_overdue() == 1
+    attempt.refresh_from_db()
+    assert attempt.status == "expired" and attempt.score == 0 and attempt.grade_count == 1
+
+
+def test_second_attempt_past_the_limit_is_refused(academy, learner, client_for):
+    c = client_for(learner.user)
+    for i in range(2):
+        data = start(c, academy.exam).json()
+        assert submit(c, data["id"], {}, key=f"k{i}").status_code == 200
+    r = start(c, academy.exam)
+    assert r.status_code == 409 and r.json()["error"]["code"] == "attempts_exhausted"
+
+
+def test_another_members_attempt_is_404(academy, learner, org, client_for):
+    data = start(client_for(learner.user), academy.exam).json()
+    other = client_for(member_in(org.a1).user)
+    assert other.get(f"/api/v1/attempts/{data['id']}/").status_code == 404
+    assert submit(other, data["id"], {}).status_code == 404
+    assert Attempt.objects.get(pk=data["id"]).status == "in_progress"
+
+
+def test_submit_requires_idempotency_key(academy, learner, client_for):
+    c = client_for(learner.user)
+    data = start(c, academy.exam).json()
+    r = c.post(f"/api/v1/attempts/{data['id']}/submit/", {}, format="json")
+    assert r.status_code == 400 and r.json()["error"]["code"] == "idempotency_key_required"
+
+
+@pytest.mark.parametrize(
+    "show,when,expect_answers,expect_score",
+    [
+        ("answers", "after_submit", True, True),
+        ("score", "after_submit", False, True),
+        ("answers", "never", False, False),
+        ("answers", "after_close", False, False),
+    ],
+)
+def test_review_policy(academy, learner, client_for, show, when, expect_answers, expect_score):
+    Exam.objects.filter(pk=academy.exam.pk).update(
+        review_show=show,
+        review_when=when,
+        closes_at=timezone.now() + dt.timedelta(days=1) if when == "after_close" else None,
+    )
+    c = client_for(learner.user)
+    data = start(c, academy.exam).json()
+    out = submit(c, data["id"], correct_answers(data)).json()
+    assert leaks_answers(out) is expect_answers
+    assert (out["score"] is not None) is expect_score
+    got = c.get(f"/api/v1/attempts/{data['id']}/").json()
+    assert leaks_answers(got) is expect_answers
+
+
+def test_after_close_reveals_once_the_exam_closed(academy, learner, client_for):
+    Exam.objects.filter(pk=academy.exam.pk).update(
+        review_when="after_close", closes_at=timezone.now() + dt.timedelta(hours=1)
+    )
+    c = client_for(learner.user)
+    data = start(c, academy.exam).json()
+    submit(c, data["id"], correct_answers(data))
+    Exam.objects.filter(pk=academy.exam.pk).update(closes_at=timezone.now())
+    assert leaks_answers(c.get(f"/api/v1/attempts/{data['id']}/").json())
+
+
+def test_multiple_choice_partial_credit(org):
+    q = Question(
+        type="multiple",
+        stem="s",
+        options=[{"key": k, "text": k} for k in "ABCD"],
+        answer=["A", "B", "C"],
+        owner_unit=org.root,
+    )
+    assert exams.grade_question(q, ["A", "B", "C"], 6) == 6
+    assert exams.grade_question(q, ["A", "B"], 6) == 4
+    assert exams.grade_question(q, ["A", "D"], 6) == 0  # any wrong option → 0
+    weighted = Question(
+        type="multiple",
+        stem="s",
+        options=[
+            {"key": "A", "text": "a", "weight": 70},
+            {"key": "B", "text": "b", "weight": 30},
+            {"key": "C", "text": "c"},
+        ],
+        answer=["A", "B"],
+        owner_unit=org.root,
+    )
+    assert exams.grade_question(weighted, ["A"], 10) == 7
+    fill = Question(type="fill", stem="s", answer=["共产主义"], owner_unit=org.root)
+    assert exams.grade_question(fill, " 共产主义 ", 5) == 5
+
+
+def test_course_completes_after_lessons_and_exam(academy, learner, client_for):
+    from elearning.models import LessonProgress
+    from elearning.services import course_progress_refresh
+
+    for lesson in (academy.video, academy.audio, academy.article):
+        LessonProgress.objects.create(
+            member=learner, lesson=lesson, course=academy.course, completed_at=timezone.now()
+        )
+    cp = course_progress_refresh(member=learner, course_id=academy.course.pk)
+    assert cp.lessons_completed == 3 and cp.completed_at is None  # exam not passed yet
+    c = client_for(learner.user)
+    data = start(c, academy.exam).json()
+    submit(c, data["id"], correct_answers(data))
+    cp.refresh_from_db()
+    assert cp.completed_at is not None
+    listed = c.get("/api/v1/assignments/").json()["results"]
+    assert listed[0]["status"] == "completed"
+
+
+@pytest.mark.pg_only
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_duplicate_submits_grade_once(org):
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent writers need PostgreSQL (SQLite serialises all writers)")
+    from tests.elearning.conftest import make_questions
+
+    make_questions(org.root)
+    exam = Exam.objects.create(title="e", audience_unit=org.root, is_published=True)
+    exam.rules.create(category="党章", count=4, points=25)
+    m = member_in(org.a1)
+    attempt = exams.attempt_start(exam=exam, member=m)
+    barrier = threading.Barrier(6)
+    results, errors = [], []
+
+    def device():
+        try:
+            barrier.wait()
+            a = Attempt.objects.select_related("exam", "member").get(pk=attempt.pk)
+            results.append(exams.attempt_submit(attempt=a, answers={}, idempotency_key="same").pk)
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=device) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and len(results) == 6
+    assert Attempt.objects.get(pk=attempt.pk).grade_count == 1
