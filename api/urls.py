@@ -15,4 +15,5 @@ urlpatterns = [
     path("", include("api.media")),
     path("", include("api.learning")),
     path("", include("api.search_api")),
+    path("", include("api.sync_api")),
 ]
