@@ -3,8 +3,10 @@ these views only render what its selectors and services return."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import Http404
 from django.shortcuts import render
+from django.urls import reverse
 
 from elearning import progress, selectors
 from elearning.models import Course, Lesson
@@ -83,6 +85,7 @@ def lesson_detail(request, pk: int):
         "playback": _playback(lesson, request) if lesson.is_timed_media else None,
         "previous": lessons[index - 1] if index > 0 else None,
         "next": lessons[index + 1] if index + 1 < len(lessons) else None,
-        "progress_url": f"/api/v1/lessons/{lesson.pk}/progress/",
+        "progress_url": reverse("api:lesson-progress", args=[lesson.pk]),
+        "heartbeat_seconds": getattr(settings, "EHOME_PORTAL_READING_HEARTBEAT_SECONDS", 20),
     }
     return render(request, "portal/learn/lesson.html", context)

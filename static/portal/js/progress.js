@@ -146,14 +146,14 @@
   };
 
   /* Article/reading lessons: the server measures the time between the events it gets. */
-  function startReading(url, onState) {
+  function startReading(url, onState, seconds) {
     function beat() {
       if (document.visibilityState !== "visible") return;
       postJSON(url, { event: "heartbeat" }).then(function (resp) {
         return resp.ok ? resp.json().then(onState) : null;
       }).catch(function () { /* next beat */ });
     }
-    return setInterval(beat, 20000);
+    return setInterval(beat, (seconds || 20) * 1000);
   }
 
   function renderState(box) {
@@ -174,6 +174,8 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     var box = document.getElementById("lesson-progress");
-    if (box && box.getAttribute("data-reading")) startReading(box.getAttribute("data-progress-url"), renderState(box));
+    if (box && box.getAttribute("data-reading")) {
+      startReading(box.getAttribute("data-progress-url"), renderState(box), parseFloat(box.getAttribute("data-heartbeat-seconds")));
+    }
   });
 })();
