@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from django.conf import settings
 from django.urls import path
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -28,8 +29,18 @@ class SyncErrorSerializer(serializers.Serializer):
     error = ErrorBodySerializer()
 
 
+class AwareDateTimeField(serializers.DateTimeField):
+    """A time a phone sends must say its offset: members live in many time zones."""
+
+    def to_internal_value(self, value):
+        parsed = parse_datetime(value) if isinstance(value, str) else None
+        if parsed is not None and timezone.is_naive(parsed):
+            raise serializers.ValidationError("时间必须带时区，如 2026-11-28T08:00:00+08:00")
+        return super().to_internal_value(value)
+
+
 class ChangesQuerySerializer(serializers.Serializer):
-    since = serializers.DateTimeField(
+    since = AwareDateTimeField(
         help_text="上次同步的时间（ISO 8601，含时区，如 2026-11-28T08:00:00+08:00）；含此时刻"
     )
     resource = serializers.CharField(
@@ -39,8 +50,6 @@ class ChangesQuerySerializer(serializers.Serializer):
     )
 
     def validate_since(self, value: datetime) -> datetime:
-        if timezone.is_naive(value):
-            raise serializers.ValidationError("since 必须带时区，如 2026-11-28T08:00:00+08:00")
         if value > timezone.now() + timedelta(minutes=5):
             raise serializers.ValidationError("since 不能晚于服务器当前时间")
         return value
