@@ -1,8 +1,8 @@
 """Page permissions derived from unit roles.
 
-Wagtail's group permissions (the "内容编辑" group, GroupPagePermission add/change/publish
-on the site root) say WHAT an editor may do; this tester says WHERE: only on content whose
-publishing unit lies in the subtree of a unit where the user is an editor (or, for
+Wagtail's group permissions (内容编辑: add/change; 内容审核: change/publish, as
+GroupPagePermission on the site root) say WHAT a user may do; this tester says WHERE: only
+on content whose publishing unit lies in the subtree of a unit where the user is an editor (or, for
 reviewing, a reviewer). Every admin page view asks `page.permissions_for_user(user)`, so
 edit, submit, publish, unpublish, delete, move, copy, revisions, history and preview are
 all covered, including guessed URLs.
@@ -35,23 +35,17 @@ class UnitScopedPagePermissionTester(PagePermissionTester):
             return False
         return user_can_edit_unit(self.user, self.page.publishing_unit, roles)
 
-    def _reviewer_on_current_task(self) -> bool:
-        return self._in_scope(REVIEW_ROLES)
-
     def can_edit(self):
-        if self._in_scope():
-            return super().can_edit()
-        # reviewers in scope may open the editor while the page is in moderation
-        return self._reviewer_on_current_task() and super().can_edit()
+        return self._in_scope(EDIT_ROLES + REVIEW_ROLES) and super().can_edit()
 
     def can_delete(self, ignore_bulk=False):
         return self._in_scope() and super().can_delete(ignore_bulk=ignore_bulk)
 
     def can_unpublish(self):
-        return self._in_scope() and super().can_unpublish()
+        return self._in_scope(EDIT_ROLES + REVIEW_ROLES) and super().can_unpublish()
 
     def can_publish(self):
-        return self._in_scope() and super().can_publish()
+        return self._in_scope(EDIT_ROLES + REVIEW_ROLES) and super().can_publish()
 
     def can_submit_for_moderation(self):
         return self._in_scope() and super().can_submit_for_moderation()
@@ -60,7 +54,7 @@ class UnitScopedPagePermissionTester(PagePermissionTester):
         return self._in_scope() and super().can_unschedule()
 
     def can_lock(self):
-        return (self._in_scope() or self._reviewer_on_current_task()) and super().can_lock()
+        return self._in_scope(EDIT_ROLES + REVIEW_ROLES) and super().can_lock()
 
     def can_unlock(self):
         return self._in_scope() and super().can_unlock()
@@ -78,9 +72,7 @@ class UnitScopedPagePermissionTester(PagePermissionTester):
         return self._in_scope() and super().can_copy_to(destination, recursive=recursive)
 
     def can_view_revisions(self):
-        return (
-            self._in_scope() or self._reviewer_on_current_task()
-        ) and super().can_view_revisions()
+        return self._in_scope(EDIT_ROLES + REVIEW_ROLES) and super().can_view_revisions()
 
     def can_set_view_restrictions(self):
         return self._in_scope() and super().can_set_view_restrictions()

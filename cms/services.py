@@ -162,14 +162,20 @@ def content_setup_ensure(*, home: Page | None = None) -> ContentSetup:
         editors.permissions.add(*perms)
     home = home or Page.objects.filter(depth=2).order_by("path").first()
     if home is not None:
-        for codename in ("add_page", "change_page", "publish_page"):
-            GroupPagePermission.objects.get_or_create(
-                group=editors,
-                page=home,
-                permission=Permission.objects.get(
-                    content_type__app_label="wagtailcore", codename=codename
-                ),
-            )
+        # Editors draft and submit; only reviewers may publish/unpublish directly, so nothing
+        # reaches members without review. WHERE both may act is decided by cms.permissions.
+        for group, codenames in (
+            (editors, ("add_page", "change_page")),
+            (reviewers, ("change_page", "publish_page")),
+        ):
+            for codename in codenames:
+                GroupPagePermission.objects.get_or_create(
+                    group=group,
+                    page=home,
+                    permission=Permission.objects.get(
+                        content_type__app_label="wagtailcore", codename=codename
+                    ),
+                )
     unit_task, _ = UnitReviewTask.objects.get_or_create(name="本单位审核")
     upper_task, _ = UpperReviewTask.objects.get_or_create(name="上级审核")
     workflow, created = Workflow.objects.get_or_create(name=WORKFLOW_NAME)
