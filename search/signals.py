@@ -18,20 +18,27 @@ log = logging.getLogger(__name__)
 _connected: set[tuple] = set()
 
 
+BATCH = 1000
+
+
+def _batches(object_ids) -> list[list[int]]:
+    ids = [int(i) for i in object_ids]
+    return [ids[i : i + BATCH] for i in range(0, len(ids), BATCH)]
+
+
 def enqueue_index(doc_type: str, object_ids: list[int]) -> None:
+    """Index these objects once the current transaction commits (in batches of 1000)."""
     from search.tasks import index_objects
 
-    ids = [int(i) for i in object_ids]
-    if ids:
-        transaction.on_commit(lambda: index_objects.enqueue(doc_type, ids))
+    for batch in _batches(object_ids):
+        transaction.on_commit(lambda b=batch: index_objects.enqueue(doc_type, b))
 
 
 def enqueue_delete(doc_type: str, object_ids: list[int]) -> None:
     from search.tasks import delete_objects
 
-    ids = [int(i) for i in object_ids]
-    if ids:
-        transaction.on_commit(lambda: delete_objects.enqueue(doc_type, ids))
+    for batch in _batches(object_ids):
+        transaction.on_commit(lambda b=batch: delete_objects.enqueue(doc_type, b))
 
 
 def _on_save(sender, instance, raw=False, **kwargs):

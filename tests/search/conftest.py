@@ -36,6 +36,12 @@ def make_doc(
     )
 
 
+@pytest.fixture(autouse=True)
+def _immediate_tasks(settings):
+    # Explicit: the root conftest's EHOME_TASKS_IMMEDIATE may be read after settings load.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
 @pytest.fixture
 def index_docs(db):
     def index(*docs: IndexedDoc) -> list[IndexedDoc]:
@@ -54,3 +60,7 @@ def superuser(db):
     user.is_staff = True
     user.save()
     return user
+
+
+# The CMS suite's site fixture (home page and channels) and news publisher, reused as is.
+from tests.cms.conftest import publish_news, site  # noqa: E402, F401

@@ -25,11 +25,16 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--rebuild", action="store_true", help="重建索引")
         parser.add_argument(
-            "--type", dest="types", action="append", default=[],
+            "--type",
+            dest="types",
+            action="append",
+            default=[],
             help="只重建这一类型（可重复）；可选：" + ", ".join(registry.doc_types()),
         )
         parser.add_argument("--skip-database", action="store_true", help="不重建数据库索引")
-        parser.add_argument("--skip-elasticsearch", action="store_true", help="不重建 Elasticsearch")
+        parser.add_argument(
+            "--skip-elasticsearch", action="store_true", help="不重建 Elasticsearch"
+        )
         parser.add_argument("--status", action="store_true", help="显示各类型已索引的文档数")
         parser.add_argument("--no-progress", action="store_true", help="不显示进度条")
 
@@ -49,7 +54,9 @@ class Command(BaseCommand):
             started = time.monotonic()
             if not opts["skip_database"]:
                 total = adapter.queryset().count()
-                with tqdm(total=total, desc=f"数据库 {adapter.label}", unit="条", disable=disable) as bar:
+                with tqdm(
+                    total=total, desc=f"数据库 {adapter.label}", unit="条", disable=disable
+                ) as bar:
                     n = type_rebuild_database(adapter=adapter, progress=bar.update)
                 self.stdout.write(
                     f"{adapter.doc_type}: 数据库索引 {n} 条，用时 {time.monotonic() - started:.1f}s"
@@ -68,7 +75,9 @@ class Command(BaseCommand):
             )
             return
         total = SearchDocument.objects.filter(doc_type=adapter.doc_type).count()
-        with tqdm(total=total, desc=f"Elasticsearch {adapter.label}", unit="条", disable=disable) as bar:
+        with tqdm(
+            total=total, desc=f"Elasticsearch {adapter.label}", unit="条", disable=disable
+        ) as bar:
             state = elastic.rebuild(adapter.doc_type, progress=bar.update)
         self.stdout.write(
             f"{adapter.doc_type}: Elasticsearch {state.alias} → {state.index_name}"
