@@ -35,3 +35,11 @@ def web_client():
         return client
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _tasks_inline(settings):
+    """Tasks run inline in tests (the suite's rule). The root conftest's
+    EHOME_TASKS_IMMEDIATE can arrive after settings were read (pytest-django sets Django
+    up first), which leaves REDIS_URL runs on the RQ backend with no worker."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

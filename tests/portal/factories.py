@@ -20,6 +20,11 @@ def site_home():
     if home is not None:
         return home
     root = Page.get_first_root_node()
+    if root is None:  # a transactional test flushed the tree the migrations made
+        from wagtail.models import Locale
+
+        Locale.objects.get_or_create(language_code="zh-hans")
+        root = Page.add_root(instance=Page(title="Root", slug="root"))
     home = HomePage(title="党建e家", slug=f"home{next(_seq)}")
     root.add_child(instance=home)
     site = Site.objects.filter(is_default_site=True).first()
@@ -129,3 +134,34 @@ def assignment(course, unit, *, due_in_days: int = 7):
         audience_unit=unit,
         due_date=timezone.localdate() + dt.timedelta(days=due_in_days),
     )
+
+
+def contest(unit, *, questions: int = 3, mode: str = "fixed"):
+    """An open contest over fresh single-choice questions (answer "A")."""
+    from elearning.models import Contest, Question
+
+    n = next(_seq)
+    now = timezone.now()
+    c = Contest.objects.create(
+        title=f"知识竞答{n}",
+        audience_unit=unit,
+        starts_at=now - dt.timedelta(hours=1),
+        ends_at=now + dt.timedelta(hours=1),
+        mode=mode,
+        seconds_per_question=30,
+        entries_allowed=3,
+        is_published=True,
+    )
+    qs = [
+        Question.objects.create(
+            type="single",
+            stem=f"竞答题{n}-{i}",
+            options=[{"key": "A", "text": "对的"}, {"key": "B", "text": "错的"}],
+            answer=["A"],
+            category=f"contest{n}",
+            owner_unit=unit,
+        )
+        for i in range(questions)
+    ]
+    c.questions.set(qs)
+    return c
