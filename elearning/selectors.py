@@ -18,7 +18,11 @@ from elearning.models import (
 )
 from elearning.services import assignment_deadline
 from organizations.models import Member
-from organizations.selectors import audience_paths_for_member, audience_q
+from organizations.selectors import (
+    audience_paths_for_member,
+    audience_q,
+    is_visible_to_member,
+)
 
 
 def courses_visible(user) -> QuerySet[Course]:
@@ -45,6 +49,21 @@ def course_for_user(user, pk: int) -> Course:
 def lesson_for_user(user, pk: int) -> Lesson:
     course_ids = courses_visible(user).values("pk")
     return Lesson.objects.select_related("media", "course").get(pk=pk, course_id__in=course_ids)
+
+
+def lesson_for_member(member: Member, pk: int) -> Lesson | None:
+    """A lesson of a published course whose audience reaches the member (one query; the
+    audience check is the path-prefix rule on the already loaded member unit)."""
+    lesson = (
+        Lesson.objects.select_related("media", "course__audience_unit")
+        .filter(pk=pk, course__is_published=True)
+        .first()
+    )
+    if lesson is None or not is_visible_to_member(
+        audience_path=lesson.course.audience_unit.path, member=member
+    ):
+        return None
+    return lesson
 
 
 def my_lesson_progress(member: Member | None, lesson_ids: list[int]) -> dict[int, LessonProgress]:

@@ -1,0 +1,564 @@
+"""Academy benchmarks (docs/benchmarks.md "Academy"), PostgreSQL only.
+
+    DATABASE_URL=postgres://…/ehome_learning_bench REDIS_URL=redis://…/4 \\
+        .venv/bin/python -m bench learning -- [--units 8000] [--members 140000] [--courses 10]
+        [--skip-http] [--skip-exam] [--http-seconds 20] [--threads 32] [--workers 4]
+
+1. data: `organizations.generating.org_generate` (8,000 units / 140,000 members under a
+   root coded "LB"), 10 compulsory courses with an assignment each, and one CourseProgress
+   row per member and course (≈ 1.4 M rows, written with COPY). Re-runs reuse the data.
+2. completion report: full tree and a second-level unit (the ONE-query selector), against
+   a naive loop (a few ORM queries per child unit) measured in the same run.
+3. progress reports through HTTP under gunicorn: threaded httpx clients POST interval
+   batches (each with its own idempotency key) against 127.0.0.1; accepted/s and p50/p99.
+4. exam burst: 2,000 members start and submit over HTTP (10 % send their submit twice,
+   concurrently); server errors, lost and double-graded submissions, p99.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import random
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+ROOT_CODE = "LB"
+BASE = Path(__file__).resolve().parent.parent
+
+
+def _setup():
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        sys.exit("bench/learning.py needs PostgreSQL: set DATABASE_URL")
+
+
+def _pct(values, p):
+    if not values:
+        return float("nan")
+    values = sorted(values)
+    k = max(0, min(len(values) - 1, int(round(p / 100 * len(values) + 0.5)) - 1))
+    return values[k]
+
+
+def _ms(s):
+    return f"{s * 1000:.1f} ms"
+
+
+# --- data -------------------------------------------------------------------------------
+
+
+def ensure_data(units: int, members: int, courses: int) -> dict:
+    from django.db import connection
+    from django.utils import timezone
+
+    from elearning.models import Assignment, Course, CourseProgress, Lesson
+    from media_pipeline.models import MediaAsset
+    from organizations.models import OrgUnit
+
+    root = OrgUnit.objects.filter(code=ROOT_CODE).first()
+    if root is None:
+        from tqdm import tqdm
+
+        from organizations.generating import org_generate
+
+        t = time.perf_counter()
+        org_generate(units=units, members=members, prefix=ROOT_CODE, progress=tqdm)
+        print(
+            f"generated org: {units} units / {members} members in {time.perf_counter() - t:.0f} s"
+        )
+        root = OrgUnit.objects.get(code=ROOT_CODE)
+    asset, _ = MediaAsset.objects.get_or_create(
+        title="压测视频", defaults={"kind": "video", "status": "ready", "duration": 36000.0}
+    )
+    course_objs = []
+    for i in range(courses):
+        c, created = Course.objects.get_or_create(
+            title=f"压测必修课 {i + 1:02d}",
+            defaults={"audience_unit": root, "is_published": True, "kind": "compulsory"},
+        )
+        if created:
+            for j in range(3):
+                Lesson.objects.create(
+                    course=c, title=f"第 {j + 1} 课", kind="video", media=asset, sort_order=j
+                )
+            Assignment.objects.create(
+                course=c, audience_unit=root, due_date=timezone.localdate() + dt.timedelta(days=5)
+            )
+        course_objs.append(c)
+    have = CourseProgress.objects.filter(course__in=course_objs).count()
+    if have == 0:
+        t = time.perf_counter()
+        with connection.cursor() as cur:
+            cur.execute(
+                "SELECT m.id FROM organizations_member m JOIN organizations_orgunit u "
+                "ON u.id = m.unit_id WHERE u.path LIKE %s ORDER BY m.id",
+                [root.path + "%"],
+            )
+            member_ids = [r[0] for r in cur.fetchall()]
+        rng = random.Random(7)
+        now = timezone.now()
+        rows = 0
+        with connection.cursor() as cur:
+            pg = cur.cursor  # the psycopg cursor, for COPY
+            with pg.copy(
+                "COPY elearning_courseprogress (member_id, course_id, started_at, "
+                "lessons_completed, lessons_done_at, best_score, exam_passed_at, completed_at) "
+                "FROM STDIN"
+            ) as copy:
+                for c in course_objs:
+                    for mid in member_ids:
+                        r = rng.random()
+                        started = now - dt.timedelta(days=rng.randint(1, 20)) if r < 0.85 else None
+                        done = started is not None and r < 0.55
+                        score = (
+                            float(rng.choice((55, 60, 70, 80, 90, 100)))
+                            if done or r < 0.6
+                            else None
+                        )
+                        copy.write_row(
+                            (
+                                mid,
+                                c.pk,
+                                started,
+                                3 if done else (rng.randint(0, 2) if started else 0),
+                                started if done else None,
+                                score,
+                                started if done else None,
+                                started if done else None,
+                            )
+                        )
+                        rows += 1
+        cur = connection.cursor()
+        cur.execute("ANALYZE elearning_courseprogress")
+        cur.execute("ANALYZE organizations_member")
+        cur.execute("ANALYZE organizations_orgunit")
+        print(f"inserted {rows} CourseProgress rows with COPY in {time.perf_counter() - t:.0f} s")
+        have = rows
+    return {"root": root, "courses": course_objs, "progress_rows": have, "asset": asset}
+
+
+# --- 2. reports -------------------------------------------------------------------------
+
+
+def naive_report(assignment, unit):
+    """What a loop over child units looks like: a few ORM queries per child."""
+    from django.db.models import Avg
+
+    from elearning.models import CourseProgress
+    from organizations.models import Member
+
+    rows = []
+    for child in unit.get_children():
+        members = Member.objects.filter(unit__path__startswith=child.path, status="active")
+        cps = CourseProgress.objects.filter(
+            course_id=assignment.course_id, member__in=members.values("pk")
+        )
+        rows.append(
+            (
+                child.pk,
+                members.count(),
+                cps.filter(started_at__isnull=False).count(),
+                cps.filter(completed_at__isnull=False).count(),
+                cps.aggregate(a=Avg("best_score"))["a"],
+            )
+        )
+    return rows
+
+
+def bench_reports(data) -> dict:
+    from django.contrib.auth import get_user_model
+
+    from elearning import reports
+    from elearning.models import Assignment
+    from organizations.models import Member, OrgUnit
+
+    root = data["root"]
+    assignment = (
+        Assignment.objects.filter(course=data["courses"][0])
+        .select_related("course", "audience_unit")
+        .first()
+    )
+    admin = get_user_model()(username="bench", is_superuser=True)
+    second = (
+        OrgUnit.objects.filter(path__startswith=root.path, depth=root.depth + 1)
+        .order_by("path")
+        .first()
+    )
+    n_units = OrgUnit.objects.filter(path__startswith=root.path).count()
+    n_members = Member.objects.filter(unit__path__startswith=root.path).count()
+    n_second = Member.objects.filter(unit__path__startswith=second.path).count()
+    children = root.get_children().count()
+
+    def timed(fn, n):
+        out = []
+        for _ in range(n):
+            t = time.perf_counter()
+            fn()
+            out.append(time.perf_counter() - t)
+        return out
+
+    full = timed(lambda: reports.completion_report(user=admin, assignment=assignment, unit=root), 5)
+    sec = timed(
+        lambda: reports.completion_report(user=admin, assignment=assignment, unit=second), 20
+    )
+    naive_full = timed(lambda: naive_report(assignment, root), 2)
+    naive_sec = timed(lambda: naive_report(assignment, second), 3)
+    rep = reports.completion_report(user=admin, assignment=assignment, unit=root)
+    res = {
+        "units": n_units,
+        "members": n_members,
+        "children_of_root": children,
+        "second_level_members": n_second,
+        "second_level_children": second.get_children().count(),
+        "full_median": statistics.median(full),
+        "full_max": max(full),
+        "second_median": statistics.median(sec),
+        "second_p95": _pct(sec, 95),
+        "naive_full_median": statistics.median(naive_full),
+        "naive_second_median": statistics.median(naive_sec),
+        "total_row": rep["total"],
+    }
+    print(
+        f"[report] tree: {n_units} units, {n_members} members, {data['progress_rows']} progress rows"
+    )
+    print(
+        f"[report] full tree: median {_ms(res['full_median'])} (max {_ms(res['full_max'])}); "
+        f"naive per-child loop ({children} children): {_ms(res['naive_full_median'])} → "
+        f"{res['naive_full_median'] / res['full_median']:.1f}× slower"
+    )
+    print(
+        f"[report] second-level unit ({n_second} members, {res['second_level_children']} children): "
+        f"median {_ms(res['second_median'])}, p95 {_ms(res['second_p95'])}; naive "
+        f"{_ms(res['naive_second_median'])} → "
+        f"{res['naive_second_median'] / res['second_median']:.1f}× slower"
+    )
+    return res
+
+
+# --- HTTP helpers -----------------------------------------------------------------------
+
+
+class Gunicorn:
+    def __init__(self, port: int, workers: int, threads: int = 1):
+        self.port = port
+        self.workers = workers
+        self.threads = threads
+        self.proc = None
+
+    def __enter__(self):
+        env = dict(os.environ)
+        env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+        env["EHOME_LOG_LEVEL"] = "WARNING"
+        env["EHOME_THROTTLE_USER"] = "100000/min"
+        cmd = [
+            str(BASE / ".venv/bin/gunicorn"),
+            "config.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{self.port}",
+            "--workers",
+            str(self.workers),
+            "--threads",
+            str(self.threads),
+            "--log-level",
+            "warning",
+            "--backlog",
+            "2048",
+        ]
+        self.proc = subprocess.Popen(cmd, cwd=BASE, env=env)
+        import httpx
+
+        for _ in range(100):
+            try:
+                httpx.get(f"http://127.0.0.1:{self.port}/api/v1/health/", timeout=1)
+                break
+            except Exception:  # noqa: BLE001
+                time.sleep(0.3)
+        return self
+
+    def __exit__(self, *exc):
+        if self.proc:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+
+
+def _tokens(members) -> dict[int, str]:
+    from rest_framework_simplejwt.tokens import AccessToken
+
+    return {m.pk: str(AccessToken.for_user(m.user)) for m in members}
+
+
+# --- 3. progress over HTTP --------------------------------------------------------------
+
+
+def bench_progress_http(data, *, seconds: int, threads: int, workers: int, port: int) -> dict:
+    import httpx
+    from django.db import connection
+    from django.utils import timezone
+
+    from elearning import progress
+    from elearning.models import Lesson, LessonProgress
+    from organizations.models import Member
+
+    lesson = Lesson.objects.filter(course=data["courses"][1]).order_by("sort_order").first()
+    members = list(
+        Member.objects.filter(unit__path__startswith=data["root"].path)
+        .select_related("user", "unit")
+        .order_by("?")[: threads * 8]
+    )
+    LessonProgress.objects.filter(lesson=lesson, member__in=members).delete()
+    for m in members:
+        progress.progress_open(member=m, lesson=lesson)
+    # as if each member had opened the lesson an hour ago (the allowance is wall time)
+    LessonProgress.objects.filter(lesson=lesson, member__in=members).update(
+        opened_at=timezone.now() - dt.timedelta(hours=1)
+    )
+    connection.close()
+    tokens = _tokens(members)
+    url = f"http://127.0.0.1:{port}/api/v1/lessons/{lesson.pk}/progress/"
+    lat: list[float] = []
+    codes: dict[int, int] = {}
+    lock = threading.Lock()
+    stop = time.perf_counter() + seconds
+    run = uuid.uuid4().hex[:8]
+
+    def worker(idx):
+        mine = members[idx::threads]
+        pos = {m.pk: 0 for m in mine}
+        with httpx.Client(timeout=10) as client:
+            i = 0
+            while time.perf_counter() < stop:
+                m = mine[i % len(mine)]
+                i += 1
+                a = pos[m.pk]
+                body = {
+                    "event": "intervals",
+                    "intervals": [{"from_s": a, "to_s": a + 5, "rate": 1.0}],
+                }
+                t = time.perf_counter()
+                r = client.post(
+                    url,
+                    json=body,
+                    headers={
+                        "Authorization": f"Bearer {tokens[m.pk]}",
+                        "Idempotency-Key": f"{run}-{m.pk}-{a}",
+                    },
+                )
+                dt_ = time.perf_counter() - t
+                pos[m.pk] = a + 5
+                with lock:
+                    lat.append(dt_)
+                    codes[r.status_code] = codes.get(r.status_code, 0) + 1
+
+    with Gunicorn(port, workers):
+        # warm-up
+        with httpx.Client(timeout=10) as c:
+            for m in members[: workers * 2]:
+                c.get(url, headers={"Authorization": f"Bearer {tokens[m.pk]}"})
+        t0 = time.perf_counter()
+        stop = time.perf_counter() + seconds
+        ts = [threading.Thread(target=worker, args=(k,)) for k in range(threads)]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join()
+        wall = time.perf_counter() - t0
+    accepted = codes.get(200, 0)
+    res = {
+        "requests": len(lat),
+        "accepted": accepted,
+        "codes": codes,
+        "wall": wall,
+        "accepted_per_s": accepted / wall,
+        "p50": _pct(lat, 50),
+        "p99": _pct(lat, 99),
+        "threads": threads,
+        "workers": workers,
+        "members": len(members),
+    }
+    print(
+        f"[progress] gunicorn {workers} workers, {threads} client threads, {len(members)} members, "
+        f"{wall:.0f} s: {accepted} accepted ({res['accepted_per_s']:.0f}/s), codes {codes}, "
+        f"p50 {_ms(res['p50'])}, p99 {_ms(res['p99'])}"
+    )
+    return res
+
+
+# --- 4. exam burst ----------------------------------------------------------------------
+
+
+def bench_exam_burst(data, *, n: int, threads: int, workers: int, port: int) -> dict:
+    import httpx
+    from django.db import connection
+
+    from elearning.models import Attempt, Exam, ExamRule, Question
+    from organizations.models import Member
+
+    root = data["root"]
+    if Question.objects.filter(category="压测题库").count() < 40:
+        Question.objects.bulk_create(
+            [
+                Question(
+                    type="single",
+                    stem=f"压测题 {i}",
+                    options=[{"key": k, "text": k} for k in "ABCD"],
+                    answer=["A"],
+                    category="压测题库",
+                    owner_unit=root,
+                )
+                for i in range(40)
+            ]
+        )
+    exam = Exam.objects.create(
+        title=f"压测考试 {uuid.uuid4().hex[:6]}",
+        audience_unit=root,
+        time_limit_minutes=30,
+        attempts_allowed=1,
+        is_published=True,
+    )
+    ExamRule.objects.create(exam=exam, category="压测题库", count=20, points=5)
+    members = list(
+        Member.objects.filter(unit__path__startswith=root.path)
+        .select_related("user", "unit")
+        .order_by("?")[:n]
+    )
+    connection.close()
+    tokens = _tokens(members)
+    lat_start: list[float] = []
+    lat_submit: list[float] = []
+    errors: dict[str, int] = {}
+    lock = threading.Lock()
+    base = f"http://127.0.0.1:{port}/api/v1"
+
+    def note(kind, code):
+        with lock:
+            errors[f"{kind}:{code}"] = errors.get(f"{kind}:{code}", 0) + 1
+
+    def one(client, m, dup):
+        h = {"Authorization": f"Bearer {tokens[m.pk]}"}
+        t = time.perf_counter()
+        r = client.post(f"{base}/exams/{exam.pk}/attempts/", headers=h)
+        with lock:
+            lat_start.append(time.perf_counter() - t)
+        if r.status_code != 201:
+            note("start", r.status_code)
+            return
+        att = r.json()
+        answers = {str(q["id"]): q["options"][0]["key"] for q in att["questions"]}
+        key = uuid.uuid4().hex
+
+        def submit():
+            t2 = time.perf_counter()
+            s = client_for_dup.post(
+                f"{base}/attempts/{att['id']}/submit/",
+                json={"answers": answers},
+                headers={**h, "Idempotency-Key": key},
+            )
+            with lock:
+                lat_submit.append(time.perf_counter() - t2)
+            if s.status_code != 200:
+                note("submit", s.status_code)
+
+        client_for_dup = client
+        if dup:
+            with httpx.Client(timeout=30) as c2:
+                client_for_dup = c2
+                th = threading.Thread(target=submit)
+                th.start()
+                client_for_dup = client
+                submit()
+                th.join()
+        else:
+            submit()
+
+    def worker(idx):
+        with httpx.Client(timeout=30) as client:
+            for j, m in enumerate(members[idx::threads]):
+                one(client, m, dup=(j % 10 == 0))
+
+    with Gunicorn(port, workers):
+        t0 = time.perf_counter()
+        ts = [threading.Thread(target=worker, args=(k,)) for k in range(threads)]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join()
+        wall = time.perf_counter() - t0
+    attempts = Attempt.objects.filter(exam=exam)
+    submitted = attempts.filter(status="submitted").count()
+    double = attempts.filter(grade_count__gt=1).count()
+    ungraded = attempts.filter(score__isnull=True).count()
+    server_errors = sum(v for k, v in errors.items() if k.split(":")[1].startswith("5"))
+    res = {
+        "members": n,
+        "wall": wall,
+        "attempts": attempts.count(),
+        "submitted": submitted,
+        "lost": n - submitted,
+        "double_graded": double,
+        "ungraded": ungraded,
+        "errors": errors,
+        "server_errors": server_errors,
+        "start_p50": _pct(lat_start, 50),
+        "start_p99": _pct(lat_start, 99),
+        "submit_p50": _pct(lat_submit, 50),
+        "submit_p99": _pct(lat_submit, 99),
+        "duplicate_submits": sum(len(members[k::threads][::10]) for k in range(threads)),
+    }
+    print(
+        f"[exam] {n} members start+submit in {wall:.0f} s ({threads} threads, {workers} workers): "
+        f"submitted {submitted}, lost {res['lost']}, double-graded {double}, "
+        f"server errors {server_errors}, other codes {errors}; start p50 {_ms(res['start_p50'])} "
+        f"p99 {_ms(res['start_p99'])}; submit p50 {_ms(res['submit_p50'])} "
+        f"p99 {_ms(res['submit_p99'])}"
+    )
+    return res
+
+
+def main(argv: list[str]) -> None:
+    p = argparse.ArgumentParser(prog="bench learning")
+    p.add_argument("--units", type=int, default=8000)
+    p.add_argument("--members", type=int, default=140000)
+    p.add_argument("--courses", type=int, default=10)
+    p.add_argument("--skip-reports", action="store_true")
+    p.add_argument("--skip-http", action="store_true")
+    p.add_argument("--skip-exam", action="store_true")
+    p.add_argument("--http-seconds", type=int, default=20)
+    p.add_argument("--threads", type=int, default=32)
+    p.add_argument("--workers", type=int, default=4)
+    p.add_argument("--exam-members", type=int, default=2000)
+    p.add_argument("--port", type=int, default=8765)
+    args = p.parse_args(argv)
+    _setup()
+    print(f"machine: nproc={os.cpu_count()}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
+    data = ensure_data(args.units, args.members, args.courses)
+    if not args.skip_reports:
+        bench_reports(data)
+    if not args.skip_http:
+        bench_progress_http(
+            data,
+            seconds=args.http_seconds,
+            threads=args.threads,
+            workers=args.workers,
+            port=args.port,
+        )
+    if not args.skip_exam:
+        bench_exam_burst(
+            data, n=args.exam_members, threads=args.threads, workers=args.workers, port=args.port
+        )
+    print("→ docs/benchmarks.md, section “Academy”")
