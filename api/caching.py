@@ -107,8 +107,17 @@ def _vkey(resource: str) -> str:
 
 def versions(resources: Iterable[str]) -> dict[str, Version]:
     """Current versions (one cache round trip; one SQL query only on a cache miss)."""
+    return versions_and_auth(resources, None)[0]
+
+
+def versions_and_auth(resources: Iterable[str], user_id) -> tuple[dict[str, Version], dict | None]:
+    """Versions plus the cached auth state of `user_id` (None if not cached or no user) in
+    ONE cache round trip: the whole cost of a 304 on a warm cache."""
     resources = list(dict.fromkeys(resources))
-    got = cache.get_many([_vkey(r) for r in resources])
+    keys = [_vkey(r) for r in resources]
+    if user_id is not None:
+        keys.append(_akey(user_id))
+    got = cache.get_many(keys)
     out: dict[str, Version] = {}
     missing = []
     for r in resources:
@@ -129,7 +138,7 @@ def versions(resources: Iterable[str]) -> dict[str, Version]:
             out[r] = rows.get(r, Version(0, EPOCH))
             fill[_vkey(r)] = (out[r].counter, out[r].changed_at)
         cache.set_many(fill, VERSION_CACHE_SECONDS)
-    return out
+    return out, (got.get(_akey(user_id)) if user_id is not None else None)
 
 
 def _apply_bump(resource: str) -> None:
@@ -183,11 +192,11 @@ def auth_state_store(user, scope_counter: int) -> dict:
     return state
 
 
-def auth_state(user_id, scope_counter: int) -> dict:
-    """{"active", "scope"} of a user: from the cache, else one user query plus the scope
-    queries. Dropped by `auth_state_forget` when the user or their roles change, and
-    recomputed whenever the global scope version moved."""
-    state = cache.get(_akey(user_id))
+def auth_state(user_id, scope_counter: int, cached: dict | None = None) -> dict:
+    """{"active", "scope"} of a user: `cached` (from versions_and_auth), else one user
+    query plus the scope queries. Dropped by `auth_state_forget` when the user or their
+    roles change, and recomputed whenever the global scope version moved."""
+    state = cached
     if state is not None and state.get("scope_counter") == scope_counter:
         return state
     from django.contrib.auth import get_user_model

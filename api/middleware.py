@@ -52,27 +52,22 @@ class ConditionalContentMiddleware:
         if keys is None:
             return self.get_response(request)
 
-        vers = caching.versions((*keys, caching.SCOPE))
         language = translation.get_language() or ""
         conditional = "HTTP_IF_NONE_MATCH" in request.META or (
             "HTTP_IF_MODIFIED_SINCE" in request.META
         )
-        if conditional:
-            user_id = caching.jwt_user_id(request)
-            if user_id is not None:
-                state = caching.auth_state(user_id, vers[caching.SCOPE].counter)
-                if state["active"]:
-                    v = caching.validators_for(
-                        request=request,
-                        keys=keys,
-                        vers=vers,
-                        scope=state["scope"],
-                        language=language,
-                    )
-                    if _not_modified(request, v):
-                        response = HttpResponseNotModified()
-                        _headers(response, v)
-                        return response
+        user_id = caching.jwt_user_id(request) if conditional else None
+        vers, cached_state = caching.versions_and_auth((*keys, caching.SCOPE), user_id)
+        if user_id is not None:
+            state = caching.auth_state(user_id, vers[caching.SCOPE].counter, cached_state)
+            if state["active"]:
+                v = caching.validators_for(
+                    request=request, keys=keys, vers=vers, scope=state["scope"], language=language
+                )
+                if _not_modified(request, v):
+                    response = HttpResponseNotModified()
+                    _headers(response, v)
+                    return response
 
         response = self.get_response(request)
         if response.status_code != 200 or response.has_header("ETag"):
