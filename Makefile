@@ -7,7 +7,7 @@ PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test setup system-deps node-deps lint format lock bench migrate seed clean-var
+.PHONY: run test setup run-setup system-deps node-deps lint format lock bench migrate seed clean-var
 
 $(STAMP): requirements.lock
 	@command -v $(PYTHON) >/dev/null || { echo "需要 Python 3.11 ($(PYTHON) not found)"; exit 1; }
@@ -26,7 +26,11 @@ node-deps: package-lock.json
 
 setup: $(STAMP) system-deps node-deps
 
-migrate: setup
+# `make run` needs ffmpeg but not the browser used by the end-to-end tests.
+run-setup: $(STAMP) node-deps
+	@EHOME_SKIP_BROWSER=1 bin/system-deps
+
+migrate: run-setup
 	$(PY) manage.py migrate --noinput
 
 seed: migrate
