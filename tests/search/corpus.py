@@ -1,0 +1,260 @@
+"""A labelled Chinese corpus: documents (news-like sentences, book titles, Traditional and
+Simplified variants, mixed Latin) and queries with the documents a reader expects.
+
+Keys are stable names; `DOCS[key] = (doc_type, title, body)`. `QUERIES` is a list of
+(query, {expected keys}) — the expected set is what a person would call relevant, not what
+the engine happens to return."""
+
+from __future__ import annotations
+
+DOCS: dict[str, tuple[str, str, str]] = {
+    # --- news ---------------------------------------------------------------------------
+    "n_dues_notice": (
+        "news",
+        "关于做好2026年度党费收缴工作的通知",
+        "各基层党组织要按时足额收缴党费，做好党费使用管理。",
+    ),
+    "n_dues_phone": (
+        "news",
+        "海外项目党员手机一键交党费",
+        "坦桑尼亚项目部党员通过党建e家App在线交纳党费，方便快捷。",
+    ),
+    "n_dues_trad": ("news", "黨費收繳情況通報", "本季度各支部黨費收繳率達到百分之百。"),
+    "n_three_meetings": (
+        "news",
+        "扎实开展“三会一课”",
+        "各支部坚持“三会一课”制度，按期召开支部党员大会、支部委员会和党小组会。",
+    ),
+    "n_theme_education": (
+        "news",
+        "主题教育动员部署会召开",
+        "集团党委召开学习贯彻习近平新时代中国特色社会主义思想主题教育动员部署会。",
+    ),
+    "n_internet_plus": (
+        "news",
+        "推进“互联网+党建”工作",
+        "以互联网+党建为抓手，建设智慧党建平台，实现党员教育管理网络化。",
+    ),
+    "n_internet": (
+        "news",
+        "互联网企业党建调研",
+        "调研组走访互联网企业，了解非公企业党建工作情况。",
+    ),
+    "n_safety": ("news", "安全生产月活动启动", "项目部开展安全生产月活动，党员带头排查隐患。"),
+    "n_tanzania": (
+        "news",
+        "坦桑尼亚铁路项目党支部获评先进",
+        "坦桑尼亚中央铁路项目党支部被评为海外优秀基层党组织。",
+    ),
+    "n_vanguard": (
+        "news",
+        "党员先锋岗授牌仪式",
+        "项目部为十名党员授予“党员先锋岗”称号，发挥先锋模范作用。",
+    ),
+    "n_volunteer": (
+        "news",
+        "青年志愿者走进社区",
+        "团委组织青年志愿者开展社区服务，党员志愿者积极参与。",
+    ),
+    "n_anticorruption": (
+        "news",
+        "廉洁从业警示教育大会",
+        "公司召开廉洁从业警示教育大会，通报典型违纪案例，筑牢拒腐防变防线。",
+    ),
+    "n_anticorruption_trad": (
+        "news",
+        "廉潔從業專題黨課",
+        "紀委書記講授廉潔從業專題黨課，強調嚴守紀律規矩。",
+    ),
+    "n_transfer": (
+        "news",
+        "组织关系转接工作指引发布",
+        "为方便流动党员，发布组织关系转接工作指引，明确线上办理流程。",
+    ),
+    "n_birthday": ("news", "政治生日送祝福", "党支部为七月入党的党员过政治生日，重温入党誓词。"),
+    "n_family": (
+        "news",
+        "海外员工亲情档案建立",
+        "为每名海外党员建立亲情档案，安排联络人定期走访家属。",
+    ),
+    "n_help": ("news", "结对帮扶困难党员", "公司开展结对帮扶，慰问生活困难党员和老党员。"),
+    "n_quiz": (
+        "news",
+        "党纪党规知识竞答决赛举行",
+        "经过初赛复赛，八支代表队进入党纪党规知识竞答决赛。",
+    ),
+    "n_bulletin": (
+        "news",
+        "《政工情况》第12期编发",
+        "本期《政工情况》刊登各单位思想政治工作经验做法。",
+    ),
+    "n_ledger": ("news", "电子台账系统上线运行", "各单位通过电子台账按月报送重点工作完成情况。"),
+    "n_rectify": (
+        "news",
+        "问题移交单整改销号",
+        "巡察发现的问题通过问题移交单交办，整改完成后销号。",
+    ),
+    "n_bim": ("news", "BIM技术助力智慧工地", "项目部应用BIM技术和物联网平台，提升施工管理水平。"),
+    "n_iso": (
+        "news",
+        "公司通过ISO9001质量管理体系复审",
+        "认证机构对公司ISO9001质量管理体系进行了复审。",
+    ),
+    "n_5g": ("news", "5G智慧党建展厅开放", "依托5G网络建设的智慧党建展厅正式对外开放。"),
+    "n_flood": ("news", "党员突击队抗洪抢险", "暴雨来袭，党员突击队连夜抢修道路，保障群众安全。"),
+    "n_flood_trad": ("news", "黨員突擊隊馳援災區", "黨員突擊隊攜帶物資馳援受災地區。"),
+    "n_micro_lesson": (
+        "news",
+        "微党课大赛作品展播",
+        "微党课大赛优秀作品在党建e家平台展播，供党员在线学习。",
+    ),
+    "n_constitution_audio": (
+        "news",
+        "微听党章栏目上线",
+        "微听党章栏目以音频形式逐条解读党章，党员可随时收听。",
+    ),
+    "n_review": (
+        "news",
+        "严格落实内容审核制度",
+        "宣传阵地实行备案管理，所有内容发布前严格审核把关。",
+    ),
+    "n_overseas_study": (
+        "news",
+        "海外党员线上集中学习",
+        "身处非洲、中东的党员通过视频会议参加集中学习。",
+    ),
+    # --- exemplar stories ---------------------------------------------------------------
+    "e_model_worker": (
+        "exemplar",
+        "全国劳动模范张建国的故事",
+        "张建国扎根一线三十年，带领团队攻克多项技术难题，被评为全国劳动模范。",
+    ),
+    "e_excellent_member": (
+        "exemplar",
+        "优秀共产党员李海燕",
+        "李海燕在海外项目坚守六年，用实际行动诠释共产党员的初心使命。",
+    ),
+    "e_collective": (
+        "exemplar",
+        "先进基层党组织：隧道项目党支部",
+        "隧道项目党支部把支部建在项目上，发挥战斗堡垒作用。",
+    ),
+    "e_trad": ("exemplar", "優秀黨務工作者王志強", "王志強同志從事黨務工作十五年，兢兢業業。"),
+    # --- books --------------------------------------------------------------------------
+    "b_constitution": ("book", "中国共产党章程", "人民出版社 ISBN 978-7-01-025486-1 党章全文"),
+    "b_history": ("book", "中国共产党简史", "人民出版社 中共党史出版社 党史学习教育指定学习材料"),
+    "b_governance": ("book", "习近平谈治国理政（第四卷）", "外文出版社"),
+    "b_dues_manual": ("book", "党费收缴使用和管理工作手册", "党建读物出版社 党费工作规定解读"),
+    "b_branch": ("book", "党支部工作实务", "中国方正出版社 党支部书记必读"),
+    "b_discipline": ("book", "中国共产党纪律处分条例释义", "中国方正出版社 纪律处分条例逐条解读"),
+    "b_art_of_war": (
+        "book",
+        "The Art of War 孙子兵法（英汉对照）",
+        "Sun Tzu, translated by Lionel Giles ISBN 9787513512345",
+    ),
+    "b_python": ("book", "Python编程：从入门到实践", "人民邮电出版社 Python Crash Course"),
+    "b_red_star": ("book", "Red Star Over China 红星照耀中国", "Edgar Snow 埃德加·斯诺"),
+    "b_trad_history": ("book", "中國共產黨歷史（第一卷）", "中共黨史出版社"),
+    "b_trad_constitution": ("book", "黨章學習讀本", "黨建讀物出版社"),
+    "b_internet_plus": ("book", "“互联网+”时代的党建创新", "研究互联网+背景下基层党建工作的新方法"),
+    "b_engineering": ("book", "铁路隧道施工技术手册", "中国铁道出版社 隧道 施工 技术"),
+    "b_quality": ("book", "工程质量管理实务", "ISO9001 质量管理体系在施工企业的应用"),
+    "b_safety": ("book", "施工安全生产管理", "安全生产 隐患排查 应急管理"),
+    # --- periodicals --------------------------------------------------------------------
+    "p_qiushi": ("periodical", "求是", "中共中央委员会主办的理论刊物 ISSN 1002-4980"),
+    "p_party_life": ("periodical", "党建", "中宣部主管的党建期刊"),
+    "p_branch_life": ("periodical", "支部生活", "面向基层党支部的通俗刊物"),
+    # --- courses / lessons --------------------------------------------------------------
+    "c_new_members": (
+        "course",
+        "新党员入党教育必修课",
+        "帮助预备党员学习党章、了解党的历史和纪律要求。",
+    ),
+    "c_secretary": (
+        "course",
+        "党支部书记培训班",
+        "支部书记履职能力培训：三会一课、发展党员、党费管理。",
+    ),
+    "c_overseas": ("course", "海外项目党员教育", "针对海外项目党员的政治理论与安全教育课程。"),
+    "l_dues": ("lesson", "第三讲 党费的收缴与使用", "讲解党费交纳标准、收缴流程和使用范围。"),
+    "l_history": ("lesson", "第一讲 党史中的重大事件", "回顾中国共产党历史上的重大事件。"),
+    "l_discipline_trad": ("lesson", "第五講 紀律處分條例解讀", "逐條解讀紀律處分條例。"),
+    "l_english": (
+        "lesson",
+        "Lesson 2: Party Building in Overseas Projects",
+        "海外项目党建工作的做法 overseas party building practice",
+    ),
+}
+
+QUERIES: list[tuple[str, set[str]]] = [
+    (
+        "党费",
+        {"n_dues_notice", "n_dues_phone", "n_dues_trad", "b_dues_manual", "c_secretary", "l_dues"},
+    ),
+    (
+        "黨費",
+        {"n_dues_notice", "n_dues_phone", "n_dues_trad", "b_dues_manual", "c_secretary", "l_dues"},
+    ),
+    ("党费收缴", {"n_dues_notice", "n_dues_trad", "b_dues_manual", "l_dues"}),
+    ("交党费", {"n_dues_phone"}),
+    ("三会一课", {"n_three_meetings", "c_secretary"}),
+    ("主题教育", {"n_theme_education"}),
+    ("互联网+", {"n_internet_plus", "b_internet_plus"}),
+    ("互联网", {"n_internet_plus", "n_internet", "b_internet_plus"}),
+    ("坦桑尼亚", {"n_dues_phone", "n_tanzania"}),
+    ("党员先锋岗", {"n_vanguard"}),
+    ("廉洁从业", {"n_anticorruption", "n_anticorruption_trad"}),
+    ("廉潔", {"n_anticorruption", "n_anticorruption_trad"}),
+    ("组织关系转接", {"n_transfer"}),
+    ("政治生日", {"n_birthday"}),
+    ("亲情档案", {"n_family"}),
+    ("結對幫扶", {"n_help"}),
+    ("知识竞答", {"n_quiz"}),
+    ("政工情况", {"n_bulletin"}),
+    ("电子台账", {"n_ledger"}),
+    ("问题移交单", {"n_rectify"}),
+    ("BIM", {"n_bim"}),
+    ("bim", {"n_bim"}),
+    ("ISO9001", {"n_iso", "b_quality"}),
+    ("5G", {"n_5g"}),
+    ("党员突击队", {"n_flood", "n_flood_trad"}),
+    ("微党课", {"n_micro_lesson"}),
+    ("微听党章", {"n_constitution_audio"}),
+    (
+        "党章",
+        {
+            "b_constitution",
+            "b_trad_constitution",
+            "n_constitution_audio",
+            "c_new_members",
+            "n_birthday",
+        },
+    ),
+    ("劳动模范", {"e_model_worker"}),
+    ("优秀共产党员", {"e_excellent_member"}),
+    ("党务工作者", {"e_trad"}),
+    ("战斗堡垒", {"e_collective"}),
+    ("中国共产党章程", {"b_constitution"}),
+    ("9787010254861", {"b_constitution"}),
+    ("978-7-01-025486-1", {"b_constitution"}),
+    ("978-7-5135-1234-5", {"b_art_of_war"}),
+    ("党史", {"b_history", "b_trad_history", "l_history"}),
+    ("中國共產黨歷史", {"b_trad_history", "l_history"}),
+    ("治国理政", {"b_governance"}),
+    ("art of war", {"b_art_of_war"}),
+    ("The Art of War", {"b_art_of_war"}),
+    ("孙子兵法", {"b_art_of_war"}),
+    ("python", {"b_python"}),
+    ("Red Star", {"b_red_star"}),
+    ("红星照耀中国", {"b_red_star"}),
+    ("纪律处分条例", {"b_discipline", "l_discipline_trad"}),
+    ("隧道", {"e_collective", "b_engineering"}),
+    ("安全生产", {"n_safety", "b_safety"}),
+    ("求是", {"p_qiushi"}),
+    ("支部生活", {"p_branch_life"}),
+    ("入党教育", {"c_new_members"}),
+    ("支部书记", {"c_secretary", "b_branch"}),
+    ("海外项目", {"n_dues_phone", "e_excellent_member", "c_overseas", "l_english", "n_tanzania"}),
+    ("overseas party building", {"l_english"}),
+    ("智慧党建", {"n_internet_plus", "n_5g"}),
+]
