@@ -284,6 +284,15 @@ class CourseProgress(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["course", "member"], name="uniq_courseprogress")
         ]
+        indexes = [
+            # Reports probe (course, member) once per member: covering the rolled-up columns
+            # lets PostgreSQL answer from the index alone (index-only scan).
+            models.Index(
+                fields=["course", "member"],
+                include=["started_at", "completed_at", "best_score"],
+                name="courseprogress_report",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.member_id}/{self.course_id}"

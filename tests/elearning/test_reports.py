@@ -43,7 +43,8 @@ def test_report_rows_per_child_unit_and_total_in_one_query(org, academy, people)
     boss = user_with_role(org.root, "secretary")
     with CaptureQueriesContext(connection) as ctx:
         rep = reports.completion_report(user=boss, assignment=academy.assignment, unit=org.root)
-    sqls = [q["sql"] for q in ctx.captured_queries]
+    control = ("SET ", "COMMIT", "BEGIN", "SAVEPOINT", "RELEASE")
+    sqls = [q["sql"] for q in ctx.captured_queries if not q["sql"].startswith(control)]
     # ONE report query; besides it only the role lookup (and, on SQLite, the time zones)
     assert sum("elearning_courseprogress" in s for s in sqls) == 1
     assert len(sqls) <= 3
