@@ -40,7 +40,7 @@ assert len(CLC_CLASSES) == 22
 
 # A top-level letter, an optional second letter (T classes), then digits with optional
 # dot-separated groups, e.g. D26, D262.6, TU723.3, F407.9-53 (the "-" auxiliary tables).
-_CLC_RE = re.compile(r"^([A-Z])([A-Z])?(\d+(\.\d+)*)?([-=/()\"<>:+][0-9A-Za-z.()\-]*)?$")
+_CLC_RE = re.compile(r"^([A-Z])([A-Z])?(\d+(\.\d+)*)?([-=/()<>:+][0-9A-Za-z.()\-]+)?$")
 
 
 def normalize_isbn(value: str) -> str:
@@ -141,13 +141,17 @@ def book_max_bytes() -> int:
     return int(getattr(settings, "EHOME_BOOK_MAX_UPLOAD_BYTES", 200 * 1024 * 1024))
 
 
+def _human(n: int) -> str:
+    return f"{n / 1048576:.1f} MB" if n >= 1048576 else f"{n / 1024:.1f} KB"
+
+
 def validate_book_file(value) -> None:
     """Model-field validator for Book/PeriodicalIssue files (admin uploads and imports)."""
     size = getattr(value, "size", None)
     limit = book_max_bytes()
     if size is not None and size > limit:
         raise ValidationError(
-            f"文件“{getattr(value, 'name', '')}”大小为 {size / 1048576:.1f} MB，超过上限 {limit / 1048576:.0f} MB",
+            f"文件“{getattr(value, 'name', '')}”大小为 {_human(size)}，超过上限 {_human(limit)}",
             code="file_too_large",
         )
     f = getattr(value, "file", value)

@@ -19,6 +19,7 @@ from cms.audit import ContentAuditReportView, audit_report_visible
 from cms.models import Book, DigestIssue, ExemplarPage, NewsPage, Periodical, PeriodicalIssue
 from cms.permissions import EDIT_ROLES, REVIEW_ROLES
 from cms.selectors import books_admin_search
+from organizations.models import OrgUnit
 from organizations.selectors import path_prefix_q, role_paths
 
 SCOPED_PAGE_MODELS = (NewsPage, ExemplarPage, DigestIssue)
@@ -60,6 +61,20 @@ class UnitScopedSnippetPolicy(ModelPermissionPolicy):
         return qs.filter(path_prefix_q(role_paths(user, EDIT_ROLES), field=field))
 
 
+class _ScopedFormMixin:
+    """Owner/audience choices limited to the editor's subtree (superusers: all units)."""
+
+    def get_form(self, *args, **kwargs):
+        form = super().get_form(*args, **kwargs)
+        user = self.request.user
+        if not user.is_superuser and "owner_unit" in form.fields:
+            form.fields["owner_unit"].queryset = OrgUnit.objects.filter(
+                path_prefix_q(role_paths(user, EDIT_ROLES))
+            )
+            form.fields["owner_unit"].required = True
+        return form
+
+
 class ScopedSnippetViewSet(SnippetViewSet):
     # ORM substring search (icontains): finds 2-character Chinese words, which Wagtail's
     # database search backend does not (it matches whole space-separated tokens).
@@ -69,6 +84,42 @@ class ScopedSnippetViewSet(SnippetViewSet):
     @cached_property
     def permission_policy(self):
         return UnitScopedSnippetPolicy(self.model)
+
+    @property
+    def edit_view_class(self):
+        base = super().edit_view_class
+
+        class ScopedEditView(_ScopedFormMixin, base):
+            # Wagtail's generic edit view checks the model permission only; the unit
+            # decides per object (a guessed /edit/<id>/ of another unit is refused).
+            def get_object(self, queryset=None):
+                obj = super().get_object(queryset)
+                if not self.permission_policy.user_has_permission_for_instance(
+                    self.request.user, "change", obj
+                ):
+                    raise PermissionDenied
+                return obj
+
+        return ScopedEditView
+
+    @property
+    def delete_view_class(self):
+        base = super().delete_view_class
+
+        class ScopedDeleteView(base):
+            def get_object(self, queryset=None):
+                obj = super().get_object(queryset)
+                if not self.permission_policy.user_has_permission_for_instance(
+                    self.request.user, "delete", obj
+                ):
+                    raise PermissionDenied
+                return obj
+
+        return ScopedDeleteView
+
+    @property
+    def add_view_class(self):
+        return type("ScopedCreateView", (_ScopedFormMixin, super().add_view_class), {})
 
 
 class BookViewSet(ScopedSnippetViewSet):
