@@ -115,7 +115,7 @@ def _measure(repeat: int) -> dict:
     from organizations.selectors import audience_paths_for_member, subtree_member_total
 
     with connection.cursor() as cur:
-        cur.execute("ANALYZE")
+        cur.execute("ANALYZE")  # generate_org vacuums its tables; the rest get statistics
     rng = random.Random(7)
     root = OrgUnit.objects.get(code="S")
     committees = list(OrgUnit.objects.filter(path__startswith=root.path, depth=2).order_by("path"))

@@ -46,6 +46,22 @@ class ScopedObjectMixin:
         return self.scoped_queryset()
 
 
+class ServiceErrorMixin:
+    """A service refusing a valid-looking form (duplicate login, a move below itself) is
+    shown as a form error, not a server error."""
+
+    service_error_field: str | None = None
+
+    def form_valid(self, form):
+        try:
+            return super().form_valid(form)
+        except OrganizationError as exc:
+            form.add_error(self.service_error_field, str(exc))
+            self.produced_error_code = "validation_error"
+            self.produced_error_message = str(exc)
+            return self.form_invalid(form)
+
+
 class ScopedHistoryView(ScopedObjectMixin, HistoryView):
     pass
 
@@ -130,32 +146,22 @@ class OrgUnitIndexView(IndexView):
         ]
 
 
-class OrgUnitCreateView(CreateView):
+class OrgUnitCreateView(ServiceErrorMixin, CreateView):
     def save_instance(self):
         data = {k: self.form.cleaned_data[k] for k in services.UNIT_FIELDS}
         return services.unit_create(parent=self.form.cleaned_data.get("parent"), **data)
 
-    def post(self, request, *args, **kwargs):
-        try:
-            return super().post(request, *args, **kwargs)
-        except OrganizationError as exc:
-            messages.error(request, str(exc))
-            return HttpResponseRedirect(request.get_full_path())
+    service_error_field = None
 
 
-class OrgUnitEditView(ScopedObjectMixin, EditView):
+class OrgUnitEditView(ServiceErrorMixin, ScopedObjectMixin, EditView):
     def save_instance(self):
         data = {k: self.form.cleaned_data[k] for k in services.UNIT_FIELDS}
         return services.unit_update(
             unit=self.object, parent=self.form.cleaned_data.get("parent"), **data
         )
 
-    def form_valid(self, form):
-        try:
-            return super().form_valid(form)
-        except OrganizationError as exc:
-            form.add_error(None, str(exc))
-            return self.form_invalid(form)
+    service_error_field = None
 
 
 class OrgUnitDeleteView(ScopedDeleteView):
@@ -235,7 +241,9 @@ def _member_data(form) -> dict:
     return {k: form.cleaned_data[k] for k in services.MEMBER_FIELDS if k in form.cleaned_data}
 
 
-class MemberCreateView(CreateView):
+class MemberCreateView(ServiceErrorMixin, CreateView):
+    service_error_field = "member_no"
+
     def save_instance(self):
         data = _member_data(self.form)
         return services.member_create(
@@ -246,7 +254,7 @@ class MemberCreateView(CreateView):
         )
 
 
-class MemberEditView(ScopedObjectMixin, EditView):
+class MemberEditView(ServiceErrorMixin, ScopedObjectMixin, EditView):
     def save_instance(self):
         return services.member_update(
             member=self.object,
@@ -255,12 +263,7 @@ class MemberEditView(ScopedObjectMixin, EditView):
             **_member_data(self.form),
         )
 
-    def form_valid(self, form):
-        try:
-            return super().form_valid(form)
-        except OrganizationError as exc:
-            form.add_error(None, str(exc))
-            return self.form_invalid(form)
+    service_error_field = None
 
 
 class MemberDeleteView(ScopedDeleteView):

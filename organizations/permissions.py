@@ -62,8 +62,11 @@ class ScopedPermissionPolicy(BasePermissionPolicy):
 
     def users_with_any_permission(self, actions):
         from django.contrib.auth import get_user_model
+        from django.db.models import Q
 
-        User = get_user_model()
-        return User.objects.filter(is_active=True).filter(is_superuser=True) | User.objects.filter(
-            is_active=True, unit_roles__role__in=ORG_ADMIN_ROLES
+        return (
+            get_user_model()
+            .objects.filter(is_active=True)
+            .filter(Q(is_superuser=True) | Q(unit_roles__role__in=ORG_ADMIN_ROLES))
+            .distinct()
         )

@@ -176,7 +176,10 @@ def member_create(
 ) -> Member:
     """Create a login user and their member record together."""
     User = get_user_model()
-    user = User(username=username or member_no, first_name=name[:150])
+    username = username or member_no
+    if User.objects.filter(username=username).exists():
+        raise OrganizationError(f"登录名“{username}”已被占用，请换一个党员编号或登录名")
+    user = User(username=username, first_name=name[:150])
     if password:
         user.set_password(password)
     else:

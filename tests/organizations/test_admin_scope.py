@@ -263,3 +263,43 @@ def test_plain_member_and_editor_cannot_open_org_admin(org, grant, client):
     client.post(reverse("org_units:edit", args=[org.a1.pk]), {"name": "被篡改"})
     org.a1.refresh_from_db()
     assert org.a1.name == "北京项目党支部"
+
+
+def test_unit_listing_filters_by_kind_and_country(org, client):
+    client.force_login(UserFactory(is_superuser=True))
+    url = reverse("org_units:index")
+    html = client.get(url, {"kind": "branch"}).content.decode()
+    assert reverse("org_units:edit", args=[org.a1.pk]) in html
+    assert reverse("org_units:edit", args=[org.a.pk]) not in html
+    html = client.get(url, {"country": "tz"}).content.decode()
+    assert reverse("org_units:edit", args=[org.b1.pk]) in html
+    assert reverse("org_units:edit", args=[org.a1.pk]) not in html
+
+
+def test_member_listing_query_count_does_not_grow_with_rows(org, secretary_a, client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    member_in(org.a1)
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("org_members:index"))
+    for _ in range(15):
+        member_in(org.a1)
+    with CaptureQueriesContext(connection) as many:
+        client.get(reverse("org_members:index"))
+    assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_new_member_whose_number_is_a_taken_login_gets_a_form_error(org, secretary_a, client):
+    resp = client.post(
+        reverse("org_members:add"),
+        {
+            "name": "重名",
+            "member_no": "sec_a",
+            "unit": org.a1.pk,
+            "category": "full",
+            "status": "active",
+        },
+    )
+    assert resp.status_code == 200 and "已被占用" in resp.content.decode()
+    assert not Member.objects.filter(member_no="sec_a").exists()
