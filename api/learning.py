@@ -247,7 +247,7 @@ class LessonProgressApi(APIView):
     """The hot path (phones report every few seconds): user, member, lesson, one write."""
 
     def _lesson(self, request, pk):
-        lesson = selectors.lesson_for_member(_member(request), pk)
+        lesson = selectors.lesson_for_member(_member(request), pk, cached=True)
         if lesson is None:
             raise Http404
         return lesson

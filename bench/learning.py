@@ -39,7 +39,11 @@ def _setup():
     import django
 
     django.setup()
+    import logging
+
     from django.db import connection
+
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one log line per request costs CPU
 
     if connection.vendor != "postgresql":
         sys.exit("bench/learning.py needs PostgreSQL: set DATABASE_URL")

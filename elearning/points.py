@@ -11,7 +11,7 @@ overshoot a cap. `PointBalance` keeps each member's total for leaderboards.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import time
 from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
@@ -38,12 +38,31 @@ def rules_ensure() -> None:
         )
 
 
+_RULES_TTL = 30.0
+_rules_cache: tuple[float, dict[str, PointRule | None]] = (0.0, {})
+
+
 def _rule(code: str) -> PointRule | None:
-    rule = PointRule.objects.filter(code=code, is_active=True).first()
-    if rule is None and not PointRule.objects.filter(code=code).exists() and code in DEFAULT_RULES:
-        pts, per, cap = DEFAULT_RULES[code]
-        rule = PointRule(code=code, points=pts, per_minutes=per, daily_cap=cap)
-    return rule
+    """The active rule for `code` (defaults when none is configured). Rules change rarely
+    and progress reports are the hottest path, so each process keeps them for 30 s."""
+    global _rules_cache
+    loaded_at, rules = _rules_cache
+    if time.monotonic() - loaded_at > _RULES_TTL:
+        configured = {r.code: r for r in PointRule.objects.all()}
+        rules = {}
+        for c in set(DEFAULT_RULES) | set(configured):
+            r = configured.get(c)
+            if r is None and c in DEFAULT_RULES:
+                pts, per, cap = DEFAULT_RULES[c]
+                r = PointRule(code=c, points=pts, per_minutes=per, daily_cap=cap)
+            rules[c] = r if r is not None and r.is_active else None
+        _rules_cache = (time.monotonic(), rules)
+    return rules.get(code)
+
+
+def rules_cache_clear() -> None:
+    global _rules_cache
+    _rules_cache = (0.0, {})
 
 
 def member_local_day(member: Member, now: dt.datetime | None = None) -> dt.date:
@@ -103,13 +122,6 @@ def points_award_watch(
             member=member, rule="watch_minutes", event_key=f"watch:{member.pk}:{lesson_id}:{block}"
         )
     return total
-
-
-@dataclass
-class PointsSummary:
-    total: int
-    today: int
-    rank_in_unit_subtree: int | None
 
 
 def points_summary(*, member: Member) -> dict:

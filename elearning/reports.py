@@ -86,13 +86,14 @@ def _filters(params: dict, assignment: Assignment, unit: OrgUnit) -> str:
     return "u.path LIKE %(prefix)s AND u.path LIKE %(aud)s AND m.status = %(active)s"
 
 
-def _run(sql: str, params: dict) -> list[tuple]:
-    """Run a report query. On PostgreSQL the planner is told, for this transaction only,
-    that random reads are cheap (the tree and the progress index are hot in memory/SSD):
-    otherwise it hashes the whole member table even for a 3,000-member subtree instead of
-    walking the subtree's units through the (unit) and (course, member) indexes."""
+def _run(sql: str, params: dict, *, subtree: bool = True) -> list[tuple]:
+    """Run a report query. Below the top level, on PostgreSQL, the planner is told for
+    this transaction only that random reads are cheap (the tree and the progress index are
+    hot in memory): otherwise it hashes the whole member table even for a 3,000-member
+    subtree instead of walking the subtree's units through the (unit) and
+    (course, member) indexes. A whole tree is best served by the hash plan."""
     with transaction.atomic(), connection.cursor() as cur:
-        if connection.vendor == "postgresql":
+        if connection.vendor == "postgresql" and subtree:
             cur.execute("SET LOCAL random_page_cost = 1.1")
         cur.execute(sql, params)
         return cur.fetchall()
@@ -125,7 +126,7 @@ def completion_report(*, user, assignment: Assignment, unit: OrgUnit) -> dict:
         FROM agg a JOIN organizations_orgunit g ON g.path = a.bucket
         ORDER BY g.path
     """
-    raw = _run(sql, params)
+    raw = _run(sql, params, subtree=unit.depth > 1)
     rows = []
     tot = {"members": 0, "started": 0, "completed": 0, "score_sum": 0.0, "scored": 0, "over": 0}
     for uid, code, name, path, members, started, completed, ssum, scored, over in raw:
@@ -199,7 +200,7 @@ def completion_members(
         ORDER BY u.path, m.name, m.id
         LIMIT %(limit)s OFFSET %(offset)s
     """
-    raw = _run(sql, params)
+    raw = _run(sql, params, subtree=unit.depth > 1)
     results = []
     total = 0
     for mid, name, no, uid, uname, started, completed, lessons, score, over, n in raw:

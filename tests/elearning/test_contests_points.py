@@ -117,6 +117,7 @@ def test_best_score_only_improves_unit_totals_once(org, contest, client_for):
 def test_points_daily_cap_and_idempotent_events(org):
     m = member_in(org.a1)
     PointRule.objects.create(code="lesson_complete", points=4, daily_cap=10)
+    points.rules_cache_clear()
     assert points.points_award(member=m, rule="lesson_complete", event_key="e1") == 4
     assert points.points_award(member=m, rule="lesson_complete", event_key="e1") == 0
     assert points.points_award(member=m, rule="lesson_complete", event_key="e2") == 4
@@ -129,6 +130,7 @@ def test_points_daily_cap_and_idempotent_events(org):
 def test_watch_minutes_follow_unique_seconds(org):
     m = member_in(org.a1)
     PointRule.objects.create(code="watch_minutes", points=1, per_minutes=1, daily_cap=0)
+    points.rules_cache_clear()
     assert (
         points.points_award_watch(member=m, lesson_id=1, seconds_before=0, seconds_after=130) == 2
     )
