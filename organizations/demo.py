@@ -8,6 +8,7 @@ import random
 from datetime import date
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from config.env import env
@@ -103,7 +104,9 @@ def seed(stdout=None) -> dict:
             u.refresh_from_db()
 
     User = get_user_model()
-    password = demo_password()
+    # One hash for every demo login: hashing ~200 passwords one by one (PBKDF2, a million
+    # rounds each) made `make run` take minutes on a busy 2-core machine.
+    password_hash = make_password(demo_password())
     logins = []
     for i, (username, name, code, roles, is_super) in enumerate(LOGINS):
         user, created = User.objects.get_or_create(username=username)
@@ -112,7 +115,7 @@ def seed(stdout=None) -> dict:
         user.is_staff = is_super or bool(roles)
         user.is_active = True
         if created or not user.has_usable_password():
-            user.set_password(password)
+            user.password = password_hash
         user.save()
         _member(user, name, units[code], f"D{10000 + i}", rng)
         for role in roles:
@@ -134,7 +137,7 @@ def seed(stdout=None) -> dict:
         user, created = User.objects.get_or_create(username=username)
         if created:
             user.first_name = name
-            user.set_password(password)
+            user.password = password_hash
             user.save()
         else:
             name = user.first_name or name
