@@ -44,13 +44,13 @@ class MaxSizeUploadHandler(FileUploadHandler):
         self.exceeded = False
 
     def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):
+        # the declared length already says too much: stop at the first chunk
         if content_length and content_length > self.limit + 64 * 1024:
             self.exceeded = True
-            raise StopUpload(connection_reset=True)
 
     def receive_data_chunk(self, raw_data, start):
         self.received += len(raw_data)
-        if self.received > self.limit:
+        if self.exceeded or self.received > self.limit:
             self.exceeded = True
             raise StopUpload(connection_reset=True)
         return raw_data

@@ -42,6 +42,10 @@ class AssetInputError(ValueError):
     """The upload cannot even be accepted (too large, unreadable); message is Chinese."""
 
 
+class AssetNotPlayable(Exception):
+    """playback_info was asked for an asset that is not ready (yet)."""
+
+
 class LeaseLost(Exception):
     """Another worker took the asset over (our lease expired): stop without writing."""
 
@@ -140,6 +144,19 @@ def asset_retranscode(*, asset: MediaAsset) -> MediaAsset:
     _enqueue(asset.pk)
     asset.refresh_from_db()
     return asset
+
+
+def playback_info(*, asset: MediaAsset, user=None, request=None) -> dict:
+    """Player info for a ready asset (see selectors.playback_info for the URL modes).
+
+    For pages and lessons that embed the asset: the caller has already decided the user
+    may see the page/lesson, so only readiness is checked here. The media API itself
+    additionally scopes by the asset's audience (selectors.playable_assets_for)."""
+    from media_pipeline import selectors
+
+    if asset is None or asset.status != Status.READY or not asset.master_key:
+        raise AssetNotPlayable(getattr(asset, "pk", None))
+    return selectors.playback_info(asset=asset, user=user, request=request)
 
 
 # --- lease ---------------------------------------------------------------------------------

@@ -191,6 +191,21 @@ def _loudnorm_args(measured: dict) -> dict | None:
 
 
 # --- the one ffmpeg process -------------------------------------------------------------
+def _loudness_filter(audio, measured: dict):
+    """Second pass of EBU R128 normalisation with the first pass's numbers. When a plain
+    gain reaches the target without passing the true-peak ceiling (loudnorm's own
+    "linear" condition) the gain is applied with `volume` — the same result without
+    loudnorm's internal 192 kHz resampling; otherwise loudnorm runs with the measured
+    values (dynamic mode)."""
+    norm = _loudnorm_args(measured)
+    if not norm:
+        return audio
+    gain = norm["I"] - norm["measured_I"]
+    if norm["measured_TP"] + gain <= norm["TP"] and norm["measured_LRA"] <= norm["LRA"]:
+        return audio.filter("volume", volume=f"{gain:.2f}dB")
+    return audio.filter("loudnorm", **norm)
+
+
 def _audio_chain(inp, plan: Plan, measured: dict):
     if plan.has_audio:
         audio = inp["a:0"]
@@ -198,9 +213,7 @@ def _audio_chain(inp, plan: Plan, measured: dict):
         audio = ffmpeg.input("anullsrc=r=48000:cl=stereo", f="lavfi")["a"].filter(
             "atrim", duration=round(plan.duration, 3)
         )
-    norm = _loudnorm_args(measured)
-    if norm:
-        audio = audio.filter("loudnorm", **norm)
+    audio = _loudness_filter(audio, measured)
     return audio.filter("aresample", 48000).filter(
         "aformat", sample_fmts="fltp", channel_layouts="stereo"
     )
@@ -229,24 +242,31 @@ def build_command(src: Path, out: Path, plan: Plan, measured: dict) -> list[str]
         video = inp["v:0"]
         if plan.fps:
             video = video.filter("fps", fps=plan.fps)
-        branches = video.filter_multi_output("split", len(plan.rungs) + 2)
+        # Cascade: each rung is scaled from the one above it (1080→720→480→360), so
+        # only the top rung reads full-size frames; poster from the top rung, storyboard
+        # tiles from the smallest.
         scaled = []
+        current = video
+        poster = sprite_src = video
         for i, rung in enumerate(plan.rungs):
-            scaled.append(
-                branches.stream(i)
-                .filter("scale", rung.width, rung.height, flags="bicubic")
-                .filter("format", "yuv420p")
+            first, last = i == 0, i == len(plan.rungs) - 1
+            step = current.filter("scale", rung.width, rung.height, flags="bicubic").filter(
+                "format", "yuv420p"
             )
-        poster = (
-            branches.stream(len(plan.rungs))
-            .filter("trim", start=plan.poster_at)
-            .filter("trim", end_frame=1)
-            .filter("scale", plan.rungs[0].width, plan.rungs[0].height)
-        )
+            count = 1 + (not last) + first + last  # encoder, next rung, poster, storyboard
+            outs = step.filter_multi_output("split", count)
+            streams = [outs.stream(j) for j in range(count)]
+            scaled.append(streams.pop(0))
+            if not last:
+                current = streams.pop(0)
+            if first:
+                poster = streams.pop(0)
+            if last:
+                sprite_src = streams.pop(0)
+        poster = poster.filter("trim", start=plan.poster_at).filter("trim", end_frame=1)
         board = plan.storyboard
         sprite = (
-            branches.stream(len(plan.rungs) + 1)
-            .filter("fps", fps=f"1/{board.interval:g}")
+            sprite_src.filter("fps", fps=f"1/{board.interval:g}")
             .filter("scale", board.tile_width, board.tile_height)
             .filter("tile", f"{board.columns}x{board.rows}")
         )
