@@ -102,3 +102,9 @@ def get_item(mapping, key):
         return mapping.get(key)
     except AttributeError:
         return None
+
+
+@register.filter
+def has_media(blocks) -> bool:
+    """True when any body block carries a playable video/audio."""
+    return any(b["type"] in ("video", "audio") and b["value"].get("playback") for b in blocks or [])

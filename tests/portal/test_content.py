@@ -107,3 +107,30 @@ def test_pdf_book_opens_in_the_browser_viewer_and_scope_applies(org, member_b1, 
     assert b"".join(response.streaming_content).startswith(b"%PDF")
     assert client.get(f"/books/{hidden.pk}/").status_code == 404
     assert client.get(f"/books/{hidden.pk}/file/").status_code == 404
+
+
+def test_video_block_in_a_news_page_gets_an_hls_player(org, member_b1, web_client):
+    from media_pipeline.models import MediaAsset
+
+    # A ready asset record (its files are not needed to render the page).
+    asset = MediaAsset.objects.create(
+        kind="video",
+        title="微党课",
+        owner_unit=org.root,
+        audience_unit=org.root,
+        status="ready",
+        duration=20.0,
+        checksum="c" * 64,
+        storage_prefix="media/test",
+        master_key="media/test/master.m3u8",
+        storyboard_key="media/test/storyboard.vtt",
+    )
+    page = f.news(
+        org.b1,
+        title="视频新闻",
+        body=[("rich_text", "<p>导语</p>"), ("video", {"asset": asset, "caption": "视频说明"})],
+    )
+    html = web_client(member_b1.user).get(page.url).content.decode()
+    assert "data-player" in html and "master.m3u8" in html and "storyboard.vtt" in html
+    assert "hls.js/dist/hls.min.js" in html and "portal/js/player.js" in html
+    assert "data-progress-url" not in html  # news videos report no study progress

@@ -122,3 +122,21 @@ def test_dashboard_completion_by_child_unit_drill_down_and_export(org, member_b1
 
 def test_dashboard_is_for_secretaries_only(org, member_b1, web_client):
     assert web_client(member_b1.user).get("/dashboard/").status_code == 403
+
+
+@pytest.mark.parametrize("count", [2, 8])
+def test_course_list_and_home_query_counts_do_not_grow(
+    org, member_b1, web_client, count, django_assert_max_num_queries
+):
+    for _ in range(count):
+        course, _ = f.course_with_exam(org.root, questions=1)
+        f.assignment(course, org.root)
+        f.news(org.root)
+    client = web_client(member_b1.user)
+    client.get("/")
+    with django_assert_max_num_queries(12):
+        html = client.get("/learn/").content.decode()
+    assert html.count('class="item-title"') == count
+    with django_assert_max_num_queries(16):
+        home = client.get("/").content.decode()
+    assert home.count("/learn/courses/") == count
