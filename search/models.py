@@ -18,19 +18,21 @@ from django.db import models
 
 
 class SearchDocument(models.Model):
+    # Small filter columns first: SQLite reads a row's columns in order, so the scope /
+    # published / type / date checks never touch the (overflow) pages of the long texts.
     doc_type = models.CharField("类型", max_length=32)
     object_id = models.BigIntegerField("对象 ID")
-    title = models.CharField("标题", max_length=500)
-    snippet_text = models.TextField(
-        "摘要原文", blank=True, help_text="用于显示和高亮的原文（截断）"
-    )
-    title_norm = models.TextField("标题（分词）", blank=True)
-    body_norm = models.TextField("正文（分词）", blank=True)
     audience_path = models.CharField("可见范围路径", max_length=255, db_index=True)
     is_published = models.BooleanField("已发布", default=True)
     date = models.DateTimeField("日期", null=True, blank=True)
-    url = models.CharField("链接", max_length=500, blank=True)
     updated_at = models.DateTimeField("索引时间", auto_now=True)
+    url = models.CharField("链接", max_length=500, blank=True)
+    title = models.CharField("标题", max_length=500)
+    title_norm = models.TextField("标题（分词）", blank=True)
+    snippet_text = models.TextField(
+        "摘要原文", blank=True, help_text="用于显示和高亮的原文（截断）"
+    )
+    body_norm = models.TextField("正文（分词）", blank=True)
 
     class Meta:
         verbose_name = "搜索文档"

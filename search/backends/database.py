@@ -16,9 +16,9 @@ from search.backends import Criteria, RawHit, RawResult, Scope
 TABLE = "search_searchdocument"
 TITLE_WEIGHT = 10.0
 BODY_WEIGHT = 1.0
-# Relevance ranking only scores this many best candidates by a cheap pre-order, so a very
-# common word (matching tens of thousands of rows) still answers quickly.
-RANK_CANDIDATES = 2000
+# When more documents match than this, relevance ranking scores only the title matches
+# and the newest matches (this many of each), so a very common word still answers fast.
+RANK_CANDIDATES = 1000
 
 
 def _fts5_phrase(token: str) -> str:
@@ -106,26 +106,24 @@ class DatabaseBackend:
             [fts5_match(c.tokens, op=op)],
         )
 
+    def _title_match(self, c: Criteria) -> tuple[str, list]:
+        """SQL condition (on `d`) for 'every word is in the title'."""
+        if self.vendor == "postgresql":
+            joiner = " | " if c.match == "or" else " & "
+            tsq = joiner.join(_tsquery_literal(t) + ":A" for t in c.tokens)
+            return "d.search_vector @@ to_tsquery('simple', %s)", [tsq]
+        op = "OR" if c.match == "or" else "AND"
+        return (
+            "d.id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH %s)",
+            [fts5_match(c.tokens, op=op, column="title_norm")],
+        )
+
     def search(self, c: Criteria) -> RawResult:
         if not c.tokens or c.scope.empty:
             return RawResult(hits=[], total=0, facets={}, backend=self.name)
         from_sql, match_sql, score_sql, mparams = self._match(c)
         where, wparams = _filters(c, with_types=True)
-        if c.sort == "date":
-            order = (
-                "d.date DESC, d.id DESC"
-                if self.vendor != "postgresql"
-                else "d.date DESC NULLS LAST, d.id DESC"
-            )
-        else:
-            order = "score DESC, d.date DESC, d.id DESC"
-            if self.vendor == "postgresql":
-                order = "score DESC, d.date DESC NULLS LAST, d.id DESC"
-        sql = (
-            f"SELECT d.doc_type, d.object_id, d.title, d.snippet_text, d.date, d.url, "
-            f"{score_sql} AS score FROM {from_sql} WHERE {match_sql} AND {where} "
-            f"ORDER BY {order} LIMIT %s OFFSET %s"
-        )
+        nulls = " NULLS LAST" if self.vendor == "postgresql" else ""
         fwhere, fparams = _filters(c, with_types=False)
         facet_sql = (
             f"SELECT d.doc_type, COUNT(*) FROM {from_sql} WHERE {match_sql} AND {fwhere} "
@@ -135,10 +133,51 @@ class DatabaseBackend:
             cur.execute(facet_sql, mparams + fparams)
             facets = {row[0]: row[1] for row in cur.fetchall()}
             total = sum(n for t, n in facets.items() if not c.types or t in c.types)
-            hits = []
-            if total and c.offset < total:
-                cur.execute(sql, mparams + wparams + [c.limit, c.offset])
-                hits = [RawHit(*row[:6], score=float(row[6] or 0)) for row in cur.fetchall()]
+            if not total or c.offset >= total:
+                return RawResult(hits=[], total=total, facets=facets, backend=self.name)
+            cols = "d.doc_type, d.object_id, d.title, d.snippet_text, d.date, d.url"
+            if c.sort == "date":
+                sql = (
+                    f"SELECT {cols}, 0 AS score FROM {from_sql} WHERE {match_sql} AND {where} "
+                    f"ORDER BY d.date DESC{nulls}, d.id DESC LIMIT %s OFFSET %s"
+                )
+                params = mparams + wparams + [c.limit, c.offset]
+            elif total <= RANK_CANDIDATES:
+                sql = (
+                    f"SELECT {cols}, {score_sql} AS score FROM {from_sql} WHERE {match_sql} "
+                    f"AND {where} ORDER BY score DESC, d.date DESC{nulls}, d.id DESC "
+                    f"LIMIT %s OFFSET %s"
+                )
+                params = mparams + wparams + [c.limit, c.offset]
+            else:
+                # Very common words: rank only the candidates that can reach the first
+                # pages — documents with the words in their title, and the newest
+                # matches — instead of scoring every match.
+                title_sql, tparams = self._title_match(c)
+                cand_n = max(RANK_CANDIDATES, c.offset + c.limit)  # deep pages stay complete
+                cand = (
+                    f"SELECT id FROM (SELECT d.id FROM {TABLE} d WHERE {title_sql} AND {where} "
+                    f"ORDER BY d.date DESC{nulls} LIMIT %s) t UNION "
+                    f"SELECT id FROM (SELECT d.id FROM {from_sql} WHERE {match_sql} AND {where} "
+                    f"ORDER BY d.date DESC{nulls} LIMIT %s) n"
+                )
+                sql = (
+                    f"SELECT {cols}, {score_sql} AS score FROM {from_sql} WHERE {match_sql} "
+                    f"AND d.id IN ({cand}) ORDER BY score DESC, d.date DESC{nulls}, d.id DESC "
+                    f"LIMIT %s OFFSET %s"
+                )
+                params = (
+                    mparams
+                    + tparams
+                    + wparams
+                    + [cand_n]
+                    + mparams
+                    + wparams
+                    + [cand_n]
+                    + [c.limit, c.offset]
+                )
+            cur.execute(sql, params)
+            hits = [RawHit(*row[:6], score=float(row[6] or 0)) for row in cur.fetchall()]
         return RawResult(hits=hits, total=total, facets=facets, backend=self.name)
 
     # -- suggestions ----------------------------------------------------------------

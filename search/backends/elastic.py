@@ -407,11 +407,17 @@ class ElasticsearchBackend:
                 mark_unavailable(exc)
             raise BackendUnavailable(str(exc)) from exc
 
+    def _require_built(self):
+        # Until a first index exists (rebuild or first write) the database answers.
+        if not SearchIndexState.objects.exists():
+            raise BackendUnavailable("no Elasticsearch index built yet")
+
     def search(self, c: Criteria) -> RawResult:
         if not c.tokens or c.scope.empty:
             return RawResult(hits=[], total=0, facets={}, backend=self.name)
         from search import registry
 
+        self._require_built()
         s = build_search(c, registry.doc_types() or self._types(c.types), client=self.client)
         resp = self._call(s.execute)
         facets = {b.key: b.doc_count for b in resp.aggregations.types.buckets}
@@ -422,6 +428,7 @@ class ElasticsearchBackend:
     def suggest(self, *, tokens, scope: Scope, types, limit: int = 10) -> list[RawHit]:
         if not tokens or scope.empty:
             return []
+        self._require_built()
         s = build_suggest(tokens, scope, self._types(types), limit, client=self.client)
         resp = self._call(s.execute)
         options = resp.suggest.titles[0].options if resp.suggest.titles else []

@@ -175,7 +175,9 @@ def test_when_es_is_down_search_answers_from_the_database(org, settings, superus
     assert res.backend == "database" and res.total == 1
 
 
-def test_when_es_is_up_the_service_uses_it(org, fake_es, superuser):
+def test_when_es_is_up_the_service_uses_it_once_an_index_is_built(org, fake_es, superuser):
+    assert search("党费", user=superuser).backend == "database"  # nothing built yet
+    elastic.rebuild("news")
     res = search("党费", user=superuser)
     assert res.backend == "elasticsearch"
     assert fake_es.requests("POST", "/_search")[-1]["path"].endswith("/_search")

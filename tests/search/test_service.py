@@ -166,3 +166,17 @@ def test_suggest_completes_title_prefixes_within_scope(org, corpus):
     assert all("坦桑尼亚" not in t for t in titles)
     assert "党费草稿" not in titles
     assert [h.title for h in suggest("黨費工", user=member)] == ["党费工作手册"]
+
+
+def test_very_common_words_still_rank_title_matches_first(org, index_docs, superuser, monkeypatch):
+    from search.backends import database
+
+    monkeypatch.setattr(database, "RANK_CANDIDATES", 5)
+    index_docs(*[make_doc(f"动态{i}", "推进党建工作", unit=org.root, days_ago=i) for i in range(20)])
+    (old_title,) = index_docs(make_doc("党建工作要点", "内容", unit=org.root, days_ago=400))
+    res = search("党建", user=superuser, page_size=10)
+    assert res.total == 21
+    assert res.hits[0].id == old_title.object_id
+    assert len(res.hits) == 10
+    page3 = search("党建", user=superuser, page=3, page_size=10)
+    assert len(page3.hits) == 1
