@@ -388,3 +388,5 @@ WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "search.wagtail_backend"}}
 EHOME_SEARCH_ES_TIMEOUT = float(env("EHOME_SEARCH_ES_TIMEOUT", "3"))
 EHOME_SEARCH_ES_REPLICAS = env_int("EHOME_SEARCH_ES_REPLICAS", 0)
 EHOME_SEARCH_HEALTH = "search.health.search_health"
+# seed_demo: index the demo content once the content and academy steps have run.
+EHOME_SEED_DEMO_STEPS += ["search.demo.seed"]
