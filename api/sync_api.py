@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
@@ -29,10 +30,15 @@ class SyncErrorSerializer(serializers.Serializer):
     error = ErrorBodySerializer()
 
 
+_UNENCODED_PLUS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)? \d\d:\d\d$")
+
+
 class AwareDateTimeField(serializers.DateTimeField):
     """A time a phone sends must say its offset: members live in many time zones."""
 
     def to_internal_value(self, value):
+        if isinstance(value, str) and _UNENCODED_PLUS.match(value):
+            value = value[:-6] + "+" + value[-5:]  # "+08:00" sent unencoded became " 08:00"
         parsed = parse_datetime(value) if isinstance(value, str) else None
         if parsed is not None and timezone.is_naive(parsed):
             raise serializers.ValidationError("时间必须带时区，如 2026-11-28T08:00:00+08:00")
