@@ -315,6 +315,7 @@ STATICFILES_DIRS = [p for p in STATICFILES_DIRS if p != BASE_DIR / "node_modules
 ]
 # How often an open article/reading lesson pings the server (the server measures the time).
 EHOME_PORTAL_READING_HEARTBEAT_SECONDS = env_int("EHOME_PORTAL_READING_HEARTBEAT_SECONDS", 20)
+
 # --- media_pipeline -------------------------------------------------------------------
 # Input limits (checked by ffprobe before any transcoding) and the ffmpeg sandbox.
 EHOME_MEDIA_MAX_UPLOAD_BYTES = env_int("EHOME_MEDIA_MAX_UPLOAD_BYTES", 2 * 1024**3)
@@ -378,6 +379,7 @@ EHOME_PERIODIC_TASKS += [("cms.tasks.publish_scheduled_run", 60)]
 MIDDLEWARE.append("api.middleware.ConditionalContentMiddleware")
 # Tombstones answer /api/v1/sync/changes/ for this many days; an older `since` gets 410.
 EHOME_API_TOMBSTONE_DAYS = env_int("EHOME_API_TOMBSTONE_DAYS", 180)
+EHOME_PERIODIC_TASKS += [("api.tasks.tombstones_purge", 24 * 3600)]
 
 # --- search ---------------------------------------------------------------------------
 # Wagtail admin search (page explorer, snippet listings) through the Chinese-aware

@@ -165,3 +165,21 @@ def test_updated_since_filters_news(client_for, org, news):  # noqa: F811
     ]
     assert new.pk in ids and old.pk not in ids
     assert c.get("/api/v1/news/", {"updated_since": "not-a-date"}).status_code == 400
+
+
+def test_tombstones_older_than_retention_are_purged(org, settings):
+    from api.models import ContentTombstone
+    from api.tasks import tombstones_purge
+
+    settings.EHOME_API_TOMBSTONE_DAYS = 30
+    old = Book.objects.create(title="旧", audience_unit=org.root, is_published=True)
+    new = Book.objects.create(title="新", audience_unit=org.root, is_published=True)
+    old_id = old.pk
+    old.delete()
+    new.delete()
+    ContentTombstone.objects.filter(object_id=old_id).update(
+        at=timezone.now() - timedelta(days=31)
+    )
+    tombstones_purge.call()
+    assert list(ContentTombstone.objects.values_list("reason", flat=True)) == ["deleted"]
+    assert ContentTombstone.objects.count() == 1
