@@ -257,7 +257,7 @@ def _instructor_group() -> None:
             user.save(update_fields=["is_staff"])
 
 
-def _demo_progress(course: Course, lessons: list[Lesson], exam: Exam, rng: random.Random) -> int:
+def _demo_progress(course: Course, lessons: list[Lesson], exam: Exam, seed_salt: str) -> int:
     """Completions for ~40% and partial progress for ~25% of the demo members (never the
     protected logins). Written directly: this is fixture data, not a client report."""
     members = list(
@@ -269,6 +269,8 @@ def _demo_progress(course: Course, lessons: list[Lesson], exam: Exam, rng: rando
     now = timezone.now()
     touched = 0
     for m in members:
+        # one generator per member: a re-run makes the same choice for each member
+        rng = random.Random(f"{seed_salt}:{m.member_no}")
         roll = rng.random()
         if roll > 0.65:
             continue
@@ -315,7 +317,6 @@ def _demo_progress(course: Course, lessons: list[Lesson], exam: Exam, rng: rando
 
 @transaction.atomic
 def seed(stdout=None) -> dict:
-    rng = random.Random(2026)
     root = OrgUnit.objects.filter(code="G").first()
     if root is None:
         return {"skipped": "no unit G"}
@@ -388,7 +389,7 @@ def seed(stdout=None) -> dict:
     )
     if created:
         contest.questions.set([q for q in questions if q.type != "fill"])
-    touched = _demo_progress(course, lessons, exam, rng)
+    touched = _demo_progress(course, lessons, exam, "2026")
     counts = {
         "courses": 1,
         "lessons": len(lessons),

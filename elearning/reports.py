@@ -55,26 +55,30 @@ def _scope_check(user, *, assignment: Assignment, unit: OrgUnit) -> None:
         raise Http404
 
 
-def _overdue_sql(params: dict, assignment: Assignment, unit: OrgUnit) -> str:
-    params["now"] = timezone.now()
+def _past_deadline_sql(params: dict, assignment: Assignment, unit: OrgUnit) -> str:
+    """SQL truth value "now is past the end of the due date in the time zone of unit u"."""
+    now = timezone.now()
     if connection.vendor == "postgresql":
+        params["now"] = now
         params["due"] = assignment.due_date
-        return (
-            "CASE WHEN cp.completed_at IS NULL AND %(now)s >= "
-            "((CAST(%(due)s AS date) + 1)::timestamp AT TIME ZONE u.timezone) THEN 1 ELSE 0 END"
-        )
+        return "%(now)s >= ((CAST(%(due)s AS date) + 1)::timestamp AT TIME ZONE u.timezone)"
+    # SQLite: compare naive UTC strings; one WHEN per time zone present in the subtree.
+    params["now"] = now.astimezone(dt.UTC).replace(tzinfo=None)
     zones = OrgUnit.objects.filter(path__startswith=unit.path).values_list("timezone", flat=True)
     whens = []
     for i, tz in enumerate(sorted(set(zones))):
+        deadline = assignment_deadline(due_date=assignment.due_date, tz_name=tz)
         params[f"tz{i}"] = tz
-        params[f"dl{i}"] = assignment_deadline(due_date=assignment.due_date, tz_name=tz)
+        params[f"dl{i}"] = deadline.astimezone(dt.UTC).replace(tzinfo=None)
         whens.append(f"WHEN %(tz{i})s THEN %(dl{i})s")
     if not whens:
-        return "0"
-    return (
-        "CASE WHEN cp.completed_at IS NULL AND %(now)s >= "
-        f"(CASE u.timezone {' '.join(whens)} END) THEN 1 ELSE 0 END"
-    )
+        return "1 = 0"
+    return f"%(now)s >= (CASE u.timezone {' '.join(whens)} END)"
+
+
+def _overdue_sql(params: dict, assignment: Assignment, unit: OrgUnit) -> str:
+    past = _past_deadline_sql(params, assignment, unit)
+    return f"CASE WHEN cp.completed_at IS NULL AND {past} THEN 1 ELSE 0 END"
 
 
 def _filters(params: dict, assignment: Assignment, unit: OrgUnit) -> str:
@@ -104,21 +108,32 @@ def completion_report(*, user, assignment: Assignment, unit: OrgUnit) -> dict:
     _scope_check(user, assignment=assignment, unit=unit)
     params: dict = {"L": (unit.depth + 1) * OrgUnit.steplen}
     where = _filters(params, assignment, unit)
-    overdue = _overdue_sql(params, assignment, unit)
+    past = _past_deadline_sql(params, assignment, unit)
+    # Stage 1 aggregates members per unit (integer key, no per-member time-zone maths);
+    # stage 2 rolls units up to the child-unit buckets and decides "overdue" once per unit.
     sql = f"""
-        WITH agg AS (
-            SELECT substr(u.path, 1, %(L)s) AS bucket,
+        WITH per_unit AS (
+            SELECT m.unit_id,
                    COUNT(*) AS members,
                    COUNT(cp.started_at) AS started,
                    COUNT(cp.completed_at) AS completed,
                    SUM(cp.best_score) AS score_sum,
-                   COUNT(cp.best_score) AS scored,
-                   SUM({overdue}) AS overdue
+                   COUNT(cp.best_score) AS scored
             FROM organizations_member m
             JOIN organizations_orgunit u ON u.id = m.unit_id
             LEFT JOIN elearning_courseprogress cp
                    ON cp.member_id = m.id AND cp.course_id = %(course)s
             WHERE {where}
+            GROUP BY m.unit_id
+        ), agg AS (
+            SELECT substr(u.path, 1, %(L)s) AS bucket,
+                   SUM(p.members) AS members,
+                   SUM(p.started) AS started,
+                   SUM(p.completed) AS completed,
+                   SUM(p.score_sum) AS score_sum,
+                   SUM(p.scored) AS scored,
+                   SUM(CASE WHEN {past} THEN p.members - p.completed ELSE 0 END) AS overdue
+            FROM per_unit p JOIN organizations_orgunit u ON u.id = p.unit_id
             GROUP BY substr(u.path, 1, %(L)s)
         )
         SELECT g.id, g.code, g.name, g.path, a.members, a.started, a.completed,
@@ -135,11 +150,11 @@ def completion_report(*, user, assignment: Assignment, unit: OrgUnit) -> dict:
                 uid, code, name, path == unit.path, members, started, completed, ssum, scored, over
             )
         )
-        tot["members"] += members
-        tot["started"] += started
-        tot["completed"] += completed
+        tot["members"] += int(members)
+        tot["started"] += int(started)
+        tot["completed"] += int(completed)
         tot["score_sum"] += float(ssum or 0)
-        tot["scored"] += scored
+        tot["scored"] += int(scored)
         tot["over"] += int(over or 0)
     total = _row(
         unit.pk,
@@ -166,6 +181,8 @@ def completion_report(*, user, assignment: Assignment, unit: OrgUnit) -> dict:
 
 
 def _row(uid, code, name, itself, members, started, completed, ssum, scored, over) -> ReportRow:
+    # PostgreSQL's SUM of counts is numeric (Decimal): normalise to int/float
+    members, started, completed, scored = int(members), int(started), int(completed), int(scored)
     return ReportRow(
         unit_id=uid,
         code=code,

@@ -34,3 +34,4 @@ def test_demo_seed_is_idempotent_and_leaves_member_untouched():
     )
     assert rep["total"]["members"] > 0 and rep["total"]["started"] > 0
     assert CourseProgress.objects.count() == first["members_with_progress"]
+    assert second["members_with_progress"] == first["members_with_progress"]
