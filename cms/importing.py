@@ -20,7 +20,7 @@ from pathlib import Path
 
 from django.core.files import File
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from cms.models import Book
@@ -373,8 +373,12 @@ def _write(valid: list[ValidRow], *, batch_size, progress, saved_files) -> Impor
         else:
             to_create.append(book)
     for i in progress(range(0, len(to_create), batch_size), desc="新建", unit="批"):
-        created = Book.objects.bulk_create(to_create[i : i + batch_size])
-        result.ids.extend(b.pk for b in created if b.pk)
+        batch = to_create[i : i + batch_size]
+        if connection.vendor == "postgresql":
+            result.ids.extend(_copy_insert(batch))
+        else:
+            created = Book.objects.bulk_create(batch)
+            result.ids.extend(b.pk for b in created if b.pk)
     result.created = len(to_create)
     fields = list(UPDATE_FIELDS)
     if any(b.cover_id for b in to_update):
@@ -382,7 +386,7 @@ def _write(valid: list[ValidRow], *, batch_size, progress, saved_files) -> Impor
     if any(b.file for b in to_update):
         fields += ["file", "file_format"]
     for i in progress(range(0, len(to_update), batch_size), desc="更新", unit="批"):
-        Book.objects.bulk_update(to_update[i : i + batch_size], fields)
+        _update_batch(to_update[i : i + batch_size], fields)
     result.updated = len(to_update)
     result.ids.extend(b.pk for b in to_update)
     if len(result.ids) < len(valid):  # backends without RETURNING ids (not PG/SQLite 3.35+)
@@ -390,6 +394,65 @@ def _write(valid: list[ValidRow], *, batch_size, progress, saved_files) -> Impor
             Book.objects.filter(isbn__in=[v.isbn for v in valid]).values_list("id", flat=True)
         )
     return result
+
+
+COPY_FIELDS = [
+    "title", "subtitle", "authors", "publisher", "language", "category", "description",
+    "pub_year", "audience_unit", "owner_unit", "is_published", "isbn", "file", "file_format",
+    "cover", "created_at", "updated_at",
+]  # fmt: skip
+
+
+def _copy_insert(books: list[Book]) -> list[int]:
+    """PostgreSQL: insert a batch with COPY (no per-row INSERT parameters to build), then
+    read the new ids back by ISBN in one query."""
+    fields = [Book._meta.get_field(f) for f in COPY_FIELDS]
+    columns = ", ".join(f'"{f.column}"' for f in fields)
+    now = timezone.now()
+    with connection.cursor() as cur:
+        with cur.cursor.copy(f'COPY "{Book._meta.db_table}" ({columns}) FROM STDIN') as copy:
+            for b in books:
+                copy.write_row(
+                    (
+                        b.title, b.subtitle, b.authors, b.publisher, b.language, b.category,
+                        b.description, b.pub_year, b.audience_unit_id, b.owner_unit_id,
+                        b.is_published, b.isbn, b.file.name or "", b.file_format, b.cover_id,
+                        now, now,
+                    )
+                )  # fmt: skip
+    return list(Book.objects.filter(isbn__in=[b.isbn for b in books]).values_list("id", flat=True))
+
+
+def _update_batch(books: list[Book], fields: list[str]) -> None:
+    """Update many rows with different values. On PostgreSQL: ONE
+    ``UPDATE … FROM (VALUES …)`` statement per batch (Django's bulk_update builds a
+    CASE WHEN per field and row, which PostgreSQL plans very slowly for large batches)."""
+    if connection.vendor != "postgresql":
+        Book.objects.bulk_update(books, fields, batch_size=500)
+        return
+    model_fields = [Book._meta.get_field(f) for f in fields]
+    columns = [f.column for f in model_fields]
+    casts = [f.db_type(connection) for f in model_fields]
+    table = Book._meta.db_table
+    row_sql = "(%s::bigint, " + ", ".join(f"%s::{c}" for c in casts) + ")"
+    params: list = []
+    for book in books:
+        params.append(book.pk)
+        for f in model_fields:
+            params.append(
+                f.get_db_prep_save(
+                    f.pre_save(book, False) if f.name != "updated_at" else book.updated_at,
+                    connection,
+                )
+            )
+    values = ", ".join([row_sql] * len(books))
+    sets = ", ".join(f'"{c}" = v."{c}"' for c in columns)
+    col_list = ", ".join(f'"{c}"' for c in ["id", *columns])
+    with connection.cursor() as cur:
+        cur.execute(
+            f'UPDATE "{table}" AS b SET {sets} FROM (VALUES {values}) AS v({col_list}) WHERE b.id = v.id',  # noqa: S608
+            params,
+        )
 
 
 def _after_commit(ids: list[int], with_covers: bool) -> None:

@@ -107,7 +107,9 @@ def cover_png(seed: int = 0, size: tuple[int, int] = (300, 400)) -> bytes:
 
 def isbn13(n: int, prefix: str = "978750") -> str:
     """A valid ISBN-13 (check digit computed) for the n-th generated book."""
-    body = f"{prefix}{n:06d}"[:12]
+    body = f"{prefix}{n:0{12 - len(prefix)}d}"
+    if len(body) != 12:
+        raise ValueError(f"n={n} does not fit after prefix {prefix}")
     total = sum(int(c) * (1 if i % 2 == 0 else 3) for i, c in enumerate(body))
     return body + str((10 - total % 10) % 10)
 
