@@ -170,6 +170,20 @@ def _tombstones(site, org, images, n):  # noqa: F811
         Book.objects.create(title="将删除", audience_unit=org.root, is_published=True).delete()
 
 
+def _searchable_books(site, org, images, n):  # noqa: F811
+    from search.services import objects_index
+
+    ids = []
+    for _ in range(n):
+        i = next(SEQ)
+        ids.append(
+            Book.objects.create(
+                title=f"党建读本{i}", audience_unit=org.root, is_published=True, cover=images[i % 2]
+            ).pk
+        )
+    objects_index(doc_type="book", object_ids=ids)
+
+
 SINCE = (timezone.now() - dt.timedelta(hours=1)).isoformat()
 
 #: endpoint → (object maker, url with page_size=25, pinned query count)
@@ -182,6 +196,7 @@ LISTS = {
     "courses": (_courses, "/api/v1/courses/?page_size=25", 6),
     "assignments": (_assignments, "/api/v1/assignments/?page_size=25", 4),
     "contests": (_contests, "/api/v1/contests/?page_size=25", 5),
+    "search": (_searchable_books, "/api/v1/search/?q=%E5%85%9A%E5%BB%BA&page_size=25", 5),
     "sync-changes": (_tombstones, f"/api/v1/sync/changes/?since={SINCE}", 5),
 }
 
