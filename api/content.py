@@ -115,6 +115,7 @@ def _page_of(item):
 class NewsListApi(APIView):
     @extend_schema(
         tags=["content"],
+        operation_id="news_list",
         summary="新闻列表（置顶优先，按日期倒序）",
         parameters=[ContentFilterSerializer],
         responses={200: _page_of("NewsList"), **ERRORS},
@@ -139,6 +140,7 @@ class NewsListApi(APIView):
 class NewsDetailApi(APIView):
     @extend_schema(
         tags=["content"],
+        operation_id="news_detail",
         summary="新闻详情（正文为类型化的 JSON 块）",
         parameters=[ID_PARAM],
         responses={200: OpenApiTypes.OBJECT, **ERRORS},
@@ -158,6 +160,7 @@ class NewsDetailApi(APIView):
 class StoryListApi(APIView):
     @extend_schema(
         tags=["content"],
+        operation_id="stories_list",
         summary="先进典型列表",
         parameters=[ContentFilterSerializer],
         responses={200: _page_of("StoryList"), **ERRORS},
@@ -172,6 +175,7 @@ class StoryListApi(APIView):
 class StoryDetailApi(APIView):
     @extend_schema(
         tags=["content"],
+        operation_id="stories_detail",
         summary="先进典型详情",
         parameters=[ID_PARAM],
         responses={200: OpenApiTypes.OBJECT, **ERRORS},
@@ -191,6 +195,7 @@ class StoryDetailApi(APIView):
 class DigestListApi(APIView):
     @extend_schema(
         tags=["content"],
+        operation_id="digests_list",
         summary="手机报列表",
         parameters=[ContentFilterSerializer],
         responses={200: _page_of("DigestList"), **ERRORS},
@@ -207,6 +212,7 @@ class DigestListApi(APIView):
 class DigestDetailApi(APIView):
     @extend_schema(
         tags=["content"],
+        operation_id="digests_detail",
         summary="手机报详情（只含读者可见的新闻）",
         parameters=[ID_PARAM],
         responses={200: OpenApiTypes.OBJECT, **ERRORS},
@@ -226,6 +232,7 @@ class DigestDetailApi(APIView):
 class BookListApi(APIView):
     @extend_schema(
         tags=["bookshelf"],
+        operation_id="books_list",
         summary="图书列表",
         parameters=[CatalogueFilterSerializer],
         responses={200: _page_of("BookList"), **ERRORS},
@@ -240,6 +247,7 @@ class BookListApi(APIView):
 class BookDetailApi(APIView):
     @extend_schema(
         tags=["bookshelf"],
+        operation_id="books_detail",
         summary="图书详情（read_url 为阅读/下载地址）",
         parameters=[ID_PARAM],
         responses={200: OpenApiTypes.OBJECT, **ERRORS},
@@ -263,6 +271,7 @@ def _serve_file(field_file, filename: str):
 class BookFileApi(APIView):
     @extend_schema(
         tags=["bookshelf"],
+        operation_id="books_file",
         summary="阅读/下载图书文件（EPUB 或 PDF）",
         parameters=[ID_PARAM],
         responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, 302: None, **ERRORS},
@@ -277,6 +286,7 @@ class BookFileApi(APIView):
 class PeriodicalListApi(APIView):
     @extend_schema(
         tags=["bookshelf"],
+        operation_id="periodicals_list",
         summary="期刊列表",
         parameters=[CatalogueFilterSerializer],
         responses={200: _page_of("PeriodicalList"), **ERRORS},
@@ -291,6 +301,7 @@ class PeriodicalListApi(APIView):
 class PeriodicalDetailApi(APIView):
     @extend_schema(
         tags=["bookshelf"],
+        operation_id="periodicals_detail",
         summary="期刊详情与已发布的期次",
         parameters=[ID_PARAM],
         responses={200: OpenApiTypes.OBJECT, **ERRORS},
@@ -318,6 +329,7 @@ class PeriodicalDetailApi(APIView):
 class PeriodicalIssueFileApi(APIView):
     @extend_schema(
         tags=["bookshelf"],
+        operation_id="periodical_issues_file",
         summary="阅读/下载期刊某期文件",
         parameters=[ID_PARAM],
         responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, 302: None, **ERRORS},
@@ -344,6 +356,7 @@ class PreviewApi(APIView):
 
     @extend_schema(
         tags=["content"],
+        operation_id="content_preview",
         summary="草稿预览（凭后台生成的签名令牌）",
         parameters=[
             OpenApiParameter("token", OpenApiTypes.STR, required=True, description="预览令牌")

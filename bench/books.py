@@ -127,7 +127,7 @@ def main(argv: list[str]) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     vendor = connection.vendor
     original_name = connection.settings_dict["NAME"]
-    connection.creation.create_test_db(verbosity=0, keepdb=args.keepdb)
+    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=args.keepdb)
 
     from django.contrib.auth import get_user_model
     from django.test import Client
