@@ -281,3 +281,8 @@ def test_admin_import_dry_run_writes_nothing(org, secretary_a_client):
 def test_plain_member_cannot_open_import(org, client):
     client.force_login(member_in(org.a1).user)
     assert client.get(reverse("org_import")).status_code in (302, 403)
+
+
+def test_import_page_shows_the_form_and_the_column_help(org, secretary_a_client):
+    html = secretary_a_client.get(reverse("org_import")).content.decode()
+    assert 'type="file"' in html and "parent_code" in html and "member_no" in html
