@@ -185,6 +185,27 @@ class OrgUnitViewSet(ModelViewSet):
     copy_view_enabled = False
     filterset_class = OrgUnitFilterSet
     search_fields = ["name", "code"]
+    list_export = [
+        "code",
+        "name",
+        "get_kind_display",
+        "parent_name",
+        "depth",
+        "country",
+        "timezone",
+        "is_active",
+    ]
+    export_headings = {
+        "code": "组织代码",
+        "name": "名称",
+        "get_kind_display": "类型",
+        "parent_name": "上级党组织",
+        "depth": "层级",
+        "country": "国家/地区",
+        "timezone": "时区",
+        "is_active": "启用",
+    }
+    export_filename = "units"
     ordering = ["path"]
     list_per_page = 50
     add_to_reference_index = False
@@ -287,6 +308,32 @@ class MemberViewSet(ModelViewSet):
     copy_view_enabled = False
     filterset_class = MemberFilterSet
     search_fields = ["name", "member_no", "phone", "unit__name"]
+    # Excel/CSV export of the current (scoped, filtered, searched) listing.
+    list_export = [
+        "member_no",
+        "name",
+        "unit.code",
+        "unit.name",
+        "get_gender_display",
+        "get_category_display",
+        "join_date",
+        "birthday",
+        "phone",
+        "get_status_display",
+    ]
+    export_headings = {
+        "member_no": "党员编号",
+        "name": "姓名",
+        "unit.code": "组织代码",
+        "unit.name": "所在党组织",
+        "get_gender_display": "性别",
+        "get_category_display": "党员类别",
+        "join_date": "入党日期",
+        "birthday": "出生日期",
+        "phone": "手机号",
+        "get_status_display": "状态",
+    }
+    export_filename = "members"
     ordering = ["unit__path", "member_no"]
     list_per_page = 50
     add_to_reference_index = False

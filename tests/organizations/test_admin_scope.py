@@ -303,3 +303,16 @@ def test_new_member_whose_number_is_a_taken_login_gets_a_form_error(org, secreta
     )
     assert resp.status_code == 200 and "已被占用" in resp.content.decode()
     assert not Member.objects.filter(member_no="sec_a").exists()
+
+
+def test_member_export_contains_only_the_scope(org, secretary_a, client):
+    member_in(org.a1, name="欧阳建国")
+    member_in(org.b1, name="司马建国")
+    resp = client.get(reverse("org_members:index"), {"export": "csv"})
+    body = b"".join(resp.streaming_content).decode("utf-8-sig")
+    assert resp.status_code == 200 and "党员编号" in body
+    assert "欧阳建国" in body and "北京项目党支部" in body
+    assert "司马建国" not in body
+    resp = client.get(reverse("org_members:index"), {"export": "xlsx"})
+    assert resp.status_code == 200
+    assert resp["Content-Type"].startswith("application/vnd.openxmlformats")
