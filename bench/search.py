@@ -32,7 +32,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCH_DB = "ehome_bench_search"
+BENCH_DB = os.environ.get("EHOME_BENCH_SEARCH_DB", "ehome_bench_search")
 SQLITE_DIR = Path("/tmp/ehome_bench_search")
 
 DOMAIN = [

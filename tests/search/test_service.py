@@ -172,7 +172,9 @@ def test_very_common_words_still_rank_title_matches_first(org, index_docs, super
     from search.backends import database
 
     monkeypatch.setattr(database, "RANK_CANDIDATES", 5)
-    index_docs(*[make_doc(f"动态{i}", "推进党建工作", unit=org.root, days_ago=i) for i in range(20)])
+    index_docs(
+        *[make_doc(f"动态{i}", "推进党建工作", unit=org.root, days_ago=i) for i in range(20)]
+    )
     (old_title,) = index_docs(make_doc("党建工作要点", "内容", unit=org.root, days_ago=400))
     res = search("党建", user=superuser, page_size=10)
     assert res.total == 21

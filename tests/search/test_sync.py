@@ -159,3 +159,30 @@ def test_rebuild_command_rejects_an_unknown_type(db):
 
     with pytest.raises(CommandError, match="未知的类型"):
         call_command("search_index", "--rebuild", "--type", "nope")
+
+
+def test_demo_step_indexes_existing_content(org, reader):
+    from search.demo import seed
+
+    Book.objects.bulk_create(
+        [Book(title="党建知识问答", audience_unit=org.root, is_published=True)]
+    )
+    assert seed()["search_documents"] >= 1
+    assert {h.title for h in search("党建知识", user=reader).hits} == {"党建知识问答"}
+
+
+def test_periodical_issue_follows_its_periodical(org, reader, django_capture_on_commit_callbacks):
+    from cms.models import Periodical, PeriodicalIssue
+
+    with django_capture_on_commit_callbacks(execute=True):
+        periodical = Periodical.objects.create(
+            title="支部生活", audience_unit=org.root, is_published=True
+        )
+        issue = PeriodicalIssue.objects.create(
+            periodical=periodical, label="2026年第11期", issue_date="2026-11-01", is_published=True
+        )
+    assert ("periodical_issue", issue.pk) in found("支部生活", reader)
+    with django_capture_on_commit_callbacks(execute=True):
+        periodical.is_published = False
+        periodical.save()
+    assert ("periodical_issue", issue.pk) not in found("支部生活", reader)
