@@ -14,6 +14,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
@@ -98,12 +99,18 @@ def upload(request):
 @csrf_protect
 def _upload(request, handler):
     if request.method == "POST":
+        request.FILES  # noqa: B018 - parse the body now so the size handler has run
         if handler.exceeded:
-            form = UploadForm(user=request.user)
-            form.add_error(
-                None, f"文件超过大小上限 {settings.EHOME_MEDIA_MAX_UPLOAD_BYTES / 1024**2:.0f} MB"
+            limit = filesizeformat(settings.EHOME_MEDIA_MAX_UPLOAD_BYTES)
+            return render(
+                request,
+                "media_pipeline/admin/upload.html",
+                {
+                    "form": UploadForm(user=request.user),
+                    "upload_error": f"文件超过大小上限 {limit}",
+                },
+                status=413,
             )
-            return render(request, "media_pipeline/admin/upload.html", {"form": form}, status=413)
         form = UploadForm(request.POST, request.FILES, user=request.user)
         if form.is_valid():
             data = form.cleaned_data

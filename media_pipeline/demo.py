@@ -13,6 +13,8 @@ from media_pipeline.services import asset_create, asset_transcode
 
 VIDEO_TITLE = "微党课：新时代的建设者"
 AUDIO_TITLE = "微听党章：总纲"
+VIDEO_SECONDS = 20
+AUDIO_SECONDS = 30
 
 
 def generate_clip(path: Path, *, kind: str, seconds: float, size: str = "640x360") -> Path:
@@ -56,8 +58,8 @@ def seed(stdout=None) -> dict:
 
     root = OrgUnit.objects.filter(code="G").first()
     results = [
-        _ensure(VIDEO_TITLE, "video", 20, root, stdout),
-        _ensure(AUDIO_TITLE, "audio", 30, root, stdout),
+        _ensure(VIDEO_TITLE, "video", VIDEO_SECONDS, root, stdout),
+        _ensure(AUDIO_TITLE, "audio", AUDIO_SECONDS, root, stdout),
     ]
     return {
         "media_assets_created": results.count("created"),
