@@ -82,3 +82,28 @@ class ConditionalContentMiddleware:
         )
         _headers(response, v)
         return response
+
+
+_MAX_ID = 2**63 - 1
+_NOT_FOUND = (
+    b'{"error": {"code": "not_found", "message": "\\u672a\\u627e\\u5230\\u3002", "fields": {}}}'
+)
+
+
+class ApiInputGuardMiddleware:
+    """An id in an /api/v1/ path beyond 64 bits cannot exist: answer 404 (the common error
+    body) before any view hands it to the database — SQLite raises OverflowError (a 500)
+    for integers it cannot store, whatever view receives them."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        path = request.path_info
+        if path.startswith("/api/v1/") and any(
+            seg.isdigit() and int(seg) > _MAX_ID for seg in path.split("/") if len(seg) >= 19
+        ):
+            from django.http import HttpResponse
+
+            return HttpResponse(_NOT_FOUND, status=404, content_type="application/json")
+        return self.get_response(request)

@@ -377,6 +377,8 @@ EHOME_PERIODIC_TASKS += [("cms.tasks.publish_scheduled_run", 60)]
 # Conditional GET for content lists/details (ETag / Last-Modified → 304 before the view
 # runs; api.middleware). Last, so the session user is available to the full path.
 MIDDLEWARE.append("api.middleware.ConditionalContentMiddleware")
+# ids beyond 64 bits in /api/v1/ paths → 404 before any view (SQLite would raise a 500).
+MIDDLEWARE.insert(-1, "api.middleware.ApiInputGuardMiddleware")
 # Tombstones answer /api/v1/sync/changes/ for this many days; an older `since` gets 410.
 EHOME_API_TOMBSTONE_DAYS = env_int("EHOME_API_TOMBSTONE_DAYS", 180)
 EHOME_PERIODIC_TASKS += [("api.tasks.tombstones_purge", 24 * 3600)]

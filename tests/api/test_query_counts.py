@@ -228,8 +228,16 @@ def test_contest_leaderboard_query_count_is_constant(org, reader):
     url = f"/api/v1/contests/{contest.pk}/leaderboard/?page_size=25"
 
     def add(n):
-        for _ in range(n):
-            m = member_in(org.a1)
+        from django.contrib.auth import get_user_model
+
+        from organizations.models import Member
+
+        for _ in range(n):  # no password hashing: 25 members stay cheap
+            i = next(SEQ)
+            user = get_user_model().objects.create(username=f"lb{i}")
+            m = Member.objects.create(
+                user=user, unit=org.a1, name=f"党员{i}", member_no=f"L{i:07d}"
+            )
             ContestBest.objects.create(
                 contest=contest, member=m, unit=org.a1, score=next(SEQ), elapsed_ms=1000
             )
