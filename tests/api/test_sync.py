@@ -177,9 +177,7 @@ def test_tombstones_older_than_retention_are_purged(org, settings):
     old_id = old.pk
     old.delete()
     new.delete()
-    ContentTombstone.objects.filter(object_id=old_id).update(
-        at=timezone.now() - timedelta(days=31)
-    )
+    ContentTombstone.objects.filter(object_id=old_id).update(at=timezone.now() - timedelta(days=31))
     tombstones_purge.call()
     assert list(ContentTombstone.objects.values_list("reason", flat=True)) == ["deleted"]
     assert ContentTombstone.objects.count() == 1
