@@ -315,7 +315,6 @@ STATICFILES_DIRS = [p for p in STATICFILES_DIRS if p != BASE_DIR / "node_modules
 ]
 # How often an open article/reading lesson pings the server (the server measures the time).
 EHOME_PORTAL_READING_HEARTBEAT_SECONDS = env_int("EHOME_PORTAL_READING_HEARTBEAT_SECONDS", 20)
-
 # --- media_pipeline -------------------------------------------------------------------
 # Input limits (checked by ffprobe before any transcoding) and the ffmpeg sandbox.
 EHOME_MEDIA_MAX_UPLOAD_BYTES = env_int("EHOME_MEDIA_MAX_UPLOAD_BYTES", 2 * 1024**3)

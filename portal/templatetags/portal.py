@@ -108,3 +108,25 @@ def get_item(mapping, key):
 def has_media(blocks) -> bool:
     """True when any body block carries a playable video/audio."""
     return any(b["type"] in ("video", "audio") and b["value"].get("playback") for b in blocks or [])
+
+
+@register.filter
+def letter(index) -> str:
+    """0 → A, 1 → B … : options are labelled by their position on this paper (the drawn
+    order), while the submitted value stays the option's own key."""
+    try:
+        return chr(ord("A") + int(index))
+    except (TypeError, ValueError):
+        return ""
+
+
+@register.filter
+def answer_texts(question: dict) -> str:
+    """The right answer of a reviewed question as option texts (choice questions) or the
+    accepted answers (fill-in)."""
+    answer = question.get("answer")
+    keys = [str(a) for a in (answer if isinstance(answer, list) else [answer])]
+    options = {str(o["key"]): o["text"] for o in question.get("options") or []}
+    if options:
+        return "、".join(options.get(k, k) for k in keys)
+    return "、".join(keys)
