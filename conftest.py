@@ -1,6 +1,5 @@
-"""Root pytest configuration: tasks run inline in tests unless a test picks a backend."""
+"""Root pytest configuration.
 
-import os
-
-os.environ.setdefault("EHOME_TASKS_IMMEDIATE", "1")
-os.environ.setdefault("EHOME_VAR_DIR", os.path.join(os.path.dirname(__file__), "var", "test"))
+Test-specific settings (tasks run inline, var/test/ for files) are chosen in
+config/settings.py from PYTEST_VERSION, which pytest sets before pytest-django loads the
+settings; setting environment variables here would come too late."""

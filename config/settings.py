@@ -8,6 +8,7 @@ production form; DJANGO_ENV=production turns on the deploy hardening. See README
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -16,7 +17,10 @@ import dj_database_url
 from config.env import env, env_bool, env_int, env_list, env_required
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(env("EHOME_VAR_DIR", str(BASE_DIR / "var")))
+# pytest sets PYTEST_VERSION before Django reads these settings (a conftest would be too
+# late): tests get their own var/ and run tasks inline on every profile.
+TESTING = "PYTEST_VERSION" in os.environ
+VAR_DIR = Path(env("EHOME_VAR_DIR", str(BASE_DIR / "var" / ("test" if TESTING else ""))))
 
 DJANGO_ENV = env("DJANGO_ENV", "development")
 PRODUCTION = DJANGO_ENV == "production"
@@ -151,7 +155,8 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
-if env_bool("EHOME_TASKS_IMMEDIATE"):
+# EHOME_TASKS_IMMEDIATE=0 keeps the real queue for a test run that wants it.
+if env_bool("EHOME_TASKS_IMMEDIATE", default=TESTING):
     TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 # --- auth -----------------------------------------------------------------------------
@@ -315,6 +320,7 @@ STATICFILES_DIRS = [p for p in STATICFILES_DIRS if p != BASE_DIR / "node_modules
 ]
 # How often an open article/reading lesson pings the server (the server measures the time).
 EHOME_PORTAL_READING_HEARTBEAT_SECONDS = env_int("EHOME_PORTAL_READING_HEARTBEAT_SECONDS", 20)
+
 # --- media_pipeline -------------------------------------------------------------------
 # Input limits (checked by ffprobe before any transcoding) and the ffmpeg sandbox.
 EHOME_MEDIA_MAX_UPLOAD_BYTES = env_int("EHOME_MEDIA_MAX_UPLOAD_BYTES", 2 * 1024**3)
