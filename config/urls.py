@@ -1,3 +1,5 @@
+import re
+
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
@@ -20,11 +22,19 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
 ]
 
-if settings.DEBUG or not settings.AWS_STORAGE_BUCKET_NAME:
-    # Embedded profile: serve var/media/ from Django (production uses S3 or the web server).
-    from django.conf.urls.static import static
+if not settings.AWS_STORAGE_BUCKET_NAME and settings.MEDIA_URL.startswith("/"):
+    # Embedded profile: Django serves var/media/ itself (django.conf.urls.static.static()
+    # would do so only with DEBUG on). With S3 configured, media never passes through here.
+    from django.urls import re_path
+    from django.views.static import serve
 
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+    urlpatterns += [
+        re_path(
+            rf"^{re.escape(settings.MEDIA_URL.lstrip('/'))}(?P<path>.*)$",
+            serve,
+            {"document_root": settings.MEDIA_ROOT},
+        )
+    ]
 
 # Portal pages (templates/, portal/urls.py) come before the Wagtail catch-all.
 urlpatterns += [path("", include("portal.urls"))]
