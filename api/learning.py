@@ -37,6 +37,28 @@ ERRORS = {
 }
 
 
+def _paged(name: str, item: type[serializers.Serializer], *, with_count: bool = True):
+    """The page envelope the list actually returns (count/next/previous/results)."""
+    fields = {
+        "next": serializers.CharField(allow_null=True),
+        "previous": serializers.CharField(allow_null=True),
+        "results": item(many=True),
+    }
+    if with_count:
+        fields["count"] = serializers.IntegerField()
+    return type(name, (serializers.Serializer,), fields)
+
+
+PAGE_PARAMS = [
+    OpenApiParameter("page", OpenApiTypes.INT, description="页码，从 1 开始"),
+    OpenApiParameter("page_size", OpenApiTypes.INT, description="每页条数（最多 100）"),
+]
+
+
+class UpdatedSinceSerializer(serializers.Serializer):
+    updated_since = serializers.DateTimeField(required=False)
+
+
 def _member(request):
     member = member_for_user(request.user)
     if member is None:
@@ -56,7 +78,7 @@ class CourseSerializer(serializers.Serializer):
     title = serializers.CharField()
     description = serializers.CharField()
     category = serializers.CharField()
-    credit_hours = serializers.DecimalField(max_digits=5, decimal_places=1)
+    credit_hours = serializers.DecimalField(max_digits=5, decimal_places=1, coerce_to_string=False)
     kind = serializers.CharField()
     cover_url = serializers.CharField(allow_null=True)
     lesson_count = serializers.IntegerField()
@@ -89,9 +111,25 @@ def _course_dict(c, cp) -> dict:
 
 
 class CourseListApi(APIView):
-    @extend_schema(tags=[TAG], responses={200: CourseSerializer(many=True)})
+    @extend_schema(
+        operation_id="courses_list",
+        tags=[TAG],
+        parameters=[
+            *PAGE_PARAMS,
+            OpenApiParameter(
+                "updated_since",
+                OpenApiTypes.DATETIME,
+                description="只返回此时间之后更新的课程（带时区的 ISO 8601）",
+            ),
+        ],
+        responses={200: _paged("CoursePage", CourseSerializer), 400: ERRORS[400]},
+    )
     def get(self, request):
+        params = UpdatedSinceSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
         qs = selectors.courses_visible(request.user)
+        if "updated_since" in params.validated_data:
+            qs = qs.filter(updated_at__gt=params.validated_data["updated_since"])
         pager = PagePagination()
         page = pager.paginate_queryset(qs, request, view=self)
         prog = selectors.my_course_progress(member_for_user(request.user), [c.pk for c in page])
@@ -191,7 +229,17 @@ class AssignmentSerializer(serializers.Serializer):
 
 
 class AssignmentListApi(APIView):
-    @extend_schema(tags=[TAG], responses={200: AssignmentSerializer(many=True)})
+    @extend_schema(
+        operation_id="assignments_list",
+        tags=[TAG],
+        responses={
+            200: type(
+                "AssignmentList",
+                (serializers.Serializer,),
+                {"count": serializers.IntegerField(), "results": AssignmentSerializer(many=True)},
+            )
+        },
+    )
     def get(self, request):
         rows = selectors.assignments_for_member(member_for_user(request.user))
         return Response({"count": len(rows), "results": rows})
@@ -409,7 +457,12 @@ class ContestSerializer(serializers.Serializer):
 
 
 class ContestListApi(APIView):
-    @extend_schema(tags=[TAG], responses={200: ContestSerializer(many=True)})
+    @extend_schema(
+        operation_id="contests_list",
+        tags=[TAG],
+        parameters=PAGE_PARAMS,
+        responses={200: _paged("ContestPage", ContestSerializer)},
+    )
     def get(self, request):
         from django.utils import timezone
 
