@@ -184,7 +184,7 @@ class CourseDetailApi(APIView):
         items = []
         for lsn in lessons:
             row = prog.get(lsn.pk)
-            st = progress._state(lsn, row)
+            st = progress.progress_state(lesson=lsn, row=row)
             items.append(
                 {
                     "id": lsn.pk,

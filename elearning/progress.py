@@ -100,6 +100,12 @@ def _state(lesson: Lesson, row: LessonProgress | None, **extra) -> ProgressState
     return st
 
 
+def progress_state(*, lesson: Lesson, row: LessonProgress | None) -> ProgressState:
+    """Public read of a member's state on a lesson from an already-fetched progress row
+    (the API and the portal batch-fetch rows, then call this per lesson)."""
+    return _state(lesson, row)
+
+
 # --- validation (no database) -----------------------------------------------------------
 
 

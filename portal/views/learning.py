@@ -17,7 +17,7 @@ def _lesson_rows(lessons, prog: dict) -> list[dict]:
     rows = []
     for lesson in lessons:
         # The same state the API reports (coverage from the server's unique seconds).
-        st = progress._state(lesson, prog.get(lesson.pk))
+        st = progress.progress_state(lesson=lesson, row=prog.get(lesson.pk))
         rows.append({"lesson": lesson, "state": st, "percent": round(st.coverage * 100)})
     return rows
 
