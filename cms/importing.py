@@ -1,13 +1,15 @@
 """Book catalogue import (`manage.py import_books FILE.csv|xlsx [--covers DIR]`).
 
 Two passes. Validation reads every row and checks it without touching the database row
-by row (unit codes and existing ISBNs are looked up in bulk); every problem is reported
-with its row number and field. If anything is wrong, nothing is written. Otherwise the
-write pass runs in ONE transaction: new books with bulk_create, known ISBNs with
-bulk_update (idempotent: re-importing the same file updates, never duplicates), in
-batches. No per-row post_save fires, so search/reference indexing is deferred: after
-commit `cms.signals.books_imported(ids=...)` is sent once and a task rebuilds the
-reference index for books that got covers.
+by row (unit codes are looked up in bulk, cover file names listed once); every problem is
+reported with its row number and field. If anything is wrong, nothing is written.
+Validation yields one plain tuple per row (no model instance). The write pass runs in ONE
+transaction: on PostgreSQL every row is COPYed into a temporary table, then one
+``UPDATE … FROM`` updates the ISBNs already in the catalogue and one ``INSERT … SELECT``
+adds the others (idempotent: re-importing the same file updates, never duplicates); other
+databases use bulk_create/bulk_update. No per-row post_save fires, so search/reference
+indexing is deferred: after commit `cms.signals.books_imported(ids=...)` is sent once and
+a task rebuilds the reference index for books that got covers.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import csv
 import io
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from django.core.files import File
@@ -54,10 +57,6 @@ LANGUAGE_LOOKUP = {**{c.value: c.value for c in Language}, **{c.label: c.value f
 TRUE = {"1", "true", "yes", "y", "是", "发布", "已发布", "√"}
 FALSE = {"", "0", "false", "no", "n", "否", "未发布"}
 COVER_EXTS = (".jpg", ".jpeg", ".png", ".webp")
-UPDATE_FIELDS = [
-    "title", "subtitle", "authors", "publisher", "language", "category", "description",
-    "pub_year", "audience_unit", "owner_unit", "is_published", "updated_at",
-]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -160,25 +159,48 @@ def read_table(path: Path) -> list[tuple[int, dict[str, str]]]:
 
 
 # --- validation ------------------------------------------------------------------------
-@dataclass
+#: What validation yields per row, in this order (Book attnames); the write pass appends
+#: WRITE_EXTRA. Plain tuples: no model instance is built per row on PostgreSQL.
+ROW_FIELDS = (
+    "isbn", "title", "subtitle", "authors", "publisher", "language", "category",
+    "description", "pub_year", "audience_unit_id", "owner_unit_id", "is_published",
+)  # fmt: skip
+WRITE_EXTRA = ("file", "file_format", "cover_id")
+WRITE_FIELDS = ROW_FIELDS + WRITE_EXTRA
+_NO_FILES = ("", "", None)
+_PUBLISHED_VALUES = TRUE | FALSE
+
+
+@dataclass(slots=True)
 class ValidRow:
     number: int
-    isbn: str
-    values: dict
+    values: tuple  # aligned with ROW_FIELDS
     file_path: Path | None = None
     file_format: str = ""
     cover_path: Path | None = None
 
+    @property
+    def isbn(self) -> str:
+        return self.values[0]
 
-def _find_cover(covers_dir: Path | None, row: dict, isbn: str) -> Path | None:
+
+def _cover_lookup(covers_dir: Path | None) -> dict[str, Path]:
+    """{file name: path} of the cover directory, read once (not 4 stat calls per row)."""
+    if covers_dir is None:
+        return {}
+    return {p.name: p for p in covers_dir.iterdir() if p.suffix.lower() in COVER_EXTS}
+
+
+def _find_cover(
+    covers_dir: Path | None, row: dict, isbn: str, known: dict[str, Path]
+) -> Path | None:
     if covers_dir is None:
         return None
     if row.get("cover"):
-        p = covers_dir / row["cover"]
-        return p
+        return covers_dir / row["cover"]
     for ext in COVER_EXTS:
-        p = covers_dir / f"{isbn}{ext}"
-        if p.exists():
+        p = known.get(f"{isbn}{ext}")
+        if p is not None:
             return p
     return None
 
@@ -192,115 +214,120 @@ def validate_rows(
     progress: Callable[[Iterable], Iterable] = lambda it: it,
 ) -> tuple[list[ValidRow], list[RowError]]:
     codes = {r.get(k) for _, r in rows for k in ("audience_unit", "owner_unit") if r.get(k)}
-    units = {u.code: u for u in OrgUnit.objects.filter(code__in=codes)} if codes else {}
+    unit_ids = (
+        dict(OrgUnit.objects.filter(code__in=codes).values_list("code", "pk")) if codes else {}
+    )
+    default_audience_id = default_audience.pk if default_audience is not None else None
     errors: list[RowError] = []
     valid: list[ValidRow] = []
     seen: dict[str, int] = {}
     limit = book_max_bytes()
+    category_ok = lru_cache(maxsize=4096)(clc_is_valid)  # the same few codes repeat
+    covers = _cover_lookup(covers_dir)
     for number, row in progress(rows):
-        row_errors: list[RowError] = []
-
-        def err(fld, msg, _n=number, _e=row_errors):
-            _e.append(RowError(_n, fld, msg))
-
-        title = row.get("title", "")
+        get = row.get
+        errs: list[tuple[str, str]] = []
+        title = get("title", "")
         if not title:
-            err("书名", "书名不能为空")
+            errs.append(("书名", "书名不能为空"))
         elif len(title) > 300:
-            err("书名", f"书名过长（{len(title)} 字，上限 300）")
-        isbn = normalize_isbn(row.get("isbn", ""))
+            errs.append(("书名", f"书名过长（{len(title)} 字，上限 300）"))
+        isbn = normalize_isbn(get("isbn", ""))
         if not isbn:
-            err("ISBN", "ISBN 不能为空（导入按 ISBN 匹配已有图书）")
+            errs.append(("ISBN", "ISBN 不能为空（导入按 ISBN 匹配已有图书）"))
         elif not isbn_is_valid(isbn):
-            err("ISBN", f"ISBN“{row.get('isbn')}”校验位错误或位数不对")
+            errs.append(("ISBN", f"ISBN“{get('isbn')}”校验位错误或位数不对"))
         elif isbn in seen:
-            err("ISBN", f"ISBN {isbn} 与第 {seen[isbn]} 行重复")
+            errs.append(("ISBN", f"ISBN {isbn} 与第 {seen[isbn]} 行重复"))
         else:
             seen[isbn] = number
-        lang_raw = row.get("language", "") or "zh"
+        lang_raw = get("language", "") or "zh"
         language = LANGUAGE_LOOKUP.get(lang_raw) or LANGUAGE_LOOKUP.get(lang_raw.lower())
         if language is None:
-            err("语种", f"未知语种“{lang_raw}”，可用：{'、'.join(c.label for c in Language)}")
-        category = (row.get("category") or "").upper()
-        if category and not clc_is_valid(category):
-            err(
-                "分类号",
-                f"未知的中图法分类号“{row.get('category')}”（22 个基本大类：A–Z 不含 L、M、W、Y）",
+            labels = "、".join(c.label for c in Language)
+            errs.append(("语种", f"未知语种“{lang_raw}”，可用：{labels}"))
+        category = (get("category") or "").upper()
+        if category and not category_ok(category):
+            errs.append(
+                (
+                    "分类号",
+                    f"未知的中图法分类号“{get('category')}”（22 个基本大类：A–Z 不含 L、M、W、Y）",
+                )
             )
         pub_year = None
-        if row.get("pub_year"):
+        if get("pub_year"):
             try:
                 pub_year = int(float(row["pub_year"]))
                 if not 1000 <= pub_year <= 2100:
                     raise ValueError
             except ValueError:
-                err("出版年", f"出版年“{row['pub_year']}”不是有效年份")
-        unit_values = {}
-        for key, label in (("audience_unit", "可见范围"), ("owner_unit", "管理单位")):
-            code = row.get(key, "")
-            if code and code not in units:
-                err(label, f"党组织代码“{code}”不存在")
-            unit_values[key] = (
-                units.get(code) if code else (default_audience if key == "audience_unit" else None)
-            )
-        published_raw = (row.get("published") or "").strip().lower()
-        if published_raw not in TRUE | FALSE:
-            err("发布", f"“{row.get('published')}”应为 是/否 或 1/0")
+                errs.append(("出版年", f"出版年“{row['pub_year']}”不是有效年份"))
+        audience_code, owner_code = get("audience_unit", ""), get("owner_unit", "")
+        audience_id, owner_id = default_audience_id, None
+        if audience_code:
+            audience_id = unit_ids.get(audience_code)
+            if audience_id is None:
+                errs.append(("可见范围", f"党组织代码“{audience_code}”不存在"))
+        if owner_code:
+            owner_id = unit_ids.get(owner_code)
+            if owner_id is None:
+                errs.append(("管理单位", f"党组织代码“{owner_code}”不存在"))
+        published_raw = (get("published") or "").strip().lower()
+        if published_raw not in _PUBLISHED_VALUES:
+            errs.append(("发布", f"“{get('published')}”应为 是/否 或 1/0"))
         file_path, file_format = None, ""
-        if row.get("file"):
+        if get("file"):
             file_path = (base_dir / row["file"]).resolve()
             if not file_path.is_file():
-                err("文件", f"找不到电子书文件“{row['file']}”")
+                errs.append(("文件", f"找不到电子书文件“{row['file']}”"))
             elif file_path.stat().st_size > limit:
-                err("文件", f"文件“{row['file']}”超过大小上限 {limit / 1048576:.0f} MB")
+                errs.append(("文件", f"文件“{row['file']}”超过大小上限 {limit / 1048576:.0f} MB"))
             else:
                 with file_path.open("rb") as fh:
                     file_format = sniff_book_format(fh) or ""
                 if not file_format:
-                    err(
-                        "文件", f"“{row['file']}”不是有效的 PDF 或 EPUB（按内容检查，扩展名不算数）"
+                    errs.append(
+                        (
+                            "文件",
+                            f"“{row['file']}”不是有效的 PDF 或 EPUB（按内容检查，扩展名不算数）",
+                        )
                     )
-        cover_path = _find_cover(covers_dir, row, isbn)
-        if row.get("cover") and covers_dir is None:
-            err("封面", "指定了封面文件，但没有用 --covers 指定封面目录")
-        elif cover_path is not None and not cover_path.is_file():
-            err("封面", f"找不到封面图片“{cover_path.name}”")
-        if row_errors:
-            errors.extend(row_errors)
+        cover_path = None
+        if covers_dir is not None:
+            cover_path = _find_cover(covers_dir, row, isbn, covers)
+            if cover_path is not None and not cover_path.is_file():
+                errs.append(("封面", f"找不到封面图片“{cover_path.name}”"))
+        elif get("cover"):
+            errs.append(("封面", "指定了封面文件，但没有用 --covers 指定封面目录"))
+        if errs:
+            errors.extend(RowError(number, f, m) for f, m in errs)
             continue
         valid.append(
             ValidRow(
-                number=number,
-                isbn=isbn,
-                values={
-                    "title": title,
-                    "subtitle": row.get("subtitle", "")[:300],
-                    "authors": row.get("authors", "")[:300],
-                    "publisher": row.get("publisher", "")[:200],
-                    "language": language,
-                    "category": category,
-                    "description": row.get("description", ""),
-                    "pub_year": pub_year,
-                    "audience_unit": unit_values["audience_unit"],
-                    "owner_unit": unit_values["owner_unit"],
-                    "is_published": published_raw in TRUE,
-                },
-                file_path=file_path,
-                file_format=file_format,
-                cover_path=cover_path,
+                number,
+                (
+                    isbn,
+                    title,
+                    get("subtitle", "")[:300],
+                    get("authors", "")[:300],
+                    get("publisher", "")[:200],
+                    language,
+                    category,
+                    get("description", ""),
+                    pub_year,
+                    audience_id,
+                    owner_id,
+                    published_raw in TRUE,
+                ),
+                file_path,
+                file_format,
+                cover_path,
             )
         )
     return valid, errors
 
 
 # --- writing ---------------------------------------------------------------------------
-def _existing_ids(isbns: list[str], chunk: int = 5000) -> dict[str, int]:
-    out: dict[str, int] = {}
-    for i in range(0, len(isbns), chunk):
-        out.update(Book.objects.filter(isbn__in=isbns[i : i + chunk]).values_list("isbn", "id"))
-    return out
-
-
 def books_import(
     *,
     path: Path,
@@ -341,118 +368,134 @@ def books_import(
 
 
 def _write(valid: list[ValidRow], *, batch_size, progress, saved_files) -> ImportResult:
-    from cms.samples import wagtail_image
-
+    """Store the files and covers, then write the rows (tuples in WRITE_FIELDS order)."""
     result = ImportResult()
-    existing = _existing_ids([v.isbn for v in valid])
-    now = timezone.now()
-    to_create: list[Book] = []
-    to_update: list[Book] = []
+    rows: list[tuple] = []
     for v in valid:
-        book = Book(isbn=v.isbn, **v.values)
-        book.updated_at = now
+        if v.file_path is None and v.cover_path is None:
+            rows.append(v.values + _NO_FILES)
+            continue
+        file_name, cover_id = "", None
         if v.file_path is not None:
             with v.file_path.open("rb") as fh:
-                name = default_storage.save(
-                    book_file_path(book, f"{v.isbn}.{v.file_format}"), File(fh)
+                file_name = default_storage.save(
+                    book_file_path(Book(isbn=v.isbn), f"{v.isbn}.{v.file_format}"), File(fh)
                 )
-            saved_files.append(name)
-            book.file.name = name
-            book.file_format = v.file_format
+            saved_files.append(file_name)
             result.files += 1
         if v.cover_path is not None:
+            from cms.samples import wagtail_image
+
+            title = v.values[1]
             image = wagtail_image(
-                f"封面：{v.values['title']}"[:255], v.cover_path.read_bytes(), v.cover_path.name
+                f"封面：{title}"[:255], v.cover_path.read_bytes(), v.cover_path.name
             )
             saved_files.append(image.file.name)
-            book.cover = image
+            cover_id = image.pk
             result.covers += 1
-        if v.isbn in existing:
-            book.pk = existing[v.isbn]
-            to_update.append(book)
-        else:
-            to_create.append(book)
-    for i in progress(range(0, len(to_create), batch_size), desc="新建", unit="批"):
-        batch = to_create[i : i + batch_size]
-        if connection.vendor == "postgresql":
-            result.ids.extend(_copy_insert(batch))
-        else:
-            created = Book.objects.bulk_create(batch)
-            result.ids.extend(b.pk for b in created if b.pk)
-    result.created = len(to_create)
-    fields = list(UPDATE_FIELDS)
-    if any(b.cover_id for b in to_update):
-        fields.append("cover")
-    if any(b.file for b in to_update):
-        fields += ["file", "file_format"]
-    for i in progress(range(0, len(to_update), batch_size), desc="更新", unit="批"):
-        _update_batch(to_update[i : i + batch_size], fields)
-    result.updated = len(to_update)
-    result.ids.extend(b.pk for b in to_update)
-    if len(result.ids) < len(valid):  # backends without RETURNING ids (not PG/SQLite 3.35+)
-        result.ids = list(
-            Book.objects.filter(isbn__in=[v.isbn for v in valid]).values_list("id", flat=True)
-        )
+        rows.append(v.values + (file_name, v.file_format if file_name else "", cover_id))
+    now = timezone.now()
+    if connection.vendor == "postgresql":
+        created, updated = _pg_write(rows, now=now, batch_size=batch_size, progress=progress)
+    else:
+        created, updated = _orm_write(rows, now=now, batch_size=batch_size, progress=progress)
+    result.created, result.updated = len(created), len(updated)
+    result.ids = updated + created
     return result
 
 
-COPY_FIELDS = [
-    "title", "subtitle", "authors", "publisher", "language", "category", "description",
-    "pub_year", "audience_unit", "owner_unit", "is_published", "isbn", "file", "file_format",
-    "cover", "created_at", "updated_at",
-]  # fmt: skip
+STAGE_TABLE = "cms_book_import_stage"
 
 
-def _copy_insert(books: list[Book]) -> list[int]:
-    """PostgreSQL: insert a batch with COPY (no per-row INSERT parameters to build), then
-    read the new ids back by ISBN in one query."""
-    fields = [Book._meta.get_field(f) for f in COPY_FIELDS]
-    columns = ", ".join(f'"{f.column}"' for f in fields)
-    now = timezone.now()
+def _pg_write(rows: list[tuple], *, now, batch_size, progress) -> tuple[list[int], list[int]]:
+    """PostgreSQL: COPY every row into a temporary table, then ONE ``UPDATE … FROM`` for
+    the ISBNs already in the catalogue and ONE ``INSERT … SELECT`` for the new ones, both
+    ``RETURNING id``. A row without a file or cover keeps the book's existing one."""
+    fields = [Book._meta.get_field(name) for name in WRITE_FIELDS]
+    cols = [f.column for f in fields]
+    q = connection.ops.quote_name
+    table, stage = q(Book._meta.db_table), q(STAGE_TABLE)
+    col_defs = ", ".join(
+        f"{q(c)} {f.db_type(connection)}" for c, f in zip(cols, fields, strict=True)
+    )
+    col_list = ", ".join(q(c) for c in cols)
     with connection.cursor() as cur:
-        with cur.cursor.copy(f'COPY "{Book._meta.db_table}" ({columns}) FROM STDIN') as copy:
-            for b in books:
-                copy.write_row(
-                    (
-                        b.title, b.subtitle, b.authors, b.publisher, b.language, b.category,
-                        b.description, b.pub_year, b.audience_unit_id, b.owner_unit_id,
-                        b.is_published, b.isbn, b.file.name or "", b.file_format, b.cover_id,
-                        now, now,
-                    )
-                )  # fmt: skip
-    return list(Book.objects.filter(isbn__in=[b.isbn for b in books]).values_list("id", flat=True))
-
-
-def _update_batch(books: list[Book], fields: list[str]) -> None:
-    """Update many rows with different values. On PostgreSQL: ONE
-    ``UPDATE … FROM (VALUES …)`` statement per batch (Django's bulk_update builds a
-    CASE WHEN per field and row, which PostgreSQL plans very slowly for large batches)."""
-    if connection.vendor != "postgresql":
-        Book.objects.bulk_update(books, fields, batch_size=500)
-        return
-    model_fields = [Book._meta.get_field(f) for f in fields]
-    columns = [f.column for f in model_fields]
-    casts = [f.db_type(connection) for f in model_fields]
-    table = Book._meta.db_table
-    row_sql = "(%s::bigint, " + ", ".join(f"%s::{c}" for c in casts) + ")"
-    params: list = []
-    for book in books:
-        params.append(book.pk)
-        for f in model_fields:
-            params.append(
-                f.get_db_prep_save(
-                    f.pre_save(book, False) if f.name != "updated_at" else book.updated_at,
-                    connection,
-                )
-            )
-    values = ", ".join([row_sql] * len(books))
-    sets = ", ".join(f'"{c}" = v."{c}"' for c in columns)
-    col_list = ", ".join(f'"{c}"' for c in ["id", *columns])
-    with connection.cursor() as cur:
+        cur.execute(f"DROP TABLE IF EXISTS {stage}")
         cur.execute(
-            f'UPDATE "{table}" AS b SET {sets} FROM (VALUES {values}) AS v({col_list}) WHERE b.id = v.id',  # noqa: S608
-            params,
+            f"CREATE TEMPORARY TABLE {stage} (ord integer GENERATED ALWAYS AS IDENTITY, "
+            f"{col_defs}) ON COMMIT DROP"
         )
+        for i in progress(range(0, len(rows), batch_size), desc="写入", unit="批"):
+            with cur.cursor.copy(f"COPY {stage} ({col_list}) FROM STDIN") as copy:
+                for row in rows[i : i + batch_size]:
+                    copy.write_row(row)
+        cur.execute(f"ANALYZE {stage}")
+        keep = {"file", "file_format", "cover_id"}
+        sets = [f"{q(c)} = s.{q(c)}" for c in cols if c not in keep and c != "isbn"]
+        sets += [
+            f"{q('cover_id')} = COALESCE(s.{q('cover_id')}, b.{q('cover_id')})",
+            f"{q('file')} = CASE WHEN s.{q('file')} <> '' THEN s.{q('file')} ELSE b.{q('file')} END",
+            f"{q('file_format')} = CASE WHEN s.{q('file')} <> '' "
+            f"THEN s.{q('file_format')} ELSE b.{q('file_format')} END",
+            f"{q('updated_at')} = %s",
+        ]
+        cur.execute(
+            f"UPDATE {table} AS b SET {', '.join(sets)} FROM {stage} AS s "  # noqa: S608
+            f"WHERE b.{q('isbn')} = s.{q('isbn')} RETURNING b.{q('id')}",
+            [now],
+        )
+        updated = [r[0] for r in cur.fetchall()]
+        cur.execute(
+            f"INSERT INTO {table} ({col_list}, {q('created_at')}, {q('updated_at')}) "  # noqa: S608
+            f"SELECT {', '.join('s.' + q(c) for c in cols)}, %s, %s FROM {stage} AS s "
+            f"WHERE NOT EXISTS (SELECT 1 FROM {table} AS b WHERE b.{q('isbn')} = s.{q('isbn')}) "
+            f"ORDER BY s.ord RETURNING {q('id')}",
+            [now, now],
+        )
+        created = [r[0] for r in cur.fetchall()]
+        cur.execute(f"DROP TABLE {stage}")
+    return created, updated
+
+
+def _existing_ids(isbns: list[str], chunk: int = 5000) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for i in range(0, len(isbns), chunk):
+        out.update(Book.objects.filter(isbn__in=isbns[i : i + chunk]).values_list("isbn", "id"))
+    return out
+
+
+def _orm_write(rows: list[tuple], *, now, batch_size, progress) -> tuple[list[int], list[int]]:
+    """Other databases (SQLite in tests and development): bulk_create / bulk_update."""
+    existing = _existing_ids([r[0] for r in rows])
+    to_create: list[Book] = []
+    to_update: list[Book] = []
+    for row in rows:
+        book = Book(**dict(zip(WRITE_FIELDS, row, strict=True)))
+        book.created_at = book.updated_at = now
+        if book.isbn in existing:
+            book.pk = existing[book.isbn]
+            to_update.append(book)
+        else:
+            to_create.append(book)
+    created: list[int] = []
+    for i in progress(range(0, len(to_create), batch_size), desc="新建", unit="批"):
+        done = Book.objects.bulk_create(to_create[i : i + batch_size])
+        created.extend(b.pk for b in done if b.pk)
+    if len(created) < len(to_create):  # backends without RETURNING ids
+        created = list(
+            Book.objects.filter(isbn__in=[b.isbn for b in to_create]).values_list("id", flat=True)
+        )
+    fields = [f for f in ROW_FIELDS if f != "isbn"] + ["updated_at"]
+    for i in progress(range(0, len(to_update), batch_size), desc="更新", unit="批"):
+        Book.objects.bulk_update(to_update[i : i + batch_size], fields, batch_size=500)
+    # a row without a file or cover keeps the book's existing one
+    with_cover = [b for b in to_update if b.cover_id]
+    with_file = [b for b in to_update if b.file]
+    if with_cover:
+        Book.objects.bulk_update(with_cover, ["cover"], batch_size=500)
+    if with_file:
+        Book.objects.bulk_update(with_file, ["file", "file_format"], batch_size=500)
+    return created, [b.pk for b in to_update]
 
 
 def _after_commit(ids: list[int], with_covers: bool) -> None:
