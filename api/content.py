@@ -20,7 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.errors import DomainError
-from api.pagination import PagePagination
+from api.pagination import CURSOR_PARAMS, PAGE_PARAMS, KeysetCursorPagination, PagePagination
 from cms import representations as rep
 from cms import selectors
 from cms.models import NewsIndexPage
@@ -99,6 +99,17 @@ def _paginate(view, qs, represent):
     return paginator.get_paginated_response(represent(list(rows)))
 
 
+def _cursor_page_of(item):
+    return inline_serializer(
+        name=f"{item}CursorPage",
+        fields={
+            "next": serializers.URLField(allow_null=True),
+            "previous": serializers.URLField(allow_null=True),
+            "results": serializers.ListField(child=serializers.DictField()),
+        },
+    )
+
+
 def _page_of(item):
     return inline_serializer(
         name=f"{item}Page",
@@ -117,8 +128,12 @@ class NewsListApi(APIView):
         tags=["content"],
         operation_id="news_list",
         summary="新闻列表（置顶优先，按日期倒序）",
-        parameters=[ContentFilterSerializer],
-        responses={200: _page_of("NewsList"), **ERRORS},
+        description=(
+            "Cursor pagination (a feed): follow `next`; no `count`, no page numbers, nothing "
+            "skipped or repeated when news arrives while the app scrolls."
+        ),
+        parameters=[ContentFilterSerializer, *CURSOR_PARAMS],
+        responses={200: _cursor_page_of("NewsList"), **ERRORS},
     )
     def get(self, request):
         p = _params(ContentFilterSerializer, request)
@@ -133,8 +148,9 @@ class NewsListApi(APIView):
         if "tag" in p:
             qs = qs.filter(tagged_items__tag__name=p["tag"])
         qs = _page_filters(qs, p, date_field="date")
-        qs = qs.order_by("-pinned", "-date", "-id").values(*rep.NEWS_LIST_FIELDS)
-        return _paginate(self, qs, rep.news_list)
+        paginator = KeysetCursorPagination(ordering=("-pinned", "-date", "-id"))
+        rows = paginator.paginate_queryset(qs.values(*rep.NEWS_LIST_FIELDS), request, view=self)
+        return paginator.get_paginated_response(rep.news_list(rows))
 
 
 class NewsDetailApi(APIView):
@@ -162,7 +178,7 @@ class StoryListApi(APIView):
         tags=["content"],
         operation_id="stories_list",
         summary="先进典型列表",
-        parameters=[ContentFilterSerializer],
+        parameters=[ContentFilterSerializer, *PAGE_PARAMS],
         responses={200: _page_of("StoryList"), **ERRORS},
     )
     def get(self, request):
@@ -197,7 +213,7 @@ class DigestListApi(APIView):
         tags=["content"],
         operation_id="digests_list",
         summary="手机报列表",
-        parameters=[ContentFilterSerializer],
+        parameters=[ContentFilterSerializer, *PAGE_PARAMS],
         responses={200: _page_of("DigestList"), **ERRORS},
     )
     def get(self, request):
@@ -234,7 +250,7 @@ class BookListApi(APIView):
         tags=["bookshelf"],
         operation_id="books_list",
         summary="图书列表",
-        parameters=[CatalogueFilterSerializer],
+        parameters=[CatalogueFilterSerializer, *PAGE_PARAMS],
         responses={200: _page_of("BookList"), **ERRORS},
     )
     def get(self, request):
@@ -288,7 +304,7 @@ class PeriodicalListApi(APIView):
         tags=["bookshelf"],
         operation_id="periodicals_list",
         summary="期刊列表",
-        parameters=[CatalogueFilterSerializer],
+        parameters=[CatalogueFilterSerializer, *PAGE_PARAMS],
         responses={200: _page_of("PeriodicalList"), **ERRORS},
     )
     def get(self, request):

@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.errors import DomainError
-from api.pagination import PagePagination
+from api.pagination import PAGE_PARAMS, PagePagination
 from elearning import contests, exams, points, progress, reports, selectors
 from elearning.models import Assignment, Attempt, Contest, Lesson
 from elearning.progress import ProgressRejected
@@ -47,12 +47,6 @@ def _paged(name: str, item: type[serializers.Serializer], *, with_count: bool = 
     if with_count:
         fields["count"] = serializers.IntegerField()
     return type(name, (serializers.Serializer,), fields)
-
-
-PAGE_PARAMS = [
-    OpenApiParameter("page", OpenApiTypes.INT, description="页码，从 1 开始"),
-    OpenApiParameter("page_size", OpenApiTypes.INT, description="每页条数（最多 100）"),
-]
 
 
 class UpdatedSinceSerializer(serializers.Serializer):
