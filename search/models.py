@@ -7,8 +7,11 @@ the vendor in use —
 - PostgreSQL: a generated ``search_vector tsvector`` column
   (``setweight(to_tsvector('simple', title_norm), 'A') || setweight(…body_norm, 'B')``)
   with a GIN index;
-- SQLite: an external-content FTS5 table ``search_fts(title_norm, body_norm)`` kept in
-  step by triggers.
+- SQLite: an external-content FTS5 table ``search_fts(title_norm, body_norm,
+  filter_tokens)`` kept in step by triggers.
+``filter_tokens`` (search/backends/database.py `filter_tokens()`) lets the full-text index
+itself apply scope, published-only and type filters (PostgreSQL: the generated
+``filter_vector`` in the same GIN index; SQLite: the third FTS5 column).
 Elasticsearch (when configured) is fed from these rows, so a rebuild can always catch it up.
 """
 
@@ -33,6 +36,12 @@ class SearchDocument(models.Model):
         "摘要原文", blank=True, help_text="用于显示和高亮的原文（截断）"
     )
     body_norm = models.TextField("正文（分词）", blank=True)
+    filter_tokens = models.TextField(
+        "过滤词",
+        blank=True,
+        default="",
+        help_text="类型、可见范围路径及其上级前缀、年份、未发布标记（全文索引内过滤用）",
+    )
 
     class Meta:
         verbose_name = "搜索文档"

@@ -13,8 +13,11 @@ Everything else (punctuation, emoji, NUL bytes, FTS syntax such as ``"``, ``*``,
 is dropped: tokens only ever contain letters and digits, which is what makes every
 backend's query syntax safe to build from them.
 
-jieba is initialised once per process with its dictionary cache in a writable directory
-(settings.VAR_DIR/jieba or the system temp dir); nothing is downloaded at run time.
+Segmentation uses rjieba (jieba-rs, compiled, same dictionary and the same cuts as jieba
+on our texts, ~13× faster, no dictionary loading per process) when it is installed, else
+the pure-Python jieba — initialised once per process with its dictionary cache in a
+writable directory (settings.VAR_DIR/jieba or the system temp dir). Set
+EHOME_SEARCH_SEGMENTER=jieba to force jieba. Nothing is downloaded at run time.
 """
 
 from __future__ import annotations
@@ -54,11 +57,35 @@ def _tmp_dir() -> str:
     return base
 
 
+class _RJieba:
+    """rjieba behind jieba's `cut` / `cut_for_search` names (both with HMM, as jieba)."""
+
+    name = "rjieba"
+
+    def __init__(self, module):
+        self._m = module
+
+    def cut(self, text: str) -> list[str]:
+        return self._m.cut(text, True)
+
+    def cut_for_search(self, text: str) -> list[str]:
+        return self._m.cut_for_search(text, True)
+
+
 def get_jieba():
-    """The jieba module, initialised once per process (thread-safe)."""
+    """The segmenter (rjieba, or the jieba module), initialised once per process
+    (thread-safe)."""
     global _jieba
     if _jieba is None:
         with _lock:
+            if _jieba is None and os.environ.get("EHOME_SEARCH_SEGMENTER", "") != "jieba":
+                try:
+                    import rjieba
+                except ImportError:
+                    pass
+                else:
+                    rjieba.cut("初始化", True)
+                    _jieba = _RJieba(rjieba)
             if _jieba is None:
                 import logging
 

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import transaction
 
 from search import registry
+from search.backends.database import filter_tokens
 from search.models import SearchDocument
 from search.normalize import index_text
 from search.registry import IndexedDoc, SearchAdapter
@@ -27,6 +28,7 @@ UPDATE_FIELDS = [
     "snippet_text",
     "title_norm",
     "body_norm",
+    "filter_tokens",
     "audience_path",
     "is_published",
     "date",
@@ -44,10 +46,20 @@ def document_row(doc: IndexedDoc) -> SearchDocument:
         snippet_text=body[:SNIPPET_MAX_CHARS],
         title_norm=index_text(doc.title),
         body_norm=index_text(body),
+        filter_tokens=_filter_tokens(doc),
         audience_path=doc.audience_path,
         is_published=doc.is_published,
         date=doc.date,
         url=doc.url,
+    )
+
+
+def _filter_tokens(doc: IndexedDoc) -> str:
+    return filter_tokens(
+        doc_type=doc.doc_type,
+        audience_path=doc.audience_path or "",
+        is_published=doc.is_published,
+        date=doc.date,
     )
 
 
@@ -198,6 +210,7 @@ def documents_bulk_load(
                 snippet_text=body[:SNIPPET_MAX_CHARS],
                 title_norm=title_norm,
                 body_norm=body_norm,
+                filter_tokens=_filter_tokens(doc),
                 audience_path=doc.audience_path,
                 is_published=doc.is_published,
                 date=doc.date,

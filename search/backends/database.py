@@ -5,9 +5,26 @@ Queries are built only from normaliser tokens (letters and digits) and are passe
 parameters: `plainto_tsquery` on PostgreSQL, each token double-quoted for FTS5 — so no
 user input can produce a query-syntax error. Titles weigh more: weight A vs B with
 `ts_rank` on PostgreSQL, bm25 column weights 10:1 on SQLite.
+
+Filtering inside the full-text index. Every row also carries `filter_tokens` (see
+`filter_tokens()`): its type, its audience path and every ancestor prefix of it, its year
+and an "unpublished" marker. They are a third FTS5 column (SQLite) and a second tsvector in
+the same GIN index (PostgreSQL), so the index itself applies the caller's scope, published
+only and the type filter — a very common word no longer costs one table lookup per match:
+- SQLite: the facet counts are FTS5-only `count(*)` per type (exact, no cap); relevance
+  takes the top of FTS5's own bm25 ordering and joins only that page (ties at the page edge
+  fall back to the exact join query); sort by date walks the years newest first (year
+  tokens), so only the matches of the newest year(s) are looked up and sorted. Date-range
+  filters and scopes the tokens cannot express use the plain join query (exact, slower).
+- PostgreSQL: `filter_vector @@ …` next to `search_vector @@ …` lets one bitmap scan of the
+  multi-column GIN index do the filtering; relevance ranks a capped candidate set when a
+  query matches more than RANK_CANDIDATES documents.
 """
 
 from __future__ import annotations
+
+import datetime as dt
+import re
 
 from django.db import connection
 
@@ -16,9 +33,73 @@ from search.backends import Criteria, RawHit, RawResult, Scope
 TABLE = "search_searchdocument"
 TITLE_WEIGHT = 10.0
 BODY_WEIGHT = 1.0
+BM25 = f"bm25(search_fts, {TITLE_WEIGHT}, {BODY_WEIGHT}, 0.0)"
+WORD_COLUMNS = "{title_norm body_norm}"
+FILTER_COLUMN = "{filter_tokens}"
 # When more documents match than this, relevance ranking scores only the title matches
-# and the newest matches (this many of each), so a very common word still answers fast.
+# and the newest matches (this many of each), so a very common word still answers fast
+# (PostgreSQL, and the SQLite join fallback).
 RANK_CANDIDATES = 1000
+# SQLite: rows fetched beyond the requested page from FTS5's bm25 order, to settle ties.
+RANK_SLACK = 50
+# SQLite, sort by date: up to this many matches are sorted in one join; more → year walk.
+DATE_DIRECT = 2000
+
+# Audience paths are treebeard materialised paths (alphabet 0-9A-Z, 4 characters a level).
+PATH_STEPLEN = 4
+_PATH_RE = re.compile(r"[0-9A-Z]*\Z")
+UNPUBLISHED = "unpub"
+
+
+def _path_code(path: str) -> str | None:
+    return path.lower() if _PATH_RE.match(path) else None
+
+
+def _exact_path_token(path: str) -> str:
+    code = _path_code(path)
+    return "a" + code if code is not None else "n" + path.encode().hex()
+
+
+def type_token(doc_type: str) -> str:
+    return "t" + doc_type.encode().hex()
+
+
+def year_token(date: dt.datetime | None) -> str:
+    if date is None:
+        return "ynone"
+    if isinstance(date, dt.datetime) and date.tzinfo is not None:
+        date = date.astimezone(dt.UTC)
+    return f"y{date.year:04d}"
+
+
+def filter_tokens(
+    *, doc_type: str, audience_path: str, is_published: bool, date: dt.datetime | None
+) -> str:
+    """The index-side filter words of a row: type, exact audience path, every ancestor
+    prefix of it (for subtree scopes), year, and `unpub` when not published. Letters and
+    digits only, so FTS5 and PostgreSQL's 'simple' parser keep each as one token."""
+    tokens = [type_token(doc_type), _exact_path_token(audience_path or "")]
+    code = _path_code(audience_path or "")
+    if code:
+        tokens += ["p" + code[:i] for i in range(PATH_STEPLEN, len(code) + 1, PATH_STEPLEN)]
+    if not is_published:
+        tokens.append(UNPUBLISHED)
+    tokens.append(year_token(date))
+    return " ".join(tokens)
+
+
+def scope_tokens(scope: Scope) -> list[str] | None:
+    """Filter tokens any of which makes a row visible; [] = everything; None = the scope
+    cannot be expressed with tokens (a prefix that is not a whole path)."""
+    if scope.everything:
+        return []
+    tokens = [_exact_path_token(p) for p in scope.paths]
+    for prefix in scope.prefixes:
+        code = _path_code(prefix)
+        if not code or len(code) % PATH_STEPLEN:
+            return None
+        tokens.append("p" + code)
+    return tokens
 
 
 def _fts5_phrase(token: str) -> str:
@@ -32,13 +113,45 @@ def fts5_match(
     if prefix_last and parts:
         parts[-1] += "*"
     expr = f" {op} ".join(parts)
-    if column:
-        expr = "{" + column + "} : (" + expr + ")"
-    return expr
+    column = column or WORD_COLUMNS[1:-1]
+    return "{" + column + "} : (" + expr + ")"
+
+
+def _fts5_filter(c: Criteria, *, with_types: bool) -> str | None:
+    """The FTS5 filter clause (to AND with the words) for scope/published/types; None when
+    it cannot be expressed."""
+    scope = scope_tokens(c.scope)
+    if scope is None:
+        return None
+    parts = []
+    if scope:
+        parts.append(f"{FILTER_COLUMN} : ({' OR '.join(_fts5_phrase(t) for t in scope)})")
+    if with_types and c.types:
+        alts = " OR ".join(_fts5_phrase(type_token(t)) for t in c.types)
+        parts.append(f"{FILTER_COLUMN} : ({alts})")
+    return " AND ".join(parts)
+
+
+def _fts5_query(words: str, filt: str, *extra: str) -> str:
+    expr = " AND ".join(["(" + words + ")", *[p for p in (filt, *extra) if p]])
+    return f"({expr}) NOT {FILTER_COLUMN} : {_fts5_phrase(UNPUBLISHED)}"
 
 
 def _tsquery_literal(token: str) -> str:
     return "'" + token.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def _pg_filter_tsquery(c: Criteria, *, with_types: bool) -> str | None:
+    scope = scope_tokens(c.scope)
+    if scope is None:
+        return None
+    parts = []
+    if scope:
+        parts.append("(" + " | ".join(_tsquery_literal(t) for t in scope) + ")")
+    if with_types and c.types:
+        parts.append("(" + " | ".join(_tsquery_literal(type_token(t)) for t in c.types) + ")")
+    parts.append("!" + _tsquery_literal(UNPUBLISHED))
+    return " & ".join(parts)
 
 
 def scope_sql(scope: Scope, col: str = "d.audience_path") -> tuple[str, list]:
@@ -56,7 +169,7 @@ def scope_sql(scope: Scope, col: str = "d.audience_path") -> tuple[str, list]:
     return "(" + " OR ".join(parts) + ")", params
 
 
-def _filters(c: Criteria, *, with_types: bool) -> tuple[str, list]:
+def _filters(c: Criteria, *, with_types: bool, vendor: str = "") -> tuple[str, list]:
     where, params = ["d.is_published"], []
     sql, p = scope_sql(c.scope)
     where.append(sql)
@@ -70,7 +183,20 @@ def _filters(c: Criteria, *, with_types: bool) -> tuple[str, list]:
     if c.date_to is not None:
         where.append("d.date < %s")
         params.append(c.date_to)
+    if vendor == "postgresql":
+        tsq = _pg_filter_tsquery(c, with_types=with_types)
+        if tsq is not None:  # lets the GIN index do the filtering; the rest is exact
+            where.append("d.filter_vector @@ to_tsquery('simple', %s)")
+            params.append(tsq)
     return " AND ".join(where), params
+
+
+def _date_key(date):
+    """Sort key for `reverse=True`: newest first, no date last (ORDER BY date DESC)."""
+    return (0,) if date is None else (1, date)
+
+
+HIT_COLS = "d.doc_type, d.object_id, d.title, d.snippet_text, d.date, d.url"
 
 
 class DatabaseBackend:
@@ -99,12 +225,7 @@ class DatabaseBackend:
             )
         op = "OR" if c.match == "or" else "AND"
         from_sql = f"search_fts JOIN {TABLE} d ON d.id = search_fts.rowid"
-        return (
-            from_sql,
-            "search_fts MATCH %s",
-            f"-bm25(search_fts, {TITLE_WEIGHT}, {BODY_WEIGHT})",
-            [fts5_match(c.tokens, op=op)],
-        )
+        return (from_sql, "search_fts MATCH %s", f"-{BM25}", [fts5_match(c.tokens, op=op)])
 
     def _title_match(self, c: Criteria) -> tuple[str, list]:
         """SQL condition (on `d`) for 'every word is in the title'."""
@@ -121,21 +242,122 @@ class DatabaseBackend:
     def search(self, c: Criteria) -> RawResult:
         if not c.tokens or c.scope.empty:
             return RawResult(hits=[], total=0, facets={}, backend=self.name)
-        from_sql, match_sql, score_sql, mparams = self._match(c)
-        where, wparams = _filters(c, with_types=True)
-        nulls = " NULLS LAST" if self.vendor == "postgresql" else ""
-        fwhere, fparams = _filters(c, with_types=False)
-        facet_sql = (
-            f"SELECT d.doc_type, COUNT(*) FROM {from_sql} WHERE {match_sql} AND {fwhere} "
-            f"GROUP BY d.doc_type"
-        )
+        if self.vendor == "sqlite" and c.date_from is None and c.date_to is None:
+            filt = _fts5_filter(c, with_types=False)
+            if filt is not None:
+                return self._search_fts5(c, filt)
+        return self._search_join(c)
+
+    # SQLite: the FTS5 index filters, counts and ranks ------------------------------
+    def _search_fts5(self, c: Criteria, filt: str) -> RawResult:
+        op = "OR" if c.match == "or" else "AND"
+        words = fts5_match(c.tokens, op=op)
         with connection.cursor() as cur:
-            cur.execute(facet_sql, mparams + fparams)
-            facets = {row[0]: row[1] for row in cur.fetchall()}
+            facets = {}
+            for doc_type in self._doc_types(cur):
+                expr = _fts5_query(
+                    words, filt, f"{FILTER_COLUMN} : {_fts5_phrase(type_token(doc_type))}"
+                )
+                cur.execute("SELECT count(*) FROM search_fts WHERE search_fts MATCH %s", [expr])
+                n = cur.fetchone()[0]
+                if n:
+                    facets[doc_type] = n
             total = sum(n for t, n in facets.items() if not c.types or t in c.types)
             if not total or c.offset >= total:
                 return RawResult(hits=[], total=total, facets=facets, backend=self.name)
-            cols = "d.doc_type, d.object_id, d.title, d.snippet_text, d.date, d.url"
+            tfilt = _fts5_filter(c, with_types=True)
+            expr = _fts5_query(words, tfilt)
+            if c.sort == "date":
+                ids = self._fts5_by_date(cur, c, expr, total)
+                hits = [h for _, h in self._fetch_hits(cur, ids, {})]
+            else:
+                hits = self._fts5_by_relevance(cur, c, expr)
+                if hits is None:  # ties across the page edge: the exact join query
+                    return self._search_join(c, facets=facets)
+        return RawResult(hits=hits, total=total, facets=facets, backend=self.name)
+
+    def _doc_types(self, cur) -> list[str]:
+        cur.execute(f"SELECT DISTINCT doc_type FROM {TABLE}")
+        return sorted(row[0] for row in cur.fetchall())
+
+    def _fetch_hits(
+        self, cur, ids: list[int], scores: dict[int, float]
+    ) -> list[tuple[int, RawHit]]:
+        """(id, hit) for the rows `ids`, in that order (rows deleted meanwhile skipped)."""
+        if not ids:
+            return []
+        marks = ", ".join(["%s"] * len(ids))
+        cur.execute(f"SELECT d.id, {HIT_COLS} FROM {TABLE} d WHERE d.id IN ({marks})", ids)
+        rows = {row[0]: row[1:] for row in cur.fetchall()}
+        return [(i, RawHit(*rows[i], score=scores.get(i, 0.0))) for i in ids if i in rows]
+
+    def _fts5_top(self, cur, expr: str, need: int) -> list[tuple[int, float]] | None:
+        """(rowid, score) of the best `need` + RANK_SLACK matches by bm25, or None when
+        the scores tie across that window (the caller then uses the exact join query)."""
+        cur.execute(
+            f"SELECT rowid, {BM25} AS s FROM search_fts WHERE search_fts MATCH %s "
+            f"ORDER BY s LIMIT %s",
+            [expr, need + RANK_SLACK],
+        )
+        ranked = cur.fetchall()
+        if len(ranked) == need + RANK_SLACK and ranked[need - 1][1] == ranked[-1][1]:
+            return None
+        return [(rowid, -s) for rowid, s in ranked]
+
+    def _fts5_by_relevance(self, cur, c: Criteria, expr: str) -> list[RawHit] | None:
+        need = c.offset + c.limit
+        ranked = self._fts5_top(cur, expr, need)
+        if ranked is None:
+            return None
+        ids = [rowid for rowid, _ in ranked]
+        pairs = self._fetch_hits(cur, ids, dict(ranked))
+        # ORDER BY score DESC, date DESC (no date last), id DESC — stable sorts, last key first
+        pairs.sort(key=lambda p: p[0], reverse=True)
+        pairs.sort(key=lambda p: _date_key(p[1].date), reverse=True)
+        pairs.sort(key=lambda p: p[1].score, reverse=True)
+        return [h for _, h in pairs[c.offset : need]]
+
+    def _fts5_by_date(self, cur, c: Criteria, expr: str, total: int) -> list[int]:
+        need = c.offset + c.limit
+        order = "ORDER BY d.date DESC, d.id DESC"
+        join = f"SELECT d.id FROM search_fts JOIN {TABLE} d ON d.id = search_fts.rowid"
+        if total <= DATE_DIRECT:
+            cur.execute(f"{join} WHERE search_fts MATCH %s {order} LIMIT %s", [expr, need])
+            return [row[0] for row in cur.fetchall()][c.offset :]
+        cur.execute(f"SELECT MIN(date), MAX(date) FROM {TABLE}")
+        lo, hi = cur.fetchone()
+        years = [] if hi is None else list(range(_year_of(hi), _year_of(lo) - 1, -1))
+        found: list[int] = []
+        for token in [f"y{y:04d}" for y in years] + ["ynone"]:
+            year_expr = _fts5_query(expr, "", f"{FILTER_COLUMN} : {_fts5_phrase(token)}")
+            cur.execute(
+                f"{join} WHERE search_fts MATCH %s {order} LIMIT %s",
+                [year_expr, need - len(found)],
+            )
+            found += [row[0] for row in cur.fetchall()]
+            if len(found) >= need:
+                break
+        return found[c.offset : need]
+
+    # The exact join query (PostgreSQL; SQLite with date ranges or unusual scopes) ------
+    def _search_join(self, c: Criteria, facets: dict | None = None) -> RawResult:
+        vendor = self.vendor
+        from_sql, match_sql, score_sql, mparams = self._match(c)
+        where, wparams = _filters(c, with_types=True, vendor=vendor)
+        nulls = " NULLS LAST" if vendor == "postgresql" else ""
+        with connection.cursor() as cur:
+            if facets is None:
+                fwhere, fparams = _filters(c, with_types=False, vendor=vendor)
+                cur.execute(
+                    f"SELECT d.doc_type, COUNT(*) FROM {from_sql} WHERE {match_sql} "
+                    f"AND {fwhere} GROUP BY d.doc_type",
+                    mparams + fparams,
+                )
+                facets = {row[0]: row[1] for row in cur.fetchall()}
+            total = sum(n for t, n in facets.items() if not c.types or t in c.types)
+            if not total or c.offset >= total:
+                return RawResult(hits=[], total=total, facets=facets, backend=self.name)
+            cols = HIT_COLS
             if c.sort == "date":
                 sql = (
                     f"SELECT {cols}, 0 AS score FROM {from_sql} WHERE {match_sql} AND {where} "
@@ -187,8 +409,8 @@ class DatabaseBackend:
         if not tokens or scope.empty:
             return []
         c = Criteria(tokens=tokens, scope=scope, types=types)
-        where, wparams = _filters(c, with_types=True)
         if self.vendor == "postgresql":
+            where, wparams = _filters(c, with_types=True, vendor="postgresql")
             lexemes = [_tsquery_literal(t) + ":A" for t in tokens[:-1]]
             lexemes.append(_tsquery_literal(tokens[-1]) + ":*A")
             sql = (
@@ -199,15 +421,38 @@ class DatabaseBackend:
                 f"ORDER BY score DESC, length(d.title), d.id DESC LIMIT %s"
             )
             params = [" & ".join(lexemes)] + wparams + [limit]
-        else:
-            sql = (
+            with connection.cursor() as cur:
+                cur.execute(sql, params)
+                return [RawHit(*row[:6], score=float(row[6] or 0)) for row in cur.fetchall()]
+        words = fts5_match(tokens, prefix_last=True, column="title_norm")
+        filt = _fts5_filter(c, with_types=True)
+        with connection.cursor() as cur:
+            ranked = None
+            if filt is not None:
+                ranked = self._fts5_top(cur, _fts5_query(words, filt), limit)
+            if ranked is not None:
+                ids = [rowid for rowid, _ in ranked]
+                pairs = self._fetch_hits(cur, ids, dict(ranked))
+                # ORDER BY score DESC, length(title), id DESC
+                pairs.sort(key=lambda p: p[0], reverse=True)
+                pairs.sort(key=lambda p: len(p[1].title))
+                pairs.sort(key=lambda p: p[1].score, reverse=True)
+                for _, h in pairs:
+                    h.snippet_text = ""
+                return [h for _, h in pairs[:limit]]
+            where, wparams = _filters(c, with_types=True)
+            cur.execute(
                 f"SELECT d.doc_type, d.object_id, d.title, '', d.date, d.url, "
-                f"-bm25(search_fts, {TITLE_WEIGHT}, {BODY_WEIGHT}) AS score "
+                f"-{BM25} AS score "
                 f"FROM search_fts JOIN {TABLE} d ON d.id = search_fts.rowid "
                 f"WHERE search_fts MATCH %s AND {where} "
-                f"ORDER BY score DESC, length(d.title), d.id DESC LIMIT %s"
+                f"ORDER BY score DESC, length(d.title), d.id DESC LIMIT %s",
+                [words] + wparams + [limit],
             )
-            params = [fts5_match(tokens, prefix_last=True, column="title_norm")] + wparams + [limit]
-        with connection.cursor() as cur:
-            cur.execute(sql, params)
             return [RawHit(*row[:6], score=float(row[6] or 0)) for row in cur.fetchall()]
+
+
+def _year_of(value) -> int:
+    if isinstance(value, dt.datetime | dt.date):
+        return value.year
+    return int(str(value)[:4])
