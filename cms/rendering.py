@@ -14,6 +14,8 @@ import nh3
 from wagtail.images import get_image_model
 from wagtail.rich_text import expand_db_html
 
+from media_pipeline import services as media_services
+
 COVER_SPEC = "fill-750x422"
 THUMB_SPEC = "fill-360x203"
 PORTRAIT_SPEC = "fill-400x500"
@@ -76,20 +78,14 @@ def image_urls(image_ids: Iterable[int | None], spec: str) -> dict[int, dict]:
 
 
 def _media_payload(asset, user) -> dict | None:
+    """An embedded video/audio: who and what, plus `playback` (null until it is ready)."""
     if asset is None:
         return None
     base = {"id": asset.pk, "title": asset.title, "kind": asset.kind}
     try:
-        from media_pipeline import services as media_services
-
-        playback_info = getattr(media_services, "playback_info", None)
-    except ImportError:
-        playback_info = None
-    if playback_info is not None:
-        try:
-            base["playback"] = playback_info(asset=asset, user=user)
-        except Exception:  # noqa: BLE001 - asset not ready / no access: show it without playback
-            base["playback"] = None
+        base["playback"] = media_services.playback_info(asset=asset, user=user)
+    except media_services.AssetNotPlayable:
+        base["playback"] = None
     return base
 
 
