@@ -8,7 +8,11 @@ subtree they manage). Anything outside answers 404 in the API, like a missing ob
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from collections.abc import Callable, Sequence
+
+from django.db import connection
+from django.db.models import BooleanField, Q, QuerySet
+from django.db.models.expressions import RawSQL
 
 from cms.models import (
     Book,
@@ -61,3 +65,76 @@ def books_admin_search(qs: QuerySet[Book], q: str) -> QuerySet[Book]:
     from django.db.models import Q
 
     return qs.filter(Q(title__icontains=q) | Q(isbn=q.replace("-", "")) | Q(authors__icontains=q))
+
+
+def _indexed_object_ids(doc_type: str, tokens: list[str]) -> QuerySet | None:
+    """Object ids of `doc_type` whose search-app document (search.models.SearchDocument,
+    normalised t2s + jieba search-mode text of title and body) has every token —
+    published or not, whatever the audience: the caller's queryset decides what is shown.
+    None when the vendor has no full-text index (then only the substring match applies).
+
+    Tokens come from search.normalize.query_tokens (letters and digits only), and are
+    passed as parameters."""
+    from search.models import SearchDocument
+
+    docs = SearchDocument.objects.filter(doc_type=doc_type)
+    if connection.vendor == "postgresql":
+        match = RawSQL(
+            "search_vector @@ plainto_tsquery('simple', %s)",
+            [" ".join(tokens)],
+            output_field=BooleanField(),
+        )
+        docs = docs.filter(match)
+    elif connection.vendor == "sqlite":
+        phrases = " AND ".join('"' + t.replace('"', '""') + '"' for t in tokens)
+        docs = docs.filter(
+            pk__in=RawSQL(
+                "SELECT rowid FROM search_fts WHERE search_fts MATCH %s",
+                ["{title_norm body_norm} : (" + phrases + ")"],
+            )
+        )
+    else:  # pragma: no cover - PostgreSQL and SQLite are the supported databases
+        return None
+    return docs.values("object_id")
+
+
+def catalogue_admin_search(
+    qs: QuerySet,
+    q: str,
+    *,
+    doc_type: str,
+    fields: Sequence[str] = ("title",),
+    code_field: str | None = None,
+    normalize_code: Callable[[str], str] | None = None,
+) -> QuerySet:
+    """Admin search for the bookshelf snippets (books, periodicals, issues), filtering
+    `qs` (so the listing's filters, ordering, pagination and scope still apply).
+
+    A row matches when any of these holds:
+    - its search-app document has every word of the query, normalised like the search
+      service does (Traditional → Simplified, jieba words, so 党费 is found inside
+      关于做好党费收缴工作的通知 and 黨費 finds 党费; ISBNs with or without hyphens);
+    - one of `fields` contains the query, as typed or converted to Simplified (a
+      substring match: finds what was saved a moment ago, before the indexing task ran);
+    - `code_field` (ISBN/ISSN) equals the normalised query.
+    """
+    from search.normalize import query_tokens, to_simplified
+
+    q = (q or "").strip()
+    if not q:
+        return qs
+    variants = {q, to_simplified(q)}
+    cond = Q()
+    for field in fields:
+        for text in variants:
+            cond |= Q(**{f"{field}__icontains": text})
+    if code_field and normalize_code is not None:
+        code = normalize_code(q)
+        if code:
+            cond |= Q(**{code_field: code})
+    tokens = query_tokens(q)
+    if tokens:
+        ids = _indexed_object_ids(doc_type, tokens)
+        if ids is not None:
+            cond |= Q(pk__in=ids)
+    return qs.filter(cond)

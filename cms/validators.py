@@ -53,8 +53,8 @@ def isbn_is_valid(value: str) -> bool:
         total = sum((10 - i) * (10 if c == "X" else int(c)) for i, c in enumerate(v))
         return total % 11 == 0
     if len(v) == 13 and v.isdigit():
-        total = sum(int(c) * (1 if i % 2 == 0 else 3) for i, c in enumerate(v))
-        return total % 10 == 0
+        digits = list(map(int, v))  # weights 1, 3, 1, 3, …
+        return (sum(digits[0::2]) + 3 * sum(digits[1::2])) % 10 == 0
     return False
 
 

@@ -3,6 +3,8 @@ view and the review audit report."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.core.exceptions import PermissionDenied
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
@@ -18,7 +20,8 @@ from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 from cms.audit import ContentAuditReportView, audit_report_visible
 from cms.models import Book, DigestIssue, ExemplarPage, NewsPage, Periodical, PeriodicalIssue
 from cms.permissions import EDIT_ROLES, REVIEW_ROLES
-from cms.selectors import books_admin_search
+from cms.selectors import catalogue_admin_search
+from cms.validators import normalize_isbn, normalize_issn
 from organizations.models import OrgUnit
 from organizations.selectors import path_prefix_q, role_paths
 
@@ -76,10 +79,16 @@ class _ScopedFormMixin:
 
 
 class ScopedSnippetViewSet(SnippetViewSet):
-    # ORM substring search (icontains): finds 2-character Chinese words, which Wagtail's
-    # database search backend does not (it matches whole space-separated tokens).
+    # Admin search goes through the search app's index (cms.selectors.
+    # catalogue_admin_search: Chinese words inside sentences, Traditional ↔ Simplified,
+    # ISBN/ISSN) plus a substring match on `search_fields`; not through a Wagtail search
+    # backend, whose index the bulk importer does not feed.
     search_backend_name = None
     copy_view_enabled = False
+    #: search-app document type (search/adapters.py) of this model
+    search_doc_type: str = ""
+    #: (field, normaliser) matched exactly against the normalised query, e.g. the ISBN
+    search_code: tuple[str, Callable[[str], str]] | None = None
 
     @cached_property
     def permission_policy(self):
@@ -121,6 +130,26 @@ class ScopedSnippetViewSet(SnippetViewSet):
     def add_view_class(self):
         return type("ScopedCreateView", (_ScopedFormMixin, super().add_view_class), {})
 
+    @property
+    def index_view_class(self):
+        base = super().index_view_class
+        doc_type, code = self.search_doc_type, self.search_code
+
+        class CatalogueIndexView(base):
+            def search_queryset(self, queryset):
+                if not self.is_searching:
+                    return queryset
+                return catalogue_admin_search(
+                    queryset,
+                    self.search_query,
+                    doc_type=doc_type,
+                    fields=self.search_fields or (),
+                    code_field=code[0] if code else None,
+                    normalize_code=code[1] if code else None,
+                )
+
+        return CatalogueIndexView
+
 
 class BookViewSet(ScopedSnippetViewSet):
     model = Book
@@ -137,25 +166,13 @@ class BookViewSet(ScopedSnippetViewSet):
     ]
     list_filter = ["is_published", "language", "file_format"]
     list_per_page = 50
-    search_fields = ["title", "authors", "isbn"]
+    search_fields = ["title", "authors"]
+    search_doc_type = "book"
+    search_code = ("isbn", normalize_isbn)
     ordering = ["-id"]
 
     def get_queryset(self, request):
         return Book.objects.select_related(None).defer("description")
-
-    @property
-    def index_view_class(self):
-        base = super().index_view_class
-
-        class BookIndexView(base):
-            def search_queryset(self, queryset):
-                return (
-                    books_admin_search(queryset, self.search_query)
-                    if self.is_searching
-                    else queryset
-                )
-
-        return BookIndexView
 
 
 class PeriodicalViewSet(ScopedSnippetViewSet):
@@ -164,7 +181,9 @@ class PeriodicalViewSet(ScopedSnippetViewSet):
     menu_label = "期刊"
     list_display = ["title", "issn", "frequency", "category", "is_published", "updated_at"]
     list_filter = ["is_published", "frequency", "language"]
-    search_fields = ["title", "issn"]
+    search_fields = ["title"]
+    search_doc_type = "periodical"
+    search_code = ("issn", normalize_issn)
 
 
 class PeriodicalIssueViewSet(ScopedSnippetViewSet):
@@ -174,6 +193,7 @@ class PeriodicalIssueViewSet(ScopedSnippetViewSet):
     list_display = ["__str__", "issue_date", "is_published"]
     list_filter = ["is_published", "periodical"]
     search_fields = ["label", "periodical__title"]
+    search_doc_type = "periodical_issue"
 
 
 class BookshelfGroup(SnippetViewSetGroup):
