@@ -184,3 +184,42 @@ def test_oversized_file_is_refused(org, tmp_path, settings):
         )
     )
     assert "超过大小上限" in err
+
+
+def test_reimport_mixes_updates_and_new_rows_and_keeps_files_not_in_the_file(
+    org, tmp_path, django_capture_on_commit_callbacks
+):
+    (tmp_path / "a.pdf").write_bytes(pdf_bytes("a"))
+    path = write_csv(
+        tmp_path / "first.csv",
+        [[isbn13(1), "党章学习读本", "", "", "zh", "D26", "1", "a.pdf"]],
+    )
+    run(path)
+    first = Book.objects.get(isbn=isbn13(1))
+    assert first.file_format == "pdf" and first.file.name
+    received = []
+    books_imported.connect(
+        lambda sender, ids, **kw: received.append(sorted(ids)), weak=False, dispatch_uid="t3"
+    )
+    try:
+        # the same ISBN without a file (and a new title), plus two new books
+        path = write_csv(
+            tmp_path / "second.csv",
+            [
+                [isbn13(2), "新书一", "", "", "en", "", "0", ""],
+                [isbn13(1), "党章学习读本（修订版）", "", "", "zh", "D26", "1", ""],
+                [isbn13(3), "新书二", "", "", "zh", "A81", "1", ""],
+            ],
+        )
+        with django_capture_on_commit_callbacks(execute=True):
+            out, _ = run(path)
+    finally:
+        books_imported.disconnect(dispatch_uid="t3")
+    assert "新建 2 本，更新 1 本" in out
+    first.refresh_from_db()
+    assert first.title == "党章学习读本（修订版）"
+    assert first.file.name and first.file_format == "pdf"  # kept: the row named no file
+    new = Book.objects.get(isbn=isbn13(2))
+    assert (new.language, new.is_published, new.audience_unit) == ("en", False, org.root)
+    assert received == [sorted(Book.objects.values_list("id", flat=True))]
+    assert Book.objects.count() == 3
