@@ -1,10 +1,11 @@
 """Search at catalogue scale (docs/benchmarks.md, "## Search").
 
-`python -m bench search [-- --books 100000 --news 50000 --queries 300 --vendor both]`
+`python -m bench search [-- --books 100000 --news 50000 --queries 300 --vendor both
+                            --pg-db ehome_bench_search --baseline-queries 60]`
 
 For each database (SQLite file under a fresh EHOME_VAR_DIR; PostgreSQL database
-`ehome_bench_search`, dropped and recreated on the server of DATABASE_URL or
-postgres://postgres@127.0.0.1:5432) a worker process:
+`--pg-db` (default $EHOME_BENCH_SEARCH_DB or `ehome_bench_search`), dropped and recreated
+on the server of DATABASE_URL or postgres://postgres@127.0.0.1:5432) a worker process:
 1. generates 150,000 documents (100k book-like, 50k news-like) of Chinese text drawn from
    jieba's dictionary by word frequency, with domain words, Traditional variants, ISBNs
    and Latin titles mixed in; audience units spread over a small org tree;
@@ -14,7 +15,13 @@ postgres://postgres@127.0.0.1:5432) a worker process:
    (scope applied), plus suggestions, and the same mix through a naive baseline — an
    ORM `icontains` scan over title and text with the same scope — reporting p50/p95 and
    the ratio baseline/ours. The baseline cannot find Traditional↔Simplified or words
-   split by segmentation; it is there for speed only.
+   split by segmentation; it is there for speed only. It scans the whole table (~0.5–1 s
+   a query at 150k), so it runs on the first `--baseline-queries` of the mix only.
+
+Each worker prints its progress on stderr and has a time limit (`--timeout`, seconds); a
+failed or timed-out worker is reported and the other database still runs. At the end a
+summary table and the full JSON of each database are printed, with the load average.
+Full size on an idle 2-core machine takes about 10 minutes for both databases.
 """
 
 from __future__ import annotations
@@ -204,11 +211,16 @@ def _query_mix(n: int, docs) -> list[str]:
     return queries
 
 
+_KINDS = ["common"] * 3 + ["mid"] * 3 + ["two_words"] * 2 + ["traditional", "latin_isbn_title"]
+
+
 def _percentiles(samples: list[float]) -> dict:
+    if not samples:
+        return {"p50_ms": 0.0, "p95_ms": 0.0, "max_ms": 0.0}
     samples = sorted(samples)
     return {
         "p50_ms": round(statistics.median(samples) * 1000, 2),
-        "p95_ms": round(samples[int(len(samples) * 0.95) - 1] * 1000, 2),
+        "p95_ms": round(samples[max(0, -(-len(samples) * 95 // 100) - 1)] * 1000, 2),
         "max_ms": round(samples[-1] * 1000, 2),
     }
 
@@ -260,6 +272,14 @@ def _baseline(q: str, scope, page_size: int = 20):
     return total, rows
 
 
+_T0 = time.perf_counter()
+
+
+def _progress(msg: str) -> None:
+    sys.stderr.write(f"  [{time.perf_counter() - _T0:6.1f}s] {msg}\n")
+    sys.stderr.flush()
+
+
 def _measure(args) -> dict:
     import django
 
@@ -273,16 +293,24 @@ def _measure(args) -> dict:
     from search.services import documents_bulk_load
     from tests.factories import member_in
 
+    load_start = os.getloadavg()
     call_command("migrate", verbosity=0, interactive=False)
     vendor = connection.vendor
-    get_jieba()
+    segmenter = getattr(get_jieba(), "name", "jieba")
+    _progress(f"{vendor}: migrated; segmenter {segmenter}")
     units = _pick_units(50)
     docs = _generate(args, units)
     size_before = _index_size(vendor)
+    _progress(f"{vendor}: generated {len(docs)} documents; indexing")
 
     started = time.perf_counter()
     stats = documents_bulk_load(docs=docs, processes=args.processes)
     elapsed = time.perf_counter() - started
+    _progress(
+        f"{vendor}: indexed in {elapsed:.1f}s ({len(docs) / elapsed:.0f} docs/s; "
+        f"normalise {stats['normalise_seconds']:.1f}s, insert {stats['insert_seconds']:.1f}s)"
+    )
+    started = time.perf_counter()
     if vendor == "postgresql":
         with connection.cursor() as cur:
             cur.execute("VACUUM ANALYZE search_searchdocument")
@@ -290,33 +318,51 @@ def _measure(args) -> dict:
         with connection.cursor() as cur:
             cur.execute("INSERT INTO search_fts(search_fts) VALUES ('optimize')")
             cur.execute("ANALYZE")
+    maintenance = time.perf_counter() - started
+    _progress(
+        f"{vendor}: {'VACUUM ANALYZE' if vendor == 'postgresql' else 'FTS5 optimize + ANALYZE'} {maintenance:.1f}s; querying"
+    )
 
     user = member_in(units[12]).user  # a branch member: sees root + committee + branch
     scope = scope_for_user(user)
     queries = _query_mix(args.queries, docs)
     for q in queries[:20]:  # warm caches
         search(q, user=user)
-        _baseline(q, scope)
+        search(q, user=user, sort="date")
+    _baseline(queries[0], scope)
 
-    ours, ours_date, sugg, base, found_ours, found_base = [], [], [], [], 0, 0
-    for q in queries:
+    ours, ours_date, sugg, found_ours, found_list = [], [], [], 0, []
+    by_kind: dict[str, list[float]] = {}
+    for i, q in enumerate(queries):
         t = time.perf_counter()
         res = search(q, user=user)
         ours.append(time.perf_counter() - t)
+        by_kind.setdefault(_KINDS[i % 10], []).append(ours[-1])
         found_ours += res.total > 0
+        found_list.append(res.total > 0)
         t = time.perf_counter()
         search(q, user=user, sort="date")
         ours_date.append(time.perf_counter() - t)
         t = time.perf_counter()
         suggest(q[:3], user=user)
         sugg.append(time.perf_counter() - t)
+    _progress(f"{vendor}: {len(queries)} queries done; baseline on {args.baseline_queries}")
+    base, base_ours, found_base = [], [], 0
+    for q in queries[: args.baseline_queries]:
         t = time.perf_counter()
         total, _ = _baseline(q, scope)
         base.append(time.perf_counter() - t)
         found_base += total > 0
+    base_ours = ours[: len(base)]
     ours_p, base_p = _percentiles(ours), _percentiles(base)
+    same_p = _percentiles(base_ours)
+    _progress(f"{vendor}: done")
     return {
         "vendor": vendor,
+        "load_average_start": [round(x, 2) for x in load_start],
+        "load_average_end": [round(x, 2) for x in os.getloadavg()],
+        "segmenter": segmenter,
+        "processes": args.processes,
         "documents": len(docs),
         "index_seconds": round(elapsed, 1),
         "docs_per_second": round(len(docs) / elapsed),
@@ -327,28 +373,89 @@ def _measure(args) -> dict:
         "queries": len(queries),
         "search_relevance": ours_p,
         "search_date": _percentiles(ours_date),
+        "search_relevance_by_kind": {k: _percentiles(v) for k, v in by_kind.items()},
         "suggest": _percentiles(sugg),
+        "baseline_queries": len(base),
         "baseline_icontains": base_p,
-        "p95_ratio_baseline_over_ours": round(base_p["p95_ms"] / ours_p["p95_ms"], 1),
-        "p50_ratio_baseline_over_ours": round(base_p["p50_ms"] / ours_p["p50_ms"], 1),
-        "queries_with_hits": {"ours": found_ours, "baseline": found_base},
+        "ours_on_baseline_queries": same_p,
+        "p95_ratio_baseline_over_ours": round(base_p["p95_ms"] / max(same_p["p95_ms"], 0.01), 1),
+        "p50_ratio_baseline_over_ours": round(base_p["p50_ms"] / max(same_p["p50_ms"], 0.01), 1),
+        "queries_with_hits": {
+            "ours": found_ours,
+            "ours_on_baseline_queries": sum(found_list[: len(base)]),
+            "baseline": found_base,
+        },
     }
 
 
-def _pg_url() -> tuple[str, str]:
+def _pg_url(db: str) -> tuple[str, str]:
     base = os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/postgres"
     parts = urlsplit(base)
+    if not base.startswith("postgres"):
+        parts = urlsplit("postgres://postgres@127.0.0.1:5432/postgres")
     admin = urlunsplit(parts._replace(path="/postgres"))
-    return admin, urlunsplit(parts._replace(path=f"/{BENCH_DB}"))
+    return admin, urlunsplit(parts._replace(path=f"/{db}"))
 
 
-def _run_worker(env: dict, argv: list[str]) -> dict:
+def _run_worker(env: dict, argv: list[str], timeout: float) -> dict:
+    """Run one database's measurement in its own process; its progress goes to our
+    stderr, its JSON result is the last line of its stdout."""
     cmd = [sys.executable, "-m", "bench", "search", "--", "--worker", *argv]
-    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
-    if proc.returncode != 0:
-        sys.stderr.write(proc.stderr[-4000:])
-        raise SystemExit(f"bench search worker failed ({env.get('DATABASE_URL') or 'sqlite'})")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    try:
+        proc = subprocess.run(
+            cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True, timeout=timeout
+        )
+    except subprocess.TimeoutExpired:
+        return {"error": f"timed out after {timeout:.0f}s"}
+    lines = (proc.stdout or "").strip().splitlines()
+    if proc.returncode != 0 or not lines:
+        return {"error": f"worker exited with status {proc.returncode}"}
+    return json.loads(lines[-1])
+
+
+def _summary(results: list[dict]) -> str:
+    rows = [
+        ("search p50 / p95, relevance (ms)", lambda r: _pair(r["search_relevance"])),
+        ("search p50 / p95, by date (ms)", lambda r: _pair(r["search_date"])),
+        ("suggest p50 / p95 (ms)", lambda r: _pair(r["suggest"])),
+        (
+            "baseline icontains p50 / p95 (ms)",
+            lambda r: _pair(r["baseline_icontains"]) + f" ({r['baseline_queries']} queries)",
+        ),
+        (
+            "ours on the same queries p50 / p95 (ms)",
+            lambda r: _pair(r["ours_on_baseline_queries"]),
+        ),
+        (
+            "baseline / ours p50, p95",
+            lambda r: f"{r['p50_ratio_baseline_over_ours']}×, {r['p95_ratio_baseline_over_ours']}×",
+        ),
+        (
+            "indexing docs/s",
+            lambda r: (
+                f"{r['docs_per_second']} (normalise {r['normalise_seconds']} s, "
+                f"insert {r['insert_seconds']} s, {r['processes']} processes, {r['segmenter']})"
+            ),
+        ),
+        ("index size (MB)", lambda r: ", ".join(f"{k} {v}" for k, v in r["index_size"].items())),
+        (
+            "load average start → end",
+            lambda r: f"{r['load_average_start'][0]} → {r['load_average_end'][0]}",
+        ),
+    ]
+    out = []
+    for r in results:
+        out.append(f"--- {r.get('vendor', '?')} ({r.get('documents', '?')} documents)")
+        if "error" in r:
+            out.append(f"  FAILED: {r['error']}")
+            continue
+        for label, fn in rows:
+            out.append(f"  {label:42} {fn(r)}")
+    return "\n".join(out)
+
+
+def _pair(p: dict) -> str:
+    return f"{p['p50_ms']} / {p['p95_ms']}"
 
 
 def main(argv: list[str]) -> None:
@@ -356,8 +463,16 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--books", type=int, default=100_000)
     parser.add_argument("--news", type=int, default=50_000)
     parser.add_argument("--queries", type=int, default=300)
+    parser.add_argument(
+        "--baseline-queries",
+        type=int,
+        default=60,
+        help="how many of the queries also run through the icontains baseline",
+    )
     parser.add_argument("--processes", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--vendor", choices=["both", "sqlite", "postgresql"], default="both")
+    parser.add_argument("--pg-db", default=BENCH_DB, help="PostgreSQL database (recreated)")
+    parser.add_argument("--timeout", type=float, default=900, help="seconds per database")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
@@ -367,31 +482,41 @@ def main(argv: list[str]) -> None:
         f"--books={args.books}",
         f"--news={args.news}",
         f"--queries={args.queries}",
+        f"--baseline-queries={args.baseline_queries}",
         f"--processes={args.processes}",
     ]
     base_env = {**os.environ, "DJANGO_DEBUG": "0", "EHOME_LOG_LEVEL": "WARNING"}
     for key in ("EHOME_TASKS_IMMEDIATE", "ELASTICSEARCH_URL", "REDIS_URL"):
         base_env.pop(key, None)
     results = []
+    started = time.perf_counter()
     if args.vendor in ("both", "sqlite"):
         shutil.rmtree(SQLITE_DIR, ignore_errors=True)
         env = {**base_env, "EHOME_VAR_DIR": str(SQLITE_DIR)}
         env.pop("DATABASE_URL", None)
         print("… SQLite", flush=True)
-        results.append(_run_worker(env, passthrough))
+        results.append({"vendor": "sqlite", **_run_worker(env, passthrough, args.timeout)})
     if args.vendor in ("both", "postgresql"):
         import psycopg
 
-        admin, bench_url = _pg_url()
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
-        env = {**base_env, "DATABASE_URL": bench_url, "EHOME_VAR_DIR": str(SQLITE_DIR) + "-pg"}
-        print("… PostgreSQL", flush=True)
-        results.append(_run_worker(env, passthrough))
+        admin, bench_url = _pg_url(args.pg_db)
+        print(f"… PostgreSQL (database {args.pg_db})", flush=True)
+        try:
+            with psycopg.connect(admin, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{args.pg_db}" WITH (FORCE)')
+                conn.execute(f'CREATE DATABASE "{args.pg_db}"')
+        except psycopg.Error as exc:
+            results.append({"vendor": "postgresql", "error": f"cannot create database: {exc}"})
+        else:
+            env = {**base_env, "DATABASE_URL": bench_url, "EHOME_VAR_DIR": str(SQLITE_DIR) + "-pg"}
+            results.append({"vendor": "postgresql", **_run_worker(env, passthrough, args.timeout)})
     print(
         f"machine: nproc={os.cpu_count()}  date={time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
+        f"  load average now {os.getloadavg()[0]:.2f}  total {time.perf_counter() - started:.0f}s"
     )
+    print(_summary(results))
     for r in results:
         print(json.dumps(r, ensure_ascii=False, indent=2))
     print("→ record in docs/benchmarks.md, section '## Search'")
+    if any("error" in r for r in results):
+        raise SystemExit(1)

@@ -324,8 +324,11 @@ class DatabaseBackend:
         if total <= DATE_DIRECT:
             cur.execute(f"{join} WHERE search_fts MATCH %s {order} LIMIT %s", [expr, need])
             return [row[0] for row in cur.fetchall()][c.offset :]
-        cur.execute(f"SELECT MIN(date), MAX(date) FROM {TABLE}")
-        lo, hi = cur.fetchone()
+        # two statements: SQLite answers a lone MIN() or MAX() from the date index
+        cur.execute(f"SELECT MIN(date) FROM {TABLE}")
+        lo = cur.fetchone()[0]
+        cur.execute(f"SELECT MAX(date) FROM {TABLE}")
+        hi = cur.fetchone()[0]
         years = [] if hi is None else list(range(_year_of(hi), _year_of(lo) - 1, -1))
         found: list[int] = []
         for token in [f"y{y:04d}" for y in years] + ["ynone"]:
