@@ -52,7 +52,9 @@ class ConditionalContentMiddleware:
         if keys is None:
             return self.get_response(request)
 
-        language = translation.get_language() or ""
+        # what LocaleMiddleware (further in) will activate for the view: API paths carry
+        # no language prefix, so cookie, then Accept-Language, then LANGUAGE_CODE
+        language = translation.get_language_from_request(request)
         conditional = "HTTP_IF_NONE_MATCH" in request.META or (
             "HTTP_IF_MODIFIED_SINCE" in request.META
         )

@@ -144,7 +144,7 @@ REDIS_URL = env("REDIS_URL")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "config.cache.RedisCache",  # one redis client per pool
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env("EHOME_CACHE_PREFIX", "ehome"),
         }
@@ -379,11 +379,15 @@ EHOME_PREVIEW_TOKEN_MAX_AGE = env_int("EHOME_PREVIEW_TOKEN_MAX_AGE", 600)
 EHOME_PERIODIC_TASKS += [("cms.tasks.publish_scheduled_run", 60)]
 
 # --- api (caching, delta sync, robustness) ---------------------------------------------
-# Conditional GET for content lists/details (ETag / Last-Modified → 304 before the view
-# runs; api.middleware). Last, so the session user is available to the full path.
-MIDDLEWARE.append("api.middleware.ConditionalContentMiddleware")
 # ids beyond 64 bits in /api/v1/ paths → 404 before any view (SQLite would raise a 500).
-MIDDLEWARE.insert(-1, "api.middleware.ApiInputGuardMiddleware")
+# Conditional GET for content lists/details (ETag / Last-Modified → 304 before the view
+# runs; api.middleware): right after SecurityMiddleware, so a 304 skips the session,
+# locale, CSRF, auth and message middleware (it reads the language from the request
+# itself); the full path still sees the user the view authenticated.
+MIDDLEWARE[1:1] = [
+    "api.middleware.ApiInputGuardMiddleware",
+    "api.middleware.ConditionalContentMiddleware",
+]
 # Tombstones answer /api/v1/sync/changes/ for this many days; an older `since` gets 410.
 EHOME_API_TOMBSTONE_DAYS = env_int("EHOME_API_TOMBSTONE_DAYS", 180)
 EHOME_PERIODIC_TASKS += [("api.tasks.tombstones_purge", 24 * 3600)]

@@ -1,0 +1,36 @@
+"""Django's Redis cache, keeping one `redis.Redis` client per connection pool.
+
+Django's `RedisCacheClient.get_client()` builds a new `redis.Redis` object (connection
+pool look-up, response-callback tables) for every cache call; on the API's 304 path —
+one `MGET` per request — that construction cost about as much as the round trip itself.
+A `redis.Redis` object is thread-safe (it borrows a pooled connection per command), so
+one per pool is what redis-py recommends. Behaviour is otherwise Django's.
+"""
+
+from __future__ import annotations
+
+from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
+from django.core.cache.backends.redis import RedisCacheClient
+
+
+class ReusingRedisCacheClient(RedisCacheClient):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._clients = {}
+
+    def get_client(self, key=None, *, write=False):
+        index = self._get_connection_pool_index(write)
+        client = self._clients.get(index)
+        if client is None:
+            if index not in self._pools:
+                self._pools[index] = self._pool_class.from_url(
+                    self._servers[index], **self._pool_options
+                )
+            client = self._clients[index] = self._client(connection_pool=self._pools[index])
+        return client
+
+
+class RedisCache(DjangoRedisCache):
+    def __init__(self, server, params):
+        super().__init__(server, params)
+        self._class = ReusingRedisCacheClient
