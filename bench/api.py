@@ -17,7 +17,8 @@ Serving: gunicorn (`--workers`, 127.0.0.1, a free port) with DJANGO_SETTINGS_MOD
 bench._api_settings (project settings + wagtail.api.v2, per-user throttle lifted) and
 bench._api_urls (project URLs + /api/v2/ with NewsPage api_fields incl. an
 ImageRenditionField cover). Both APIs authenticate the same JWT (IsAuthenticated default).
-Load: a threaded raw-socket client (prebuilt request bytes, so the load generator's CPU\nstays small on 2 cores), a bounded number of requests per scenario; requests/s,
+Load: a threaded raw-socket client (bench._http: prebuilt request bytes, so the load
+generator's CPU stays small on 2 cores), a bounded number of requests per scenario; requests/s,
 p50/p99; query counts measured in-process with CaptureQueriesContext; worker RSS from
 /proc/<pid>/status (VmRSS).
 """
@@ -35,6 +36,8 @@ import time
 import uuid
 from datetime import date, timedelta
 from pathlib import Path
+
+from bench import _http
 
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/ehome_bench_api"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/8"
@@ -256,28 +259,13 @@ def _worker_rss_kb(master_pid: int) -> list[int]:
     return out
 
 
-def _get(host: str, port: int, raw: bytes) -> tuple[int, int]:
-    """One HTTP/1.1 GET on a fresh connection (gunicorn's sync workers close it anyway):
-    the request bytes are built once, the answer is read to EOF; (status, body bytes)."""
-    with socket.create_connection((host, port), timeout=60) as s:
-        s.sendall(raw)
-        chunks = []
-        while chunk := s.recv(65536):
-            chunks.append(chunk)
-    data = b"".join(chunks)
-    head, _, body = data.partition(b"\r\n\r\n")
-    return int(head[9:12]), len(body)
-
-
 def _load(base: str, url: str, headers: dict, n: int, concurrency: int) -> dict:
     """`n` GETs of `url` from `concurrency` threads. The client is raw sockets with
     prebuilt request bytes (~0.1 ms of CPU a request, against ~1 ms for httpx), so on a
     2-core machine the server, not the load generator, is what is measured; the client's
     own CPU time is reported next to the result."""
     host, port = base.removeprefix("http://").split(":")
-    lines = [f"GET {url} HTTP/1.1", f"Host: {host}:{port}", "Connection: close"]
-    lines += [f"{k}: {v}" for k, v in headers.items()]
-    raw = ("\r\n".join(lines) + "\r\n\r\n").encode()
+    raw = _http.build("GET", host, int(port), url, headers)
     latencies: list[float] = []
     statuses: dict[int, int] = {}
     lock = threading.Lock()
@@ -287,7 +275,7 @@ def _load(base: str, url: str, headers: dict, n: int, concurrency: int) -> dict:
         local, codes = [], {}
         for _ in range(k):
             t = time.perf_counter()
-            status, _size = _get(host, int(port), raw)
+            status = _http.send(host, int(port), raw).status
             local.append(time.perf_counter() - t)
             codes[status] = codes.get(status, 0) + 1
         with lock:

@@ -9,8 +9,9 @@
    row per member and course (≈ 1.4 M rows, written with COPY). Re-runs reuse the data.
 2. completion report: full tree and a second-level unit (the ONE-query selector), against
    a naive loop (a few ORM queries per child unit) measured in the same run.
-3. progress reports through HTTP under gunicorn: threaded httpx clients POST interval
-   batches (each with its own idempotency key) against 127.0.0.1; accepted/s and p50/p99.
+3. progress reports through HTTP under gunicorn: threaded raw-socket clients (bench._http)
+   POST interval batches (each with its own idempotency key) against 127.0.0.1;
+   accepted/s and p50/p99.
 4. exam burst: 2,000 members start and submit over HTTP (10 % send their submit twice,
    concurrently); server errors, lost and double-graded submissions, p99.
 """
@@ -30,6 +31,8 @@ import time
 import uuid
 from pathlib import Path
 
+from bench import _http
+
 ROOT_CODE = "LB"
 BASE = Path(__file__).resolve().parent.parent
 
@@ -39,14 +42,14 @@ def _setup():
     import django
 
     django.setup()
-    import logging
 
     from django.db import connection
 
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # one log line per request costs CPU
-
     if connection.vendor != "postgresql":
         sys.exit("bench/learning.py needs PostgreSQL: set DATABASE_URL")
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, interactive=False)  # a fresh bench database works
 
 
 def _pct(values, p):
@@ -282,11 +285,9 @@ class Gunicorn:
             "2048",
         ]
         self.proc = subprocess.Popen(cmd, cwd=BASE, env=env)
-        import httpx
-
         for _ in range(100):
             try:
-                httpx.get(f"http://127.0.0.1:{self.port}/api/v1/health/", timeout=1)
+                _http.request("GET", f"http://127.0.0.1:{self.port}", "/healthz", timeout=1)
                 break
             except Exception:  # noqa: BLE001
                 time.sleep(0.3)
@@ -311,7 +312,6 @@ def _tokens(members) -> dict[int, str]:
 
 
 def bench_progress_http(data, *, seconds: int, threads: int, workers: int, port: int) -> dict:
-    import httpx
     from django.db import connection
     from django.utils import timezone
 
@@ -334,7 +334,7 @@ def bench_progress_http(data, *, seconds: int, threads: int, workers: int, port:
     )
     connection.close()
     tokens = _tokens(members)
-    url = f"http://127.0.0.1:{port}/api/v1/lessons/{lesson.pk}/progress/"
+    path = f"/api/v1/lessons/{lesson.pk}/progress/"
     lat: list[float] = []
     codes: dict[int, int] = {}
     lock = threading.Lock()
@@ -344,36 +344,34 @@ def bench_progress_http(data, *, seconds: int, threads: int, workers: int, port:
     def worker(idx):
         mine = members[idx::threads]
         pos = {m.pk: 0 for m in mine}
-        with httpx.Client(timeout=10) as client:
-            i = 0
-            while time.perf_counter() < stop:
-                m = mine[i % len(mine)]
-                i += 1
-                a = pos[m.pk]
-                body = {
-                    "event": "intervals",
-                    "intervals": [{"from_s": a, "to_s": a + 5, "rate": 1.0}],
-                }
-                t = time.perf_counter()
-                r = client.post(
-                    url,
-                    json=body,
-                    headers={
-                        "Authorization": f"Bearer {tokens[m.pk]}",
-                        "Idempotency-Key": f"{run}-{m.pk}-{a}",
-                    },
-                )
-                dt_ = time.perf_counter() - t
-                pos[m.pk] = a + 5
-                with lock:
-                    lat.append(dt_)
-                    codes[r.status_code] = codes.get(r.status_code, 0) + 1
+        i = 0
+        while time.perf_counter() < stop:
+            m = mine[i % len(mine)]
+            i += 1
+            a = pos[m.pk]
+            body = {"event": "intervals", "intervals": [{"from_s": a, "to_s": a + 5, "rate": 1.0}]}
+            raw = _http.build(
+                "POST",
+                "127.0.0.1",
+                port,
+                path,
+                {"Authorization": f"Bearer {tokens[m.pk]}", "Idempotency-Key": f"{run}-{m.pk}-{a}"},
+                body,
+            )
+            t = time.perf_counter()
+            r = _http.send("127.0.0.1", port, raw, timeout=10)
+            dt_ = time.perf_counter() - t
+            pos[m.pk] = a + 5
+            with lock:
+                lat.append(dt_)
+                codes[r.status] = codes.get(r.status, 0) + 1
 
     with Gunicorn(port, workers):
-        # warm-up
-        with httpx.Client(timeout=10) as c:
-            for m in members[: workers * 2]:
-                c.get(url, headers={"Authorization": f"Bearer {tokens[m.pk]}"})
+        for m in members[: workers * 2]:  # warm-up
+            _http.request(
+                "GET", f"http://127.0.0.1:{port}", path,
+                headers={"Authorization": f"Bearer {tokens[m.pk]}"},
+            )  # fmt: skip
         t0 = time.perf_counter()
         stop = time.perf_counter() + seconds
         ts = [threading.Thread(target=worker, args=(k,)) for k in range(threads)]
@@ -407,7 +405,6 @@ def bench_progress_http(data, *, seconds: int, threads: int, workers: int, port:
 
 
 def bench_exam_burst(data, *, n: int, threads: int, workers: int, port: int) -> dict:
-    import httpx
     from django.db import connection
 
     from elearning.models import Attempt, Exam, ExamRule, Question
@@ -447,16 +444,16 @@ def bench_exam_burst(data, *, n: int, threads: int, workers: int, port: int) -> 
     lat_submit: list[float] = []
     errors: dict[str, int] = {}
     lock = threading.Lock()
-    base = f"http://127.0.0.1:{port}/api/v1"
+    base = f"http://127.0.0.1:{port}"
 
     def note(kind, code):
         with lock:
             errors[f"{kind}:{code}"] = errors.get(f"{kind}:{code}", 0) + 1
 
-    def one(client, m, dup):
+    def one(m, dup):
         h = {"Authorization": f"Bearer {tokens[m.pk]}"}
         t = time.perf_counter()
-        r = client.post(f"{base}/exams/{exam.pk}/attempts/", headers=h)
+        r = _http.request("POST", base, f"/api/v1/exams/{exam.pk}/attempts/", headers=h)
         with lock:
             lat_start.append(time.perf_counter() - t)
         if r.status_code != 201:
@@ -466,11 +463,13 @@ def bench_exam_burst(data, *, n: int, threads: int, workers: int, port: int) -> 
         answers = {str(q["id"]): q["options"][0]["key"] for q in att["questions"]}
         key = uuid.uuid4().hex
 
-        def submit(c):
+        def submit():
             t2 = time.perf_counter()
-            s = c.post(
-                f"{base}/attempts/{att['id']}/submit/",
-                json={"answers": answers},
+            s = _http.request(
+                "POST",
+                base,
+                f"/api/v1/attempts/{att['id']}/submit/",
+                json_body={"answers": answers},
                 headers={**h, "Idempotency-Key": key},
             )
             with lock:
@@ -479,18 +478,16 @@ def bench_exam_burst(data, *, n: int, threads: int, workers: int, port: int) -> 
                 note("submit", s.status_code)
 
         if dup:  # the same submit twice at once, as a phone retrying on a flaky link
-            with httpx.Client(timeout=30) as c2:
-                th = threading.Thread(target=submit, args=(c2,))
-                th.start()
-                submit(client)
-                th.join()
+            th = threading.Thread(target=submit)
+            th.start()
+            submit()
+            th.join()
         else:
-            submit(client)
+            submit()
 
     def worker(idx):
-        with httpx.Client(timeout=30) as client:
-            for j, m in enumerate(members[idx::threads]):
-                one(client, m, dup=(j % 10 == 0))
+        for j, m in enumerate(members[idx::threads]):
+            one(m, dup=(j % 10 == 0))
 
     with Gunicorn(port, workers):
         t0 = time.perf_counter()
