@@ -9,10 +9,12 @@ subtree they manage). Anything outside answers 404 in the API, like a missing ob
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import timedelta
 
 from django.db import connection
 from django.db.models import BooleanField, Q, QuerySet
 from django.db.models.expressions import RawSQL
+from django.utils import timezone
 
 from cms.models import (
     Book,
@@ -98,6 +100,11 @@ def _indexed_object_ids(doc_type: str, tokens: list[str]) -> QuerySet | None:
     return docs.values("object_id")
 
 
+#: Books saved this recently may not be in the search index yet (the indexing task runs
+#: on the worker after commit): the admin search also matches them by substring.
+UNINDEXED_WINDOW = timedelta(minutes=15)
+
+
 def catalogue_admin_search(
     qs: QuerySet,
     q: str,
@@ -114,27 +121,38 @@ def catalogue_admin_search(
     - its search-app document has every word of the query, normalised like the search
       service does (Traditional → Simplified, jieba words, so 党费 is found inside
       关于做好党费收缴工作的通知 and 黨費 finds 党费; ISBNs with or without hyphens);
-    - one of `fields` contains the query, as typed or converted to Simplified (a
-      substring match: finds what was saved a moment ago, before the indexing task ran);
-    - `code_field` (ISBN/ISSN) equals the normalised query.
+    - `code_field` (ISBN/ISSN) equals the normalised query;
+    - it was saved within UNINDEXED_WINDOW (its indexing task may not have run yet) and
+      one of `fields` contains the query, as typed or converted to Simplified.
+    The three are one ``pk IN (… UNION … UNION …)``, each part answered by an index (the
+    full-text GIN, the ISBN/ISSN index, `updated_at`), never by a scan of the catalogue.
     """
     from search.normalize import query_tokens, to_simplified
 
     q = (q or "").strip()
     if not q:
         return qs
-    variants = {q, to_simplified(q)}
-    cond = Q()
-    for field in fields:
-        for text in variants:
-            cond |= Q(**{f"{field}__icontains": text})
+    model = qs.model
+    parts: list[QuerySet] = []
+    tokens = query_tokens(q)
+    if tokens:
+        indexed = _indexed_object_ids(doc_type, tokens)
+        if indexed is not None:
+            parts.append(indexed)
     if code_field and normalize_code is not None:
         code = normalize_code(q)
         if code:
-            cond |= Q(**{code_field: code})
-    tokens = query_tokens(q)
-    if tokens:
-        ids = _indexed_object_ids(doc_type, tokens)
-        if ids is not None:
-            cond |= Q(pk__in=ids)
-    return qs.filter(cond)
+            parts.append(model._default_manager.filter(**{code_field: code}).values("pk"))
+    substring = Q()
+    for field in fields:
+        for text in {q, to_simplified(q)}:
+            substring |= Q(**{f"{field}__icontains": text})
+    if fields:
+        recent = Q(updated_at__gte=timezone.now() - UNINDEXED_WINDOW)
+        parts.append(model._default_manager.filter(recent & substring).values("pk"))
+    if not parts:
+        return qs.none()
+    ids = parts[0].order_by()
+    for part in parts[1:]:
+        ids = ids.union(part.order_by())
+    return qs.filter(pk__in=ids)
