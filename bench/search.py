@@ -232,7 +232,7 @@ def _index_size(vendor: str) -> dict:
         if vendor == "postgresql":
             cur.execute(
                 "SELECT pg_total_relation_size('search_searchdocument'), "
-                "pg_relation_size('search_doc_vector_gin'), pg_relation_size('search_searchdocument')"
+                "pg_relation_size('search_doc_vectors_gin'), pg_relation_size('search_searchdocument')"
             )
             total, gin, heap = cur.fetchone()
             return {

@@ -17,8 +17,10 @@ only and the type filter — a very common word no longer costs one table lookup
   tokens), so only the matches of the newest year(s) are looked up and sorted. Date-range
   filters and scopes the tokens cannot express use the plain join query (exact, slower).
 - PostgreSQL: `filter_vector @@ …` next to `search_vector @@ …` lets one bitmap scan of the
-  multi-column GIN index do the filtering; relevance ranks a capped candidate set when a
-  query matches more than RANK_CANDIDATES documents.
+  multi-column GIN index (search_vector, filter_vector, title_vector) do the filtering;
+  when a query matches more than RANK_CANDIDATES documents, relevance ranks (`ts_rank`)
+  only a capped candidate set — the newest PG_RANK_CANDIDATES title matches (found with
+  `title_vector`, no recheck of the long vector) and the newest PG_RANK_CANDIDATES matches.
 """
 
 from __future__ import annotations
@@ -40,6 +42,9 @@ FILTER_COLUMN = "{filter_tokens}"
 # and the newest matches (this many of each), so a very common word still answers fast
 # (PostgreSQL, and the SQLite join fallback).
 RANK_CANDIDATES = 1000
+# PostgreSQL: candidates of each kind ranked for a very common word (ts_rank reads the
+# whole vector of each candidate).
+PG_RANK_CANDIDATES = 300
 # SQLite: rows fetched beyond the requested page from FTS5's bm25 order, to settle ties.
 RANK_SLACK = 50
 # SQLite, sort by date: up to this many matches are sorted in one join; more → year walk.
@@ -170,24 +175,27 @@ def scope_sql(scope: Scope, col: str = "d.audience_path") -> tuple[str, list]:
 
 
 def _filters(c: Criteria, *, with_types: bool, vendor: str = "") -> tuple[str, list]:
-    where, params = ["d.is_published"], []
-    sql, p = scope_sql(c.scope)
-    where.append(sql)
-    params += p
-    if with_types and c.types:
-        where.append(f"d.doc_type IN ({', '.join(['%s'] * len(c.types))})")
-        params += list(c.types)
+    """WHERE clause (on `d`) for published, scope, types and dates. On PostgreSQL the
+    first three are one `filter_vector @@ tsquery` condition the GIN index answers."""
+    where, params = [], []
+    tsq = _pg_filter_tsquery(c, with_types=with_types) if vendor == "postgresql" else None
+    if tsq is not None:
+        where.append("d.filter_vector @@ to_tsquery('simple', %s)")
+        params.append(tsq)
+    else:
+        where.append("d.is_published")
+        sql, p = scope_sql(c.scope)
+        where.append(sql)
+        params += p
+        if with_types and c.types:
+            where.append(f"d.doc_type IN ({', '.join(['%s'] * len(c.types))})")
+            params += list(c.types)
     if c.date_from is not None:
         where.append("d.date >= %s")
         params.append(c.date_from)
     if c.date_to is not None:
         where.append("d.date < %s")
         params.append(c.date_to)
-    if vendor == "postgresql":
-        tsq = _pg_filter_tsquery(c, with_types=with_types)
-        if tsq is not None:  # lets the GIN index do the filtering; the rest is exact
-            where.append("d.filter_vector @@ to_tsquery('simple', %s)")
-            params.append(tsq)
     return " AND ".join(where), params
 
 
@@ -231,8 +239,8 @@ class DatabaseBackend:
         """SQL condition (on `d`) for 'every word is in the title'."""
         if self.vendor == "postgresql":
             joiner = " | " if c.match == "or" else " & "
-            tsq = joiner.join(_tsquery_literal(t) + ":A" for t in c.tokens)
-            return "d.search_vector @@ to_tsquery('simple', %s)", [tsq]
+            tsq = joiner.join(_tsquery_literal(t) for t in c.tokens)
+            return "d.title_vector @@ to_tsquery('simple', %s)", [tsq]
         op = "OR" if c.match == "or" else "AND"
         return (
             "d.id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH %s)",
@@ -376,31 +384,33 @@ class DatabaseBackend:
                 params = mparams + wparams + [c.limit, c.offset]
             else:
                 # Very common words: rank only the candidates that can reach the first
-                # pages — documents with the words in their title, and the newest
-                # matches — instead of scoring every match.
+                # pages — the newest documents with the words in their title, plus the
+                # newest matches when there are too few of those — instead of scoring
+                # every match.
                 title_sql, tparams = self._title_match(c)
-                cand_n = max(RANK_CANDIDATES, c.offset + c.limit)  # deep pages stay complete
-                cand = (
-                    f"SELECT id FROM (SELECT d.id FROM {TABLE} d WHERE {title_sql} AND {where} "
-                    f"ORDER BY d.date DESC{nulls} LIMIT %s) t UNION "
-                    f"SELECT id FROM (SELECT d.id FROM {from_sql} WHERE {match_sql} AND {where} "
-                    f"ORDER BY d.date DESC{nulls} LIMIT %s) n"
+                cap = PG_RANK_CANDIDATES if vendor == "postgresql" else RANK_CANDIDATES
+                need = c.offset + c.limit
+                cand_n = max(cap, need)  # deep pages stay complete
+                cur.execute(
+                    f"SELECT d.id FROM {TABLE} d WHERE {title_sql} AND {where} "
+                    f"ORDER BY d.date DESC{nulls} LIMIT %s",
+                    tparams + wparams + [cand_n],
                 )
+                cand = [row[0] for row in cur.fetchall()]
+                if len(cand) < need:
+                    cur.execute(
+                        f"SELECT d.id FROM {from_sql} WHERE {match_sql} AND {where} "
+                        f"ORDER BY d.date DESC{nulls} LIMIT %s",
+                        mparams + wparams + [cand_n],
+                    )
+                    cand = list(dict.fromkeys(cand + [row[0] for row in cur.fetchall()]))
+                marks = ", ".join(["%s"] * len(cand))
                 sql = (
                     f"SELECT {cols}, {score_sql} AS score FROM {from_sql} WHERE {match_sql} "
-                    f"AND d.id IN ({cand}) ORDER BY score DESC, d.date DESC{nulls}, d.id DESC "
+                    f"AND d.id IN ({marks}) ORDER BY score DESC, d.date DESC{nulls}, d.id DESC "
                     f"LIMIT %s OFFSET %s"
                 )
-                params = (
-                    mparams
-                    + tparams
-                    + wparams
-                    + [cand_n]
-                    + mparams
-                    + wparams
-                    + [cand_n]
-                    + [c.limit, c.offset]
-                )
+                params = mparams + cand + [c.limit, c.offset]
             cur.execute(sql, params)
             hits = [RawHit(*row[:6], score=float(row[6] or 0)) for row in cur.fetchall()]
         return RawResult(hits=hits, total=total, facets=facets, backend=self.name)
@@ -414,13 +424,13 @@ class DatabaseBackend:
         c = Criteria(tokens=tokens, scope=scope, types=types)
         if self.vendor == "postgresql":
             where, wparams = _filters(c, with_types=True, vendor="postgresql")
-            lexemes = [_tsquery_literal(t) + ":A" for t in tokens[:-1]]
-            lexemes.append(_tsquery_literal(tokens[-1]) + ":*A")
+            lexemes = [_tsquery_literal(t) for t in tokens[:-1]]
+            lexemes.append(_tsquery_literal(tokens[-1]) + ":*")
             sql = (
                 f"SELECT d.doc_type, d.object_id, d.title, '', d.date, d.url, "
-                f"ts_rank(d.search_vector, q.query) AS score "
+                f"ts_rank(d.title_vector, q.query) AS score "
                 f"FROM {TABLE} d, (SELECT to_tsquery('simple', %s) AS query) q "
-                f"WHERE d.search_vector @@ q.query AND {where} "
+                f"WHERE d.title_vector @@ q.query AND {where} "
                 f"ORDER BY score DESC, length(d.title), d.id DESC LIMIT %s"
             )
             params = [" & ".join(lexemes)] + wparams + [limit]

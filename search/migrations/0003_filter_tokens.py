@@ -4,8 +4,9 @@ Adds `SearchDocument.filter_tokens`, fills it for existing rows, and puts it int
 full-text index of the vendor in use:
 - SQLite: `search_fts` is re-created with a third column `filter_tokens` (triggers too)
   and rebuilt from the table;
-- PostgreSQL: a generated `filter_vector` and one multi-column GIN index over
-  (search_vector, filter_vector) replacing the single-column one.
+- PostgreSQL: generated `filter_vector` and `title_vector` columns and one multi-column
+  GIN index over (search_vector, filter_vector, title_vector) replacing the single-column
+  one.
 The token format is search.backends.database.filter_tokens() (copied here so the
 migration does not change if that code does).
 """
@@ -55,12 +56,19 @@ PG_FORWARD = [
     ALTER TABLE search_searchdocument ADD COLUMN filter_vector tsvector
     GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, coalesce(filter_tokens, ''))) STORED
     """,
+    # title words alone (no weight labels), so "in the title" needs no recheck of the
+    # full vector: used to pick ranking candidates and for suggestions
+    """
+    ALTER TABLE search_searchdocument ADD COLUMN title_vector tsvector
+    GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, coalesce(title_norm, ''))) STORED
+    """,
     "DROP INDEX IF EXISTS search_doc_vector_gin",
     "CREATE INDEX search_doc_vectors_gin ON search_searchdocument "
-    "USING gin (search_vector, filter_vector)",
+    "USING gin (search_vector, filter_vector, title_vector)",
 ]
 PG_BACKWARD = [
     "DROP INDEX IF EXISTS search_doc_vectors_gin",
+    "ALTER TABLE search_searchdocument DROP COLUMN IF EXISTS title_vector",
     "ALTER TABLE search_searchdocument DROP COLUMN IF EXISTS filter_vector",
     "CREATE INDEX search_doc_vector_gin ON search_searchdocument USING gin (search_vector)",
 ]
