@@ -631,6 +631,12 @@ class CompletionReportApi(APIView):
             OpenApiParameter("assignment", int, required=True),
             OpenApiParameter("unit", int, required=True),
             OpenApiParameter("members", bool, description="true：下钻到党员名单（分页）"),
+            OpenApiParameter(
+                "status",
+                str,
+                enum=["completed", "overdue", "in_progress", "not_started"],
+                description="党员名单只列此状态的党员（如全部逾期人员）",
+            ),
             OpenApiParameter("export", str, enum=["csv", "xlsx"], description="导出文件格式"),
             OpenApiParameter("page", int),
             OpenApiParameter("page_size", int),
@@ -660,12 +666,18 @@ class CompletionReportApi(APIView):
                 size = max(1, min(200, int(qp.get("page_size", 50))))
             except ValueError:
                 raise DomainError("page/page_size 须为正整数", code="invalid") from None
+            status = qp.get("status") or None
+            if status is not None and status not in reports.MEMBER_STATUSES:
+                raise DomainError(
+                    "status 只能是 " + "、".join(reports.MEMBER_STATUSES), code="invalid"
+                )
             data = reports.completion_members(
                 user=request.user,
                 assignment=assignment,
                 unit=unit,
                 limit=size,
                 offset=(page - 1) * size,
+                status=status,
             )
             return Response(data)
         report = reports.completion_report(user=request.user, assignment=assignment, unit=unit)

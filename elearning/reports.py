@@ -76,11 +76,6 @@ def _past_deadline_sql(params: dict, assignment: Assignment, unit: OrgUnit) -> s
     return f"%(now)s >= (CASE u.timezone {' '.join(whens)} END)"
 
 
-def _overdue_sql(params: dict, assignment: Assignment, unit: OrgUnit) -> str:
-    past = _past_deadline_sql(params, assignment, unit)
-    return f"CASE WHEN cp.completed_at IS NULL AND {past} THEN 1 ELSE 0 END"
-
-
 def _filters(params: dict, assignment: Assignment, unit: OrgUnit) -> str:
     # The narrower of the two subtrees decides (both conditions keep the LIKE indexable).
     params["prefix"] = unit.path + "%"
@@ -197,14 +192,36 @@ def _row(uid, code, name, itself, members, started, completed, ssum, scored, ove
     )
 
 
+#: member status → SQL condition (``past``: "the deadline of the member's unit has passed")
+MEMBER_STATUSES = {
+    "completed": "cp.completed_at IS NOT NULL",
+    "overdue": "cp.completed_at IS NULL AND {past}",
+    "in_progress": "cp.completed_at IS NULL AND cp.started_at IS NOT NULL AND NOT ({past})",
+    "not_started": "cp.started_at IS NULL AND cp.completed_at IS NULL AND NOT ({past})",
+}
+
+
 def completion_members(
-    *, user, assignment: Assignment, unit: OrgUnit, limit: int = 100, offset: int = 0
+    *,
+    user,
+    assignment: Assignment,
+    unit: OrgUnit,
+    limit: int = 100,
+    offset: int = 0,
+    status: str | None = None,
 ) -> dict:
-    """Drill-down: the members of `unit`'s subtree with their status (one query + count)."""
+    """Drill-down: the members of `unit`'s subtree with their status (one query; the
+    total comes with the rows). `status` (a MEMBER_STATUSES key) keeps only those members
+    — every overdue member of a large tree, not the overdue among the first page."""
+    if status is not None and status not in MEMBER_STATUSES:
+        raise ValueError(f"unknown status {status!r}")
     _scope_check(user, assignment=assignment, unit=unit)
     params: dict = {"limit": limit, "offset": offset}
     where = _filters(params, assignment, unit)
-    overdue = _overdue_sql(params, assignment, unit)
+    past = _past_deadline_sql(params, assignment, unit)
+    overdue = f"CASE WHEN cp.completed_at IS NULL AND {past} THEN 1 ELSE 0 END"
+    if status is not None:
+        where += " AND " + MEMBER_STATUSES[status].format(past=past)
     sql = f"""
         SELECT m.id, m.name, m.member_no, u.id, u.name, cp.started_at, cp.completed_at,
                cp.lessons_completed, cp.best_score, {overdue} AS overdue,
@@ -282,6 +299,52 @@ def report_xlsx(report: dict) -> bytes:
     for row in _table(report):
         ws.append(row)
     ws.append([f"导出时间：{dt.datetime.now(dt.UTC).isoformat(timespec='seconds')}"])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+STATUS_LABELS = {
+    "completed": "已完成",
+    "overdue": "已逾期",
+    "in_progress": "学习中",
+    "not_started": "未开始",
+}
+#: a whole group (140,000 members) fits in one sheet
+MEMBERS_EXPORT_MAX = 200_000
+
+
+def members_xlsx(*, user, assignment: Assignment, unit: OrgUnit, status: str | None = None):
+    """The drill-down list as an Excel sheet (optionally one status: the overdue list a
+    secretary sends round). Written in openpyxl's streaming mode."""
+    from openpyxl import Workbook
+
+    data = completion_members(
+        user=user,
+        assignment=assignment,
+        unit=unit,
+        limit=MEMBERS_EXPORT_MAX,
+        status=status,
+    )
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(STATUS_LABELS.get(status, "党员明细"))
+    title = f"{assignment.course.title} · {unit.name}"
+    ws.append([title + (f" · {STATUS_LABELS[status]}" if status else "")])
+    ws.append(["姓名", "党员编号", "所在组织", "状态", "已完成课时", "考试成绩", "完成时间"])
+    for m in data["results"]:
+        done = m["completed_at"]
+        ws.append(
+            [
+                m["name"],
+                m["member_no"],
+                m["unit"],
+                STATUS_LABELS[m["status"]],
+                m["lessons_completed"],
+                m["best_score"],
+                done.astimezone(dt.UTC).replace(tzinfo=None) if done else None,
+            ]
+        )
+    ws.append([f"共 {data['count']} 人；导出时间（UTC）：{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M}"])
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

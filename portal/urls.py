@@ -32,5 +32,10 @@ urlpatterns = [
     path("contests/<int:pk>/leaderboard/", exams.contest_leaderboard, name="leaderboard"),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("dashboard/members/", dashboard.dashboard_members, name="dashboard_members"),
+    path(
+        "dashboard/members.xlsx",
+        dashboard.dashboard_members_export,
+        name="dashboard_members_export",
+    ),
     path("dashboard/export.xlsx", dashboard.dashboard_export, name="dashboard_export"),
 ]

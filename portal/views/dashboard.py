@@ -26,6 +26,14 @@ def _int(value) -> int | None:
         return None
 
 
+def _status(request) -> str | None:
+    """?status= of the member list: one of reports.STATUS_LABELS, or none (everyone)."""
+    status = request.GET.get("status") or None
+    if status is not None and status not in reports.STATUS_LABELS:
+        raise Http404
+    return status
+
+
 def _selection(request) -> tuple[list[Assignment], Assignment | None, OrgUnit | None]:
     if not is_supervisor(request.user):
         raise PermissionDenied
@@ -67,15 +75,19 @@ def dashboard(request):
     context = {"nav": "dashboard", "assignments": assignments, "assignment": assignment}
     if assignment is not None and unit is not None:
         report = reports.completion_report(user=request.user, assignment=assignment, unit=unit)
-        members = reports.completion_members(
-            user=request.user, assignment=assignment, unit=unit, limit=OVERDUE_LIMIT
+        overdue = reports.completion_members(
+            user=request.user,
+            assignment=assignment,
+            unit=unit,
+            limit=OVERDUE_LIMIT,
+            status="overdue",
         )
-        overdue = [m for m in members["results"] if m["status"] == "overdue"]
         context.update(
             unit=unit,
             report=report,
-            overdue=overdue,
-            overdue_truncated=members["count"] > OVERDUE_LIMIT,
+            overdue=overdue["results"],
+            overdue_count=overdue["count"],
+            overdue_truncated=overdue["count"] > OVERDUE_LIMIT,
             breadcrumbs=_breadcrumbs(request, unit),
             now=timezone.now(),
         )
@@ -88,12 +100,14 @@ def dashboard_members(request):
     if assignment is None or unit is None:
         raise Http404
     page = max(1, _int(request.GET.get("page")) or 1)
+    status = _status(request)
     data = reports.completion_members(
         user=request.user,
         assignment=assignment,
         unit=unit,
         limit=MEMBERS_PAGE,
         offset=(page - 1) * MEMBERS_PAGE,
+        status=status,
     )
     pages = max(1, -(-data["count"] // MEMBERS_PAGE))
     context = {
@@ -104,9 +118,26 @@ def dashboard_members(request):
         "count": data["count"],
         "page": page,
         "pages": pages,
+        "status": status or "",
+        "statuses": list(reports.STATUS_LABELS.items()),
         "breadcrumbs": _breadcrumbs(request, unit),
     }
     return render(request, "portal/dashboard/members.html", context)
+
+
+@portal_view
+def dashboard_members_export(request):
+    _, assignment, unit = _selection(request)
+    if assignment is None or unit is None:
+        raise Http404
+    status = _status(request)
+    body = reports.members_xlsx(user=request.user, assignment=assignment, unit=unit, status=status)
+    response = HttpResponse(
+        body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    filename = f"members-{assignment.pk}-{unit.code}{'-' + status if status else ''}.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
 
 
 @portal_view

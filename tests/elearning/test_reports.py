@@ -125,3 +125,54 @@ def test_csv_and_excel_export(org, academy, people, client_for):
     assert any(v and "（合计）" in str(v) for v in values)
     r = c.get(base + "&members=1&page_size=2")
     assert r.status_code == 200 and r.json()["count"] == 7 and len(r.json()["results"]) == 2
+
+
+def test_member_list_filtered_by_status_counts_only_those(org, academy, people):
+    sec = user_with_role(org.root, "secretary")  # not a member of A itself
+    listing = lambda status: reports.completion_members(  # noqa: E731
+        user=sec, assignment=academy.assignment, unit=org.a, status=status
+    )
+    assert listing("completed")["count"] == 1
+    assert [r["name"] for r in listing("completed")["results"]] == [people["a1"][0].name]
+    assert listing("in_progress")["count"] == 1
+    assert listing("not_started")["count"] == 2  # a1[2] and the direct member of A
+    assert listing("overdue")["count"] == 0
+    Assignment.objects.filter(pk=academy.assignment.pk).update(
+        due_date=timezone.now().date() - dt.timedelta(days=2)
+    )
+    academy.assignment.refresh_from_db()
+    overdue = listing("overdue")
+    assert overdue["count"] == 3 and {r["status"] for r in overdue["results"]} == {"overdue"}
+    assert listing("not_started")["count"] == 0 and listing("in_progress")["count"] == 0
+    with pytest.raises(ValueError):
+        listing("lazy")
+
+
+def test_overdue_list_is_complete_beyond_the_first_page(org, academy, people):
+    """The overdue members are found wherever they sort, not only among the first rows."""
+    Assignment.objects.filter(pk=academy.assignment.pk).update(
+        due_date=timezone.now().date() - dt.timedelta(days=2)
+    )
+    academy.assignment.refresh_from_db()
+    now = timezone.now()
+    for m in [member_in(org.a1) for _ in range(6)]:  # completed members sorting first
+        CourseProgress.objects.create(
+            member=m, course=academy.course, started_at=now, completed_at=now
+        )
+    sec = user_with_role(org.root, "secretary")  # not a member of A itself
+    first_two = reports.completion_members(
+        user=sec, assignment=academy.assignment, unit=org.a, limit=2, status="overdue"
+    )
+    assert first_two["count"] == 3 and len(first_two["results"]) == 2
+    sheet = load_workbook(
+        io.BytesIO(
+            reports.members_xlsx(
+                user=sec, assignment=academy.assignment, unit=org.a, status="overdue"
+            )
+        )
+    ).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[1][:4] == ("姓名", "党员编号", "所在组织", "状态")
+    names = {r[0] for r in rows[2:-1]}
+    assert names == {people["a1"][1].name, people["a1"][2].name, people["a"].name}
+    assert {r[3] for r in rows[2:-1]} == {"已逾期"}

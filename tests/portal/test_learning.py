@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
+from django.utils import timezone
 
-from elearning.models import Attempt, CourseProgress, LessonProgress
+from elearning.models import Assignment, Attempt, CourseProgress, LessonProgress
 from organizations.models import UnitRole
 from tests.factories import member_in, user_with_role
 from tests.portal import factories as f
@@ -140,3 +142,29 @@ def test_course_list_and_home_query_counts_do_not_grow(
     with django_assert_max_num_queries(16):
         home = client.get("/").content.decode()
     assert home.count("/learn/courses/") == count
+
+
+def test_dashboard_overdue_list_filter_and_excel(org, member_b1, web_client):
+    course, _exam = f.course_with_exam(org.root, lessons=1, min_seconds=0)
+    a = f.assignment(course, org.root)
+    Assignment.objects.filter(pk=a.pk).update(due_date=dt.date(2020, 1, 1))
+    lazy = member_in(org.b1, username="lazy_b1")
+    CourseProgress.objects.create(
+        member=member_b1, course=course, started_at=timezone.now(), completed_at=timezone.now()
+    )
+    client = web_client(user_with_role(org.b, UnitRole.Role.SECRETARY, username="sec_b"))
+    html = client.get(f"/dashboard/?assignment={a.pk}").content.decode()
+    overdue = html.split('data-testid="overdue-list"')[1].split("</ul>")[0]
+    assert lazy.name in overdue and member_b1.name not in overdue
+    listing = client.get(
+        f"/dashboard/members/?assignment={a.pk}&unit={org.b.pk}&status=overdue"
+    ).content.decode()
+    assert f'data-member="{lazy.name}" data-status="overdue"' in listing
+    assert f'data-member="{member_b1.name}"' not in listing
+    export = client.get(f"/dashboard/members.xlsx?assignment={a.pk}&unit={org.b.pk}&status=overdue")
+    assert export.status_code == 200 and export.content[:2] == b"PK"
+    assert 'filename="members-' in export["Content-Disposition"]
+    bad = client.get(f"/dashboard/members/?assignment={a.pk}&unit={org.b.pk}&status=lazy")
+    assert bad.status_code == 404
+    other_scope = client.get(f"/dashboard/members.xlsx?assignment={a.pk}&unit={org.a.pk}")
+    assert other_scope.status_code == 404
