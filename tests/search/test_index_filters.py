@@ -122,3 +122,25 @@ def test_suggest_uses_the_same_scope(org, index_docs):
     )
     member = member_in(org.a1).user
     assert [h.title for h in suggest("党建", user=member)] == ["党建工作手册"]
+
+
+def test_bulk_load_with_worker_processes_indexes_like_one_by_one(org, superuser):
+    from search.models import SearchDocument
+    from search.services import document_row, documents_bulk_load
+
+    docs = [
+        make_doc(f"黨費通知{i}", f"第{i}期：海外项目党员一键交党费", unit=org.a1, days_ago=i)
+        for i in range(30)
+    ]
+    stats = documents_bulk_load(docs=docs, processes=2, batch_size=5)  # 6 batches, 2 workers
+    assert stats["documents"] == 30
+    stored = {
+        r.object_id: (r.title_norm, r.body_norm, r.filter_tokens)
+        for r in SearchDocument.objects.filter(doc_type="news")
+    }
+    one_by_one = {d.object_id: document_row(d) for d in docs}
+    assert stored == {
+        k: (r.title_norm, r.body_norm, r.filter_tokens) for k, r in one_by_one.items()
+    }
+    res = search("党费", user=member_in(org.a1).user, page_size=50)
+    assert res.total == 30 and res.hits[0].title == "黨費通知0"
