@@ -54,6 +54,8 @@ DATE_DIRECT = 2000
 PATH_STEPLEN = 4
 _PATH_RE = re.compile(r"[0-9A-Z]*\Z")
 UNPUBLISHED = "unpub"
+FILTER_SLOTS = 12  # filter tokens per row (padded), enough for 9 levels of units
+FILTER_PAD = "f0"
 
 
 def _path_code(path: str) -> str | None:
@@ -90,6 +92,9 @@ def filter_tokens(
     if not is_published:
         tokens.append(UNPUBLISHED)
     tokens.append(year_token(date))
+    # FTS5's bm25 normalises by the length of all columns: pad to a fixed count so the
+    # depth of the audience path does not change a document's score.
+    tokens += [FILTER_PAD] * (FILTER_SLOTS - len(tokens))
     return " ".join(tokens)
 
 

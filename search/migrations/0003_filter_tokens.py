@@ -33,6 +33,7 @@ def _tokens(doc_type, path, is_published, date):
         if date.tzinfo is not None:
             date = date.astimezone(dt.UTC)
         tokens.append(f"y{date.year:04d}")
+    tokens += ["f0"] * (12 - len(tokens))
     return " ".join(tokens)
 
 
