@@ -19,6 +19,8 @@ devices never lose an update: the second waits for the first and re-evaluates ag
 its result) and whose ``WHERE`` holds the budget check; the receipt is a data-modifying
 CTE, so a retried key updates nothing. Elsewhere (SQLite) the row is read and written
 inside a transaction that holds the database write lock (``BEGIN IMMEDIATE``).
+On PostgreSQL a report commits asynchronously (``EHOME_PROGRESS_ASYNC_COMMIT``): the
+phone gets its answer without waiting for the WAL flush.
 
 Article/reading lessons: the client sends ``open`` then ``heartbeat`` events; the server
 adds the time between consecutive events it received (each capped), never a duration the
@@ -253,7 +255,11 @@ WITH rcpt AS (
     VALUES (%(m)s, %(l)s, %(k)s, clock_timestamp())
     ON CONFLICT (member_id, key) DO NOTHING
     RETURNING 1
-), clk AS (SELECT clock_timestamp() AS t)
+), clk AS (
+    -- set_config(…, true) is SET LOCAL inside the statement (no extra round trip):
+    -- commit without waiting for the WAL flush when EHOME_PROGRESS_ASYNC_COMMIT is on
+    SELECT clock_timestamp() AS t, set_config('synchronous_commit', %(sync)s, true) AS c
+)
 UPDATE elearning_lessonprogress p SET
     intervals = p.intervals + %(new)s::int4multirange,
     unique_seconds_before = p.unique_seconds,
@@ -322,6 +328,7 @@ def _report_pg(*, member, lesson, ranges, key) -> ProgressState:
         "secs": covered_seconds(ranges),
         "rate": settings.EHOME_PROGRESS_MAX_RATE,
         "cap": settings.EHOME_PROGRESS_BUDGET_CAP_SECONDS,
+        "sync": "off" if settings.EHOME_PROGRESS_ASYNC_COMMIT else "on",
     }
     for _ in range(2):
         try:

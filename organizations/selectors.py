@@ -40,6 +40,12 @@ def member_for_user(user) -> Member | None:
     return member
 
 
+def member_cache_set(user, member: Member | None) -> None:
+    """Remember `user`'s member record (already loaded with its unit, e.g. joined in by
+    the API's JWT authentication), so `member_for_user` needs no query."""
+    user._ehome_member = member
+
+
 def role_paths(user, roles: Iterable[str] | None = None) -> list[str]:
     """Paths of the units on which the user holds any of `roles`, minimised (no path that
     another one in the list already covers)."""
