@@ -4,7 +4,8 @@ Django's `RedisCacheClient.get_client()` builds a new `redis.Redis` object (conn
 pool look-up, response-callback tables) for every cache call; on the API's 304 path —
 one `MGET` per request — that construction cost about as much as the round trip itself.
 A `redis.Redis` object is thread-safe (it borrows a pooled connection per command), so
-one per pool is what redis-py recommends. Behaviour is otherwise Django's.
+one per pool is what redis-py recommends. Behaviour is otherwise Django's, plus
+`incr_window` for the API's rate limits (api.throttling).
 """
 
 from __future__ import annotations
@@ -34,3 +35,12 @@ class RedisCache(DjangoRedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = ReusingRedisCacheClient
+
+    def incr_window(self, key: str, timeout: int) -> int:
+        """INCR a counter and (re)set its expiry in ONE round trip (api.throttling)."""
+        key = self.make_and_validate_key(key)
+        pipe = self._cache.get_client(key, write=True).pipeline(transaction=False)
+        pipe.incr(key)
+        pipe.expire(key, int(timeout))
+        count, _ = pipe.execute()
+        return int(count)

@@ -1,0 +1,67 @@
+"""The API's rate limits (api.throttling): a fixed-window counter per user (or per IP for
+anonymous clients) — 429 with Retry-After once the window's allowance is spent, a fresh
+allowance in the next window, other users unaffected; on Redis and on the local cache."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+from rest_framework.throttling import SimpleRateThrottle
+from rest_framework_simplejwt.tokens import AccessToken
+
+from tests.factories import member_in
+
+pytestmark = pytest.mark.django_db
+
+T0 = 1_800_000_000.0  # the start of a one-minute window
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    now = {"t": T0 + 15}
+    monkeypatch.setattr(SimpleRateThrottle, "timer", staticmethod(lambda: now["t"]))
+    monkeypatch.setattr(
+        SimpleRateThrottle,
+        "THROTTLE_RATES",
+        {**SimpleRateThrottle.THROTTLE_RATES, "user": "3/min", "anon": "2/min"},
+    )
+    cache.clear()
+    return now
+
+
+def _client(user) -> APIClient:
+    c = APIClient()
+    c.credentials(HTTP_AUTHORIZATION=f"Bearer {AccessToken.for_user(user)}")
+    return c
+
+
+def test_user_window_refuses_then_resets(org, clock):
+    c = _client(member_in(org.a1).user)
+    assert [c.get("/api/v1/books/").status_code for _ in range(3)] == [200, 200, 200]
+    refused = c.get("/api/v1/books/")
+    assert refused.status_code == 429
+    assert refused["Retry-After"] == "45"
+    assert refused.json()["error"]["code"] == "throttled"
+    clock["t"] = T0 + 59
+    assert c.get("/api/v1/books/")["Retry-After"] == "1"
+    clock["t"] = T0 + 60  # next window: a fresh allowance
+    assert [c.get("/api/v1/books/").status_code for _ in range(3)] == [200, 200, 200]
+    assert c.get("/api/v1/books/").status_code == 429
+
+
+def test_one_users_limit_does_not_touch_another(org, clock):
+    busy, other = _client(member_in(org.a1).user), _client(member_in(org.b1).user)
+    for _ in range(4):
+        busy.get("/api/v1/books/")
+    assert busy.get("/api/v1/books/").status_code == 429
+    assert other.get("/api/v1/books/").status_code == 200
+
+
+def test_anonymous_clients_are_limited_per_ip(clock):
+    """The public preview endpoint (no login): two tries per minute per address."""
+    anon = APIClient(REMOTE_ADDR="203.0.113.7")
+    codes = [anon.get("/api/v1/preview/", {"token": "x"}).status_code for _ in range(3)]
+    assert codes == [404, 404, 429]
+    other = APIClient(REMOTE_ADDR="203.0.113.8")
+    assert other.get("/api/v1/preview/", {"token": "x"}).status_code == 404
