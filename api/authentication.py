@@ -8,12 +8,73 @@ from rest_framework_simplejwt.authentication import JWTAuthentication
 
 class _UserWithMember:
     """Stands in for the user model inside simplejwt's `get_user` (which calls
-    `user_model.objects.get(...)` and catches `user_model.DoesNotExist`): the same look-up,
-    with the member record and its unit joined in."""
+    `user_model.objects.get(<id field>=…)` and catches `user_model.DoesNotExist`): the same
+    look-up, with the member record and its unit joined in.
+
+    On PostgreSQL the query is one prebuilt SQL string and the three model instances are
+    made with `Model.from_db` — compiling the ORM's select_related query cost more CPU
+    (~0.5 ms) than running it, on every API request. The columns are all plain types
+    that psycopg returns as Python values. Elsewhere it is the ORM's select_related."""
 
     def __init__(self, model):
-        self.objects = model.objects.select_related("member__unit")
+        self.model = model
         self.DoesNotExist = model.DoesNotExist
+        self.objects = self
+
+    def get(self, **lookup):
+        from django.db import connections
+
+        ((field, value),) = lookup.items()
+        connection = connections["default"]
+        if connection.vendor != "postgresql":
+            return self.model.objects.select_related("member__unit").get(**lookup)
+        sql, parts = _lookup_sql(self.model, field)
+        with connection.cursor() as cur:
+            cur.execute(sql, [value])
+            row = cur.fetchone()
+        if row is None:
+            raise self.model.DoesNotExist
+        return _instances(parts, row)
+
+
+_SQL_CACHE: dict = {}
+
+
+def _lookup_sql(user_model, field: str):
+    key = (user_model, field)
+    if key not in _SQL_CACHE:
+        from organizations.models import Member, OrgUnit
+
+        parts, select = [], []
+        for alias, model in (("u", user_model), ("m", Member), ("o", OrgUnit)):
+            fields = model._meta.concrete_fields
+            parts.append((model, [f.attname for f in fields]))
+            select += [f'{alias}."{f.column}"' for f in fields]
+        column = user_model._meta.get_field(field).column
+        _SQL_CACHE[key] = (
+            f"SELECT {', '.join(select)} FROM {user_model._meta.db_table} u "
+            f"LEFT JOIN {Member._meta.db_table} m ON m.user_id = u.id "
+            f"LEFT JOIN {OrgUnit._meta.db_table} o ON o.id = m.unit_id "
+            f'WHERE u."{column}" = %s',
+            parts,
+        )
+    return _SQL_CACHE[key]
+
+
+def _instances(parts, row):
+    from organizations.models import Member
+
+    objs, i = [], 0
+    for model, names in parts:
+        values = row[i : i + len(names)]
+        i += len(names)
+        objs.append(model.from_db("default", names, values) if values[0] is not None else None)
+    user, member, unit = objs
+    Member.user.field.remote_field.set_cached_value(user, member)  # user.member
+    if member is not None:
+        Member.user.field.set_cached_value(member, user)
+        Member.unit.field.set_cached_value(member, unit)
+    return user
 
 
 class MemberJWTAuthentication(JWTAuthentication):

@@ -1,6 +1,13 @@
 import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from rest_framework.test import APIRequestFactory
+from rest_framework_simplejwt.tokens import AccessToken
 
+from api.authentication import MemberJWTAuthentication
+from organizations.selectors import member_for_user
 from tests.factories import PASSWORD, member_in, user_with_role
 
 pytestmark = pytest.mark.django_db
@@ -96,3 +103,38 @@ def test_bad_body_is_400_naming_the_field(api_client, db):
 
 def test_url_names_resolve():
     assert reverse("api:me") == "/api/v1/me/"
+
+
+def test_bearer_token_brings_the_member_and_unit_in_one_query(org):
+    """api.authentication: one query loads the user with their member record and unit;
+    the views' member look-up then needs none; a user without a member record works."""
+    member = member_in(org.b1, "auth_one_query")
+    auth = MemberJWTAuthentication()
+    request = APIRequestFactory().get(
+        "/", HTTP_AUTHORIZATION=f"Bearer {AccessToken.for_user(member.user)}"
+    )
+    with CaptureQueriesContext(connection) as ctx:
+        user, _token = auth.authenticate(request)
+        found = member_for_user(user)
+        unit_code = found.unit.code
+    assert len(ctx.captured_queries) == 1
+    assert user.pk == member.user_id and found.pk == member.pk and unit_code == org.b1.code
+    assert found.user is user
+
+    staff = get_user_model().objects.create_user("no_member_staff", password=PASSWORD)
+    request = APIRequestFactory().get(
+        "/", HTTP_AUTHORIZATION=f"Bearer {AccessToken.for_user(staff)}"
+    )
+    user, _token = auth.authenticate(request)
+    assert user.pk == staff.pk and member_for_user(user) is None
+
+
+def test_token_of_a_deleted_or_deactivated_user_is_refused(api_client, org):
+    member = member_in(org.a1, "soon_gone")
+    token = str(AccessToken.for_user(member.user))
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert api_client.get("/api/v1/me/").status_code == 200
+    type(member.user).objects.filter(pk=member.user_id).update(is_active=False)
+    assert api_client.get("/api/v1/me/").status_code == 401
+    type(member.user).objects.filter(pk=member.user_id).delete()
+    assert api_client.get("/api/v1/me/").status_code == 401
