@@ -21,7 +21,7 @@ on the server of DATABASE_URL or postgres://postgres@127.0.0.1:5432) a worker pr
 Each worker prints its progress on stderr and has a time limit (`--timeout`, seconds); a
 failed or timed-out worker is reported and the other database still runs. At the end a
 summary table and the full JSON of each database are printed, with the load average.
-Full size on an idle 2-core machine takes about 10 minutes for both databases.
+Full size, both databases, takes about 4 minutes on 2 cores (231 s at load average 2.6–4.7).
 """
 
 from __future__ import annotations

@@ -266,91 +266,80 @@ class DatabaseBackend:
         op = "OR" if c.match == "or" else "AND"
         words = fts5_match(c.tokens, op=op)
         with connection.cursor() as cur:
-            facets = {}
-            for doc_type in self._doc_types(cur):
-                expr = _fts5_query(
-                    words, filt, f"{FILTER_COLUMN} : {_fts5_phrase(type_token(doc_type))}"
-                )
-                cur.execute("SELECT count(*) FROM search_fts WHERE search_fts MATCH %s", [expr])
-                n = cur.fetchone()[0]
-                if n:
-                    facets[doc_type] = n
+            # one statement: an FTS5 count per type present (the type token is the hex of
+            # the type name, as type_token() writes it)
+            head, tail = _fts5_query(words, filt, "\x00").split("\x00")
+            cur.execute(
+                f"SELECT doc_type, (SELECT count(*) FROM search_fts WHERE search_fts MATCH "
+                f"(%s || '\"t' || lower(hex(doc_type)) || '\"' || %s)) "
+                f"FROM (SELECT DISTINCT doc_type FROM {TABLE})",
+                [head + FILTER_COLUMN + " : ", tail],
+            )
+            facets = {t: n for t, n in sorted(cur.fetchall()) if n}
             total = sum(n for t, n in facets.items() if not c.types or t in c.types)
             if not total or c.offset >= total:
                 return RawResult(hits=[], total=total, facets=facets, backend=self.name)
             tfilt = _fts5_filter(c, with_types=True)
             expr = _fts5_query(words, tfilt)
             if c.sort == "date":
-                ids = self._fts5_by_date(cur, c, expr, total)
-                hits = [h for _, h in self._fetch_hits(cur, ids, {})]
+                hits = self._fts5_by_date(cur, c, expr, total)
             else:
                 hits = self._fts5_by_relevance(cur, c, expr)
                 if hits is None:  # ties across the page edge: the exact join query
                     return self._search_join(c, facets=facets)
         return RawResult(hits=hits, total=total, facets=facets, backend=self.name)
 
-    def _doc_types(self, cur) -> list[str]:
-        cur.execute(f"SELECT DISTINCT doc_type FROM {TABLE}")
-        return sorted(row[0] for row in cur.fetchall())
-
-    def _fetch_hits(
-        self, cur, ids: list[int], scores: dict[int, float]
-    ) -> list[tuple[int, RawHit]]:
-        """(id, hit) for the rows `ids`, in that order (rows deleted meanwhile skipped)."""
-        if not ids:
-            return []
-        marks = ", ".join(["%s"] * len(ids))
-        cur.execute(f"SELECT d.id, {HIT_COLS} FROM {TABLE} d WHERE d.id IN ({marks})", ids)
-        rows = {row[0]: row[1:] for row in cur.fetchall()}
-        return [(i, RawHit(*rows[i], score=scores.get(i, 0.0))) for i in ids if i in rows]
-
-    def _fts5_top(self, cur, expr: str, need: int) -> list[tuple[int, float]] | None:
-        """(rowid, score) of the best `need` + RANK_SLACK matches by bm25, or None when
-        the scores tie across that window (the caller then uses the exact join query)."""
+    def _fts5_top(self, cur, expr: str, need: int, cols: str = "") -> list[tuple] | None:
+        """(id, score, *cols) of the best `need` + RANK_SLACK matches by bm25 (FTS5 ranks,
+        only those rows are read from the table), or None when the scores tie across that
+        window (the caller then uses the exact join query)."""
         cur.execute(
-            f"SELECT rowid, {BM25} AS s FROM search_fts WHERE search_fts MATCH %s "
-            f"ORDER BY s LIMIT %s",
+            f"SELECT d.id, -f.s{cols} FROM (SELECT rowid, {BM25} AS s FROM search_fts "
+            f"WHERE search_fts MATCH %s ORDER BY s LIMIT %s) f "
+            f"JOIN {TABLE} d ON d.id = f.rowid ORDER BY f.s",
             [expr, need + RANK_SLACK],
         )
         ranked = cur.fetchall()
         if len(ranked) == need + RANK_SLACK and ranked[need - 1][1] == ranked[-1][1]:
             return None
-        return [(rowid, -s) for rowid, s in ranked]
+        return ranked
 
     def _fts5_by_relevance(self, cur, c: Criteria, expr: str) -> list[RawHit] | None:
         need = c.offset + c.limit
-        ranked = self._fts5_top(cur, expr, need)
+        ranked = self._fts5_top(cur, expr, need, ", " + HIT_COLS)
         if ranked is None:
             return None
-        ids = [rowid for rowid, _ in ranked]
-        pairs = self._fetch_hits(cur, ids, dict(ranked))
+        pairs = [(row[0], RawHit(*row[2:], score=row[1])) for row in ranked]
         # ORDER BY score DESC, date DESC (no date last), id DESC — stable sorts, last key first
         pairs.sort(key=lambda p: p[0], reverse=True)
         pairs.sort(key=lambda p: _date_key(p[1].date), reverse=True)
         pairs.sort(key=lambda p: p[1].score, reverse=True)
         return [h for _, h in pairs[c.offset : need]]
 
-    def _fts5_by_date(self, cur, c: Criteria, expr: str, total: int) -> list[int]:
+    def _fts5_by_date(self, cur, c: Criteria, expr: str, total: int) -> list[RawHit]:
         need = c.offset + c.limit
         order = "ORDER BY d.date DESC, d.id DESC"
-        join = f"SELECT d.id FROM search_fts JOIN {TABLE} d ON d.id = search_fts.rowid"
+        join = f"SELECT {HIT_COLS}, 0 FROM search_fts JOIN {TABLE} d ON d.id = search_fts.rowid"
         if total <= DATE_DIRECT:
-            cur.execute(f"{join} WHERE search_fts MATCH %s {order} LIMIT %s", [expr, need])
-            return [row[0] for row in cur.fetchall()][c.offset :]
+            cur.execute(
+                f"{join} WHERE search_fts MATCH %s {order} LIMIT %s OFFSET %s",
+                [expr, c.limit, c.offset],
+            )
+            return [RawHit(*row[:6], score=0.0) for row in cur.fetchall()]
         # two statements: SQLite answers a lone MIN() or MAX() from the date index
         cur.execute(f"SELECT MIN(date) FROM {TABLE}")
         lo = cur.fetchone()[0]
         cur.execute(f"SELECT MAX(date) FROM {TABLE}")
         hi = cur.fetchone()[0]
         years = [] if hi is None else list(range(_year_of(hi), _year_of(lo) - 1, -1))
-        found: list[int] = []
+        found: list[RawHit] = []
         for token in [f"y{y:04d}" for y in years] + ["ynone"]:
             year_expr = _fts5_query(expr, "", f"{FILTER_COLUMN} : {_fts5_phrase(token)}")
             cur.execute(
                 f"{join} WHERE search_fts MATCH %s {order} LIMIT %s",
                 [year_expr, need - len(found)],
             )
-            found += [row[0] for row in cur.fetchall()]
+            found += [RawHit(*row[:6], score=0.0) for row in cur.fetchall()]
             if len(found) >= need:
                 break
         return found[c.offset : need]
@@ -447,16 +436,18 @@ class DatabaseBackend:
         with connection.cursor() as cur:
             ranked = None
             if filt is not None:
-                ranked = self._fts5_top(cur, _fts5_query(words, filt), limit)
+                ranked = self._fts5_top(
+                    cur,
+                    _fts5_query(words, filt),
+                    limit,
+                    ", d.doc_type, d.object_id, d.title, '', d.date, d.url",
+                )
             if ranked is not None:
-                ids = [rowid for rowid, _ in ranked]
-                pairs = self._fetch_hits(cur, ids, dict(ranked))
+                pairs = [(row[0], RawHit(*row[2:], score=row[1])) for row in ranked]
                 # ORDER BY score DESC, length(title), id DESC
                 pairs.sort(key=lambda p: p[0], reverse=True)
                 pairs.sort(key=lambda p: len(p[1].title))
                 pairs.sort(key=lambda p: p[1].score, reverse=True)
-                for _, h in pairs:
-                    h.snippet_text = ""
                 return [h for _, h in pairs[:limit]]
             where, wparams = _filters(c, with_types=True)
             cur.execute(
