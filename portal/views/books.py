@@ -13,36 +13,11 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
 from cms import selectors
+from cms.validators import CLC_CLASSES
 from portal.access import portal_view
 
 PAGE_SIZE = 24
 
-# 中国图书馆分类法 basic classes (the first letter; T is split into its second-level
-# classes such as TU 建筑科学 in the catalogue itself).
-CLC_CLASSES = {
-    "A": "马克思主义、列宁主义、毛泽东思想、邓小平理论",
-    "B": "哲学、宗教",
-    "C": "社会科学总论",
-    "D": "政治、法律",
-    "E": "军事",
-    "F": "经济",
-    "G": "文化、科学、教育、体育",
-    "H": "语言、文字",
-    "I": "文学",
-    "J": "艺术",
-    "K": "历史、地理",
-    "N": "自然科学总论",
-    "O": "数理科学和化学",
-    "P": "天文学、地球科学",
-    "Q": "生物科学",
-    "R": "医药、卫生",
-    "S": "农业科学",
-    "T": "工业技术",
-    "U": "交通运输",
-    "V": "航空、航天",
-    "X": "环境科学、安全科学",
-    "Z": "综合性图书",
-}
 CONTENT_TYPES = {"pdf": "application/pdf", "epub": "application/epub+zip"}
 
 
