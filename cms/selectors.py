@@ -11,9 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 
-from django.db import connection
-from django.db.models import BooleanField, Q, QuerySet
-from django.db.models.expressions import RawSQL
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from cms.models import (
@@ -26,6 +24,7 @@ from cms.models import (
     PeriodicalIssue,
 )
 from organizations.selectors import audience_q
+from search.query import object_ids_matching
 
 
 def news_visible_to(user) -> QuerySet[NewsPage]:
@@ -69,37 +68,6 @@ def books_admin_search(qs: QuerySet[Book], q: str) -> QuerySet[Book]:
     return qs.filter(Q(title__icontains=q) | Q(isbn=q.replace("-", "")) | Q(authors__icontains=q))
 
 
-def _indexed_object_ids(doc_type: str, tokens: list[str]) -> QuerySet | None:
-    """Object ids of `doc_type` whose search-app document (search.models.SearchDocument,
-    normalised t2s + jieba search-mode text of title and body) has every token —
-    published or not, whatever the audience: the caller's queryset decides what is shown.
-    None when the vendor has no full-text index (then only the substring match applies).
-
-    Tokens come from search.normalize.query_tokens (letters and digits only), and are
-    passed as parameters."""
-    from search.models import SearchDocument
-
-    docs = SearchDocument.objects.filter(doc_type=doc_type)
-    if connection.vendor == "postgresql":
-        match = RawSQL(
-            "search_vector @@ plainto_tsquery('simple', %s)",
-            [" ".join(tokens)],
-            output_field=BooleanField(),
-        )
-        docs = docs.filter(match)
-    elif connection.vendor == "sqlite":
-        phrases = " AND ".join('"' + t.replace('"', '""') + '"' for t in tokens)
-        docs = docs.filter(
-            pk__in=RawSQL(
-                "SELECT rowid FROM search_fts WHERE search_fts MATCH %s",
-                ["{title_norm body_norm} : (" + phrases + ")"],
-            )
-        )
-    else:  # pragma: no cover - PostgreSQL and SQLite are the supported databases
-        return None
-    return docs.values("object_id")
-
-
 #: Books saved this recently may not be in the search index yet (the indexing task runs
 #: on the worker after commit): the admin search also matches them by substring.
 UNINDEXED_WINDOW = timedelta(minutes=15)
@@ -136,7 +104,7 @@ def catalogue_admin_search(
     parts: list[QuerySet] = []
     tokens = query_tokens(q)
     if tokens:
-        indexed = _indexed_object_ids(doc_type, tokens)
+        indexed = object_ids_matching(doc_type, tokens)
         if indexed is not None:
             parts.append(indexed)
     if code_field and normalize_code is not None:

@@ -12,12 +12,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.conf import settings
+from django.db import connection
+from django.db.models import BooleanField, QuerySet
+from django.db.models.expressions import RawSQL
 
 from organizations.selectors import audience_paths_for_user, role_paths, user_has_global_scope
 from search import registry
 from search.backends import BackendUnavailable, Criteria, RawHit, RawResult, Scope
 from search.backends.database import DatabaseBackend
 from search.highlight import highlight, highlight_all
+from search.models import SearchDocument
 from search.normalize import query_tokens
 
 log = logging.getLogger(__name__)
@@ -181,3 +185,33 @@ def suggest(query: str, *, user, types: list[str] | None = None, limit: int = 10
         if len(found) >= limit:
             break
     return list(found.values())[:limit]
+
+
+def object_ids_matching(doc_type: str, tokens: list[str]) -> QuerySet | None:
+    """For admin listings that filter their own querysets (cms.selectors.catalogue_admin_search):
+    the object ids of `doc_type` whose search document (search.models.SearchDocument,
+    normalised t2s + jieba search-mode text of title and body) has every token —
+    published or not, whatever the audience: the caller's queryset decides what is shown.
+    None when the vendor has no full-text index (then only the substring match applies).
+
+    Tokens come from search.normalize.query_tokens (letters and digits only), and are
+    passed as parameters."""
+    docs = SearchDocument.objects.filter(doc_type=doc_type)
+    if connection.vendor == "postgresql":
+        match = RawSQL(
+            "search_vector @@ plainto_tsquery('simple', %s)",
+            [" ".join(tokens)],
+            output_field=BooleanField(),
+        )
+        docs = docs.filter(match)
+    elif connection.vendor == "sqlite":
+        phrases = " AND ".join('"' + t.replace('"', '""') + '"' for t in tokens)
+        docs = docs.filter(
+            pk__in=RawSQL(
+                "SELECT rowid FROM search_fts WHERE search_fts MATCH %s",
+                ["{title_norm body_norm} : (" + phrases + ")"],
+            )
+        )
+    else:  # pragma: no cover - PostgreSQL and SQLite are the supported databases
+        return None
+    return docs.values("object_id")
