@@ -377,6 +377,70 @@ def _row_to_draft(v: dict) -> Draft:
     return d
 
 
+# --- the admin form's text format (the same rules as the Excel template) -----------------
+
+_OPTION_LINE = re.compile(
+    r"^\s*([A-Fa-f])\s*[.．、:：)）]?\s*(.*?)\s*(?:[\[［](\d+(?:\.\d+)?)\s*%?[\]］])?\s*$"
+)
+
+
+def answer_as_text(qtype: str, answer) -> str:
+    """How the Excel template and the admin form write an answer: "ABD", 正确/错误,
+    or accepted fill-in answers separated by "|"."""
+    if qtype in ("single", "multiple"):
+        return "".join(answer or [])
+    if qtype == "true_false":
+        val = answer[0] if isinstance(answer, list) and answer else answer
+        return "正确" if val else "错误"
+    return "|".join(answer or [])
+
+
+def options_as_text(options: list) -> str:
+    """One option a line, "A. text", with " [50%]" when the option carries a weight."""
+    lines = []
+    for o in options or []:
+        weight = o.get("weight")
+        suffix = f" [{weight:g}%]" if isinstance(weight, (int, float)) else ""
+        lines.append(f"{o['key']}. {o['text']}{suffix}")
+    return "\n".join(lines)
+
+
+def question_fields_from_text(*, qtype: str, stem: str, options_text: str, answer_text: str):
+    """(options, answer) from the admin form's text fields, checked by the Excel import's
+    rules; a ValueError names what is wrong. Weights ("[50%]") are allowed on correct
+    options of a multiple-choice question (partial credit, see elearning.exams)."""
+    cells = {
+        "题型": TYPE_LABEL.get(qtype, qtype),
+        "题干": stem.strip(),
+        "答案": answer_text.strip(),
+    }
+    weights = {}
+    if qtype in ("single", "multiple"):
+        for n, line in enumerate((options_text or "").splitlines(), 1):
+            if not line.strip():
+                continue
+            m = _OPTION_LINE.match(line)
+            if m is None or not m.group(2):
+                raise ValueError(f"选项第 {n} 行“{line.strip()}”应写成“A. 选项内容”")
+            key = m.group(1).upper()
+            if f"选项{key}" in cells:
+                raise ValueError(f"选项 {key} 写了两次")
+            cells[f"选项{key}"] = m.group(2)
+            if m.group(3) is not None:
+                weights[key] = float(m.group(3))
+    draft = _row_to_draft(cells)
+    if weights:
+        if qtype != "multiple":
+            raise ValueError("只有多选题的正确选项可以设置权重（如 [50%]）")
+        wrong = sorted(set(weights) - set(draft.answer))
+        if wrong:
+            raise ValueError(f"权重只能设在正确选项上：{'、'.join(wrong)} 不是正确答案")
+        for o in draft.options:
+            if o["key"] in weights:
+                o["weight"] = weights[o["key"]]
+    return draft.options, draft.answer
+
+
 def export_excel(questions) -> bytes:
     from openpyxl import Workbook
 
@@ -386,13 +450,7 @@ def export_excel(questions) -> bytes:
     ws.append(HEADERS)
     for q in questions:
         opts = {o["key"]: o["text"] for o in q.options}
-        if q.type in ("single", "multiple"):
-            ans = "".join(q.answer)
-        elif q.type == "true_false":
-            val = q.answer[0] if isinstance(q.answer, list) else q.answer
-            ans = "正确" if val else "错误"
-        else:
-            ans = "|".join(q.answer)
+        ans = answer_as_text(q.type, q.answer)
         ws.append(
             [
                 TYPE_LABEL[q.type],

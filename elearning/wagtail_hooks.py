@@ -7,6 +7,7 @@ outside them is a 404), and the unit fields of the forms only offer units in sco
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.http import Http404, HttpResponse
@@ -21,6 +22,7 @@ from wagtail.admin.views import generic
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 
+from elearning import question_io
 from elearning.models import Assignment, Contest, Course, Exam, PointRule, Question
 from organizations.models import OrgUnit
 from organizations.selectors import path_prefix_q, role_paths, user_has_global_scope
@@ -46,6 +48,54 @@ class ScopedAdminForm(WagtailAdminModelForm):
                 self.fields[name].queryset = scope_filter(
                     OrgUnit.objects.order_by("path"), user, "path"
                 )
+
+
+class QuestionAdminForm(ScopedAdminForm):
+    """Options and answer as text, as in the Excel template — one option a line
+    ("A. 内容", "[50%]" for a partial-credit weight) and "ABD" / 正确 / "答案1|答案2" —
+    instead of JSON; checked by the import's rules (question_io)."""
+
+    options_text = forms.CharField(
+        label="选项",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="单选/多选题每行一个选项，如“A. 坚持党的领导”；多选题的正确选项可加权重，如“[50%]”。"
+        "判断题和填空题留空。",
+    )
+    answer_text = forms.CharField(
+        label="答案",
+        max_length=2000,
+        help_text="选择题写正确选项字母（如 A 或 ABD）；判断题写“正确”或“错误”；"
+        "填空题写可接受的答案，多个用 | 分隔。",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial.setdefault(
+                "options_text", question_io.options_as_text(self.instance.options)
+            )
+            self.initial.setdefault(
+                "answer_text", question_io.answer_as_text(self.instance.type, self.instance.answer)
+            )
+
+    def clean(self):
+        data = super().clean()
+        if self.errors.get("type") or self.errors.get("stem") or "answer_text" in self.errors:
+            return data
+        try:
+            options, answer = question_io.question_fields_from_text(
+                qtype=data.get("type", ""),
+                stem=data.get("stem", ""),
+                options_text=data.get("options_text", ""),
+                answer_text=data.get("answer_text", ""),
+            )
+        except ValueError as exc:
+            field = "answer_text" if "答案" in str(exc) else "options_text"
+            self.add_error(field, str(exc))
+            return data
+        self.instance.options, self.instance.answer = options, answer
+        return data
 
 
 class _ScopedMixin:
@@ -150,13 +200,13 @@ class QuestionViewSet(ModelViewSet):
             FieldRowPanel([FieldPanel("type"), FieldPanel("difficulty"), FieldPanel("category")]),
             FieldPanel("title"),
             FieldPanel("stem"),
-            FieldPanel("options"),
-            FieldPanel("answer"),
+            FieldPanel("options_text"),
+            FieldPanel("answer_text"),
             FieldPanel("explanation"),
             FieldPanel("tags"),
             FieldPanel("owner_unit"),
         ],
-        base_form_class=ScopedAdminForm,
+        base_form_class=QuestionAdminForm,
     )
     index_view_class, edit_view_class, delete_view_class = _views("owner_unit__path")
 

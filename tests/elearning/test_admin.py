@@ -52,3 +52,105 @@ def test_periodic_task_closes_overdue_attempts(academy, org, settings):
     assert ("elearning.tasks.attempts_close_overdue", 60) in settings.EHOME_PERIODIC_TASKS
     assert tasks.attempts_close_overdue.call() == 1  # what the worker runs each minute
     assert Attempt.objects.get(pk=attempt.pk).status == "expired"
+
+
+def _question_form(org, **over):
+    data = {
+        "type": "multiple",
+        "difficulty": "2",
+        "category": "党章",
+        "title": "",
+        "stem": "下列属于党员义务的有（ ）",
+        "options_text": "A. 认真学习\nB、密切联系群众 [50%]\nC．自由散漫\nD 遵守纪律 [50%]",
+        "answer_text": "ABD",
+        "explanation": "",
+        "tags": "",
+        "owner_unit": str(org.a.pk),
+    }
+    data.update(over)
+    return data
+
+
+def test_question_options_and_answer_are_edited_as_text(org, instructor_a, client):
+    from elearning.models import Question
+
+    client.force_login(instructor_a)
+    form = client.get(reverse("elearning_questions:add")).content.decode()
+    assert "每行一个选项" in form and "JSON" not in form
+    r = client.post(
+        reverse("elearning_questions:add"),
+        _question_form(org, options_text="A. 认真学习\nB、密切联系群众\nC．自由散漫\nD 遵守纪律"),
+    )
+    assert r.status_code == 302, r.content.decode()[:2000]
+    q = Question.objects.get(stem__startswith="下列属于党员义务")
+    assert [o["key"] for o in q.options] == ["A", "B", "C", "D"]
+    assert q.options[1]["text"] == "密切联系群众" and q.answer == ["A", "B", "D"]
+    # the edit form shows the same text back, weights included once set
+    Question.objects.filter(pk=q.pk).update(
+        options=[{**o, "weight": 50} if o["key"] in "BD" else o for o in q.options]
+    )
+    edit = client.get(reverse("elearning_questions:edit", args=[q.pk])).content.decode()
+    assert "B. 密切联系群众 [50%]" in edit and 'value="ABD"' in edit
+    r = client.post(reverse("elearning_questions:edit", args=[q.pk]), _question_form(org))
+    assert r.status_code == 302
+    q.refresh_from_db()
+    assert {o["key"]: o.get("weight") for o in q.options} == {
+        "A": None,
+        "B": 50,
+        "C": None,
+        "D": 50,
+    }
+
+
+@pytest.mark.parametrize(
+    ("over", "field", "words"),
+    [
+        ({"answer_text": "AE"}, "answer_text", "须为已填写选项的字母"),
+        (
+            {"type": "single", "answer_text": "AB", "options_text": "A. 是\nB. 否"},
+            "answer_text",
+            "只能有一个",
+        ),
+        ({"options_text": "A. 只有一个"}, "options_text", "至少需要两个选项"),
+        ({"options_text": "A. 甲\n乙丙丁"}, "options_text", "应写成“A. 选项内容”"),
+        ({"options_text": "A. 甲\nC. 丙"}, "options_text", "连续填写"),
+        (
+            {"options_text": "A. 甲 [50%]\nB. 乙\nC. 丙", "answer_text": "B"},
+            "answer_text",
+            "不是正确答案",
+        ),
+        (
+            {"type": "true_false", "options_text": "", "answer_text": "也许"},
+            "answer_text",
+            "正确 或 错误",
+        ),
+    ],
+)
+def test_bad_question_text_names_the_problem_and_saves_nothing(
+    org, instructor_a, client, over, field, words
+):
+    from elearning.models import Question
+
+    client.force_login(instructor_a)
+    r = client.post(reverse("elearning_questions:add"), _question_form(org, **over))
+    assert r.status_code == 200
+    assert words in r.content.decode()
+    assert field in r.context["form"].errors
+    assert not Question.objects.exists()
+
+
+def test_true_false_and_fill_in_questions(org, instructor_a, client):
+    from elearning.models import Question
+
+    client.force_login(instructor_a)
+    for qtype, answer, stem in (
+        ("true_false", "正确", "判断题一"),
+        ("fill", "两学一做|两学一做学习教育", "填空题一"),
+    ):
+        r = client.post(
+            reverse("elearning_questions:add"),
+            _question_form(org, type=qtype, options_text="", answer_text=answer, stem=stem),
+        )
+        assert r.status_code == 302, r.content.decode()[:1500]
+    assert Question.objects.get(stem="判断题一").answer is True
+    assert Question.objects.get(stem="填空题一").answer == ["两学一做", "两学一做学习教育"]
