@@ -14,6 +14,9 @@
    accepted/s and p50/p99.
 4. exam burst: 2,000 members start and submit over HTTP (10 % send their submit twice,
    concurrently); server errors, lost and double-graded submissions, p99.
+5. leaderboards: a contest result and a points balance for every member (COPY), then
+   top 20 + "my rank" for the first, a middle and the last member, against ranking all
+   rows with a window function.
 """
 
 from __future__ import annotations
@@ -528,6 +531,139 @@ def bench_exam_burst(data, *, n: int, threads: int, workers: int, port: int) -> 
     return res
 
 
+# --- 5. leaderboards --------------------------------------------------------------------
+
+
+def bench_leaderboards(data, *, repeat: int = 50) -> dict:
+    """Contest and study-points leaderboards with every member of the tree ranked: the
+    top 20 plus "my rank" for the best, a middle and the last member — each an index scan
+    plus one COUNT of better rows. Baseline in the same run: rank by scanning all results
+    (``ROW_NUMBER() OVER (ORDER BY …)`` over every row, the naive "aggregate per request")."""
+    import statistics as st
+
+    from django.db import connection
+    from django.utils import timezone
+
+    from elearning import contests, points
+    from elearning.models import Contest, ContestBest, ContestUnitScore, PointBalance
+    from organizations.models import Member, OrgUnit
+
+    root = data["root"]
+    contest = Contest.objects.filter(title="压测竞赛").first()
+    rng = random.Random(7)
+    if contest is None:
+        now = timezone.now()
+        contest = Contest.objects.create(
+            title="压测竞赛", audience_unit=root, starts_at=now, ends_at=now + dt.timedelta(days=30),
+            is_published=True,
+        )  # fmt: skip
+        members = list(
+            Member.objects.filter(unit__path__startswith=root.path).values_list(
+                "id", "unit_id", "unit__path"
+            )
+        )
+        t = time.perf_counter()
+        with (
+            connection.cursor() as cur,
+            cur.cursor.copy(
+                "COPY elearning_contestbest (contest_id, member_id, unit_id, score, elapsed_ms) "
+                "FROM STDIN"
+            ) as copy,
+        ):
+            for mid, uid, _path in members:
+                copy.write_row(
+                    (contest.pk, mid, uid, rng.randint(0, 100), rng.randint(5_000, 600_000))
+                )
+        totals: dict = {}
+        for _mid, uid, _path in members:
+            totals[uid] = totals.get(uid, 0) + 1
+        ContestUnitScore.objects.bulk_create(
+            [
+                ContestUnitScore(contest=contest, unit_id=u, participants=n, total_score=n * 50 + rng.randint(0, 99))
+                for u, n in totals.items()
+            ],
+            batch_size=5000,
+        )  # fmt: skip
+        PointBalance.objects.all().delete()
+        with (
+            connection.cursor() as cur,
+            cur.cursor.copy(
+                "COPY elearning_pointbalance (member_id, unit_path, total) FROM STDIN"
+            ) as copy,
+        ):
+            for mid, _uid, path in members:
+                copy.write_row((mid, path, rng.randint(0, 5_000)))
+        with connection.cursor() as cur:
+            for table in (
+                "elearning_contestbest",
+                "elearning_contestunitscore",
+                "elearning_pointbalance",
+            ):
+                cur.execute(f"VACUUM ANALYZE {table}")
+        print(
+            f"[leaderboard] {len(members)} contest results and point balances in {time.perf_counter() - t:.0f} s"
+        )
+
+    ranked = list(
+        ContestBest.objects.filter(contest=contest)
+        .order_by("-score", "elapsed_ms")
+        .values_list("member_id", flat=True)
+    )
+    picks = {"first": ranked[0], "middle": ranked[len(ranked) // 2], "last": ranked[-1]}
+    by_id = Member.objects.select_related("unit").in_bulk(list(picks.values()))
+    committee = OrgUnit.objects.filter(path__startswith=root.path, depth=root.depth + 1).first()
+
+    def timed(fn):
+        fn()
+        out = []
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            fn()
+            out.append(time.perf_counter() - t0)
+        return st.median(out)
+
+    res = {}
+    for label, mid in picks.items():
+        m = by_id[mid]
+        res[f"contest_{label}"] = timed(
+            lambda m=m: contests.contest_leaderboard(contest=contest, member=m)
+        )
+        res[f"points_root_{label}"] = timed(
+            lambda m=m: points.points_leaderboard(unit=root, member=m)
+        )
+    last = by_id[picks["last"]]
+    if committee is not None and last.unit.path.startswith(committee.path):
+        res["points_committee_last"] = timed(
+            lambda: points.points_leaderboard(unit=committee, member=last)
+        )
+
+    def naive():
+        with connection.cursor() as cur:
+            cur.execute(
+                "SELECT r FROM (SELECT member_id, ROW_NUMBER() OVER (ORDER BY score DESC, elapsed_ms) r "
+                "FROM elearning_contestbest WHERE contest_id = %s) x WHERE member_id = %s",
+                [contest.pk, picks["last"]],
+            )
+            cur.fetchone()
+
+    res["naive_contest_rank_last"] = (
+        timed(
+            naive,
+        )
+        if repeat
+        else 0
+    )
+    print(
+        f"[leaderboard] {len(ranked)} ranked; contest top 20 + my rank (median of {repeat}): "
+        + ", ".join(f"{k[8:]} {_ms(v)}" for k, v in res.items() if k.startswith("contest_"))
+        + f"; naive full ranking for the last member {_ms(res['naive_contest_rank_last'])}; "
+        + "points (root subtree) "
+        + ", ".join(f"{k[12:]} {_ms(v)}" for k, v in res.items() if k.startswith("points_root_"))
+        + (f", committee subtree last {_ms(res['points_committee_last'])}" if "points_committee_last" in res else "")
+    )  # fmt: skip
+    return res
+
+
 def main(argv: list[str]) -> None:
     p = argparse.ArgumentParser(prog="bench learning")
     p.add_argument("--units", type=int, default=8000)
@@ -536,6 +672,7 @@ def main(argv: list[str]) -> None:
     p.add_argument("--skip-reports", action="store_true")
     p.add_argument("--skip-http", action="store_true")
     p.add_argument("--skip-exam", action="store_true")
+    p.add_argument("--skip-leaderboards", action="store_true")
     p.add_argument("--http-seconds", type=int, default=20)
     p.add_argument("--threads", type=int, default=32)
     p.add_argument("--workers", type=int, default=4)
@@ -559,4 +696,6 @@ def main(argv: list[str]) -> None:
         bench_exam_burst(
             data, n=args.exam_members, threads=args.threads, workers=args.workers, port=args.port
         )
+    if not args.skip_leaderboards:
+        bench_leaderboards(data)
     print("→ docs/benchmarks.md, section “Academy”")

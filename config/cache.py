@@ -36,6 +36,11 @@ class RedisCache(DjangoRedisCache):
         super().__init__(server, params)
         self._class = ReusingRedisCacheClient
 
+    def redis_client(self):
+        """The redis-py client, for data structures the cache API lacks (sorted sets:
+        elearning.leaderboards). Keys must come from `make_key`."""
+        return self._cache.get_client(write=True)
+
     def incr_window(self, key: str, timeout: int) -> int:
         """INCR a counter and (re)set its expiry in ONE round trip (api.throttling)."""
         key = self.make_and_validate_key(key)

@@ -7,7 +7,8 @@ ends at the first mistake).
 
 Leaderboards never aggregate the results table per request: a finished entry updates the
 member's best row (`ContestBest`, indexed by score/time) and its unit's running total
-(`ContestUnitScore`); "top N" is an index scan and "my rank" is one COUNT of better rows.
+(`ContestUnitScore`); "top N" is an index scan and "my rank" is a Redis `ZCOUNT` of
+better entries (elearning.leaderboards), or one COUNT of better rows without Redis.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from elearning import leaderboards
 from elearning.exams import _validate_value, grade_question
 from elearning.models import Contest, ContestBest, ContestEntry, ContestUnitScore, Question
 from elearning.services import AcademyError
@@ -168,6 +170,9 @@ def _record_best(contest: Contest, member: Member, entry: ContestEntry) -> None:
             ContestUnitScore.objects.filter(contest=contest, unit_id=unit_id).update(
                 participants=F("participants") + new, total_score=F("total_score") + delta
             )
+    leaderboards.contest_record_after_commit(
+        contest_id=contest.pk, member_id=member.pk, unit_id=unit_id
+    )
     return None
 
 
@@ -207,18 +212,27 @@ def contest_leaderboard(*, contest: Contest, member: Member | None, top: int = 2
     if member is not None:
         best = ContestBest.objects.filter(contest=contest, member=member).first()
         if best is not None:
-            better = (
-                ContestBest.objects.filter(contest=contest)
-                .filter(
-                    Q(score__gt=best.score) | Q(score=best.score, elapsed_ms__lt=best.elapsed_ms)
-                )
-                .count()
+            better = leaderboards.contest_member_better_count(
+                contest_id=contest.pk, score=best.score, elapsed_ms=best.elapsed_ms
             )
+            if better is None:  # no Redis: count the better rows in the database
+                better = (
+                    ContestBest.objects.filter(contest=contest)
+                    .filter(
+                        Q(score__gt=best.score)
+                        | Q(score=best.score, elapsed_ms__lt=best.elapsed_ms)
+                    )
+                    .count()
+                )
             me = {"rank": better + 1, "score": best.score, "elapsed_ms": best.elapsed_ms}
         mine = ContestUnitScore.objects.filter(contest=contest, unit_id=member.unit_id).first()
         if mine is not None:
-            better = ContestUnitScore.objects.filter(
-                contest=contest, total_score__gt=mine.total_score
-            ).count()
+            better = leaderboards.contest_unit_better_count(
+                contest_id=contest.pk, total_score=mine.total_score
+            )
+            if better is None:
+                better = ContestUnitScore.objects.filter(
+                    contest=contest, total_score__gt=mine.total_score
+                ).count()
             my_unit = {"rank": better + 1, "total_score": mine.total_score}
     return {"members": members, "units": units, "me": me, "my_unit": my_unit}

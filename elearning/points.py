@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from elearning import leaderboards
 from elearning.models import PointBalance, PointLedger, PointRule
 from organizations.models import Member, OrgUnit
 
@@ -103,6 +104,7 @@ def points_award(
                 balance.total += wanted
                 balance.unit_path = member.unit.path
                 balance.save(update_fields=["total", "unit_path"])
+                leaderboards.points_record_after_commit(member_id=member.pk)
     except IntegrityError:
         return 0  # the same event raced in from another request
     return wanted
@@ -138,7 +140,8 @@ def points_summary(*, member: Member) -> dict:
 
 def points_leaderboard(*, unit: OrgUnit, member: Member | None, top: int = 20) -> dict:
     """Top N members of a unit subtree and the caller's rank there: an index scan for the
-    top and one COUNT of better totals for the rank."""
+    top; the rank from the subtree's Redis sorted set (elearning.leaderboards), or one
+    COUNT of better totals without Redis."""
     qs = PointBalance.objects.filter(unit_path__startswith=unit.path)
     rows = list(
         qs.order_by("-total", "member_id")
@@ -159,6 +162,8 @@ def points_leaderboard(*, unit: OrgUnit, member: Member | None, top: int = 20) -
     if member is not None and member.unit.path.startswith(unit.path):
         bal = PointBalance.objects.filter(member=member).first()
         total = bal.total if bal else 0
-        better = qs.filter(total__gt=total).count()
+        better = leaderboards.points_better_count(unit_path=unit.path, total=total)
+        if better is None:  # no Redis: count the better rows in the database
+            better = qs.filter(total__gt=total).count()
         mine = {"rank": better + 1, "total": total}
     return {"unit": {"id": unit.pk, "name": unit.name}, "top": leaders, "me": mine}

@@ -1,0 +1,155 @@
+"""Contest ranks from Redis sorted sets (elearning.leaderboards) agree with the database's
+count of better rows, follow new results after commit, survive a Redis flush (rebuilt
+from the database) and fall back to the database when Redis is down. Uses the machine's
+Redis (db 11), whatever the cache of the test run is."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+import pytest
+import redis
+from django.utils import timezone
+
+from elearning import contests, leaderboards
+from elearning.models import Contest, ContestBest, ContestUnitScore
+from tests.elearning.test_contests_points import contest, play  # noqa: F401 - fixture
+from tests.factories import member_in
+
+pytestmark = pytest.mark.django_db
+# ruff: noqa: F811 - the contest fixture is imported, then used as a parameter
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def live_redis(monkeypatch):
+    r = redis.Redis(host="127.0.0.1", port=6379, db=11)
+    r.flushdb()
+    monkeypatch.setattr(leaderboards, "client", lambda: r)
+    monkeypatch.setattr(leaderboards, "_down_until", 0.0)
+    yield r
+    r.flushdb()
+
+
+@pytest.fixture
+def field(org):
+    """A contest with 30 results in 3 units (ties included)."""
+    now = timezone.now()
+    c = Contest.objects.create(
+        title="排名测试",
+        audience_unit=org.root,
+        starts_at=now - dt.timedelta(hours=1),
+        ends_at=now + dt.timedelta(hours=1),
+        is_published=True,
+    )
+    rng = random.Random(3)
+    units = [org.a1, org.b1, org.a]
+    people = [member_in(units[i % 3]) for i in range(30)]
+    totals = {}
+    for m in people:
+        score, elapsed = rng.choice([3, 5, 5, 8]), rng.choice([9_000, 12_000, 12_000, 20_000])
+        ContestBest.objects.create(
+            contest=c, member=m, unit=m.unit, score=score, elapsed_ms=elapsed
+        )
+        totals[m.unit_id] = totals.get(m.unit_id, 0) + score
+    for unit_id, total in totals.items():
+        ContestUnitScore.objects.create(
+            contest=c, unit_id=unit_id, participants=10, total_score=total
+        )
+    return c, people
+
+
+def _ranks(c, people):
+    return [
+        (lb["me"]["rank"], lb["my_unit"]["rank"])
+        for lb in (contests.contest_leaderboard(contest=c, member=m) for m in people)
+    ]
+
+
+def test_redis_ranks_equal_the_database_count(field, live_redis, monkeypatch):
+    c, people = field
+    from_redis = _ranks(c, people)
+    assert (
+        live_redis.zcard(leaderboards._key(f"contest:{c.pk}:m")) == 30
+    )  # really answered by Redis
+    assert live_redis.zcard(leaderboards._key(f"contest:{c.pk}:u")) == 3
+    monkeypatch.setattr(leaderboards, "client", lambda: None)
+    assert from_redis == _ranks(c, people)
+    best = max(ContestBest.objects.filter(contest=c), key=lambda b: (b.score, -b.elapsed_ms))
+    assert contests.contest_leaderboard(contest=c, member=best.member)["me"]["rank"] == 1
+
+
+def test_a_finished_entry_moves_the_rank_after_commit(
+    org,
+    contest,
+    client_for,
+    live_redis,
+    django_capture_on_commit_callbacks,  # noqa: F811
+):
+    first, second = member_in(org.a1), member_in(org.b1)
+    with django_capture_on_commit_callbacks(execute=True):
+        play(client_for(first.user), contest, ["right", "wrong"])
+    with django_capture_on_commit_callbacks(execute=True):
+        play(client_for(second.user), contest, ["wrong"])
+    lb = contests.contest_leaderboard(contest=contest, member=second)
+    assert lb["me"]["rank"] == 2 and lb["my_unit"]["rank"] == 2
+    with django_capture_on_commit_callbacks(execute=True):
+        play(client_for(second.user), contest, ["right", "right", "right"])
+    assert live_redis.exists(
+        leaderboards._key(f"contest:{contest.pk}:m", "ready")
+    )  # not rebuilt: pushed
+    lb = contests.contest_leaderboard(contest=contest, member=second)
+    assert lb["me"]["rank"] == 1 and lb["my_unit"]["rank"] == 1
+    assert contests.contest_leaderboard(contest=contest, member=first)["me"]["rank"] == 2
+
+
+def test_flushed_redis_is_rebuilt_from_the_database(field, live_redis):
+    c, people = field
+    before = _ranks(c, people)
+    live_redis.flushdb()
+    assert _ranks(c, people) == before
+    assert live_redis.zcard(leaderboards._key(f"contest:{c.pk}:m")) == 30
+
+
+def test_redis_down_falls_back_to_the_database(field, monkeypatch):
+    c, people = field
+    monkeypatch.setattr(leaderboards, "client", lambda: None)
+    expected = _ranks(c, people)
+    calls = []
+
+    def down():
+        calls.append(1)
+        return redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2, retry=None)
+
+    monkeypatch.setattr(leaderboards, "client", down)
+    monkeypatch.setattr(leaderboards, "_down_until", 0.0)
+    assert _ranks(c, people) == expected
+    assert len(calls) == 1  # one failed attempt, then the database for BACKOFF_SECONDS
+
+
+def test_points_ranks_per_subtree_from_redis(org, live_redis, django_capture_on_commit_callbacks):
+    """Study points: "my rank" in a unit subtree from its sorted set, equal to the
+    database's count, and an award after commit moves it."""
+    from elearning import points
+    from elearning.models import PointBalance
+
+    people = [member_in(u) for u in (org.a1, org.a1, org.b1, org.a)]
+    for m, total in zip(people, (30, 10, 50, 20), strict=True):
+        PointBalance.objects.create(member=m, unit_path=m.unit.path, total=total)
+    root_ranks = [points.points_leaderboard(unit=org.root, member=m)["me"]["rank"] for m in people]
+    a_ranks = [points.points_leaderboard(unit=org.a, member=m)["me"]["rank"] for m in people[:2]]
+    assert root_ranks == [2, 4, 1, 3] and a_ranks == [1, 3]
+    assert live_redis.zcard(leaderboards._key(f"points:{org.root.path}")) == 4
+    assert live_redis.zcard(leaderboards._key(f"points:{org.a.path}")) == 3
+    with django_capture_on_commit_callbacks(execute=True):  # 10 + the day's cap of 10
+        assert points.points_award(member=people[1], rule="contest", event_key="lb", units=10)
+    assert PointBalance.objects.get(member=people[1]).total == 20
+    # now tied with people[3] (20): both third at the root; second in A, behind people[0]
+    assert points.points_leaderboard(unit=org.root, member=people[1])["me"]["rank"] == 3
+    assert points.points_leaderboard(unit=org.a, member=people[1])["me"]["rank"] == 2
+    assert live_redis.zscore(leaderboards._key(f"points:{org.a1.path}"), str(people[1].pk)) == 20
