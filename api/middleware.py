@@ -14,7 +14,7 @@ Nothing in the resource views needs to know. Other paths pass straight through.
 
 from __future__ import annotations
 
-from django.http import HttpResponseNotModified
+from django.http import HttpResponse, HttpResponseNotModified, JsonResponse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.utils.http import http_date, parse_http_date_safe
@@ -93,19 +93,36 @@ _NOT_FOUND = (
 
 
 class ApiInputGuardMiddleware:
-    """An id in an /api/v1/ path beyond 64 bits cannot exist: answer 404 (the common error
-    body) before any view hands it to the database — SQLite raises OverflowError (a 500)
-    for integers it cannot store, whatever view receives them."""
+    """Input no /api/v1/ view can use, refused before any view sees it:
+
+    - an id in the path beyond 64 bits cannot exist: 404 (SQLite raises OverflowError, a
+      500, for integers it cannot store, whatever view receives them);
+    - a NUL character in a query parameter: 400 naming the parameter. DRF's CharField
+      refuses NUL, but its date and time fields hand the value to Python's
+      `fromisoformat`, which stops reading at a NUL: "2026-11-28T08:00:00Z\x00" was taken
+      for a valid time."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         path = request.path_info
-        if path.startswith("/api/v1/") and any(
-            seg.isdigit() and int(seg) > _MAX_ID for seg in path.split("/") if len(seg) >= 19
-        ):
-            from django.http import HttpResponse
-
+        if not path.startswith("/api/v1/"):
+            return self.get_response(request)
+        if any(seg.isdigit() and int(seg) > _MAX_ID for seg in path.split("/") if len(seg) >= 19):
             return HttpResponse(_NOT_FOUND, status=404, content_type="application/json")
+        query = request.META.get("QUERY_STRING", "")
+        if "%00" in query or "\x00" in query:  # cheap test on the raw string first
+            bad = sorted({k for k, values in request.GET.lists() for v in values if "\x00" in v})
+            bad += sorted({k for k in request.GET if "\x00" in k} - set(bad))
+            if bad:
+                message = "查询参数不能包含空字符（NUL）"
+                body = {
+                    "error": {
+                        "code": "invalid",
+                        "message": message,
+                        "fields": {k.replace("\x00", "") or "?": [message] for k in bad},
+                    }
+                }
+                return JsonResponse(body, status=400, json_dumps_params={"ensure_ascii": False})
         return self.get_response(request)

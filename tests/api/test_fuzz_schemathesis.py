@@ -222,3 +222,24 @@ def test_throttle_answers_429_with_retry_after(member_client, monkeypatch):
     assert r.status_code == 429
     assert int(r["Retry-After"]) == 40  # until the window ends
     assert r.json()["error"]["code"] == "throttled"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/news/?date_from=2026-11-10%00",
+        "/api/v1/news/?updated_since=2026-01-05T08:00:00Z%00",
+        "/api/v1/books/?updated_since=2026-01-05T08:00:00%2B08:00%00",
+        "/api/v1/sync/changes/?since=2026-01-05T08:00:00Z%00",
+        "/api/v1/courses/?updated_since=2026-01-05T08:00:00Z%00",
+    ],
+)
+def test_nul_in_a_date_parameter_is_400_naming_it(member_client, url):
+    """Python's fromisoformat stops at a NUL, so DRF's date/time fields took
+    "…Z\\x00" for a valid time; the API refuses any NUL in a query parameter."""
+    r = member_client.get(url)
+    assert r.status_code == 400
+    body = r.json()["error"]
+    assert body["code"] == "invalid"
+    name = url.split("?")[1].split("=")[0]
+    assert list(body["fields"]) == [name]
