@@ -113,7 +113,6 @@ def _cursor(obj) -> str:
     [
         "garbage",
         "%%%",
-        "\x00",
         _cursor(b"\xff\xfe"),
         _cursor({"k": [True, "2026-11-01"]}),  # too few values
         _cursor({"k": ["yes", "2026-11-01", 5]}),  # not a boolean
@@ -128,3 +127,9 @@ def test_bad_cursor_is_404_with_the_error_body(feed, members, client_for, cursor
     resp = client_for(members.a1).get("/api/v1/news/", {"cursor": cursor})
     assert resp.status_code == 404
     assert resp.json()["error"]["code"] == "not_found"
+
+
+def test_nul_in_the_cursor_is_a_400_naming_it(feed, members, client_for):
+    resp = client_for(members.a1).get("/api/v1/news/", {"cursor": "\x00"})
+    assert resp.status_code == 400
+    assert list(resp.json()["error"]["fields"]) == ["cursor"]
