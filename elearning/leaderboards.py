@@ -190,13 +190,6 @@ def contest_unit_better_count(*, contest_id: int, total_score: int) -> int | Non
 
 
 # --- study points -----------------------------------------------------------------------
-def _subtree_paths(unit_path: str) -> list[str]:
-    from organizations.models import OrgUnit
-
-    step = OrgUnit.steplen
-    return [unit_path[:i] for i in range(step, len(unit_path) + 1, step)]
-
-
 def points_record_after_commit(*, member_id: int) -> None:
     if _usable_client() is not None:
         transaction.on_commit(lambda: _points_push(member_id))
@@ -204,12 +197,13 @@ def points_record_after_commit(*, member_id: int) -> None:
 
 def _points_push(member_id: int) -> None:
     from elearning.models import PointBalance
+    from organizations.models import ancestor_paths_of
 
     row = PointBalance.objects.filter(member_id=member_id).values_list("unit_path", "total")
     row = row.first()
     if row is not None:
         path, total = row
-        _push({f"points:{p}": {member_id: total} for p in _subtree_paths(path)})
+        _push({f"points:{p}": {member_id: total} for p in ancestor_paths_of(path)})
 
 
 def points_better_count(*, unit_path: str, total: int) -> int | None:

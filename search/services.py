@@ -63,6 +63,16 @@ def _filter_tokens(doc: IndexedDoc) -> str:
     )
 
 
+def _rows_upsert(rows: list[SearchDocument]) -> None:
+    """Insert or update search rows by (doc_type, object_id): one statement."""
+    SearchDocument.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["doc_type", "object_id"],
+        update_fields=UPDATE_FIELDS,
+    )
+
+
 def es_enabled() -> bool:
     return bool(getattr(settings, "ELASTICSEARCH_URL", None))
 
@@ -86,12 +96,7 @@ def documents_upsert(*, docs: Iterable[IndexedDoc], batch_size: int = 1000) -> i
         return 0
     with transaction.atomic():
         for i in range(0, len(rows), batch_size):
-            SearchDocument.objects.bulk_create(
-                rows[i : i + batch_size],
-                update_conflicts=True,
-                unique_fields=["doc_type", "object_id"],
-                update_fields=UPDATE_FIELDS,
-            )
+            _rows_upsert(rows[i : i + batch_size])
     _es_sync(rows, [])
     return len(rows)
 
@@ -131,12 +136,7 @@ def type_rebuild_database(
         nonlocal n
         rows = [document_row(adapter.to_document(o)) for o in batch]
         with transaction.atomic():
-            SearchDocument.objects.bulk_create(
-                rows,
-                update_conflicts=True,
-                unique_fields=["doc_type", "object_id"],
-                update_fields=UPDATE_FIELDS,
-            )
+            _rows_upsert(rows)
         n += len(rows)
         if progress:
             progress(len(rows))
@@ -218,12 +218,7 @@ def documents_bulk_load(
                 )
             )
         with transaction.atomic():
-            SearchDocument.objects.bulk_create(
-                rows,
-                update_conflicts=True,
-                unique_fields=["doc_type", "object_id"],
-                update_fields=UPDATE_FIELDS,
-            )
+            _rows_upsert(rows)
         _es_sync(rows, [])
 
     if processes > 1 and len(chunks) > 4:

@@ -27,9 +27,9 @@ def _int(value) -> int | None:
 
 
 def _status(request) -> str | None:
-    """?status= of the member list: one of reports.STATUS_LABELS, or none (everyone)."""
+    """?status= of the member list: one of reports.MEMBER_STATUSES, or none (everyone)."""
     status = request.GET.get("status") or None
-    if status is not None and status not in reports.STATUS_LABELS:
+    if status is not None and status not in reports.MEMBER_STATUSES:
         raise Http404
     return status
 
