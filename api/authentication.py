@@ -11,9 +11,10 @@ class _UserWithMember:
     `user_model.objects.get(<id field>=…)` and catches `user_model.DoesNotExist`): the same
     look-up, with the member record and its unit joined in.
 
-    On PostgreSQL the query is one prebuilt SQL string and the three model instances are
-    made with `Model.from_db` — compiling the ORM's select_related query cost more CPU
-    (~0.5 ms) than running it, on every API request. The columns are all plain types
+    On PostgreSQL the query is one prebuilt SQL string, run as a prepared statement
+    (config.db), and the three model instances are made with `Model.from_db` — compiling
+    the ORM's select_related query cost more CPU (~0.5 ms) than running it, on every API
+    request. The columns are all plain types
     that psycopg returns as Python values. Elsewhere it is the ORM's select_related."""
 
     def __init__(self, model):
@@ -24,14 +25,14 @@ class _UserWithMember:
     def get(self, **lookup):
         from django.db import connections
 
+        from config.db import fetchone_prepared
+
         ((field, value),) = lookup.items()
         connection = connections["default"]
         if connection.vendor != "postgresql":
             return self.model.objects.select_related("member__unit").get(**lookup)
         sql, parts = _lookup_sql(self.model, field)
-        with connection.cursor() as cur:
-            cur.execute(sql, [value])
-            row = cur.fetchone()
+        row = fetchone_prepared(sql, [value])
         if row is None:
             raise self.model.DoesNotExist
         return _instances(parts, row)

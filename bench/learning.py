@@ -34,7 +34,7 @@ import time
 import uuid
 from pathlib import Path
 
-from bench import _http
+from bench import _cpu, _http
 
 ROOT_CODE = "LB"
 BASE = Path(__file__).resolve().parent.parent
@@ -375,6 +375,7 @@ def bench_progress_http(data, *, seconds: int, threads: int, workers: int, port:
                 "GET", f"http://127.0.0.1:{port}", path,
                 headers={"Authorization": f"Bearer {tokens[m.pk]}"},
             )  # fmt: skip
+        cpu = _cpu.CpuSplit().start()
         t0 = time.perf_counter()
         stop = time.perf_counter() + seconds
         ts = [threading.Thread(target=worker, args=(k,)) for k in range(threads)]
@@ -383,6 +384,7 @@ def bench_progress_http(data, *, seconds: int, threads: int, workers: int, port:
         for t in ts:
             t.join()
         wall = time.perf_counter() - t0
+        cpu.stop()
     accepted = codes.get(200, 0)
     res = {
         "requests": len(lat),
@@ -395,11 +397,14 @@ def bench_progress_http(data, *, seconds: int, threads: int, workers: int, port:
         "threads": threads,
         "workers": workers,
         "members": len(members),
+        "cpu_ms_per_request": cpu.per_request_ms(len(lat)),
+        "load": os.getloadavg()[0],
     }
     print(
         f"[progress] gunicorn {workers} workers, {threads} client threads, {len(members)} members, "
         f"{wall:.0f} s: {accepted} accepted ({res['accepted_per_s']:.0f}/s), codes {codes}, "
-        f"p50 {_ms(res['p50'])}, p99 {_ms(res['p99'])}"
+        f"p50 {_ms(res['p50'])}, p99 {_ms(res['p99'])}; CPU ms per request "
+        f"{res['cpu_ms_per_request']}; load {res['load']:.1f}"
     )
     return res
 

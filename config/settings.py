@@ -138,6 +138,15 @@ else:
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
+# Hot single statements (config.db.fetchone_prepared, e.g. the progress report) run as
+# server-side prepared statements: parsed and planned once per connection. Set false
+# behind a transaction-pooling PgBouncer that does not track prepared statements.
+EHOME_DB_PREPARE = env_bool("EHOME_DB_PREPARE", default=True)
+if IS_POSTGRES and EHOME_DB_PREPARE:
+    # Django turns psycopg's prepared statements off (threshold None). Django's own
+    # cursors bind on the client and never prepare whatever the threshold; this lets the
+    # explicit `prepare=True` of config.db work and never prepares anything implicitly.
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 2**31 - 1
 
 # --- cache and task queue ------------------------------------------------------------
 REDIS_URL = env("REDIS_URL")

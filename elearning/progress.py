@@ -31,12 +31,14 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from config.db import fetchone_prepared
 from elearning.models import Lesson, LessonProgress, ProgressReceipt
 from organizations.models import Member
 
@@ -250,44 +252,45 @@ def progress_open(*, member: Member, lesson: Lesson) -> ProgressState:
 
 
 _PG_REPORT_SQL = """
-WITH rcpt AS (
-    INSERT INTO elearning_progressreceipt (member_id, lesson_id, key, created_at)
-    VALUES (%(m)s, %(l)s, %(k)s, clock_timestamp())
-    ON CONFLICT (member_id, key) DO NOTHING
-    RETURNING 1
-), clk AS (
+WITH clk AS (
     -- set_config(…, true) is SET LOCAL inside the statement (no extra round trip):
     -- commit without waiting for the WAL flush when EHOME_PROGRESS_ASYNC_COMMIT is on
     SELECT clock_timestamp() AS t, set_config('synchronous_commit', %(sync)s, true) AS c
+), upd AS (
+    UPDATE elearning_lessonprogress p SET
+        intervals = p.intervals + %(new)s::int4multirange,
+        unique_seconds_before = p.unique_seconds,
+        unique_seconds = (
+            SELECT COALESCE(SUM(upper(r) - lower(r)), 0)
+            FROM unnest(p.intervals + %(new)s::int4multirange) AS r
+        ),
+        last_report_at = GREATEST(clk.t, p.last_report_at),
+        reports = p.reports + 1,
+        budget = LEAST(%(cap)s, p.budget + %(rate)s * GREATEST(0, EXTRACT(EPOCH FROM
+                     (clk.t - COALESCE(p.last_report_at, p.opened_at))))) - %(secs)s,
+        completed_at = COALESCE(p.completed_at, CASE WHEN (
+            SELECT COALESCE(SUM(upper(r) - lower(r)), 0)
+            FROM unnest(p.intervals + %(new)s::int4multirange) AS r
+        ) >= %(need)s THEN clk.t END)
+    FROM clk
+    WHERE p.member_id = %(m)s AND p.lesson_id = %(l)s
+      AND NOT EXISTS (SELECT 1 FROM elearning_progressreceipt r
+                      WHERE r.member_id = %(m)s AND r.key = %(k)s)
+      AND %(secs)s <= LEAST(%(cap)s, p.budget + %(rate)s * GREATEST(0, EXTRACT(EPOCH FROM
+                     (clk.t - COALESCE(p.last_report_at, p.opened_at)))))
+    RETURNING p.unique_seconds, p.unique_seconds_before, p.completed_at,
+              (p.completed_at = p.last_report_at) AS just_completed,
+              p.intervals::text, clk.t
+), rcpt AS (
+    -- the receipt exists only with the update; a retry of the same key racing this one
+    -- re-checks the row after our commit, passes NOT EXISTS (its snapshot is older) and
+    -- fails here on the unique constraint, which undoes its whole statement
+    INSERT INTO elearning_progressreceipt (member_id, lesson_id, key, created_at)
+    SELECT %(m)s, %(l)s, %(k)s, upd.t FROM upd
 )
-UPDATE elearning_lessonprogress p SET
-    intervals = p.intervals + %(new)s::int4multirange,
-    unique_seconds_before = p.unique_seconds,
-    unique_seconds = (
-        SELECT COALESCE(SUM(upper(r) - lower(r)), 0)
-        FROM unnest(p.intervals + %(new)s::int4multirange) AS r
-    ),
-    last_report_at = GREATEST(clk.t, p.last_report_at),
-    reports = p.reports + 1,
-    budget = LEAST(%(cap)s, p.budget + %(rate)s * GREATEST(0, EXTRACT(EPOCH FROM
-                 (clk.t - COALESCE(p.last_report_at, p.opened_at))))) - %(secs)s,
-    completed_at = COALESCE(p.completed_at, CASE WHEN (
-        SELECT COALESCE(SUM(upper(r) - lower(r)), 0)
-        FROM unnest(p.intervals + %(new)s::int4multirange) AS r
-    ) >= %(need)s THEN clk.t END)
-FROM clk
-WHERE p.member_id = %(m)s AND p.lesson_id = %(l)s
-  AND EXISTS (SELECT 1 FROM rcpt)
-  AND %(secs)s <= LEAST(%(cap)s, p.budget + %(rate)s * GREATEST(0, EXTRACT(EPOCH FROM
-                 (clk.t - COALESCE(p.last_report_at, p.opened_at)))))
-RETURNING p.unique_seconds, p.unique_seconds_before, p.completed_at,
-          (p.completed_at = p.last_report_at) AS just_completed,
-          p.intervals::text
+SELECT unique_seconds, unique_seconds_before, completed_at, just_completed, intervals
+FROM upd
 """
-
-
-class _Rollback(Exception):
-    pass
 
 
 def progress_report(
@@ -319,6 +322,9 @@ def _too_fast(secs: int) -> ProgressRejected:
 
 
 def _report_pg(*, member, lesson, ranges, key) -> ProgressState:
+    """ONE prepared statement, its own transaction (autocommit): no BEGIN/COMMIT round
+    trips. Inside a caller's transaction it runs in a savepoint, so a unique violation
+    (a racing retry) leaves the caller's transaction usable."""
     params = {
         "m": member.pk,
         "l": lesson.pk,
@@ -327,19 +333,16 @@ def _report_pg(*, member, lesson, ranges, key) -> ProgressState:
         "need": required_seconds(lesson),
         "secs": covered_seconds(ranges),
         "rate": settings.EHOME_PROGRESS_MAX_RATE,
-        "cap": settings.EHOME_PROGRESS_BUDGET_CAP_SECONDS,
+        "cap": float(settings.EHOME_PROGRESS_BUDGET_CAP_SECONDS),
         "sync": "off" if settings.EHOME_PROGRESS_ASYNC_COMMIT else "on",
     }
     for _ in range(2):
         try:
-            with transaction.atomic(), connection.cursor() as cur:
-                cur.execute(_PG_REPORT_SQL, params)
-                row = cur.fetchone()
-                if row is None:
-                    raise _Rollback  # undo the receipt: nothing is recorded
-        except _Rollback:
-            pass
-        else:
+            with transaction.atomic() if connection.in_atomic_block else nullcontext():
+                row = fetchone_prepared(_PG_REPORT_SQL, params)
+        except IntegrityError:  # the same key committed by a concurrent request
+            return _state(lesson, _row(member, lesson), duplicate=True)
+        if row is not None:
             uniq, before, completed_at, just, text = row
             st = _state(lesson, None)
             st.unique_seconds, st.unique_seconds_before = uniq, before

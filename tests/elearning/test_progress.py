@@ -225,6 +225,77 @@ def test_two_devices_reporting_at_once_never_lose_an_update(org, client_for):
     assert accepted >= 1
 
 
+@pytest.mark.pg_only
+@pytest.mark.django_db(transaction=True)
+def test_a_retry_racing_its_original_counts_once(org):
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent writers need PostgreSQL (SQLite serialises all writers)")
+    from elearning import progress
+    from elearning.models import Course, Lesson
+    from media_pipeline.models import MediaAsset
+    from tests.factories import member_in
+
+    asset = MediaAsset.objects.create(kind="video", title="v", status="ready", duration=400.0)
+    course = Course.objects.create(title="c", audience_unit=org.root, is_published=True)
+    lesson = Lesson.objects.create(course=course, title="l", kind="video", media=asset)
+    m = member_in(org.a1)
+    progress.progress_open(member=m, lesson=lesson)
+    LessonProgress.objects.filter(member=m).update(
+        opened_at=timezone.now() - dt.timedelta(seconds=50), budget=0
+    )
+    barrier = threading.Barrier(8)
+    results, errors = [], []
+
+    def device(i):
+        try:
+            barrier.wait()
+            results.append(
+                progress.progress_report(
+                    member=m,
+                    lesson=lesson,
+                    intervals=[{"from_s": 0, "to_s": 60, "rate": 1}],
+                    idempotency_key="same-batch",  # a phone retrying over a bad network
+                )
+            )
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=device, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert sorted(st.duplicate for st in results) == [False] + [True] * 7
+    assert all(st.unique_seconds == 60 for st in results)
+    row = LessonProgress.objects.get(member=m, lesson=lesson)
+    assert (row.unique_seconds, row.reports) == (60, 1)
+    # the allowance (≈ 50 s × 2) was spent once: a second minute still fits
+    assert row.budget == pytest.approx(100 - 60, abs=2)
+    assert ProgressReceipt.objects.filter(member=m).count() == 1
+
+
+@pytest.mark.pg_only
+def test_the_report_is_one_prepared_statement(opened, academy, member, rewind, settings):
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are a PostgreSQL path")
+    from django.test.utils import CaptureQueriesContext
+
+    rewind(member, academy.video, 600)
+    with CaptureQueriesContext(connection) as q:
+        assert report(opened, academy.video, [iv(0, 30)], "p1").status_code == 200
+    assert [x.get("prepared") for x in q.captured_queries if "int4multirange" in x["sql"]] == [True]
+    with connection.cursor() as cur:
+        cur.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+                    ["%elearning_progressreceipt%"])  # fmt: skip
+        assert cur.fetchone()[0] == 1
+    settings.EHOME_DB_PREPARE = False  # behind a transaction-pooling PgBouncer
+    r = report(opened, academy.video, [iv(30, 60)], "p2")
+    assert r.status_code == 200 and r.json()["unique_seconds"] == 60
+
+
 def test_slack_is_granted_once_not_per_report(opened, academy):
     # rapid-fire reports right after "open": only the initial allowance (15 s) is there
     accepted = 0
