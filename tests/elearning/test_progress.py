@@ -303,3 +303,59 @@ def test_slack_is_granted_once_not_per_report(opened, academy):
         r = report(opened, academy.video, [iv(i * 6, i * 6 + 6)], f"burst{i}")
         accepted += r.status_code == 200
     assert accepted == 2  # 6 + 6 ≤ 15 < 18 (plus at most a few ms of refill)
+
+
+def _plain(data):
+    if isinstance(data, dict):
+        return {k: _plain(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_plain(v) for v in data]
+    return data
+
+
+FAST = [  # the bodies phones send every few seconds: parsed without the serializer
+    {"event": "intervals", "intervals": [iv(0, 5)], "idempotency_key": "k1"},
+    {"intervals": [{"from_s": 0, "to_s": 5}]},
+    {"intervals": [iv(1.5, 7.25, 2), iv(10, 12)]},
+    {"intervals": [iv(0, 5, -1)]},  # a bad rate is the service's to refuse, by name
+    {"event": "open"},
+    {"event": "heartbeat"},
+    {},
+    {"intervals": []},
+]
+SLOW = [  # anything else goes through the serializer, which refuses or coerces it
+    {"event": "seek"},
+    {"event": None},
+    {"intervals": "0-5"},
+    {"intervals": [iv(-1, 5)]},
+    {"intervals": [{"from_s": "0", "to_s": "5"}]},
+    {"intervals": [{"from_s": True, "to_s": 5}]},
+    {"intervals": [{"from_s": 0}]},
+    {"intervals": [{"from_s": 0, "to_s": 5, "speed": 1}]},
+    {"intervals": [iv(0, 5)], "idempotency_key": " padded "},
+    {"intervals": [iv(0, 5)], "idempotency_key": ""},
+    {"intervals": [iv(0, 5)], "idempotency_key": "k" * 65},
+    {"intervals": [iv(0, 5)], "idempotency_key": "nul\x00"},
+    {"intervals": [iv(0, 5)], "sent_at": "2026-11-28T08:00:00Z"},
+    {"intervals": [iv(0, 5)], "extra": 1},
+    [iv(0, 5)],
+]
+
+
+@pytest.mark.parametrize("body,fast", [(b, True) for b in FAST] + [(b, False) for b in SLOW])
+def test_fast_progress_parsing_agrees_with_the_serializer(body, fast):
+    from rest_framework.exceptions import ValidationError
+
+    from api.learning import ProgressInSerializer, _progress_input_fast, progress_input
+
+    parsed = _progress_input_fast(body)
+    assert (parsed is not None) is fast
+    ser = ProgressInSerializer(data=body)
+    if parsed is not None:
+        assert ser.is_valid(), ser.errors
+        assert parsed == _plain(ser.validated_data)
+    elif ser.is_valid():
+        assert progress_input(body) == ser.validated_data
+    else:
+        with pytest.raises(ValidationError):
+            progress_input(body)
