@@ -3,6 +3,7 @@
     DATABASE_URL=postgres://…/ehome_learning_bench REDIS_URL=redis://…/4 \\
         .venv/bin/python -m bench learning -- [--units 8000] [--members 140000] [--courses 10]
         [--skip-http] [--skip-exam] [--http-seconds 20] [--threads 32] [--workers 4]
+        [--progress-workers 2] [--progress-threads 16] [--skip-progress-baseline]
 
 1. data: `organizations.generating.org_generate` (8,000 units / 140,000 members under a
    root coded "LB"), 10 compulsory courses with an assignment each, and one CourseProgress
@@ -11,7 +12,8 @@
    a naive loop (a few ORM queries per child unit) measured in the same run.
 3. progress reports through HTTP under gunicorn: threaded raw-socket clients (bench._http)
    POST interval batches (each with its own idempotency key) against 127.0.0.1;
-   accepted/s and p50/p99.
+   accepted/s, p50/p99 and the CPU each process group spent per request; then the same
+   load with the statements unprepared (EHOME_DB_PREPARE=0) as the same-run baseline.
 4. exam burst: 2,000 members start and submit over HTTP (10 % send their submit twice,
    concurrently); server errors, lost and double-graded submissions, p99.
 5. leaderboards: a contest result and a points balance for every member (COPY), then
@@ -262,10 +264,11 @@ def bench_reports(data) -> dict:
 
 
 class Gunicorn:
-    def __init__(self, port: int, workers: int, threads: int = 1):
+    def __init__(self, port: int, workers: int, threads: int = 1, env: dict | None = None):
         self.port = port
         self.workers = workers
         self.threads = threads
+        self.env = env or {}
         self.proc = None
 
     def __enter__(self):
@@ -273,6 +276,7 @@ class Gunicorn:
         env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
         env["EHOME_LOG_LEVEL"] = "WARNING"
         env["EHOME_THROTTLE_USER"] = "100000/min"
+        env.update(self.env)
         cmd = [
             str(BASE / ".venv/bin/gunicorn"),
             "config.wsgi:application",
@@ -314,7 +318,9 @@ def _tokens(members) -> dict[int, str]:
 # --- 3. progress over HTTP --------------------------------------------------------------
 
 
-def bench_progress_http(data, *, seconds: int, threads: int, workers: int, port: int) -> dict:
+def bench_progress_http(
+    data, *, seconds: int, threads: int, workers: int, port: int, env: dict | None = None
+) -> dict:
     from django.db import connection
     from django.utils import timezone
 
@@ -369,7 +375,7 @@ def bench_progress_http(data, *, seconds: int, threads: int, workers: int, port:
                 lat.append(dt_)
                 codes[r.status] = codes.get(r.status, 0) + 1
 
-    with Gunicorn(port, workers):
+    with Gunicorn(port, workers, env=env):
         for m in members[: workers * 2]:  # warm-up
             _http.request(
                 "GET", f"http://127.0.0.1:{port}", path,
@@ -401,7 +407,7 @@ def bench_progress_http(data, *, seconds: int, threads: int, workers: int, port:
         "load": os.getloadavg()[0],
     }
     print(
-        f"[progress] gunicorn {workers} workers, {threads} client threads, {len(members)} members, "
+        f"[progress{' ' + str(env) if env else ''}] gunicorn {workers} workers, {threads} client threads, {len(members)} members, "
         f"{wall:.0f} s: {accepted} accepted ({res['accepted_per_s']:.0f}/s), codes {codes}, "
         f"p50 {_ms(res['p50'])}, p99 {_ms(res['p99'])}; CPU ms per request "
         f"{res['cpu_ms_per_request']}; load {res['load']:.1f}"
@@ -679,6 +685,10 @@ def main(argv: list[str]) -> None:
     p.add_argument("--skip-exam", action="store_true")
     p.add_argument("--skip-leaderboards", action="store_true")
     p.add_argument("--http-seconds", type=int, default=20)
+    # progress reports saturate 2 cores with 2 sync workers; more only add switching
+    p.add_argument("--progress-workers", type=int, default=2)
+    p.add_argument("--progress-threads", type=int, default=16)
+    p.add_argument("--skip-progress-baseline", action="store_true")
     p.add_argument("--threads", type=int, default=32)
     p.add_argument("--workers", type=int, default=4)
     p.add_argument("--exam-members", type=int, default=2000)
@@ -690,13 +700,21 @@ def main(argv: list[str]) -> None:
     if not args.skip_reports:
         bench_reports(data)
     if not args.skip_http:
-        bench_progress_http(
-            data,
-            seconds=args.http_seconds,
-            threads=args.threads,
-            workers=args.workers,
-            port=args.port,
-        )
+        size = {"threads": args.progress_threads, "workers": args.progress_workers}
+        res = bench_progress_http(data, seconds=args.http_seconds, port=args.port, **size)
+        if not args.skip_progress_baseline:
+            # baseline in the same run: the same statements, not prepared (EHOME_DB_PREPARE=0)
+            base = bench_progress_http(
+                data,
+                seconds=args.http_seconds,
+                port=args.port,
+                env={"EHOME_DB_PREPARE": "0"},
+                **size,
+            )
+            print(
+                f"[progress] prepared vs unprepared: {res['accepted_per_s'] / base['accepted_per_s']:.2f}× "
+                f"the accepted/s, p99 {_ms(res['p99'])} vs {_ms(base['p99'])}"
+            )
     if not args.skip_exam:
         bench_exam_burst(
             data, n=args.exam_members, threads=args.threads, workers=args.workers, port=args.port
