@@ -44,7 +44,11 @@ class ContentFilterSerializer(serializers.Serializer):
 
 
 class CatalogueFilterSerializer(serializers.Serializer):
-    q = serializers.CharField(required=False, max_length=100, help_text="书名/作者包含的文字")
+    q = serializers.CharField(
+        required=False,
+        max_length=100,
+        help_text="书名、作者或简介中的词（简体或繁体），或 ISBN/ISSN",
+    )
     category = serializers.CharField(
         required=False, max_length=40, help_text="中图法分类号前缀，如 D2"
     )
@@ -79,11 +83,7 @@ def _page_filters(qs, p: dict, *, date_field: str):
 
 def _catalogue_filters(qs, p: dict):
     if p.get("q"):
-        qs = (
-            selectors.books_admin_search(qs, p["q"])
-            if qs.model.__name__ == "Book"
-            else qs.filter(title__icontains=p["q"])
-        )
+        qs = selectors.catalogue_search(qs, p["q"])
     if p.get("category"):
         qs = qs.filter(category__startswith=p["category"].upper())
     if p.get("language"):

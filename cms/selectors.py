@@ -23,6 +23,7 @@ from cms.models import (
     Periodical,
     PeriodicalIssue,
 )
+from cms.validators import normalize_isbn, normalize_issn
 from organizations.selectors import audience_q
 from search.query import object_ids_matching
 
@@ -57,17 +58,6 @@ def channels() -> QuerySet[NewsIndexPage]:
     return NewsIndexPage.objects.live().order_by("path")
 
 
-def books_admin_search(qs: QuerySet[Book], q: str) -> QuerySet[Book]:
-    """Admin title search: a substring match, so 2-character Chinese words are found
-    (Wagtail's database search tokenises on spaces and finds no word inside a sentence)."""
-    q = (q or "").strip()
-    if not q:
-        return qs
-    from django.db.models import Q
-
-    return qs.filter(Q(title__icontains=q) | Q(isbn=q.replace("-", "")) | Q(authors__icontains=q))
-
-
 #: Books saved this recently may not be in the search index yet (the indexing task runs
 #: on the worker after commit): the admin search also matches them by substring.
 UNINDEXED_WINDOW = timedelta(minutes=15)
@@ -82,8 +72,9 @@ def catalogue_admin_search(
     code_field: str | None = None,
     normalize_code: Callable[[str], str] | None = None,
 ) -> QuerySet:
-    """Admin search for the bookshelf snippets (books, periodicals, issues), filtering
-    `qs` (so the listing's filters, ordering, pagination and scope still apply).
+    """Search of the bookshelf (books, periodicals, issues) filtering `qs`, so the
+    caller's filters, ordering, pagination and scope still apply (`catalogue_search`
+    supplies the per-model arguments).
 
     A row matches when any of these holds:
     - its search-app document has every word of the query, normalised like the search
@@ -124,3 +115,26 @@ def catalogue_admin_search(
     for part in parts[1:]:
         ids = ids.union(part.order_by())
     return qs.filter(pk__in=ids)
+
+
+#: model → (search-app document type, fields for the recent-row substring match, the
+#: (field, normaliser) matched exactly against the normalised query: ISBN / ISSN)
+CATALOGUE_SEARCH: dict[type, tuple[str, tuple[str, ...], tuple[str, Callable] | None]] = {
+    Book: ("book", ("title", "authors"), ("isbn", normalize_isbn)),
+    Periodical: ("periodical", ("title",), ("issn", normalize_issn)),
+    PeriodicalIssue: ("periodical_issue", ("label", "periodical__title"), None),
+}
+
+
+def catalogue_search(qs: QuerySet, q: str) -> QuerySet:
+    """The bookshelf search everyone gets — the admin listings, the apps' `?q=` and the
+    portal's bookshelf: `catalogue_admin_search` with the model's own settings."""
+    doc_type, fields, code = CATALOGUE_SEARCH[qs.model]
+    return catalogue_admin_search(
+        qs,
+        q,
+        doc_type=doc_type,
+        fields=fields,
+        code_field=code[0] if code else None,
+        normalize_code=code[1] if code else None,
+    )

@@ -3,8 +3,6 @@ view and the review audit report."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from django.core.exceptions import PermissionDenied
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
@@ -20,8 +18,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 from cms.audit import ContentAuditReportView, audit_report_visible
 from cms.models import Book, DigestIssue, ExemplarPage, NewsPage, Periodical, PeriodicalIssue
 from cms.permissions import EDIT_ROLES, REVIEW_ROLES
-from cms.selectors import catalogue_admin_search
-from cms.validators import normalize_isbn, normalize_issn
+from cms.selectors import catalogue_search
 from organizations.models import OrgUnit
 from organizations.selectors import path_prefix_q, role_paths
 
@@ -79,16 +76,12 @@ class _ScopedFormMixin:
 
 
 class ScopedSnippetViewSet(SnippetViewSet):
-    # Admin search goes through the search app's index (cms.selectors.
-    # catalogue_admin_search: Chinese words inside sentences, Traditional ↔ Simplified,
-    # ISBN/ISSN) plus a substring match on `search_fields`; not through a Wagtail search
+    # Admin search goes through the search app's index (cms.selectors.catalogue_search:
+    # Chinese words inside sentences, Traditional ↔ Simplified, ISBN/ISSN) plus a
+    # substring match for rows saved in the last minutes; not through a Wagtail search
     # backend, whose index the bulk importer does not feed.
     search_backend_name = None
     copy_view_enabled = False
-    #: search-app document type (search/adapters.py) of this model
-    search_doc_type: str = ""
-    #: (field, normaliser) matched exactly against the normalised query, e.g. the ISBN
-    search_code: tuple[str, Callable[[str], str]] | None = None
 
     @cached_property
     def permission_policy(self):
@@ -133,20 +126,12 @@ class ScopedSnippetViewSet(SnippetViewSet):
     @property
     def index_view_class(self):
         base = super().index_view_class
-        doc_type, code = self.search_doc_type, self.search_code
 
         class CatalogueIndexView(base):
             def search_queryset(self, queryset):
                 if not self.is_searching:
                     return queryset
-                return catalogue_admin_search(
-                    queryset,
-                    self.search_query,
-                    doc_type=doc_type,
-                    fields=self.search_fields or (),
-                    code_field=code[0] if code else None,
-                    normalize_code=code[1] if code else None,
-                )
+                return catalogue_search(queryset, self.search_query)
 
         return CatalogueIndexView
 
@@ -167,8 +152,6 @@ class BookViewSet(ScopedSnippetViewSet):
     list_filter = ["is_published", "language", "file_format"]
     list_per_page = 50
     search_fields = ["title", "authors"]
-    search_doc_type = "book"
-    search_code = ("isbn", normalize_isbn)
     ordering = ["-id"]
 
     def get_queryset(self, request):
@@ -182,8 +165,6 @@ class PeriodicalViewSet(ScopedSnippetViewSet):
     list_display = ["title", "issn", "frequency", "category", "is_published", "updated_at"]
     list_filter = ["is_published", "frequency", "language"]
     search_fields = ["title"]
-    search_doc_type = "periodical"
-    search_code = ("issn", normalize_issn)
 
 
 class PeriodicalIssueViewSet(ScopedSnippetViewSet):
@@ -193,7 +174,6 @@ class PeriodicalIssueViewSet(ScopedSnippetViewSet):
     list_display = ["__str__", "issue_date", "is_published"]
     list_filter = ["is_published", "periodical"]
     search_fields = ["label", "periodical__title"]
-    search_doc_type = "periodical_issue"
 
 
 class BookshelfGroup(SnippetViewSetGroup):

@@ -43,7 +43,7 @@ def book_list(request):
     if category:
         qs = qs.filter(category__startswith=category)
     if query:
-        qs = selectors.books_admin_search(qs, query)
+        qs = selectors.catalogue_search(qs, query)
     page = Paginator(qs.order_by("-id"), PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "nav": "books",

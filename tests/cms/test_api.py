@@ -193,6 +193,48 @@ def test_books_search_finds_two_character_chinese_word(org, members, client_for)
     assert ids(client_for(members.a1).get("/api/v1/books/?q=党建")) == {hit.id}
 
 
+def test_books_and_periodicals_search_through_the_index(
+    org, members, client_for, settings, django_capture_on_commit_callbacks
+):
+    """The apps' `?q=` finds what the search index finds: Traditional ↔ Simplified, words
+    inside titles and descriptions, ISBN with hyphens — also for books saved long ago (the
+    substring match covers only the last minutes, before indexing has run)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    isbn = isbn13(21)
+    with django_capture_on_commit_callbacks(execute=True):
+        fee = Book.objects.create(
+            title="关于做好党费收缴工作的通知", isbn=isbn, audience_unit=org.root, is_published=True
+        )
+        desc = Book.objects.create(
+            title="基层组织工作手册",
+            description="本书介绍党费的使用和管理。",
+            isbn=isbn13(22),
+            audience_unit=org.root,
+            is_published=True,
+        )
+        Book.objects.create(
+            title="钢结构施工技术", isbn=isbn13(23), audience_unit=org.root, is_published=True
+        )
+        journal = Periodical.objects.create(
+            title="黨建研究", issn="1002-0187", audience_unit=org.root, is_published=True
+        )
+    long_ago = timezone.now() - dt.timedelta(days=30)
+    Book.objects.update(updated_at=long_ago)
+    Periodical.objects.update(updated_at=long_ago)
+    c = client_for(members.a1)
+    assert ids(c.get("/api/v1/books/?q=党费")) == {fee.id, desc.id}
+    assert ids(c.get("/api/v1/books/", {"q": "黨費"})) == {fee.id, desc.id}
+    hyphenated = f"{isbn[:3]}-{isbn[3]}-{isbn[4:8]}-{isbn[8:12]}-{isbn[12]}"
+    assert ids(c.get("/api/v1/books/", {"q": hyphenated})) == {fee.id}
+    assert ids(c.get("/api/v1/periodicals/", {"q": "党建"})) == {journal.id}
+    assert ids(c.get("/api/v1/periodicals/", {"q": "10020187"})) == {journal.id}
+    assert ids(c.get("/api/v1/books/", {"q": "钢筋"})) == set()
+
+
 def test_books_list_query_count_is_constant(org, members, client_for):
     for n in range(30):
         Book.objects.create(
