@@ -382,6 +382,7 @@ EHOME_EXAM_GRACE_SECONDS = env_int("EHOME_EXAM_GRACE_SECONDS", 30)
 # Contests: an answer counts when it arrives within the per-question limit plus this.
 EHOME_CONTEST_GRACE_MS = env_int("EHOME_CONTEST_GRACE_MS", 1500)
 EHOME_PERIODIC_TASKS += [("elearning.tasks.attempts_close_overdue", 60)]
+EHOME_PERIODIC_TASKS += [("elearning.tasks.points_unit_paths_sync", 300)]
 
 # --- cms ------------------------------------------------------------------------------
 # Book/periodical files: the admin refuses uploads above this size (checked with the

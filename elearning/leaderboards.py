@@ -206,6 +206,37 @@ def _points_push(member_id: int) -> None:
         _push({f"points:{p}": {member_id: total} for p in ancestor_paths_of(path)})
 
 
+def points_moved_after_commit(rows: list[tuple[int, str, str, int]]) -> None:
+    """Members re-filed from one unit path to another (`(member id, old path, new path,
+    total)`): after commit, drop them from the sets of the subtrees they left and add them
+    to the sets of the subtrees they joined."""
+    if _usable_client() is not None and rows:
+        transaction.on_commit(lambda: _points_move(rows))
+
+
+def _points_move(rows) -> None:
+    from organizations.models import ancestor_paths_of
+
+    r = _usable_client()
+    if r is None:
+        return
+    try:
+        pipe = r.pipeline(transaction=False)
+        for member_id, old, new, _ in rows:
+            for path in set(ancestor_paths_of(old)) - set(ancestor_paths_of(new)):
+                pipe.zrem(_key(f"points:{path}"), str(member_id))
+                pipe.zrem(_key(f"points:{path}", "build"), str(member_id))
+        pipe.execute()
+    except Exception as exc:  # noqa: BLE001 - Redis down: the periodic rebuild catches up
+        _failed("points", exc)
+        return
+    joined: dict[str, dict[int, int]] = {}
+    for member_id, _, new, total in rows:
+        for path in ancestor_paths_of(new):
+            joined.setdefault(f"points:{path}", {})[member_id] = total
+    _push(joined)
+
+
 def points_better_count(*, unit_path: str, total: int) -> int | None:
     """Members of the subtree at `unit_path` with more points than `total`."""
     from elearning.models import PointBalance

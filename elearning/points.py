@@ -15,7 +15,7 @@ import time
 from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import F, Sum
 from django.utils import timezone
 
 from elearning import leaderboards
@@ -124,6 +124,33 @@ def points_award_watch(
             member=member, rule="watch_minutes", event_key=f"watch:{member.pk}:{lesson_id}:{block}"
         )
     return total
+
+
+def points_unit_paths_sync(*, member_ids: list[int] | None = None) -> int:
+    """Re-file the balances whose `unit_path` is no longer their member's unit path (the
+    leaderboards of a subtree read it), and move their ranking entries after commit.
+    `member_ids` limits it to those members; None checks every balance (one join).
+    Returns how many balances moved."""
+    qs = PointBalance.objects.exclude(unit_path=F("member__unit__path"))
+    if member_ids is not None:
+        qs = qs.filter(member_id__in=member_ids)
+    moved = 0
+    with transaction.atomic():
+        rows = list(
+            qs.select_for_update(of=("self",)).values_list(
+                "member_id", "unit_path", "member__unit__path", "total"
+            )
+        )
+        for start in range(0, len(rows), 1000):
+            batch = rows[start : start + 1000]
+            PointBalance.objects.bulk_update(
+                [PointBalance(member_id=m, unit_path=new) for m, _, new, _ in batch],
+                ["unit_path"],
+            )
+            moved += len(batch)
+        if rows:
+            leaderboards.points_moved_after_commit(rows)
+    return moved
 
 
 def points_summary(*, member: Member) -> dict:

@@ -12,3 +12,13 @@ def attempts_close_overdue() -> int:
     from elearning.exams import attempts_close_overdue as close
 
     return close()
+
+
+@task()
+def points_unit_paths_sync() -> int:
+    """Re-file study-point balances of members whose unit changed by any route (admin
+    edits, imports; transfers and unit moves already do it on commit). Registered in
+    settings.EHOME_PERIODIC_TASKS (every 5 minutes)."""
+    from elearning.points import points_unit_paths_sync as sync
+
+    return sync()

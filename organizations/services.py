@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from organizations.models import Member, OrgUnit, Transfer, UnitRole
-from organizations.signals import unit_roles_changed
+from organizations.signals import members_moved, unit_roles_changed
 
 # Everyone holding a UnitRole is in this Wagtail group; it grants admin access only. What
 # they may do inside the admin is decided from their roles (organizations.permissions and
@@ -51,6 +51,8 @@ def member_transfer(
     locked.is_overseas = to_unit.country != "CN"
     locked.save(update_fields=["unit", "is_overseas", "updated_at"])
     member.unit = to_unit
+    member_id = locked.pk
+    transaction.on_commit(lambda: members_moved.send(sender=Member, member_ids=[member_id]))
     return transfer
 
 
@@ -146,6 +148,7 @@ def unit_update(*, unit: OrgUnit, parent: OrgUnit | None = None, **fields) -> Or
                 )
             unit.move(parent, pos="sorted-child")
             unit = _fresh(unit)
+            transaction.on_commit(lambda: members_moved.send(sender=OrgUnit, member_ids=None))
     return unit
 
 

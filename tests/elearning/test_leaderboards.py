@@ -153,3 +153,48 @@ def test_points_ranks_per_subtree_from_redis(org, live_redis, django_capture_on_
     assert points.points_leaderboard(unit=org.root, member=people[1])["me"]["rank"] == 3
     assert points.points_leaderboard(unit=org.a, member=people[1])["me"]["rank"] == 2
     assert live_redis.zscore(leaderboards._key(f"points:{org.a1.path}"), str(people[1].pk)) == 20
+
+
+def test_points_rankings_follow_a_transfer_and_a_unit_move(
+    org, live_redis, django_capture_on_commit_callbacks
+):
+    """A member transferred from A1 to B1 leaves A's leaderboard and joins B's at once —
+    the top N (database) and "my rank" (Redis) agree; a unit moved with its subtree
+    re-files its members; an edit made outside the services is caught by the periodic
+    job."""
+    from elearning import points, tasks
+    from elearning.models import PointBalance
+    from organizations.models import Member
+    from organizations.services import member_transfer, unit_update
+
+    mover, stay_a, stay_b = member_in(org.a1), member_in(org.a1), member_in(org.b1)
+    for m, total in ((mover, 50), (stay_a, 10), (stay_b, 30)):
+        PointBalance.objects.create(member=m, unit_path=m.unit.path, total=total)
+
+    def board(unit, member):
+        lb = points.points_leaderboard(unit=unit, member=member)
+        return [row["member_id"] for row in lb["top"]], (lb["me"] or {}).get("rank")
+
+    assert board(org.a, stay_a) == ([mover.pk, stay_a.pk], 2)  # builds A's set in Redis
+    assert board(org.b, stay_b) == ([stay_b.pk], 1)
+    with django_capture_on_commit_callbacks(execute=True):
+        member_transfer(member=mover, to_unit=org.b1)
+    assert board(org.a, stay_a) == ([stay_a.pk], 1)
+    assert board(org.b, stay_b) == ([mover.pk, stay_b.pk], 2)
+    assert live_redis.zscore(leaderboards._key(f"points:{org.a.path}"), str(mover.pk)) is None
+    assert live_redis.zscore(leaderboards._key(f"points:{org.b1.path}"), str(mover.pk)) == 50
+
+    # B1 (with both members) moves under A: A's board now holds everyone
+    with django_capture_on_commit_callbacks(execute=True):
+        b1 = unit_update(unit=org.b1, parent=org.a)
+    assert PointBalance.objects.get(member=stay_b).unit_path == b1.path
+    assert board(org.a, stay_a) == ([mover.pk, stay_b.pk, stay_a.pk], 3)
+
+    # a unit changed by a plain save (an import, an admin form): the periodic job re-files
+    Member.objects.filter(pk=stay_a.pk).update(unit=org.b)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.points_unit_paths_sync.call() == 1
+    assert PointBalance.objects.get(member=stay_a).unit_path == org.b.path
+    stay_a = Member.objects.select_related("unit").get(pk=stay_a.pk)
+    assert board(org.b, stay_a) == ([stay_a.pk], 1)
+    assert live_redis.zscore(leaderboards._key(f"points:{org.a.path}"), str(stay_a.pk)) is None
