@@ -26,6 +26,7 @@ from cms import selectors
 from cms.models import NewsIndexPage
 from cms.services import PreviewTokenInvalid, page_read_record, preview_token_load
 from organizations.models import OrgUnit
+from search.catalogue import catalogue_search
 
 ID_PARAM = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="对象 ID")
 ERRORS = {400: OpenApiTypes.OBJECT, 401: OpenApiTypes.OBJECT, 404: OpenApiTypes.OBJECT}
@@ -83,7 +84,7 @@ def _page_filters(qs, p: dict, *, date_field: str):
 
 def _catalogue_filters(qs, p: dict):
     if p.get("q"):
-        qs = selectors.catalogue_search(qs, p["q"])
+        qs = catalogue_search(qs, p["q"])
     if p.get("category"):
         qs = qs.filter(category__startswith=p["category"].upper())
     if p.get("language"):

@@ -311,7 +311,7 @@ def main(argv: list[str]) -> None:
         rows.append((label, ms, q))
         print(f"{label:45s} median {ms:7.1f} ms  queries {q}")
     # The admin search also substring-matches books saved in the last
-    # cms.selectors.UNINDEXED_WINDOW (their indexing task may not have run): right after
+    # search.catalogue.UNINDEXED_WINDOW (their indexing task may not have run): right after
     # the import that is every book. Later, only the indexes answer; age the books past
     # the window (updated_at − 1 day) to measure that steady state.
     from datetime import timedelta

@@ -3,11 +3,13 @@ view and the review audit report."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.functional import cached_property
+from django.utils.module_loading import import_string
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.models import Page
@@ -18,7 +20,6 @@ from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 from cms.audit import ContentAuditReportView, audit_report_visible
 from cms.models import Book, DigestIssue, ExemplarPage, NewsPage, Periodical, PeriodicalIssue
 from cms.permissions import EDIT_ROLES, REVIEW_ROLES
-from cms.selectors import catalogue_search
 from organizations.models import OrgUnit
 from organizations.selectors import path_prefix_q, role_paths
 
@@ -76,10 +77,10 @@ class _ScopedFormMixin:
 
 
 class ScopedSnippetViewSet(SnippetViewSet):
-    # Admin search goes through the search app's index (cms.selectors.catalogue_search:
-    # Chinese words inside sentences, Traditional ↔ Simplified, ISBN/ISSN) plus a
-    # substring match for rows saved in the last minutes; not through a Wagtail search
-    # backend, whose index the bulk importer does not feed.
+    # Admin search: the function named by settings.EHOME_CATALOGUE_ADMIN_SEARCH (the search
+    # app's index: Chinese words inside sentences, Traditional ↔ Simplified, ISBN/ISSN),
+    # not a Wagtail search backend, whose index the bulk importer does not feed. Unset:
+    # Wagtail's substring match on `search_fields`.
     search_backend_name = None
     copy_view_enabled = False
 
@@ -129,9 +130,10 @@ class ScopedSnippetViewSet(SnippetViewSet):
 
         class CatalogueIndexView(base):
             def search_queryset(self, queryset):
-                if not self.is_searching:
-                    return queryset
-                return catalogue_search(queryset, self.search_query)
+                path = getattr(settings, "EHOME_CATALOGUE_ADMIN_SEARCH", "")
+                if not self.is_searching or not path:
+                    return super().search_queryset(queryset)
+                return import_string(path)(queryset, self.search_query)
 
         return CatalogueIndexView
 

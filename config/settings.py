@@ -412,6 +412,9 @@ EHOME_PERIODIC_TASKS += [("api.tasks.tombstones_purge", 24 * 3600)]
 # Wagtail admin search (page explorer, snippet listings) through the Chinese-aware
 # database backend: same vendor backend, text normalised (t2s) and segmented (jieba).
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "search.wagtail_backend"}}
+# The bookshelf snippet listings' admin search (cms/wagtail_hooks.py) through the search
+# app's index, which the bulk book importer feeds (Wagtail's own index it does not).
+EHOME_CATALOGUE_ADMIN_SEARCH = "search.catalogue.catalogue_search"
 # Elasticsearch (only when ELASTICSEARCH_URL is set): request timeout in seconds and
 # replicas per index; queries fall back to the database index while the cluster is down.
 EHOME_SEARCH_ES_TIMEOUT = float(env("EHOME_SEARCH_ES_TIMEOUT", "3"))

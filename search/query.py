@@ -188,7 +188,7 @@ def suggest(query: str, *, user, types: list[str] | None = None, limit: int = 10
 
 
 def object_ids_matching(doc_type: str, tokens: list[str]) -> QuerySet | None:
-    """For admin listings that filter their own querysets (cms.selectors.catalogue_admin_search):
+    """For admin listings that filter their own querysets (search.catalogue):
     the object ids of `doc_type` whose search document (search.models.SearchDocument,
     normalised t2s + jieba search-mode text of title and body) has every token —
     published or not, whatever the audience: the caller's queryset decides what is shown.

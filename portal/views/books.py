@@ -15,6 +15,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from cms import selectors
 from cms.validators import CLC_CLASSES
 from portal.access import portal_view
+from search.catalogue import catalogue_search
 
 PAGE_SIZE = 24
 
@@ -43,7 +44,7 @@ def book_list(request):
     if category:
         qs = qs.filter(category__startswith=category)
     if query:
-        qs = selectors.catalogue_search(qs, query)
+        qs = catalogue_search(qs, query)
     page = Paginator(qs.order_by("-id"), PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "nav": "books",
