@@ -185,7 +185,7 @@ def _parse_block(text: str) -> Draft:
     if len(right) != 1:
         raise ValueError("单选题须有且只有一个“=”正确选项（多选题请用 ~%权重%）")
     if len(keys) < 2:
-        raise ValueError("选择题至少需要两个选项")
+        raise QuestionValueError("选择题至少需要两个选项", field="options")
     d.type = Question.Type.SINGLE
     d.options = [{"key": k, "text": t} for k, t in zip(keys, texts, strict=True)]
     d.answer = right
@@ -325,19 +325,30 @@ def parse_excel(data: bytes, *, filename: str = "题库.xlsx") -> list[Draft]:
     return drafts
 
 
+class QuestionValueError(ValueError):
+    """A question that breaks the template's rules; `field` says which part: "type",
+    "stem", "answer", "difficulty" or "options" (the admin form puts the message there)."""
+
+    def __init__(self, message: str, *, field: str):
+        super().__init__(message)
+        self.field = field
+
+
 def _row_to_draft(v: dict) -> Draft:
     qtype = TYPE_NAMES.get(v.get("题型", ""))
     if qtype is None:
-        raise ValueError(f"“题型”列的值“{v.get('题型', '')}”无效，应为单选/多选/判断/填空")
+        raise QuestionValueError(
+            f"“题型”列的值“{v.get('题型', '')}”无效，应为单选/多选/判断/填空", field="type"
+        )
     stem = v.get("题干", "")
     if not stem:
-        raise ValueError("“题干”为空")
+        raise QuestionValueError("“题干”为空", field="stem")
     ans = v.get("答案", "")
     if not ans:
-        raise ValueError("“答案”为空")
+        raise QuestionValueError("“答案”为空", field="answer")
     diff_raw = v.get("难度", "") or "中"
     if diff_raw not in DIFFICULTY:
-        raise ValueError(f"“难度”列的值“{diff_raw}”无效，应为易/中/难")
+        raise QuestionValueError(f"“难度”列的值“{diff_raw}”无效，应为易/中/难", field="difficulty")
     d = Draft(
         type=qtype,
         stem=stem,
@@ -354,14 +365,16 @@ def _row_to_draft(v: dict) -> Draft:
                 opts.append({"key": letter, "text": text})
         keys = [o["key"] for o in opts]
         if len(opts) < 2:
-            raise ValueError("选择题至少需要两个选项")
+            raise QuestionValueError("选择题至少需要两个选项", field="options")
         if keys != list("ABCDEF"[: len(keys)]):
-            raise ValueError("选项须从选项A起连续填写")
+            raise QuestionValueError("选项须从选项A起连续填写", field="options")
         letters = [c for c in ans.upper() if not c.isspace() and c not in ",，、"]
         if not letters or any(c not in keys for c in letters) or len(set(letters)) != len(letters):
-            raise ValueError(f"“答案”“{ans}”须为已填写选项的字母（如 A 或 ABD）")
+            raise QuestionValueError(
+                f"“答案”“{ans}”须为已填写选项的字母（如 A 或 ABD）", field="answer"
+            )
         if qtype == "single" and len(letters) != 1:
-            raise ValueError("单选题的答案只能有一个字母")
+            raise QuestionValueError("单选题的答案只能有一个字母", field="answer")
         d.options, d.answer = opts, letters
     elif qtype == "true_false":
         up = ans.upper()
@@ -370,7 +383,7 @@ def _row_to_draft(v: dict) -> Draft:
         elif up in {w.upper() for w in FALSE_WORDS}:
             d.answer = False
         else:
-            raise ValueError(f"判断题答案“{ans}”无效，应为 正确 或 错误")
+            raise QuestionValueError(f"判断题答案“{ans}”无效，应为 正确 或 错误", field="answer")
     else:
         accepted = [a.strip() for a in re.split(r"[|｜]", ans) if a.strip()]
         d.answer = accepted
@@ -407,7 +420,7 @@ def options_as_text(options: list) -> str:
 
 def question_fields_from_text(*, qtype: str, stem: str, options_text: str, answer_text: str):
     """(options, answer) from the admin form's text fields, checked by the Excel import's
-    rules; a ValueError names what is wrong. Weights ("[50%]") are allowed on correct
+    rules; a QuestionValueError names what is wrong and which field. Weights ("[50%]") are allowed on correct
     options of a multiple-choice question (partial credit, see elearning.exams)."""
     cells = {
         "题型": TYPE_LABEL.get(qtype, qtype),
@@ -421,20 +434,26 @@ def question_fields_from_text(*, qtype: str, stem: str, options_text: str, answe
                 continue
             m = _OPTION_LINE.match(line)
             if m is None or not m.group(2):
-                raise ValueError(f"选项第 {n} 行“{line.strip()}”应写成“A. 选项内容”")
+                raise QuestionValueError(
+                    f"选项第 {n} 行“{line.strip()}”应写成“A. 选项内容”", field="options"
+                )
             key = m.group(1).upper()
             if f"选项{key}" in cells:
-                raise ValueError(f"选项 {key} 写了两次")
+                raise QuestionValueError(f"选项 {key} 写了两次", field="options")
             cells[f"选项{key}"] = m.group(2)
             if m.group(3) is not None:
                 weights[key] = float(m.group(3))
     draft = _row_to_draft(cells)
     if weights:
         if qtype != "multiple":
-            raise ValueError("只有多选题的正确选项可以设置权重（如 [50%]）")
+            raise QuestionValueError(
+                "只有多选题的正确选项可以设置权重（如 [50%]）", field="options"
+            )
         wrong = sorted(set(weights) - set(draft.answer))
         if wrong:
-            raise ValueError(f"权重只能设在正确选项上：{'、'.join(wrong)} 不是正确答案")
+            raise QuestionValueError(
+                f"权重只能设在正确选项上：{'、'.join(wrong)} 不是正确答案", field="options"
+            )
         for o in draft.options:
             if o["key"] in weights:
                 o["weight"] = weights[o["key"]]

@@ -90,9 +90,9 @@ class QuestionAdminForm(ScopedAdminForm):
                 options_text=data.get("options_text", ""),
                 answer_text=data.get("answer_text", ""),
             )
-        except ValueError as exc:
-            field = "answer_text" if "答案" in str(exc) else "options_text"
-            self.add_error(field, str(exc))
+        except question_io.QuestionValueError as exc:
+            field = {"answer": "answer_text", "options": "options_text"}.get(exc.field, exc.field)
+            self.add_error(field if field in self.fields else None, str(exc))
             return data
         self.instance.options, self.instance.answer = options, answer
         return data

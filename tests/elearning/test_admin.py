@@ -115,8 +115,10 @@ def test_question_options_and_answer_are_edited_as_text(org, instructor_a, clien
         ({"options_text": "A. 甲\n乙丙丁"}, "options_text", "应写成“A. 选项内容”"),
         ({"options_text": "A. 甲\nC. 丙"}, "options_text", "连续填写"),
         (
+            # the weight is written on the options: the message goes there, though it
+            # mentions the answer
             {"options_text": "A. 甲 [50%]\nB. 乙\nC. 丙", "answer_text": "B"},
-            "answer_text",
+            "options_text",
             "不是正确答案",
         ),
         (
