@@ -7,7 +7,8 @@ instead of once per request. Django's own cursors bind parameters on the client 
 psycopg 3 default) and cannot prepare, hence a plain psycopg cursor on Django's
 connection: same connection, same transaction state, Django's error classes
 (`wrap_database_errors`), and the query is logged where Django logs queries
-(`connection.queries`, `assertNumQueries`, `CaptureQueriesContext`).
+(`connection.queries`, `assertNumQueries`, `CaptureQueriesContext`) and passes through
+`connection.execute_wrapper()` hooks like Django's cursors.
 
 Prepared statements live in the server session: behind a transaction-pooling PgBouncer
 older than 1.21 (or without `max_prepared_statements`) set `EHOME_DB_PREPARE=false`
@@ -16,6 +17,7 @@ older than 1.21 (or without `max_prepared_statements`) set `EHOME_DB_PREPARE=fal
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Sequence
 
@@ -32,8 +34,14 @@ def fetchone_prepared(sql: str, params: dict | Sequence):
     prepare = getattr(settings, "EHOME_DB_PREPARE", True)
     start = time.monotonic()
     with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cur:
-        cur.execute(sql, params, prepare=prepare)
-        row = cur.fetchone()
+
+        def execute(sql, params, many, context):
+            cur.execute(sql, params, prepare=prepare)
+            return cur.fetchone()
+
+        for wrapper in reversed(connection.execute_wrappers):  # connection.execute_wrapper()
+            execute = functools.partial(wrapper, execute)
+        row = execute(sql, params, False, {"connection": connection, "cursor": cur})
     if connection.queries_logged:
         connection.queries_log.append(
             {"sql": sql, "time": f"{time.monotonic() - start:.3f}", "prepared": prepare}

@@ -359,3 +359,32 @@ def test_fast_progress_parsing_agrees_with_the_serializer(body, fast):
     else:
         with pytest.raises(ValidationError):
             progress_input(body)
+
+
+@pytest.mark.pg_only
+def test_prepared_statements_pass_through_execute_wrappers(opened, academy, member, rewind):
+    """Instrumentation hooked with connection.execute_wrapper() sees the prepared
+    statements too (and can block them, as a read-only guard would)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are a PostgreSQL path")
+    rewind(member, academy.video, 600)
+    seen = []
+
+    def spy(execute, sql, params, many, context):
+        seen.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(spy):
+        assert report(opened, academy.video, [iv(0, 30)], "w1").status_code == 200
+    assert any("int4multirange" in sql for sql in seen)
+
+    def refuse(execute, sql, params, many, context):
+        raise RuntimeError("read-only")
+
+    with connection.execute_wrapper(refuse), pytest.raises(RuntimeError):
+        from elearning import progress
+
+        progress.progress_report(
+            member=member, lesson=academy.video, intervals=[iv(30, 60)], idempotency_key="w2"
+        )
+    assert LessonProgress.objects.get(member=member, lesson=academy.video).unique_seconds == 30
