@@ -17,8 +17,9 @@ only and the type filter — a very common word no longer costs one table lookup
   relevance takes the top of FTS5's own bm25 ordering and reads only those rows (ties at
   the page edge fall back to the exact join query); sort by date walks the years newest
   first (year tokens), so only the matches of the newest year(s) are looked up and
-  sorted. Date-range filters and scopes the tokens cannot express use the plain join
-  query (exact, slower for very common words).
+  sorted. Date-range filters use the join query, its FTS5 match narrowed by the scope and
+  the year tokens of the range (`_fts5_narrowed`); scopes the tokens cannot express use
+  the plain join query (exact, slower for very common words).
 - PostgreSQL: `filter_vector @@ …` next to `search_vector @@ …` lets one bitmap scan of the
   multi-column GIN index (search_vector, filter_vector, title_vector) do the filtering;
   when a query matches more than RANK_CANDIDATES documents, relevance ranks (`ts_rank`)
@@ -201,12 +202,14 @@ def _filters(c: Criteria, *, with_types: bool, vendor: str = "") -> tuple[str, l
         if with_types and c.types:
             where.append(f"d.doc_type IN ({', '.join(['%s'] * len(c.types))})")
             params += list(c.types)
+    # as Django stores them (SQLite: UTC text — a raw +08:00 datetime compared as text)
+    adapt = connection.ops.adapt_datetimefield_value
     if c.date_from is not None:
         where.append("d.date >= %s")
-        params.append(c.date_from)
+        params.append(adapt(c.date_from))
     if c.date_to is not None:
         where.append("d.date < %s")
-        params.append(c.date_to)
+        params.append(adapt(c.date_to))
     return " AND ".join(where), params
 
 
@@ -244,7 +247,8 @@ class DatabaseBackend:
             )
         op = "OR" if c.match == "or" else "AND"
         from_sql = f"search_fts JOIN {TABLE} d ON d.id = search_fts.rowid"
-        return (from_sql, "search_fts MATCH %s", f"-{BM25}", [fts5_match(c.tokens, op=op)])
+        expr = self._fts5_narrowed(c, fts5_match(c.tokens, op=op))
+        return (from_sql, "search_fts MATCH %s", f"-{BM25}", [expr])
 
     def _title_match(self, c: Criteria) -> tuple[str, list]:
         """SQL condition (on `d`) for 'every word is in the title'."""
@@ -255,8 +259,26 @@ class DatabaseBackend:
         op = "OR" if c.match == "or" else "AND"
         return (
             "d.id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH %s)",
-            [fts5_match(c.tokens, op=op, column="title_norm")],
+            [self._fts5_narrowed(c, fts5_match(c.tokens, op=op, column="title_norm"))],
         )
+
+    def _fts5_narrowed(self, c: Criteria, words: str) -> str:
+        """SQLite join query with a date range: the FTS5 match also carries the scope and
+        the year tokens the range spans, so the index hands over only rows of those years
+        in the caller's scope; the exact conditions (`_filters`) still decide. Without
+        this a very common word made the join read every match from the table."""
+        if c.date_from is None and c.date_to is None:
+            return words
+        filt = _fts5_filter(c, with_types=False) or ""
+        lo = c.date_from if c.date_from is not None else _table_date("MIN")
+        hi = c.date_to - dt.timedelta(microseconds=1) if c.date_to else _table_date("MAX")
+        if lo is None or hi is None:
+            return _fts5_query(words, filt)
+        first, last = _year_of(lo), _year_of(hi)
+        if last < first:
+            last = first  # an empty range: the exact conditions find nothing
+        years = " OR ".join(_fts5_phrase(f"y{y:04d}") for y in range(first, last + 1))
+        return _fts5_query(words, filt, f"{FILTER_COLUMN} : ({years})")
 
     def search(self, c: Criteria) -> RawResult:
         if not c.tokens or c.scope.empty:
@@ -467,7 +489,17 @@ class DatabaseBackend:
             return [RawHit(*row[:6], score=float(row[6] or 0)) for row in cur.fetchall()]
 
 
+def _table_date(agg: str):
+    """MIN or MAX of the documents' dates (a lone MIN/MAX: answered by the date index)."""
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT {agg}(date) FROM {TABLE}")
+        return cur.fetchone()[0]
+
+
 def _year_of(value) -> int:
+    """The UTC year of a stored or given date (year tokens are UTC years)."""
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        return value.astimezone(dt.UTC).year
     if isinstance(value, dt.datetime | dt.date):
         return value.year
     return int(str(value)[:4])

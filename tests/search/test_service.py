@@ -182,3 +182,40 @@ def test_very_common_words_still_rank_title_matches_first(org, index_docs, super
     assert len(res.hits) == 10
     page3 = search("党建", user=superuser, page=3, page_size=10)
     assert len(page3.hits) == 1
+
+
+def test_date_ranges_are_exact_across_year_ends_and_scope(org, index_docs):
+    """A date range (the portal's and the API's from/to, in Beijing time) is exact at a New
+    Year in UTC+8, keeps the caller's scope and never returns undated documents — on
+    SQLite the full-text index also narrows by year, which must not cut anything off."""
+    from dataclasses import replace
+    from zoneinfo import ZoneInfo
+
+    bj = ZoneInfo("Asia/Shanghai")
+
+    def at(y, m, d, h, mi=0):
+        return dt.datetime(y, m, d, h, mi, tzinfo=bj)
+
+    def doc(title, when, unit):
+        return replace(make_doc(title, "党费收缴", unit=unit), date=when)
+
+    before = doc("旧年党费通知", at(2024, 12, 31, 23, 30), org.a1)  # 15:30 UTC, 2024
+    first = doc("新年党费通知", at(2025, 1, 1, 0, 30), org.a1)  # 16:30 UTC, still 2024
+    later = doc("年中党费通知", at(2025, 6, 30, 12), org.a1)
+    other = doc("别处党费通知", at(2025, 6, 30, 12), org.b1)  # outside an A1 member's scope
+    newest = doc("明年党费通知", at(2026, 1, 1, 0, 0), org.a1)  # exactly the end: excluded
+    undated = replace(make_doc("无日期党费通知", "党费", unit=org.a1), date=None)
+    index_docs(before, first, later, other, newest, undated)
+    member = member_in(org.a1).user
+
+    year_2025 = {"date_from": at(2025, 1, 1, 0), "date_to": at(2026, 1, 1, 0)}
+    res = search("党费", user=member, filters=year_2025)
+    assert ids(res) == {key(first), key(later)} and res.total == 2
+    by_date = search("党费", user=member, filters=year_2025, sort="date")
+    assert [h.id for h in by_date.hits] == [later.object_id, first.object_id]
+    until = search("党费", user=member, filters={"date_to": at(2025, 1, 1, 0)})
+    assert ids(until) == {key(before)}
+    since = search("党费", user=member, filters={"date_from": at(2025, 6, 1, 0)})
+    assert ids(since) == {key(later), key(newest)}
+    backwards = {"date_from": at(2026, 1, 1, 0), "date_to": at(2025, 1, 1, 0)}
+    assert search("党费", user=member, filters=backwards).total == 0
