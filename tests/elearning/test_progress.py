@@ -176,11 +176,12 @@ def test_get_my_progress(opened, academy, member, rewind):
     assert r.json()["unique_seconds"] == 20 and r.json()["coverage"] == 0.2
 
 
-@pytest.mark.pg_only
-@pytest.mark.django_db(transaction=True)
-def test_two_devices_reporting_at_once_never_lose_an_update(org, client_for):
+def _opened_400s_video(org, *, seconds_ago: int, **row):
+    """A committed 400-second video lesson a new A1 member opened `seconds_ago` (for the
+    tests with concurrent writers, which need committed rows): (member, lesson)."""
     if connection.vendor != "postgresql":
         pytest.skip("concurrent writers need PostgreSQL (SQLite serialises all writers)")
+    from elearning import progress
     from elearning.models import Course, Lesson
     from media_pipeline.models import MediaAsset
     from tests.factories import member_in
@@ -189,34 +190,50 @@ def test_two_devices_reporting_at_once_never_lose_an_update(org, client_for):
     course = Course.objects.create(title="c", audience_unit=org.root, is_published=True)
     lesson = Lesson.objects.create(course=course, title="l", kind="video", media=asset)
     m = member_in(org.a1)
-    from elearning import progress
-
     progress.progress_open(member=m, lesson=lesson)
     LessonProgress.objects.filter(member=m).update(
-        opened_at=timezone.now() - dt.timedelta(seconds=1000)
+        opened_at=timezone.now() - dt.timedelta(seconds=seconds_ago), **row
     )
-    barrier = threading.Barrier(8)
-    errors = []
+    return m, lesson
 
-    def device(i):
+
+def _at_once(n: int, call) -> tuple[list, list]:
+    """Run call(i) for i < n in n threads released together: (results, exceptions)."""
+    barrier = threading.Barrier(n)
+    results, errors = [], []
+
+    def run(i):
         try:
             barrier.wait()
-            progress.progress_report(
-                member=m,
-                lesson=lesson,
-                intervals=[{"from_s": i * 10, "to_s": i * 10 + 10, "rate": 1}],
-                idempotency_key=f"dev{i}",
-            )
+            results.append(call(i))
         except Exception as exc:  # noqa: BLE001
             errors.append(exc)
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=device, args=(i,)) for i in range(8)]
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
+    return results, errors
+
+
+@pytest.mark.pg_only
+@pytest.mark.django_db(transaction=True)
+def test_two_devices_reporting_at_once_never_lose_an_update(org, client_for):
+    from elearning import progress
+
+    m, lesson = _opened_400s_video(org, seconds_ago=1000)
+    _, errors = _at_once(
+        8,
+        lambda i: progress.progress_report(
+            member=m,
+            lesson=lesson,
+            intervals=[{"from_s": i * 10, "to_s": i * 10 + 10, "rate": 1}],
+            idempotency_key=f"dev{i}",
+        ),
+    )
     row = LessonProgress.objects.get(member=m, lesson=lesson)
     accepted = 8 - len(errors)
     # every accepted report is in the merged set: nothing was overwritten
@@ -228,45 +245,18 @@ def test_two_devices_reporting_at_once_never_lose_an_update(org, client_for):
 @pytest.mark.pg_only
 @pytest.mark.django_db(transaction=True)
 def test_a_retry_racing_its_original_counts_once(org):
-    if connection.vendor != "postgresql":
-        pytest.skip("concurrent writers need PostgreSQL (SQLite serialises all writers)")
     from elearning import progress
-    from elearning.models import Course, Lesson
-    from media_pipeline.models import MediaAsset
-    from tests.factories import member_in
 
-    asset = MediaAsset.objects.create(kind="video", title="v", status="ready", duration=400.0)
-    course = Course.objects.create(title="c", audience_unit=org.root, is_published=True)
-    lesson = Lesson.objects.create(course=course, title="l", kind="video", media=asset)
-    m = member_in(org.a1)
-    progress.progress_open(member=m, lesson=lesson)
-    LessonProgress.objects.filter(member=m).update(
-        opened_at=timezone.now() - dt.timedelta(seconds=50), budget=0
+    m, lesson = _opened_400s_video(org, seconds_ago=50, budget=0)
+    results, errors = _at_once(
+        8,
+        lambda i: progress.progress_report(
+            member=m,
+            lesson=lesson,
+            intervals=[{"from_s": 0, "to_s": 60, "rate": 1}],
+            idempotency_key="same-batch",  # a phone retrying over a bad network
+        ),
     )
-    barrier = threading.Barrier(8)
-    results, errors = [], []
-
-    def device(i):
-        try:
-            barrier.wait()
-            results.append(
-                progress.progress_report(
-                    member=m,
-                    lesson=lesson,
-                    intervals=[{"from_s": 0, "to_s": 60, "rate": 1}],
-                    idempotency_key="same-batch",  # a phone retrying over a bad network
-                )
-            )
-        except Exception as exc:  # noqa: BLE001
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=device, args=(i,)) for i in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
     assert errors == []
     assert sorted(st.duplicate for st in results) == [False] + [True] * 7
     assert all(st.unique_seconds == 60 for st in results)
