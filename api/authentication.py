@@ -14,8 +14,8 @@ class _UserWithMember:
     On PostgreSQL the query is one prebuilt SQL string, run as a prepared statement
     (config.db), and the three model instances are made with `Model.from_db` — compiling
     the ORM's select_related query cost more CPU (~0.5 ms) than running it, on every API
-    request. The columns are all plain types
-    that psycopg returns as Python values. Elsewhere it is the ORM's select_related."""
+    request. The columns are all plain types that psycopg returns as Python values.
+    Elsewhere it is the ORM's select_related."""
 
     def __init__(self, model):
         self.model = model

@@ -16,11 +16,15 @@ batches, each batch with an idempotency key. The server
 On PostgreSQL steps 2–3 and the idempotency receipt are ONE statement: an ``UPDATE``
 whose ``SET`` unions ``intervals + new::int4multirange`` on the row version it locks (two
 devices never lose an update: the second waits for the first and re-evaluates against
-its result) and whose ``WHERE`` holds the budget check; the receipt is a data-modifying
-CTE, so a retried key updates nothing. Elsewhere (SQLite) the row is read and written
-inside a transaction that holds the database write lock (``BEGIN IMMEDIATE``).
-On PostgreSQL a report commits asynchronously (``EHOME_PROGRESS_ASYNC_COMMIT``): the
-phone gets its answer without waiting for the WAL flush.
+its result) and whose ``WHERE`` holds the budget check and "no receipt for this key
+yet"; a data-modifying CTE inserts the receipt only when the row was updated, so a retried
+key updates nothing, and a retry racing its original fails on the receipt's unique
+constraint, which undoes its whole statement (answered as a duplicate). The statement is
+prepared once per connection (config.db) and is its own transaction. Elsewhere (SQLite)
+the row is read and written inside a transaction that holds the database write lock
+(``BEGIN IMMEDIATE``). On PostgreSQL a report commits asynchronously
+(``EHOME_PROGRESS_ASYNC_COMMIT``): the phone gets its answer without waiting for the WAL
+flush.
 
 Article/reading lessons: the client sends ``open`` then ``heartbeat`` events; the server
 adds the time between consecutive events it received (each capped), never a duration the
