@@ -90,3 +90,20 @@ def test_production_refuses_to_start_without_secret_key():
     )
     assert proc.returncode != 0
     assert "DJANGO_SECRET_KEY" in proc.stderr
+
+
+def test_the_wsgi_app_loads_its_views_and_freezes_them_for_the_collector():
+    """A gunicorn worker imports config.wsgi: every view module is loaded up front and the
+    loaded objects are frozen, so no request pays for a full garbage collection over them
+    (docs/operations.md)."""
+    code = (
+        "import gc, sys, config.wsgi; "
+        "print(gc.get_freeze_count(), 'api.learning' in sys.modules, 'portal.urls' in sys.modules)"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"}
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, env=env
+    )
+    assert proc.returncode == 0, proc.stderr
+    frozen, views, portal = proc.stdout.split()
+    assert int(frozen) > 10_000 and views == "True" and portal == "True"
