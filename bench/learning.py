@@ -11,7 +11,8 @@
 2. completion report: full tree and a second-level unit (the ONE-query selector), against
    a naive loop (a few ORM queries per child unit) measured in the same run.
 3. progress reports through HTTP under gunicorn: threaded raw-socket clients (bench._http)
-   POST interval batches (each with its own idempotency key) against 127.0.0.1;
+   POST interval batches (each with its own idempotency key) against 127.0.0.1; after
+   3 s of the same load as warm-up, the requests started in the next `--http-seconds`:
    accepted/s, p50/p99 and the CPU each process group spent per request; then the same
    load with the statements unprepared (EHOME_DB_PREPARE=0) as the same-run baseline.
 4. exam burst: 2,000 members start and submit over HTTP (10 % send their submit twice,
@@ -319,7 +320,14 @@ def _tokens(members) -> dict[int, str]:
 
 
 def bench_progress_http(
-    data, *, seconds: int, threads: int, workers: int, port: int, env: dict | None = None
+    data,
+    *,
+    seconds: int,
+    threads: int,
+    workers: int,
+    port: int,
+    env: dict | None = None,
+    warmup: float = 3.0,
 ) -> dict:
     from django.db import connection
     from django.utils import timezone
@@ -347,7 +355,7 @@ def bench_progress_http(
     lat: list[float] = []
     codes: dict[int, int] = {}
     lock = threading.Lock()
-    stop = time.perf_counter() + seconds
+    stop = measure_from = time.perf_counter() + seconds
     run = uuid.uuid4().hex[:8]
 
     def worker(idx):
@@ -371,6 +379,8 @@ def bench_progress_http(
             r = _http.send("127.0.0.1", port, raw, timeout=10)
             dt_ = time.perf_counter() - t
             pos[m.pk] = a + 5
+            if t < measure_from:
+                continue  # warm-up: every worker, connection and cache busy first
             with lock:
                 lat.append(dt_)
                 codes[r.status] = codes.get(r.status, 0) + 1
@@ -381,15 +391,16 @@ def bench_progress_http(
                 "GET", f"http://127.0.0.1:{port}", path,
                 headers={"Authorization": f"Bearer {tokens[m.pk]}"},
             )  # fmt: skip
-        cpu = _cpu.CpuSplit().start()
-        t0 = time.perf_counter()
-        stop = time.perf_counter() + seconds
+        measure_from = time.perf_counter() + warmup
+        stop = measure_from + seconds
         ts = [threading.Thread(target=worker, args=(k,)) for k in range(threads)]
         for t in ts:
             t.start()
+        time.sleep(max(0.0, measure_from - time.perf_counter()))
+        cpu = _cpu.CpuSplit().start()
         for t in ts:
             t.join()
-        wall = time.perf_counter() - t0
+        wall = seconds  # requests started in the window, which is this long
         cpu.stop()
     accepted = codes.get(200, 0)
     res = {
