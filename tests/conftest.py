@@ -11,9 +11,19 @@ from tests.factories import OrgTree, make_org_tree
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
-    cache.clear()
+    """The cache and the per-process caches of the hot paths (point rules, lessons by id —
+    ids are reused once a test's transaction rolls back) start empty in every test."""
+    from elearning import selectors
+    from elearning.points import rules_cache_clear
+
+    def clear():
+        cache.clear()
+        rules_cache_clear()
+        selectors._lesson_cache.clear()
+
+    clear()
     yield
-    cache.clear()
+    clear()
 
 
 @pytest.fixture

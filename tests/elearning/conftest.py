@@ -127,16 +127,3 @@ def rewind():
 @pytest.fixture
 def member(org):
     return member_in(org.a1, username="learner")
-
-
-@pytest.fixture(autouse=True)
-def _fresh_point_rules():
-    """Point rules and hot-path lessons are cached per process; each test starts afresh."""
-    from elearning import selectors
-    from elearning.points import rules_cache_clear
-
-    rules_cache_clear()
-    selectors._lesson_cache.clear()
-    yield
-    rules_cache_clear()
-    selectors._lesson_cache.clear()

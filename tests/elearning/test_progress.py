@@ -378,3 +378,77 @@ def test_prepared_statements_pass_through_execute_wrappers(opened, academy, memb
             member=member, lesson=academy.video, intervals=[iv(30, 60)], idempotency_key="w2"
         )
     assert LessonProgress.objects.get(member=member, lesson=academy.video).unique_seconds == 30
+
+
+SCENARIOS = [  # (what the phone sends, in order) — each answered by both paths
+    [("k1", [iv(0, 30)])],
+    [("k1", [iv(0, 30)]), ("k1", [iv(0, 30)])],  # a retry: duplicate=true, nothing counted
+    [("k1", [iv(0, 30)]), ("k2", [iv(20, 60)])],  # overlapping the first: unique seconds
+    [("k1", [iv(0, 95)])],  # completes the 100-second video (≥ 90 %)
+    [("k1", [iv(0, 100)]), ("k2", [iv(0, 100)])],  # too many seconds for the wall time: 422
+    [("k1", [iv(0, 130)])],  # beyond the media's duration: 400
+    [("k1", [iv(0, 10), iv(5, 15)])],  # overlapping inside one batch: 400
+]
+
+
+@pytest.mark.parametrize("steps", SCENARIOS)
+def test_fast_progress_path_answers_like_the_drf_view(academy, org, client_for, steps, monkeypatch):
+    """The POST fast path (api.learning._progress_post_fast) and LessonProgressApi give the
+    same status, JSON, content type and headers for the same reports from the same state."""
+    from api import learning
+    from tests.factories import member_in
+
+    real, used = learning._progress_post_fast, []
+
+    def counted(request, pk):
+        response = real(request, pk)
+        used.append(response is not None)
+        return response
+
+    def run(fast: bool):
+        m = member_in(org.a1)
+        c = client_for(m.user)
+        assert c.post(url(academy.video), {"event": "open"}, format="json").status_code == 200
+        LessonProgress.objects.filter(member=m).update(
+            opened_at=timezone.now() - dt.timedelta(seconds=60)
+        )
+        monkeypatch.setattr(learning, "_progress_post_fast", counted if fast else lambda r, p: None)
+        answers = []
+        for key, intervals in steps:
+            r = report(c, academy.video, intervals, key)
+            body = r.json()
+            if body.get("completed_at"):
+                body["completed_at"] = "<time>"
+            answers.append(
+                (r.status_code, body, r["Content-Type"], r.get("Vary"), r.get("Allow"), r.content)
+            )
+        return answers
+
+    drf = run(fast=False)
+    fast = run(fast=True)
+    assert used and all(used)  # every report of the fast run took the fast path
+    assert [a[:5] for a in fast] == [a[:5] for a in drf]
+    # byte for byte, apart from the completion time
+    assert [a[5] for a in fast if "completed_at" not in a[1] or a[1]["completed_at"] is None] == [
+        a[5] for a in drf if "completed_at" not in a[1] or a[1]["completed_at"] is None
+    ]
+
+
+def test_unusual_progress_requests_fall_back_to_the_drf_view(opened, academy, member, client_for):
+    """Requests the fast path does not take are answered by LessonProgressApi with its own
+    wording: a bad token (401), a body the serializer must word (400 naming the field), a
+    missing key, an invisible lesson (404)."""
+    bad = client_for(member.user)
+    bad.credentials(HTTP_AUTHORIZATION="Bearer not-a-token")
+    r = report(bad, academy.video, [iv(0, 5)], "x")
+    assert r.status_code == 401 and r.json()["error"]["code"] in (
+        "token_not_valid",
+        "not_authenticated",
+    )
+    r = report(opened, academy.video, [{"from_s": "五", "to_s": 5}], "x")
+    assert r.status_code == 400 and "from_s" in str(r.json()["error"]["fields"])
+    r = opened.post(url(academy.video), {"intervals": [iv(0, 5)]}, format="json")
+    assert r.json()["error"]["code"] == "idempotency_key_required"
+    r = opened.post("/api/v1/lessons/999999/progress/", {"intervals": [iv(0, 5)]}, format="json",
+                    HTTP_IDEMPOTENCY_KEY="x")  # fmt: skip
+    assert r.status_code == 404 and r.json()["error"]["code"] == "not_found"
