@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import json
 
+from django.conf import settings
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path
@@ -468,7 +469,7 @@ def _progress_post_fast(request, pk: int) -> HttpResponse | None:
 
 @functools.wraps(_progress_drf)  # keeps .cls/.initkwargs: the schema documents LessonProgressApi
 def lesson_progress(request, pk: int):
-    if request.method == "POST":
+    if request.method == "POST" and settings.EHOME_PROGRESS_FAST_PATH:
         response = _progress_post_fast(request, pk)
         if response is not None:
             return response

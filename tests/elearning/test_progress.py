@@ -452,3 +452,16 @@ def test_unusual_progress_requests_fall_back_to_the_drf_view(opened, academy, me
     r = opened.post("/api/v1/lessons/999999/progress/", {"intervals": [iv(0, 5)]}, format="json",
                     HTTP_IDEMPOTENCY_KEY="x")  # fmt: skip
     assert r.status_code == 404 and r.json()["error"]["code"] == "not_found"
+
+
+def test_the_fast_path_can_be_switched_off(opened, academy, member, rewind, settings, monkeypatch):
+    from api import learning
+
+    def boom(request, pk):
+        raise AssertionError("the fast path ran")
+
+    monkeypatch.setattr(learning, "_progress_post_fast", boom)
+    settings.EHOME_PROGRESS_FAST_PATH = False  # every report through LessonProgressApi
+    rewind(member, academy.video, 60)
+    r = report(opened, academy.video, [iv(0, 30)], "off")
+    assert r.status_code == 200 and r.json()["unique_seconds"] == 30
