@@ -117,6 +117,11 @@ def _ready(name: str, rows: Callable[[], Iterable[tuple[int, int]]]):
         return None
 
 
+def _pairs(qs, key: str, value: str) -> Callable[[], Iterable[tuple[int, int]]]:
+    """`rows` for `_ready`: (id, value) pairs of `qs`, streamed in batches."""
+    return lambda: qs.values_list(key, value).iterator(chunk_size=BATCH)
+
+
 def _better(name: str, value: int, rows) -> int | None:
     """How many entries of the set are strictly above `value`, or None (ask the database)."""
     r = _ready(name, rows)
@@ -179,13 +184,7 @@ def contest_member_better_count(*, contest_id: int, score: int, elapsed_ms: int)
 def contest_unit_better_count(*, contest_id: int, total_score: int) -> int | None:
     from elearning.models import ContestUnitScore
 
-    def rows():
-        return (
-            ContestUnitScore.objects.filter(contest_id=contest_id)
-            .values_list("unit_id", "total_score")
-            .iterator(chunk_size=BATCH)
-        )
-
+    rows = _pairs(ContestUnitScore.objects.filter(contest_id=contest_id), "unit_id", "total_score")
     return _better(f"contest:{contest_id}:u", total_score, rows)
 
 
@@ -241,11 +240,7 @@ def points_better_count(*, unit_path: str, total: int) -> int | None:
     """Members of the subtree at `unit_path` with more points than `total`."""
     from elearning.models import PointBalance
 
-    def rows():
-        return (
-            PointBalance.objects.filter(unit_path__startswith=unit_path)
-            .values_list("member_id", "total")
-            .iterator(chunk_size=BATCH)
-        )
-
+    rows = _pairs(
+        PointBalance.objects.filter(unit_path__startswith=unit_path), "member_id", "total"
+    )
     return _better(f"points:{unit_path}", total, rows)
