@@ -1,6 +1,7 @@
 """Run ffmpeg as a sandboxed child: thread cap, address-space limit, timeout, dies with its
 parent (a killed worker must not leave an orphan encoder behind), progress from
-`-progress pipe:1`."""
+`-progress pipe:1`, and can be stopped from another thread (`Abort`: the job's lease was
+lost, so another worker owns it now)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,52 @@ PR_SET_PDEATHSIG = 1
 
 class FFmpegError(Exception):
     """ffmpeg failed, timed out or was killed; the message ends with ffmpeg's last lines."""
+
+
+class FFmpegAborted(FFmpegError):
+    """ffmpeg was killed on purpose through an `Abort` (the message says why)."""
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)  # the child leads its own group (setpgrp)
+    except ProcessLookupError:
+        pass
+
+
+class Abort:
+    """Stops the ffmpeg processes of one job from another thread.
+
+    The job passes it to `run_ffmpeg` (and `transcode.measure_loudness`); whoever decides
+    the work must stop — the lease keeper, when a renewal finds the lease taken over —
+    calls `trigger(reason)`: every registered process is killed at once, a process started
+    later is killed as soon as it registers, and `run_ffmpeg` raises `FFmpegAborted`."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._procs: set[subprocess.Popen] = set()
+        self.reason = ""
+
+    def is_set(self) -> bool:
+        return bool(self.reason)
+
+    def trigger(self, reason: str) -> None:
+        with self._lock:
+            self.reason = reason or "aborted"
+            procs = list(self._procs)
+        for proc in procs:
+            _kill_group(proc)
+
+    def register(self, proc: subprocess.Popen) -> None:
+        with self._lock:
+            self._procs.add(proc)
+            aborted = self.is_set()
+        if aborted:
+            _kill_group(proc)
+
+    def unregister(self, proc: subprocess.Popen) -> None:
+        with self._lock:
+            self._procs.discard(proc)
 
 
 def _limits(memory_bytes: int) -> Callable[[], None]:
@@ -52,9 +99,13 @@ def run_ffmpeg(
     duration: float | None = None,
     on_progress: Callable[[float], None] | None = None,
     timeout: float | None = None,
+    abort: Abort | None = None,
 ) -> None:
     """Run `args` (a full argv starting with "ffmpeg"). `on_progress(fraction)` gets 0..1
-    from ffmpeg's progress output (`out_time_us`/`out_time_ms`, both microseconds)."""
+    from ffmpeg's progress output (`out_time_us`/`out_time_ms`, both microseconds). That
+    output is not a heartbeat: ffmpeg 5.1 writes it only when the first output packets
+    are muxed, which for a long encode may be near the end — liveness comes from the
+    caller's own timer thread (services.LeaseKeeper), which stops us through `abort`."""
     timeout = timeout or settings.EHOME_MEDIA_FFMPEG_TIMEOUT
     argv = list(args)
     if on_progress is not None:
@@ -67,14 +118,13 @@ def run_ffmpeg(
             stderr=log,
             preexec_fn=_limits(settings.EHOME_MEDIA_FFMPEG_MEMORY_BYTES),
         )
+    if abort is not None:
+        abort.register(proc)
     timed_out = threading.Event()
 
     def kill() -> None:
         timed_out.set()
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+        _kill_group(proc)
 
     timer = threading.Timer(timeout, kill)
     timer.daemon = True
@@ -95,6 +145,10 @@ def run_ffmpeg(
         raise
     finally:
         timer.cancel()
+        if abort is not None:
+            abort.unregister(proc)
+    if abort is not None and abort.is_set():
+        raise FFmpegAborted(f"ffmpeg 已终止：{abort.reason}")
     if timed_out.is_set():
         raise FFmpegError(f"ffmpeg 超过 {timeout:.0f} 秒未完成，已终止")
     if rc != 0:

@@ -24,7 +24,7 @@ from pathlib import Path
 import ffmpeg
 from django.conf import settings
 
-from media_pipeline.ffmpeg_run import _limits, run_ffmpeg
+from media_pipeline.ffmpeg_run import Abort, FFmpegAborted, _limits, run_ffmpeg
 from media_pipeline.probe import ProbeResult, ffmpeg_input_options
 
 SEGMENT_SECONDS = 6
@@ -138,7 +138,7 @@ def plan_for(probe: ProbeResult, kind: str) -> Plan:
 _LOUDNORM_KEYS = ("input_i", "input_tp", "input_lra", "input_thresh", "target_offset")
 
 
-def measure_loudness(src: Path, *, workdir: Path) -> dict:
+def measure_loudness(src: Path, *, workdir: Path, abort: Abort | None = None) -> dict:
     """EBU R128 measuring pass: an audio-only decode, cheap next to the video encode."""
     target = LOUDNORM_TARGET
     af = f"loudnorm=I={target['i']}:TP={target['tp']}:LRA={target['lra']}:print_format=json"
@@ -147,15 +147,26 @@ def measure_loudness(src: Path, *, workdir: Path) -> dict:
         cmd += [f"-{key}", str(value)]
     cmd += ["-threads", str(settings.EHOME_MEDIA_FFMPEG_THREADS), "-i", f"file:{src}"]
     cmd += ["-map", "0:a:0", "-vn", "-sn", "-dn", "-af", af, "-f", "null", "-"]
-    proc = subprocess.run(
+    with subprocess.Popen(
         cmd,
-        capture_output=True,
         stdin=subprocess.DEVNULL,
-        timeout=settings.EHOME_MEDIA_FFMPEG_TIMEOUT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
         preexec_fn=_limits(settings.EHOME_MEDIA_FFMPEG_MEMORY_BYTES),
-        check=False,
-    )
-    stderr = proc.stderr.decode("utf-8", "replace")
+    ) as proc:
+        if abort is not None:
+            abort.register(proc)
+        try:
+            _, raw_err = proc.communicate(timeout=settings.EHOME_MEDIA_FFMPEG_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            _, raw_err = proc.communicate()
+        finally:
+            if abort is not None:
+                abort.unregister(proc)
+    if abort is not None and abort.is_set():
+        raise FFmpegAborted(f"ffmpeg 已终止：{abort.reason}")
+    stderr = raw_err.decode("utf-8", "replace")
     (workdir / "loudnorm.log").write_text(stderr[-4000:], "utf-8")
     match = re.search(r"\{[^{}]*\"input_i\"[^{}]*\}", stderr)
     if proc.returncode != 0 or not match:
@@ -344,6 +355,7 @@ def transcode(
     measured: dict,
     *,
     on_progress: Callable[[float], None] | None = None,
+    abort: Abort | None = None,
 ) -> list[str]:
     out.mkdir(parents=True, exist_ok=True)
     for rung in plan.rungs:
@@ -355,5 +367,6 @@ def transcode(
         log_path=out.parent / "ffmpeg.log",
         duration=plan.duration,
         on_progress=on_progress,
+        abort=abort,
     )
     return argv
