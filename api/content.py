@@ -8,8 +8,9 @@ look-ups: the number of SQL queries does not depend on the page size.
 
 from __future__ import annotations
 
-from django.core.files.storage import FileSystemStorage
-from django.http import FileResponse, Http404, HttpResponseRedirect
+import posixpath
+
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import path
 from drf_spectacular.types import OpenApiTypes
@@ -25,6 +26,7 @@ from cms import representations as rep
 from cms import selectors
 from cms.models import NewsIndexPage
 from cms.services import PreviewTokenInvalid, page_read_record, preview_token_load
+from config.files import content_type_for, protected_file_response
 from organizations.models import OrgUnit
 from search.catalogue import catalogue_search
 
@@ -274,15 +276,14 @@ class BookDetailApi(APIView):
         return Response(rep.book_detail(book))
 
 
-def _serve_file(field_file, filename: str):
-    if not field_file:
-        raise Http404
-    storage = field_file.storage
-    if isinstance(storage, FileSystemStorage):
-        resp = FileResponse(field_file.open("rb"), filename=filename)
-        resp["Cache-Control"] = "private, max-age=3600"
-        return resp
-    return HttpResponseRedirect(field_file.url)  # presigned S3 URL
+def _serve_file(field_file, filename: str, file_format: str = ""):
+    """The audience was checked by the caller's selector; config.files delivers the file
+    (stream / X-Accel-Redirect / X-Sendfile, or a short-lived presigned S3 URL)."""
+    ext = f".{file_format}" if file_format else posixpath.splitext(field_file.name or "")[1]
+    filename = f"{filename}{ext.lower()}"
+    return protected_file_response(
+        field_file, filename=filename, content_type=content_type_for(filename)
+    )
 
 
 class BookFileApi(APIView):
@@ -297,7 +298,7 @@ class BookFileApi(APIView):
         book = get_object_or_404(
             selectors.books_visible_to(request.user).only("id", "file", "file_format"), pk=id
         )
-        return _serve_file(book.file, f"book-{book.pk}.{book.file_format or 'bin'}")
+        return _serve_file(book.file, f"book-{book.pk}", book.file_format)
 
 
 class PeriodicalListApi(APIView):

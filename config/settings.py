@@ -200,13 +200,32 @@ AWS_S3_ENDPOINT_URL = env("AWS_S3_ENDPOINT_URL")
 AWS_S3_REGION_NAME = env("AWS_S3_REGION_NAME", "us-east-1")
 AWS_QUERYSTRING_AUTH = env_bool("AWS_QUERYSTRING_AUTH", True)
 AWS_QUERYSTRING_EXPIRE = env_int("AWS_QUERYSTRING_EXPIRE", 3600)
+AWS_S3_SIGNATURE_VERSION = "s3v4"  # presigned URLs carry X-Amz-Expires; v2 is deprecated
 AWS_DEFAULT_ACL = None
 AWS_S3_FILE_OVERWRITE = False
 
 if AWS_STORAGE_BUCKET_NAME:
-    _default_storage = {"BACKEND": "storages.backends.s3.S3Storage"}
+    _default_storage = {"BACKEND": "config.files.MediaS3Storage"}
 else:
-    _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    _default_storage = {"BACKEND": "config.files.MediaFileSystemStorage"}
+# File protection (config/files.py, docs/operations.md "File protection"): only names under
+# these prefixes are public; everything else (book/periodical files, video originals,
+# documents) is served by views that check the audience, or by links that expire.
+EHOME_PUBLIC_MEDIA_PREFIXES = env_list(
+    "EHOME_PUBLIC_MEDIA_PREFIXES",
+    ["original_images/", "images/", env("EHOME_MEDIA_STORAGE_PREFIX", "media").strip("/") + "/"],
+)
+# stream (Django streams the file) | x-accel-redirect (nginx) | x-sendfile (Apache/lighttpd)
+EHOME_PROTECTED_FILES_SERVE = env("EHOME_PROTECTED_FILES_SERVE", "stream")
+if EHOME_PROTECTED_FILES_SERVE not in ("stream", "x-accel-redirect", "x-sendfile"):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        "EHOME_PROTECTED_FILES_SERVE must be stream, x-accel-redirect or x-sendfile, "
+        f"got {EHOME_PROTECTED_FILES_SERVE!r}"
+    )
+EHOME_PROTECTED_FILES_ACCEL_PREFIX = env("EHOME_PROTECTED_FILES_ACCEL_PREFIX", "/protected-media/")
+EHOME_PROTECTED_URL_EXPIRE = env_int("EHOME_PROTECTED_URL_EXPIRE", 300)  # seconds
 STORAGES = {
     "default": _default_storage,
     "staticfiles": {

@@ -9,6 +9,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from api.health import healthz
+from config import files
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
@@ -22,17 +23,20 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
 ]
 
+# Protected files behind a short-lived signed link (admin file widgets; config/files.py).
+urlpatterns += [path("files/<path:name>", files.protected_file, name="protected-file")]
+
 if not settings.AWS_STORAGE_BUCKET_NAME and settings.MEDIA_URL.startswith("/"):
-    # Embedded profile: Django serves var/media/ itself (django.conf.urls.static.static()
-    # would do so only with DEBUG on). With S3 configured, media never passes through here.
+    # Local storage: Django serves the PUBLIC part of var/media/ itself (covers, images,
+    # HLS outputs); every other name answers 404 here — protected files go through views
+    # that check the audience. With S3 configured, media never passes through here.
     from django.urls import re_path
-    from django.views.static import serve
 
     urlpatterns += [
         re_path(
             rf"^{re.escape(settings.MEDIA_URL.lstrip('/'))}(?P<path>.*)$",
-            serve,
-            {"document_root": settings.MEDIA_ROOT},
+            files.public_media,
+            name="public-media",
         )
     ]
 

@@ -19,6 +19,7 @@ import hashlib
 import logging
 import os
 import re
+import secrets
 import shutil
 import threading
 import time
@@ -114,7 +115,8 @@ def asset_create(
                 checksum=checksum,
                 created_by=created_by,
             )
-            asset.source.save(f"{checksum[:20]}{_safe_ext(name)}", source, save=False)
+            # a random name: originals are never public, and their keys are not guessable
+            asset.source.save(f"{secrets.token_urlsafe(16)}{_safe_ext(name)}", source, save=False)
             asset.save()
             if enqueue:
                 _enqueue(asset.pk)

@@ -7,6 +7,9 @@ without hyphens, ISSN as NNNN-NNNC) and are the natural keys the importer matche
 
 from __future__ import annotations
 
+import posixpath
+import secrets
+
 from django.db import models
 from django.db.models import Q
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
@@ -27,7 +30,14 @@ class Language(models.TextChoices):
 
 
 def book_file_path(instance, filename: str) -> str:
-    return f"bookshelf/{type(instance).__name__.lower()}/{filename}"
+    """`bookshelf/<book|periodicalissue>/<name>.<random>.<ext>`: the random part keeps the
+    storage key unguessable (a name like `<isbn>.pdf` could be enumerated). The files are
+    protected anyway — served only through audience-checked views (config/files.py)."""
+    stem, ext = posixpath.splitext(posixpath.basename(filename or "file"))
+    return (
+        f"bookshelf/{type(instance).__name__.lower()}/"
+        f"{stem[:60] or 'file'}.{secrets.token_urlsafe(16)}{ext[:10].lower()}"
+    )
 
 
 class CatalogueItem(models.Model):

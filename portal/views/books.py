@@ -3,17 +3,17 @@
 
 from __future__ import annotations
 
-import mimetypes
+import posixpath
 
-from django.core.files.storage import FileSystemStorage
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
 from cms import selectors
 from cms.validators import CLC_CLASSES
+from config.files import content_type_for, protected_file_response
 from portal.access import portal_view
 from search.catalogue import catalogue_search
 
@@ -80,20 +80,14 @@ def book_read(request, pk: int):
 @xframe_options_sameorigin
 @portal_view
 def book_file(request, pk: int):
-    """The book's file inline (the PDF viewer frame and epub.js fetch it), scope-checked."""
+    """The book's file inline (the PDF viewer frame and epub.js fetch it), scope-checked
+    here; delivered by config.files (stream, X-Accel-Redirect/X-Sendfile or presigned)."""
     book = _book(request, pk)
     if not book.file:
         raise Http404
-    if not isinstance(book.file.storage, FileSystemStorage):
-        return HttpResponseRedirect(book.file.url)  # presigned object URL
-    fmt = book.file_format or ""
-    content_type = CONTENT_TYPES.get(fmt) or mimetypes.guess_type(book.file.name)[0]
-    response = FileResponse(
-        book.file.open("rb"),
-        content_type=content_type or "application/octet-stream",
+    fmt = book.file_format or posixpath.splitext(book.file.name)[1].lstrip(".").lower()
+    return protected_file_response(
+        book.file,
         filename=f"book-{book.pk}.{fmt or 'bin'}",
-        as_attachment=False,
+        content_type=CONTENT_TYPES.get(fmt) or content_type_for(book.file.name),
     )
-    response["Cache-Control"] = "private, max-age=3600"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
