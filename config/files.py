@@ -41,7 +41,7 @@ CONTENT_TYPES = {".pdf": "application/pdf", ".epub": "application/epub+zip"}
 def clean_name(name: str) -> str | None:
     """The storage name without a leading slash, or None when it leaves the root."""
     name = (name or "").replace("\\", "/").lstrip("/")
-    if not name or any(part in ("", ".", "..") for part in name.split("/")):
+    if not name or "\x00" in name or any(part in ("", ".", "..") for part in name.split("/")):
         return None
     return posixpath.normpath(name)
 

@@ -181,6 +181,8 @@ def test_covers_and_hls_outputs_stay_public_originals_never(
     # no escape from the public prefixes either
     assert _web().get(f"/media/images/../{asset.source.name}").status_code == 404
     assert _web().get("/media/media/../media_sources/").status_code == 404
+    assert _web().get("/media/images/a%00b.png").status_code == 404
+    assert _web().get("/files/images/a%00b.png?t=x").status_code == 404
 
 
 def test_admin_file_links_are_short_lived_signed_urls(org, media_root, settings):
