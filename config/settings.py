@@ -166,6 +166,10 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# /healthz reports the queue "degraded" when a job failed within the window (seconds) or
+# the oldest job that is due has waited longer than the stuck threshold (seconds).
+EHOME_TASKS_HEALTH_FAILURE_WINDOW = env_int("EHOME_TASKS_HEALTH_FAILURE_WINDOW", 900)
+EHOME_TASKS_HEALTH_STUCK_SECONDS = env_int("EHOME_TASKS_HEALTH_STUCK_SECONDS", 600)
 # EHOME_TASKS_IMMEDIATE=0 keeps the real queue for a test run that wants it.
 if env_bool("EHOME_TASKS_IMMEDIATE", default=TESTING):
     TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
