@@ -121,7 +121,11 @@ TEMPLATES = [
 # --- database -------------------------------------------------------------------------
 DATABASE_URL = env("DATABASE_URL")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    # Health checks: a reused connection that dropped (server restart, failover,
+    # pg_terminate_backend) is replaced at the first query of the next request or task.
+    DATABASES = {
+        "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
+    }
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
@@ -432,3 +436,8 @@ EHOME_SEARCH_ES_REPLICAS = env_int("EHOME_SEARCH_ES_REPLICAS", 0)
 EHOME_SEARCH_HEALTH = "search.health.search_health"
 # seed_demo: index the demo content once the content and academy steps have run.
 EHOME_SEED_DEMO_STEPS += ["search.demo.seed"]
+
+# --- database connection loss -----------------------------------------------------------
+# Outermost: a GET/HEAD/OPTIONS whose database connection dropped during the request is
+# answered once more on a new connection (config/db.py).
+MIDDLEWARE.insert(0, "config.db.DatabaseReconnectMiddleware")

@@ -97,3 +97,55 @@ def stop(proc: subprocess.Popen) -> str:
         pass
     proc.log_file.close()
     return proc.log_path.read_text(errors="replace")
+
+
+def backend_pids(application_name: str) -> list[int]:
+    """PostgreSQL backends of the test database opened with this application_name."""
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+            " AND application_name = %s AND pid <> pg_backend_pid()",
+            [application_name],
+        )
+        return [row[0] for row in cur.fetchall()]
+
+
+def terminate_backends(pids: list[int]) -> None:
+    """pg_terminate_backend each pid (backends of the test database only) and wait until
+    they are gone. Runs on a connection of its own, so the test's own backend may be one
+    of them."""
+    from django.db import connections
+
+    other = connections.create_connection("default")
+    try:
+        with other.cursor() as cur:
+            for pid in pids:
+                cur.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE pid = %s AND datname = current_database()",
+                    [pid],
+                )
+
+            def gone():
+                cur.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(%s)", [list(pids)]
+                )
+                return cur.fetchone()[0] == 0
+
+            assert wait_for(gone, timeout=10, step=0.05), f"backends {pids} still alive"
+    finally:
+        other.close()
+
+
+def own_backend_pid() -> int:
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_backend_pid()")
+        return cur.fetchone()[0]
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
