@@ -33,6 +33,7 @@ from collections.abc import Sequence
 import psycopg
 from django.conf import settings
 from django.db import connection, connections
+from django.db.backends.signals import connection_created
 
 logger = logging.getLogger(__name__)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -64,12 +65,23 @@ def fetchone_prepared(sql: str, params: dict | Sequence):
     return row
 
 
+def _connected(sender, connection, **kwargs):
+    connection.ehome_was_connected = True
+
+
+connection_created.connect(_connected, dispatch_uid="config.db.connected")
+
+
 def _drop_broken_connections() -> bool:
-    """Close each connection that failed during this request and no longer answers;
-    True when there was one (the request may be answered again on a new connection)."""
+    """Close each connection that was open during this request, failed and no longer
+    answers; True when there was one (the request may be answered again on a new
+    connection). A connection that could not be opened at all does not count: the
+    database is down, and trying again at once would only double the wait."""
     dropped = False
     for conn in connections.all(initialized_only=True):
         if not conn.errors_occurred or conn.in_atomic_block:
+            continue
+        if not getattr(conn, "ehome_was_connected", False):
             continue
         if conn.connection is None or not conn.is_usable():
             conn.close()
@@ -89,6 +101,7 @@ class DatabaseReconnectMiddleware:
         if request.method not in SAFE_METHODS:
             return self.get_response(request)
         for conn in connections.all(initialized_only=True):
+            conn.ehome_was_connected = conn.connection is not None
             if conn.connection is None:
                 conn.errors_occurred = False  # a closed connection's stale flag
         response = self.get_response(request)
