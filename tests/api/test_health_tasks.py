@@ -92,11 +92,11 @@ def rq_queue(settings):
     queue.delete(delete_jobs=True)
 
 
-def _run_rq_worker(name: str):
+def _run_rq_worker(name: str, job_class: str | None = None):
     import django_rq
 
-    # the job class comes from settings.RQ["JOB_CLASS"], as for `manage.py rqworker`
-    worker = django_rq.get_worker(name, worker_class="rq.SimpleWorker")
+    # without job_class: settings.RQ["JOB_CLASS"], as for `manage.py rqworker`
+    worker = django_rq.get_worker(name, worker_class="rq.SimpleWorker", job_class=job_class)
     worker.work(burst=True)
 
 
@@ -120,6 +120,18 @@ def test_rq_queue_with_a_failing_job_is_degraded(client, rq_queue):
     assert tasks["failed_recently"] == 1
     assert "api.tasks.tombstones_purge" in tasks["error"]
     assert "argument" not in tasks["error"]  # the job's arguments are not published
+
+
+@pytest.mark.django_db(transaction=True)
+def test_rq_worker_without_the_task_job_class_shows_as_degraded(client, rq_queue):
+    """A worker started with RQ's own job class fails every job ("'Task' object is not
+    callable"): the queue is reported degraded, not ok."""
+    tombstones_purge.using(queue_name=rq_queue).enqueue()
+    _run_rq_worker(rq_queue, job_class="rq.job.Job")
+    status, tasks, overall = _tasks_check(client)
+    assert tasks["status"] == "degraded" and overall == "degraded"
+    assert tasks["failed_recently"] == 1
+    assert "api.tasks.tombstones_purge" in tasks["error"]
 
 
 @pytest.mark.django_db(transaction=True)
