@@ -50,8 +50,8 @@ def worker_command() -> list[str]:
 
 
 def enqueue_due(periodic, last: dict[str, float], now: float, log) -> None:
-    """Enqueue each periodic job whose interval has passed; errors are logged, the job is
-    tried again on the next call."""
+    """Enqueue each periodic job whose interval has passed. A failed enqueue is logged
+    and tried again after at most PERIODIC_RETRY_AFTER seconds."""
     # Like a request: drop a connection that failed or aged out; with CONN_HEALTH_CHECKS
     # the next query checks that the connection it reuses is still alive.
     close_old_connections()
