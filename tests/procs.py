@@ -24,6 +24,12 @@ def require_shared_database() -> None:
         pytest.skip("SQLite's test database lives in memory: a second process cannot see it")
 
 
+def require_postgres() -> None:
+    """Skip unless the tests run on PostgreSQL (for pg_terminate_backend)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: the test ends a server connection (pg_terminate_backend)")
+
+
 def database_url(application_name: str | None = None) -> str:
     """DATABASE_URL of the test database (a child process uses the same one)."""
     s = connection.settings_dict

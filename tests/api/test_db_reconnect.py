@@ -23,6 +23,7 @@ from tests.procs import (
     database_url,
     free_port,
     own_backend_pid,
+    require_postgres,
     require_shared_database,
     terminate_backends,
     wait_for,
@@ -33,15 +34,16 @@ pytestmark = [pytest.mark.pg_only, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def pg():
-    require_shared_database()
+    require_postgres()
 
 
 @pytest.fixture
-def web_server(pg, tmp_path):
+def web_server(tmp_path):
     """gunicorn (one sync worker: one persistent connection, CONN_MAX_AGE=60) on the test
     database; yields (base url, the application_name of its connections)."""
     import httpx
 
+    require_shared_database()
     app = f"ehome-test-web-{uuid.uuid4().hex[:8]}"
     port = free_port()
     log = open(tmp_path / "web.log", "wb")  # noqa: SIM115

@@ -20,6 +20,7 @@ from tests.procs import (
     child_pids,
     database_url,
     own_backend_pid,
+    require_postgres,
     require_shared_database,
     start_run_worker,
     stop,
@@ -85,7 +86,7 @@ def test_run_worker_survives_dropped_connections_and_a_killed_worker(settings, t
 
 
 def test_periodic_enqueue_survives_a_dropped_connection(settings):
-    require_shared_database()
+    require_postgres()
     settings.TASKS = DB_TASKS
     errors: list[str] = []
     last: dict[str, float] = {}
