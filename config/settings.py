@@ -121,7 +121,11 @@ TEMPLATES = [
 # --- database -------------------------------------------------------------------------
 DATABASE_URL = env("DATABASE_URL")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    # Health checks: a reused connection that dropped (server restart, failover,
+    # pg_terminate_backend) is replaced at the first query of the next request or task.
+    DATABASES = {
+        "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
+    }
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
@@ -160,10 +164,16 @@ if REDIS_URL:
     }
     INSTALLED_APPS += ["django_rq"]
     RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 3 * 3600}}
+    # Workers must run jobs with django-tasks-rq's job class (also for a bare `rqworker`).
+    RQ = {"JOB_CLASS": "django_tasks_rq.Job"}
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# /healthz reports the queue "degraded" when a job failed within the window (seconds) or
+# the oldest job that is due has waited longer than the stuck threshold (seconds).
+EHOME_TASKS_HEALTH_FAILURE_WINDOW = env_int("EHOME_TASKS_HEALTH_FAILURE_WINDOW", 900)
+EHOME_TASKS_HEALTH_STUCK_SECONDS = env_int("EHOME_TASKS_HEALTH_STUCK_SECONDS", 600)
 # EHOME_TASKS_IMMEDIATE=0 keeps the real queue for a test run that wants it.
 if env_bool("EHOME_TASKS_IMMEDIATE", default=TESTING):
     TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
@@ -445,3 +455,8 @@ EHOME_SEARCH_ES_REPLICAS = env_int("EHOME_SEARCH_ES_REPLICAS", 0)
 EHOME_SEARCH_HEALTH = "search.health.search_health"
 # seed_demo: index the demo content once the content and academy steps have run.
 EHOME_SEED_DEMO_STEPS += ["search.demo.seed"]
+
+# --- database connection loss -----------------------------------------------------------
+# Outermost: a GET/HEAD/OPTIONS whose database connection dropped during the request is
+# answered once more on a new connection (config/db.py).
+MIDDLEWARE.insert(0, "config.db.DatabaseReconnectMiddleware")

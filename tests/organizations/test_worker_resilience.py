@@ -1,0 +1,100 @@
+"""`run_worker` outlives a dropped database connection and a killed queue worker: its
+connections to the test database are terminated (pg_terminate_backend) and its child
+worker is SIGKILLed, and enqueued tasks still run afterwards."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+import uuid
+
+import pytest
+from django_tasks import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
+
+from api.tasks import tombstones_purge
+from organizations.management.commands.run_worker import enqueue_due
+from tests.procs import (
+    backend_pids,
+    child_pids,
+    database_url,
+    own_backend_pid,
+    require_postgres,
+    require_shared_database,
+    start_run_worker,
+    stop,
+    terminate_backends,
+    wait_for,
+)
+
+DB_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+pytestmark = [pytest.mark.pg_only, pytest.mark.django_db(transaction=True)]
+
+
+def _runs(log: str) -> None:
+    """Enqueue a task and wait until the worker has run it."""
+    result = tombstones_purge.enqueue()
+
+    def finished():
+        result.refresh()
+        return result.status in (TaskResultStatus.SUCCESSFUL, TaskResultStatus.FAILED)
+
+    assert wait_for(finished, timeout=60), f"the task never ran; log:\n{log()[-3000:]}"
+    assert result.status == TaskResultStatus.SUCCESSFUL, log()[-3000:]
+
+
+def test_run_worker_survives_dropped_connections_and_a_killed_worker(settings, tmp_path):
+    require_shared_database()
+    settings.TASKS = DB_TASKS
+    app = f"ehome-test-worker-{uuid.uuid4().hex[:8]}"
+    log_path = tmp_path / "worker.log"
+    worker = start_run_worker(
+        {
+            "DATABASE_URL": database_url(app),
+            "REDIS_URL": None,  # django-tasks-db's worker
+            "EHOME_TASKS_IMMEDIATE": "0",
+        },
+        log_path=log_path,
+    )
+
+    def log():
+        return log_path.read_text(errors="replace")
+
+    try:
+        _runs(log)
+        assert len(child_pids(worker.pid)) == 1
+
+        # every connection of run_worker and of its worker is cut; a worker that was
+        # in the middle of a query may exit, and is then started again
+        pids = backend_pids(app)
+        assert pids
+        terminate_backends(pids)
+        _runs(log)
+        assert worker.poll() is None, log()[-3000:]
+
+        # the worker process is killed: run_worker starts another one
+        (child,) = wait_for(lambda: child_pids(worker.pid), timeout=30)
+        os.kill(child, signal.SIGKILL)
+        assert wait_for(lambda: [p for p in child_pids(worker.pid) if p != child], 30), log()
+        _runs(log)
+        assert worker.poll() is None
+        assert f"worker pid {child} exited with -9" in log()
+    finally:
+        stop(worker)
+
+
+def test_periodic_enqueue_survives_a_dropped_connection(settings):
+    require_postgres()
+    settings.TASKS = DB_TASKS
+    errors: list[str] = []
+    last: dict[str, float] = {}
+    periodic = [("api.tasks.tombstones_purge", 60)]
+    enqueue_due(periodic, last, time.monotonic(), errors.append)
+    assert DBTaskResult.objects.count() == 1
+
+    terminate_backends([own_backend_pid()])
+    enqueue_due(periodic, last, time.monotonic() + 61, errors.append)
+    assert errors == []
+    assert DBTaskResult.objects.count() == 2
