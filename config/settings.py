@@ -150,6 +150,11 @@ if IS_POSTGRES and EHOME_DB_PREPARE:
 
 # --- cache and task queue ------------------------------------------------------------
 REDIS_URL = env("REDIS_URL")
+# Redis unavailable → the cache degrades instead of failing (config/cache.py): each
+# connect and each reply waits at most EHOME_REDIS_TIMEOUT seconds, and after a failure a
+# process leaves Redis alone for EHOME_REDIS_RETRY_SECONDS (docs/operations.md).
+EHOME_REDIS_TIMEOUT = float(env("EHOME_REDIS_TIMEOUT", "0.5"))
+EHOME_REDIS_RETRY_SECONDS = float(env("EHOME_REDIS_RETRY_SECONDS", "5"))
 if REDIS_URL:
     CACHES = {
         "default": {
