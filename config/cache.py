@@ -22,15 +22,16 @@ The cache is an accelerator, never the source of truth, so no cache call raises:
 - reads are misses (`get` → default, `get_many` → {}), writes are dropped, `add` and
   `touch` answer False, `incr` raises ValueError as for a missing key;
 - deletions that could not reach Redis are remembered (per process, up to
-  PENDING_DELETES_MAX keys) and replayed when Redis answers again, so an invalidation made
-  during the outage is not undone by a stale entry that survived in Redis;
+  PENDING_DELETES_MAX keys) and replayed before anything else once Redis answers again,
+  so an invalidation made during the outage is not undone by a stale entry that survived
+  in Redis (a frozen or unreachable Redis keeps its data);
 - rate-limit counters (keys starting with `throttle_`, DRF's and api.throttling's format)
   are counted in this process's memory while Redis is unavailable: every limit, login
   brute-force protection included, keeps working per process (docs/operations.md
   explains the choice).
 
-`redis_down()`, `redis_failed()` and `redis_ok()` let code that talks to Redis directly
-through `redis_client()` (elearning.leaderboards) share the same breaker.
+`redis_down()` lets code that talks to Redis directly through `redis_client()`
+(elearning.leaderboards) skip Redis while the breaker is open.
 """
 
 from __future__ import annotations
@@ -209,44 +210,43 @@ class RedisCache(DjangoRedisCache):
     # --- the breaker ------------------------------------------------------------------
     def _run(self, what: str, call, fallback):
         breaker = self._breaker
-        if not breaker.allow():
+        if (breaker.failing or breaker.pending_deletes) and not (breaker.allow() and self._probe()):
             return fallback()
         try:
-            result = call()
+            return call()
         except RedisError as exc:
             breaker.failure(exc, what)
             return fallback()
-        if breaker.failing and breaker.success():
-            self._replay_deletes()
-        return result
 
-    def _replay_deletes(self) -> None:
-        keys, overflow = self._breaker.take_deletes()
+    def _probe(self) -> bool:
+        """Before the first call after an outage: replay the deletions that failed (or
+        PING when there are none). False (and the breaker re-opened) if Redis still fails.
+        Replaying first keeps that call from reading an entry it should not see."""
+        breaker = self._breaker
+        keys, overflow = breaker.take_deletes()
+        try:
+            client = self._cache.get_client(None, write=True)
+            for i in range(0, len(keys), 1000):
+                client.delete(*keys[i : i + 1000])
+            if not keys:
+                client.ping()
+        except RedisError as exc:
+            breaker.remember_deletes(keys)
+            breaker.failure(exc, "probe")
+            return False
+        breaker.success()
         if overflow:
             log.warning(
                 "Redis %s: more than %d deletions failed during the outage; the others "
                 "expire with their timeouts",
-                self._breaker.name,
+                breaker.name,
                 PENDING_DELETES_MAX,
             )
-        if not keys:
-            return
-        try:
-            self._cache.delete_many(keys)
-        except RedisError as exc:
-            self._breaker.remember_deletes(keys)
-            self._breaker.failure(exc, "replaying deletions")
+        return True
 
     def redis_down(self) -> bool:
         """True while this process treats Redis as unavailable (no network call)."""
         return self._breaker.down()
-
-    def redis_failed(self, exc: Exception, what: str) -> None:
-        self._breaker.failure(exc, what)
-
-    def redis_ok(self) -> None:
-        if self._breaker.failing and self._breaker.success():
-            self._replay_deletes()
 
     # --- the cache API, failing open --------------------------------------------------
     def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
@@ -345,7 +345,7 @@ class RedisCache(DjangoRedisCache):
     def redis_client(self):
         """The redis-py client, for data structures the cache API lacks (sorted sets:
         elearning.leaderboards). Keys must come from `make_key`. The caller handles
-        `RedisError` itself (and reports it with `redis_failed`)."""
+        `RedisError` itself (elearning.leaderboards backs off on its own)."""
         return self._cache.get_client(write=True)
 
     def incr_window(self, key: str, timeout: int) -> int:

@@ -262,3 +262,32 @@ def test_points_awarded_during_an_outage_are_kept_and_ranked_after(
     # answered by Redis again, from a set rebuilt with the award made during the outage
     key = leaderboards._key(f"points:{member.unit.path}")
     assert own_redis.client().zscore(key, str(member.pk)) == 12
+
+
+def test_content_changed_while_redis_is_frozen_is_not_served_stale_after(
+    own_redis, learner, django_capture_on_commit_callbacks, settings
+):
+    """News published while Redis is unreachable: the cached news version could not be
+    deleted then; once Redis answers again the deletion is replayed, so the apps get
+    the new list (200, new ETag) instead of a 304 for up to the version's 5 minutes."""
+    from api import caching
+
+    etag = learner.get("/api/v1/news/")["ETag"]
+    assert learner.get("/api/v1/news/", HTTP_IF_NONE_MATCH=etag).status_code == 304
+    assert own_redis.client().exists(cache.make_key("api:ver:news"))
+
+    # long enough that the deletion below is not even tried (and cannot reach Redis when
+    # it wakes up): it is remembered instead
+    settings.EHOME_REDIS_RETRY_SECONDS = 3
+    own_redis.freeze()
+    assert learner.get("/api/v1/news/", HTTP_IF_NONE_MATCH=etag).status_code == 304
+    with django_capture_on_commit_callbacks(execute=True):
+        caching.version_bump("news")  # an editor publishes
+    changed = learner.get("/api/v1/news/", HTTP_IF_NONE_MATCH=etag)
+    assert changed.status_code == 200 and changed["ETag"] != etag  # from the database
+
+    own_redis.thaw()
+    time.sleep(3.1)
+    again = learner.get("/api/v1/news/", HTTP_IF_NONE_MATCH=etag)
+    assert again.status_code == 200 and again["ETag"] == changed["ETag"]
+    assert learner.get("/api/v1/news/", HTTP_IF_NONE_MATCH=again["ETag"]).status_code == 304
