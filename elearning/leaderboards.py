@@ -22,8 +22,9 @@ Redis flushed or restarted) and at the latest every READY_SECONDS, which also re
 update lost to a Redis outage. A rebuild fills ``<key>:build`` and renames it over the
 set (readers never see half a set); updates committed meanwhile are written to both, so
 the rename loses none. Without Redis, while another process rebuilds, for
-EHOME_REDIS_RETRY_SECONDS after a Redis error, or while the cache's circuit breaker has Redis down
-(config.cache), ranks come from the database COUNT: the leaderboards keep answering.
+EHOME_REDIS_RETRY_SECONDS after a Redis error, or while the cache's circuit breaker has
+Redis down (config.cache), ranks come from the database COUNT: the leaderboards keep
+answering.
 
 An award is never lost to an outage (the database ledger is written first, in the
 request's transaction); only its push to Redis is. A process that could not push an
