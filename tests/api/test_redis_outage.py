@@ -99,9 +99,10 @@ RETRY_SECONDS = 1.0
 
 
 @pytest.fixture
-def own_redis(tmp_path, settings, monkeypatch):
+def own_redis(request, tmp_path, settings, monkeypatch):
     """Our own Redis, used by the cache, the rate limits and the leaderboards."""
     server = OwnRedis(tmp_path)
+    request.addfinalizer(server.stop)  # whatever fails below, the process goes
     server.start()
     settings.CACHES = {
         "default": {
@@ -114,10 +115,7 @@ def own_redis(tmp_path, settings, monkeypatch):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     monkeypatch.setattr(leaderboards, "_down_until", 0.0)
     monkeypatch.setattr(leaderboards, "_missed", False, raising=False)
-    try:
-        yield server
-    finally:
-        server.stop()
+    return server
 
 
 @pytest.fixture

@@ -163,8 +163,8 @@ def _assert_never_500(results) -> Counter:
 def server(tmp_path_factory):
     srv = Server(tmp_path_factory.mktemp("sqlite-server"))
     srv.data = srv.setup()
-    srv.start()
     try:
+        srv.start()
         yield srv
     finally:
         srv.stop()
