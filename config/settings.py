@@ -132,14 +132,20 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": VAR_DIR / "ehome.sqlite3",
+            # WAL: readers never wait for the writer. IMMEDIATE: every transaction takes
+            # the write lock at BEGIN, so a read-then-write transaction never fails on a
+            # lock upgrade; writers queue for up to `timeout` seconds (SQLite's busy
+            # timeout), then config.middleware answers 503 + Retry-After, never 500.
             "OPTIONS": {
-                "timeout": 20,
+                "timeout": float(env("EHOME_SQLITE_TIMEOUT", "20")),
                 "transaction_mode": "IMMEDIATE",
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             },
             "TEST": {"NAME": env("EHOME_SQLITE_TEST_NAME")},
         }
     }
+# "database is locked" (the busy timeout ran out) → 503 with Retry-After, not 500.
+MIDDLEWARE += ["config.middleware.DatabaseBusyMiddleware"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 # Hot single statements (config.db.fetchone_prepared, e.g. the progress report) run as
@@ -154,6 +160,11 @@ if IS_POSTGRES and EHOME_DB_PREPARE:
 
 # --- cache and task queue ------------------------------------------------------------
 REDIS_URL = env("REDIS_URL")
+# Redis unavailable → the cache degrades instead of failing (config/cache.py): each
+# connect and each reply waits at most EHOME_REDIS_TIMEOUT seconds, and after a failure a
+# process leaves Redis alone for EHOME_REDIS_RETRY_SECONDS (docs/operations.md).
+EHOME_REDIS_TIMEOUT = float(env("EHOME_REDIS_TIMEOUT", "0.5"))
+EHOME_REDIS_RETRY_SECONDS = float(env("EHOME_REDIS_RETRY_SECONDS", "5"))
 if REDIS_URL:
     CACHES = {
         "default": {

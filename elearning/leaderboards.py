@@ -21,8 +21,16 @@ A set is (re)built from the database when its ``ready`` marker is missing (first
 Redis flushed or restarted) and at the latest every READY_SECONDS, which also repairs an
 update lost to a Redis outage. A rebuild fills ``<key>:build`` and renames it over the
 set (readers never see half a set); updates committed meanwhile are written to both, so
-the rename loses none. Without Redis, while another process rebuilds, or for
-BACKOFF_SECONDS after a Redis error, ranks come from the database COUNT.
+the rename loses none. Without Redis, while another process rebuilds, for
+EHOME_REDIS_RETRY_SECONDS after a Redis error, or while the cache's circuit breaker has
+Redis down (config.cache), ranks come from the database COUNT: the leaderboards keep
+answering.
+
+An award is never lost to an outage (the database ledger is written first, in the
+request's transaction); only its push to Redis is. A process that could not push an
+update (Redis down at commit, or the push failed) drops every ``ready`` marker once Redis
+answers again, so each set is rebuilt from the database on its next use instead of
+serving ranks without the missed updates until READY_SECONDS.
 """
 
 from __future__ import annotations
@@ -31,6 +39,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
@@ -39,10 +48,11 @@ log = logging.getLogger(__name__)
 READY_SECONDS = 900
 ELAPSED_SPAN = 10**10  # ms; far above any contest's duration
 BATCH = 10_000
-#: after a Redis error, ask the database for this long instead of waiting on Redis again
-#: (per process: a Redis outage costs one connection timeout, not one per request)
-BACKOFF_SECONDS = 30.0
+#: after a Redis error, ask the database for EHOME_REDIS_RETRY_SECONDS instead of waiting
+#: on Redis again (per process: an outage costs one short timeout, not one per request)
 _down_until = 0.0
+#: this process skipped or lost a push to Redis: drop the ready markers once it is back
+_missed = False
 
 
 def client():
@@ -51,13 +61,58 @@ def client():
     return get() if get is not None else None
 
 
+def _cache_says_down() -> bool:
+    down = getattr(cache, "redis_down", None)
+    return down is not None and down()
+
+
 def _usable_client():
-    return None if time.monotonic() < _down_until else client()
+    global _missed
+    if time.monotonic() < _down_until or _cache_says_down():
+        return None
+    r = client()
+    if r is not None and _missed:
+        try:
+            _forget_ready(r)
+        except Exception as exc:  # noqa: BLE001 - still down: try again after the backoff
+            _failed("ready markers", exc)
+            return None
+        _missed = False
+    return r
 
 
-def _failed(name: str, exc: Exception) -> None:
-    global _down_until
-    _down_until = time.monotonic() + BACKOFF_SECONDS
+def _forget_ready(r) -> None:
+    """Delete every set's ready marker: each set is rebuilt on its next use."""
+    batch = []
+    for key in r.scan_iter(match=_key("*", "ready"), count=1000):
+        batch.append(key)
+        if len(batch) >= 1000:
+            r.delete(*batch)
+            batch = []
+    if batch:
+        r.delete(*batch)
+    log.warning("rankings: updates were missed during a Redis outage; sets rebuild on next use")
+
+
+def _note_skipped() -> None:
+    """An update was not pushed because Redis is down (not merely absent)."""
+    global _missed
+    if client() is not None:
+        _missed = True
+
+
+def _after_commit(push: Callable[[], None]) -> None:
+    """Run `push` after commit when Redis is usable; remember the miss when it is not."""
+    if _usable_client() is not None:
+        transaction.on_commit(push)
+    else:
+        _note_skipped()
+
+
+def _failed(name: str, exc: Exception, *, lost_update: bool = False) -> None:
+    global _down_until, _missed
+    _down_until = time.monotonic() + float(settings.EHOME_REDIS_RETRY_SECONDS)
+    _missed = _missed or lost_update
     log.warning("ranking %s: Redis unavailable, the database answers for a while (%s)", name, exc)
 
 
@@ -67,8 +122,11 @@ def _key(name: str, part: str = "") -> str:
 
 def _push(values: dict[str, dict[int, int]]) -> None:
     """ZADD GT `{set name: {object id: value}}` into the sets and any rebuild in progress."""
+    if not values:
+        return
     r = _usable_client()
-    if r is None or not values:
+    if r is None:
+        _note_skipped()
         return
     try:
         pipe = r.pipeline(transaction=False)
@@ -78,8 +136,8 @@ def _push(values: dict[str, dict[int, int]]) -> None:
             pipe.zadd(_key(name, "build"), mapping, gt=True)
             pipe.expire(_key(name, "build"), 120)
         pipe.execute()
-    except Exception as exc:  # noqa: BLE001 - Redis down: the periodic rebuild catches up
-        _failed(",".join(values), exc)
+    except Exception as exc:  # noqa: BLE001 - Redis down: the rebuild catches up
+        _failed(",".join(values), exc, lost_update=True)
 
 
 def _ready(name: str, rows: Callable[[], Iterable[tuple[int, int]]]):
@@ -142,8 +200,7 @@ def member_value(score: int, elapsed_ms: int) -> int:
 def contest_record_after_commit(*, contest_id: int, member_id: int, unit_id: int) -> None:
     """Push a member's best and their unit's total once the transaction that changed them
     has committed (values read back from the database)."""
-    if _usable_client() is not None:
-        transaction.on_commit(lambda: _contest_push(contest_id, member_id, unit_id))
+    _after_commit(lambda: _contest_push(contest_id, member_id, unit_id))
 
 
 def _contest_push(contest_id: int, member_id: int, unit_id: int) -> None:
@@ -190,8 +247,7 @@ def contest_unit_better_count(*, contest_id: int, total_score: int) -> int | Non
 
 # --- study points -----------------------------------------------------------------------
 def points_record_after_commit(*, member_id: int) -> None:
-    if _usable_client() is not None:
-        transaction.on_commit(lambda: _points_push(member_id))
+    _after_commit(lambda: _points_push(member_id))
 
 
 def _points_push(member_id: int) -> None:
@@ -209,8 +265,8 @@ def points_moved_after_commit(rows: list[tuple[int, str, str, int]]) -> None:
     """Members re-filed from one unit path to another (`(member id, old path, new path,
     total)`): after commit, drop them from the sets of the subtrees they left and add them
     to the sets of the subtrees they joined."""
-    if _usable_client() is not None and rows:
-        transaction.on_commit(lambda: _points_move(rows))
+    if rows:
+        _after_commit(lambda: _points_move(rows))
 
 
 def _points_move(rows) -> None:
@@ -218,6 +274,7 @@ def _points_move(rows) -> None:
 
     r = _usable_client()
     if r is None:
+        _note_skipped()
         return
     try:
         pipe = r.pipeline(transaction=False)
@@ -226,8 +283,8 @@ def _points_move(rows) -> None:
                 pipe.zrem(_key(f"points:{path}"), str(member_id))
                 pipe.zrem(_key(f"points:{path}", "build"), str(member_id))
         pipe.execute()
-    except Exception as exc:  # noqa: BLE001 - Redis down: the periodic rebuild catches up
-        _failed("points", exc)
+    except Exception as exc:  # noqa: BLE001 - Redis down: the rebuild catches up
+        _failed("points", exc, lost_update=True)
         return
     joined: dict[str, dict[int, int]] = {}
     for member_id, _, new, total in rows:

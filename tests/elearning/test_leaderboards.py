@@ -32,6 +32,7 @@ def live_redis(monkeypatch):
     r.flushdb()
     monkeypatch.setattr(leaderboards, "client", lambda: r)
     monkeypatch.setattr(leaderboards, "_down_until", 0.0)
+    monkeypatch.setattr(leaderboards, "_missed", False)
     yield r
     r.flushdb()
 
@@ -116,8 +117,9 @@ def test_flushed_redis_is_rebuilt_from_the_database(field, live_redis):
     assert live_redis.zcard(leaderboards._key(f"contest:{c.pk}:m")) == 30
 
 
-def test_redis_down_falls_back_to_the_database(field, monkeypatch):
+def test_redis_down_falls_back_to_the_database(field, monkeypatch, settings):
     c, people = field
+    settings.EHOME_REDIS_RETRY_SECONDS = 60
     monkeypatch.setattr(leaderboards, "client", lambda: None)
     expected = _ranks(c, people)
     calls = []
@@ -129,7 +131,7 @@ def test_redis_down_falls_back_to_the_database(field, monkeypatch):
     monkeypatch.setattr(leaderboards, "client", down)
     monkeypatch.setattr(leaderboards, "_down_until", 0.0)
     assert _ranks(c, people) == expected
-    assert len(calls) == 1  # one failed attempt, then the database for BACKOFF_SECONDS
+    assert len(calls) == 1  # one failed attempt, then the database for the retry interval
 
 
 def test_points_ranks_per_subtree_from_redis(org, live_redis, django_capture_on_commit_callbacks):
