@@ -41,7 +41,8 @@ CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
     # project apps (dependency direction: organizations <- media_pipeline <- cms, elearning
-    # <- search <- api)
+    # <- search <- api); core sits below them all (helpers only, no models)
+    "core",
     "organizations",
     "media_pipeline",
     "cms",
