@@ -22,6 +22,7 @@ from rest_framework.views import APIView
 from api.authentication import MemberJWTAuthentication
 from api.errors import DomainError
 from api.pagination import PAGE_PARAMS, PagePagination
+from core.richtext import rich_text_html
 from elearning import contests, exams, points, progress, reports, selectors
 from elearning.models import Assignment, Attempt, Contest, Lesson
 from elearning.progress import ProgressRejected
@@ -194,7 +195,7 @@ class CourseDetailApi(APIView):
                     "required_seconds": progress.required_seconds(lsn),
                     "media_id": lsn.media_id,
                     "playback": _playback(lsn, request.user),
-                    "body": lsn.body if lsn.kind == Lesson.Kind.ARTICLE else None,
+                    "body": rich_text_html(lsn.body) if lsn.kind == Lesson.Kind.ARTICLE else None,
                     "book_id": lsn.book_id,
                     "completed": st.completed,
                     "coverage": st.coverage,

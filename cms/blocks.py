@@ -11,6 +11,7 @@ from wagtail import blocks
 from wagtail.documents.blocks import DocumentChooserBlock
 from wagtail.images.blocks import ImageChooserBlock
 
+from core.richtext import SanitisedRichTextBlock
 from media_pipeline.blocks import MediaAssetChooserBlock
 
 RICH_TEXT_FEATURES = [
@@ -109,7 +110,7 @@ class RelatedContentBlock(blocks.StructBlock):
 class BodyBlock(blocks.StreamBlock):
     """The body of news pages and exemplar deeds."""
 
-    rich_text = blocks.RichTextBlock(
+    rich_text = SanitisedRichTextBlock(
         features=RICH_TEXT_FEATURES, label="正文", help_text="正文段落"
     )
     image = ImageBlock()

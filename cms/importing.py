@@ -35,6 +35,8 @@ from cms.validators import (
     normalize_isbn,
     sniff_book_format,
 )
+from core.textfile import UnsupportedEncoding
+from core.textfile import decode_csv_bytes as decode_csv_text
 from organizations.models import OrgUnit
 
 HEADER_ALIASES = {
@@ -86,27 +88,12 @@ class ImportResult:
 
 # --- reading ---------------------------------------------------------------------------
 def decode_csv_bytes(raw: bytes, *, name: str = "") -> str:
-    """UTF-8 (with or without BOM) first; otherwise detect (GBK/GB18030 from Excel on
-    Chinese Windows is the usual case) with charset-normalizer."""
+    """UTF-8 (with or without BOM) or GBK/GB18030 (Excel on Chinese Windows); anything
+    else (Latin-1 …) is refused rather than guessed (core.textfile)."""
     try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    for enc in ("gb18030",):  # superset of GBK/GB2312: the common Chinese Excel export
-        try:
-            text = raw.decode(enc)
-            if "\ufffd" not in text:
-                return text
-        except UnicodeDecodeError:
-            pass
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(raw).best()
-    if best is None:
-        raise BookImportError(
-            [RowError(0, "文件", f"无法识别“{name}”的字符编码，请另存为 UTF-8 或 GBK 的 CSV")]
-        )
-    return str(best)
+        return decode_csv_text(raw)[0]
+    except UnsupportedEncoding as exc:
+        raise BookImportError([RowError(0, "文件", exc.message(name))]) from None
 
 
 def read_table(path: Path) -> list[tuple[int, dict[str, str]]]:

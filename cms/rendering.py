@@ -1,8 +1,9 @@
 """Turning content into what apps and the portal show: safe HTML and typed JSON blocks.
 
 Rich text is expanded (internal page links → URLs, embedded images → renditions) with
-Wagtail's `expand_db_html` and then sanitised with nh3: only a fixed set of tags and
-attributes survive; no <script>/<style>, no event handlers, no `javascript:` URLs.
+Wagtail's `expand_db_html` and then sanitised by `core.richtext` (nh3): only a fixed set
+of tags and attributes survive; no <script>/<style>, no event handlers, no `javascript:`
+URLs. Lesson bodies and every other rich text go through the same sanitiser.
 Images are rendition URLs fetched in bulk (one query for images + renditions).
 """
 
@@ -10,10 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-import nh3
 from wagtail.images import get_image_model
-from wagtail.rich_text import expand_db_html
 
+from core.richtext import rich_text_html, sanitize_html  # noqa: F401 - re-exported
 from media_pipeline import services as media_services
 
 COVER_SPEC = "fill-750x422"
@@ -21,37 +21,6 @@ THUMB_SPEC = "fill-360x203"
 PORTRAIT_SPEC = "fill-400x500"
 BOOK_COVER_SPEC = "fill-300x400"
 BODY_IMAGE_SPEC = "max-1080x1080"
-
-ALLOWED_TAGS = {
-    "p", "br", "hr", "h2", "h3", "h4", "h5", "h6", "strong", "b", "em", "i", "u", "s", "sub", "sup",
-    "ul", "ol", "li", "blockquote", "a", "img", "figure", "figcaption", "table", "thead", "tbody",
-    "tr", "th", "td", "span", "code", "pre",
-}  # fmt: skip
-ALLOWED_ATTRIBUTES = {
-    "a": {"href", "title"},
-    "img": {"src", "alt", "width", "height"},
-    "th": {"colspan", "rowspan"},
-    "td": {"colspan", "rowspan"},
-}
-URL_SCHEMES = {"http", "https", "mailto", "tel"}
-
-
-def sanitize_html(html: str) -> str:
-    return nh3.clean(
-        html or "",
-        tags=ALLOWED_TAGS,
-        clean_content_tags={"script", "style"},
-        attributes=ALLOWED_ATTRIBUTES,
-        url_schemes=URL_SCHEMES,
-        link_rel="noopener noreferrer",
-        strip_comments=True,
-    )
-
-
-def rich_text_html(value) -> str:
-    """Stored rich text (a RichText object or DB-format HTML) → expanded, safe HTML."""
-    source = getattr(value, "source", value)
-    return sanitize_html(expand_db_html(str(source or "")))
 
 
 def image_urls(image_ids: Iterable[int | None], spec: str) -> dict[int, dict]:

@@ -41,7 +41,8 @@ CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
     # project apps (dependency direction: organizations <- media_pipeline <- cms, elearning
-    # <- search <- api)
+    # <- search <- api); core sits below them all (helpers only, no models)
+    "core",
     "organizations",
     "media_pipeline",
     "cms",
@@ -350,6 +351,49 @@ if PRODUCTION:
     CSRF_COOKIE_SECURE = True
     SECURE_CONTENT_TYPE_NOSNIFF = True
     X_FRAME_OPTIONS = "DENY"  # Wagtail previews override it per view
+
+# --- content security policy (django-csp) ---------------------------------------------
+# Scripts only from this site (hls.js, epub.js … are served from node_modules as static
+# files, no CDN) plus per-response nonces, no inline scripts (the admin's exception is in
+# core/csp.py); styles may be inline
+# (Wagtail's admin and the portal's progress bars set style attributes). Media and
+# images may also come from EHOME_CSP_MEDIA_ORIGINS (e.g. the S3/CDN origin serving HLS).
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE  # noqa: E402
+
+_CSP_MEDIA = env_list("EHOME_CSP_MEDIA_ORIGINS")
+if AWS_STORAGE_BUCKET_NAME:  # presigned media URLs point at the bucket's origin
+    _CSP_MEDIA += (
+        [AWS_S3_ENDPOINT_URL]
+        if AWS_S3_ENDPOINT_URL
+        else [
+            f"https://{AWS_STORAGE_BUCKET_NAME}.s3.amazonaws.com",
+            f"https://{AWS_STORAGE_BUCKET_NAME}.s3.{AWS_S3_REGION_NAME}.amazonaws.com",
+        ]
+    )
+CONTENT_SECURITY_POLICY = {
+    # the browsable schema page (drf-spectacular) loads Swagger UI from its CDN
+    "EXCLUDE_URL_PREFIXES": ["/api/docs/"],
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:", "blob:", *_CSP_MEDIA],
+        "media-src": [SELF, "blob:", *_CSP_MEDIA],
+        "connect-src": [SELF, *_CSP_MEDIA],
+        "font-src": [SELF, "data:"],
+        "worker-src": [SELF, "blob:"],
+        "frame-src": [SELF],
+        "frame-ancestors": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+    },
+}
+MIDDLEWARE += ["core.csp.CSPMiddleware"]
+# Wagtail's admin widgets still initialise with inline scripts (see core/csp.py)
+EHOME_CSP_INLINE_SCRIPT_PREFIXES = ["/admin/"]
+WAGTAIL_ENABLE_UPDATE_CHECK = False  # the admin calls no outside site (the policy allows none)
+TEMPLATES[0]["OPTIONS"]["context_processors"] += ["csp.context_processors.nonce"]
 
 # --- periodic jobs (run_worker enqueues each every N seconds) --------------------------
 EHOME_PERIODIC_TASKS: list[tuple[str, int]] = []

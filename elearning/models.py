@@ -26,8 +26,9 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
-from wagtail.fields import RichTextField
 from wagtail.models import Orderable
+
+from core.richtext import SanitisedRichTextField
 
 
 class IntMultiRangeField(models.Field):
@@ -150,7 +151,7 @@ class Lesson(Orderable):
         verbose_name=_("音视频"),
         help_text=_("视频/音频课时必填，须为已转码可播放的音视频"),
     )
-    body = RichTextField(_("正文"), blank=True, help_text=_("图文课时的正文"))
+    body = SanitisedRichTextField(_("正文"), blank=True, help_text=_("图文课时的正文"))
     book = models.ForeignKey(
         "cms.Book",
         on_delete=models.PROTECT,

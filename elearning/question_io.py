@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
+from core.spreadsheet import safe_row, spreadsheet_unescape
 from elearning.models import Question
 from organizations.models import OrgUnit
 
@@ -285,7 +286,8 @@ def _cell(v) -> str:
         return ""
     if isinstance(v, float) and v.is_integer():
         v = int(v)
-    return str(v).strip()
+    # a cell our own export protected against formula injection ('=…, '-3) reads back as typed
+    return spreadsheet_unescape(str(v).strip()).strip()
 
 
 def parse_excel(data: bytes, *, filename: str = "题库.xlsx") -> list[Draft]:
@@ -471,16 +473,18 @@ def export_excel(questions) -> bytes:
         opts = {o["key"]: o["text"] for o in q.options}
         ans = answer_as_text(q.type, q.answer)
         ws.append(
-            [
-                TYPE_LABEL[q.type],
-                q.stem,
-                *[opts.get(k, "") for k in "ABCDEF"],
-                ans,
-                q.explanation,
-                q.category,
-                DIFFICULTY_LABEL.get(q.difficulty, "中"),
-                q.tags,
-            ]
+            safe_row(
+                [
+                    TYPE_LABEL[q.type],
+                    q.stem,
+                    *[opts.get(k, "") for k in "ABCDEF"],
+                    ans,
+                    q.explanation,
+                    q.category,
+                    DIFFICULTY_LABEL.get(q.difficulty, "中"),
+                    q.tags,
+                ]
+            )
         )
     buf = io.BytesIO()
     wb.save(buf)

@@ -20,6 +20,7 @@ from django.db import connection, transaction
 from django.http import Http404
 from django.utils import timezone
 
+from core.spreadsheet import safe_row
 from elearning.models import Assignment
 from elearning.services import assignment_deadline
 from organizations.models import Member, OrgUnit
@@ -285,7 +286,7 @@ def _table(report: dict) -> list[list]:
 
 def report_csv(report: dict) -> bytes:
     buf = io.StringIO()
-    csv.writer(buf).writerows(_table(report))
+    csv.writer(buf).writerows(safe_row(row) for row in _table(report))
     return ("\ufeff" + buf.getvalue()).encode("utf-8")  # BOM: Excel opens UTF-8 CSV right
 
 
@@ -295,9 +296,9 @@ def report_xlsx(report: dict) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = "完成情况"
-    ws.append([f"{report['assignment']['course']} · {report['unit']['name']}"])
+    ws.append(safe_row([f"{report['assignment']['course']} · {report['unit']['name']}"]))
     for row in _table(report):
-        ws.append(row)
+        ws.append(safe_row(row))
     ws.append([f"导出时间：{dt.datetime.now(dt.UTC).isoformat(timespec='seconds')}"])
     buf = io.BytesIO()
     wb.save(buf)
@@ -329,20 +330,22 @@ def members_xlsx(*, user, assignment: Assignment, unit: OrgUnit, status: str | N
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(STATUS_LABELS.get(status, "党员明细"))
     title = f"{assignment.course.title} · {unit.name}"
-    ws.append([title + (f" · {STATUS_LABELS[status]}" if status else "")])
+    ws.append(safe_row([title + (f" · {STATUS_LABELS[status]}" if status else "")]))
     ws.append(["姓名", "党员编号", "所在组织", "状态", "已完成课时", "考试成绩", "完成时间"])
     for m in data["results"]:
         done = m["completed_at"]
         ws.append(
-            [
-                m["name"],
-                m["member_no"],
-                m["unit"],
-                STATUS_LABELS[m["status"]],
-                m["lessons_completed"],
-                m["best_score"],
-                done.astimezone(dt.UTC).replace(tzinfo=None) if done else None,
-            ]
+            safe_row(
+                [
+                    m["name"],
+                    m["member_no"],
+                    m["unit"],
+                    STATUS_LABELS[m["status"]],
+                    m["lessons_completed"],
+                    m["best_score"],
+                    done.astimezone(dt.UTC).replace(tzinfo=None) if done else None,
+                ]
+            )
         )
     ws.append([f"共 {data['count']} 人；导出时间（UTC）：{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M}"])
     buf = io.BytesIO()

@@ -7,18 +7,19 @@ from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey
 from taggit.models import TaggedItemBase
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
-from wagtail.fields import RichTextField, StreamField
+from wagtail.fields import StreamField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 
 from cms.blocks import BodyBlock
 from cms.forms import UnitScopedPageForm
+from core.richtext import SanitisedRichTextField
 
 
 class HomePage(Page):
     """The site root: channels, exemplar stories and digests hang below it."""
 
-    intro = RichTextField(
+    intro = SanitisedRichTextField(
         "首页简介",
         blank=True,
         features=["bold", "italic", "link"],

@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import PurePath
 
-from charset_normalizer import from_bytes
 from django.conf import settings
+
+from core.spreadsheet import spreadsheet_unescape
+from core.textfile import UnsupportedEncoding, decode_csv_bytes
 
 
 class ImportRefused(Exception):
@@ -64,32 +66,16 @@ def read_tables(name: str, data: bytes) -> tuple[list[Table], list[str]]:
 
 
 def decode_text(name: str, data: bytes) -> tuple[str, str]:
-    """(text, encoding). UTF-8 (with or without the BOM Excel writes) first, then the
-    Chinese GB encodings, then charset-normalizer's best guess for anything else."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="strict"), "UTF-8 (BOM)"
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), "UTF-16"
-    if b"\x00" in data:
+    """(text, encoding): UTF-8 (with or without the BOM Excel writes) or GBK/GB18030;
+    anything else is refused (core.textfile explains how Latin-1 is told from GBK)."""
+    if b"\x00" in data and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise ImportRefused(
             f"文件“{name}”不是文本 CSV 文件（包含二进制内容）：请上传 CSV 或 .xlsx 文件"
         )
     try:
-        return data.decode("utf-8"), "UTF-8"
-    except UnicodeDecodeError:
-        pass
-    # Excel on Chinese Windows saves CSV as GBK; gb18030 is its superset. Short files are
-    # too short for statistical detection to tell GBK from Korean or Big5, so try it first.
-    try:
-        return data.decode("gb18030"), "GBK/GB18030"
-    except UnicodeDecodeError:
-        pass
-    best = from_bytes(data).best()
-    if best is None or best.encoding is None:
-        raise ImportRefused(
-            f"无法识别文件“{name}”的文字编码：请在 Excel 中另存为“CSV UTF-8”格式后再导入"
-        )
-    return str(best), best.encoding
+        return decode_csv_bytes(data)
+    except UnsupportedEncoding as exc:
+        raise ImportRefused(exc.message(name)) from None
 
 
 def _read_csv(name: str, data: bytes) -> tuple[list[Table], list[str]]:
@@ -156,5 +142,6 @@ def _table(source: str, rows: list[list]) -> Table:
     table = Table(source=source, header=header)
     for offset, row in enumerate(rows[start + 1 :], start=start + 2):
         if any(str(c).strip() for c in row):
-            table.rows.append((offset, list(row)))
+            # a member export read back: '+86… / '=… were protected against formulas
+            table.rows.append((offset, [spreadsheet_unescape(c) for c in row]))
     return table

@@ -223,3 +223,14 @@ def test_reimport_mixes_updates_and_new_rows_and_keeps_files_not_in_the_file(
     assert (new.language, new.is_published, new.audience_unit) == ("en", False, org.root)
     assert received == [sorted(Book.objects.values_list("id", flat=True))]
     assert Book.objects.count() == 3
+
+
+def test_latin1_csv_is_refused_naming_the_file_and_the_encodings(org, tmp_path):
+    rows = [
+        [isbn13(31), "Müller über Sánchez", "François", "Éditions", "fr", "D26", "1", ""],
+        [isbn13(32), "José", "Zoë", "Éditions", "fr", "D26", "1", ""],
+    ]
+    path = write_csv(tmp_path / "livres.csv", rows, encoding="latin-1")
+    err = run_failing(path)
+    assert "livres.csv" in err and "UTF-8" in err and "GBK" in err
+    assert not Book.objects.exists()

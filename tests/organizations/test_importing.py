@@ -1,6 +1,7 @@
 """Importing units and members: the whole file or nothing, reports that name row and
 column, idempotent re-imports, and files that are not what they claim."""
 
+import csv
 import io
 import os
 
@@ -286,3 +287,61 @@ def test_plain_member_cannot_open_import(org, client):
 def test_import_page_shows_the_form_and_the_column_help(org, secretary_a_client):
     html = secretary_a_client.get(reverse("org_import")).content.decode()
     assert 'type="file"' in html and "parent_code" in html and "member_no" in html
+
+
+# --- encodings: UTF-8 or GBK/GB18030, anything else refused ------------------------------
+# José/Zoë break GBK decoding; Müller/François/Sánchez decode "fine" as GBK (M黮ler …)
+LATIN1_FILES = {
+    "accents_before_spaces": "member_no,name,unit_code\nL1,José Müller,A1\nL2,Zoë,A1\n",
+    "gbk_decodable": "member_no,name,unit_code\nL1,Müller,A1\nL2,François,A1\nL3,Sánchez,A1\n",
+}
+
+
+@pytest.mark.parametrize("encoding", ["latin-1", "cp1252"])
+@pytest.mark.parametrize("sample", sorted(LATIN1_FILES))
+def test_command_refuses_a_latin1_file_naming_it_and_the_encodings(org, tmp_path, sample, encoding):
+    path = tmp_path / "西文名单.csv"
+    path.write_bytes(LATIN1_FILES[sample].encode(encoding))
+    err = io.StringIO()
+    with pytest.raises(CommandError, match="未导入"):
+        call_command("import_org", str(path), stdout=io.StringIO(), stderr=err)
+    message = err.getvalue()
+    assert "西文名单.csv" in message and "UTF-8" in message and "GBK" in message
+    assert "第 2 行" in message
+    assert not Member.objects.filter(member_no__startswith="L").exists()
+
+
+def test_admin_import_refuses_a_latin1_file(org, secretary_a_client):
+    for text in LATIN1_FILES.values():
+        resp = upload(secretary_a_client, text, name="members.csv", encoding="latin-1")
+        html = resp.content.decode()
+        assert resp.status_code == 400 and "members.csv" in html and "GBK" in html
+        assert "未导入任何数据" in html
+    assert not Member.objects.filter(member_no__startswith="L").exists()
+
+
+def test_gbk_names_with_rare_characters_still_import(org, secretary_a_client):
+    # 祎 玥 珺 旻 are outside GB2312: their second GBK byte is an ASCII letter
+    text = "member_no,name,unit_code,phone\nR1,王祎,A1,\nR2,李玥 Lily,A1,\nR3,赵珺、周旻,A1,\n"
+    resp = upload(secretary_a_client, text, encoding="gbk")
+    assert resp.status_code == 200, resp.content.decode()[-2000:]
+    names = set(Member.objects.filter(member_no__startswith="R").values_list("name", flat=True))
+    assert names == {"王祎", "李玥 Lily", "赵珺、周旻"}
+
+
+def test_member_export_reads_back_through_the_import(org, grant, client):
+    """The member export quotes formula-like text ('+86…); the import takes it back."""
+    client.force_login(grant(org.a, "secretary"))
+    member_in(org.a1, name="+欧阳", member_no="X1", phone="+8613800000001")
+    exported = b"".join(client.get(reverse("org_members:index"), {"export": "csv"}))
+    assert "'+8613800000001" in exported.decode("utf-8-sig")
+    Member.objects.filter(member_no="X1").update(name="改名", phone="")
+    # the secretary drops the unit-name column (not an import column) and uploads it
+    rows = list(csv.reader(io.StringIO(exported.decode("utf-8-sig"), newline="")))
+    drop = rows[0].index("所在党组织")
+    edited = io.StringIO()
+    csv.writer(edited).writerows([c for i, c in enumerate(r) if i != drop] for r in rows)
+    resp = upload(client, edited.getvalue(), name="members.csv")
+    assert resp.status_code == 200, resp.content.decode()[-2000:]
+    member = Member.objects.get(member_no="X1")
+    assert (member.name, member.phone) == ("+欧阳", "+8613800000001")
