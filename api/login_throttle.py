@@ -10,12 +10,14 @@ that account or from that address are refused until the window ends — even wit
 right password — without checking the password: a form shows a Chinese message with the
 wait, the API answers 429 with `Retry-After`. A successful login clears its account's
 count. Limits: `EHOME_LOGIN_LIMIT_ACCOUNT` and `EHOME_LOGIN_LIMIT_ADDRESS` (settings), as
-"count/period", e.g. "5/5m".
+"count/period", e.g. "5/5m". With the cache unreachable the limits fail open (logins keep
+working, a warning is logged) rather than locking everybody out.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 import re
 import time
@@ -30,6 +32,8 @@ from wagtail.admin.forms.auth import LoginForm as WagtailLoginForm
 
 from api.throttling import window_hit
 from config.client_ip import client_ip
+
+logger = logging.getLogger(__name__)
 
 _RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([smhd])[a-z]*\s*$")
 _UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -77,7 +81,11 @@ def login_wait(request, account) -> int | None:
             keys[_key(kind, idents[kind], duration, window)] = (limit, (window + 1) * duration)
     if not keys:
         return None
-    counts = cache.get_many(list(keys))
+    try:
+        counts = cache.get_many(list(keys))
+    except Exception:  # noqa: BLE001 - cache down: the limits fail open
+        logger.warning("login limits: cache unavailable", exc_info=True)
+        return None
     waits = [end - now for key, (limit, end) in keys.items() if int(counts.get(key) or 0) >= limit]
     return max(1, math.ceil(max(waits))) if waits else None
 
@@ -89,7 +97,11 @@ def login_failed(request, account) -> None:
     for kind, _limit, duration in _limits():
         if kind in idents:
             window = int(now // duration)
-            window_hit(cache, _key(kind, idents[kind], duration, window), duration)
+            try:
+                window_hit(cache, _key(kind, idents[kind], duration, window), duration)
+            except Exception:  # noqa: BLE001 - cache down: the limits fail open
+                logger.warning("login limits: cache unavailable", exc_info=True)
+                return
 
 
 def login_succeeded(request, account) -> None:
@@ -98,7 +110,10 @@ def login_succeeded(request, account) -> None:
     if "acct" in idents:
         now = time.time()
         _kind, _limit, duration = _limits()[0]
-        cache.delete(_key("acct", idents["acct"], duration, int(now // duration)))
+        try:
+            cache.delete(_key("acct", idents["acct"], duration, int(now // duration)))
+        except Exception:  # noqa: BLE001 - nothing to forgive without a cache
+            logger.warning("login limits: cache unavailable", exc_info=True)
 
 
 def wait_message(wait: int) -> str:

@@ -104,6 +104,9 @@ class ConditionalContentMiddleware:
             return response
         # the view has loaded member and roles (cached on the user object): no extra SQL
         state = caching.auth_state_store(user, vers[caching.SCOPE].counter)
+        from organizations.logins import versions_remember
+
+        versions_remember(user)  # for the next 304's token check, without SQL
         v = caching.validators_for(
             request=request, keys=keys, vers=vers, scope=state["scope"], language=language
         )

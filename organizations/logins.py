@@ -21,6 +21,8 @@ one query that loads the user, member and unit.
 
 from __future__ import annotations
 
+import logging
+
 from django.contrib.auth import SESSION_KEY, get_user_model
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.contrib.auth.models import AnonymousUser
@@ -32,6 +34,8 @@ from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
 from organizations.models import LoginState
+
+logger = logging.getLogger(__name__)
 
 TOKEN_CLAIM = "tv"
 SESSION_VERSION_KEY = "_ehome_login_sv"
@@ -47,6 +51,16 @@ REASON_LOGOUT_ALL = "logout_all"
 
 def _cache_key(user_id) -> str:
     return f"login:versions:{user_id}"
+
+
+def _cached(op: str, *args):
+    """A cache call that never fails a login check or a revocation: with the cache down
+    the versions come from the database (and a revocation still commits)."""
+    try:
+        return getattr(cache, op)(*args)
+    except Exception:  # noqa: BLE001 - any cache backend error
+        logger.warning("login versions: cache %s failed", op, exc_info=True)
+        return None
 
 
 def _state_of(user) -> LoginState | None:
@@ -72,14 +86,24 @@ def _versions_for_id(user_id) -> tuple[int, int]:
     Revocation deletes the entry after commit (a reader racing it keeps an old value
     for at most VERSION_CACHE_SECONDS)."""
     key = _cache_key(user_id)
-    versions = cache.get(key)
+    versions = _cached("get", key)
     if versions is None:
         row = LoginState.objects.filter(user_id=user_id).values_list(
             "token_version", "session_version"
         )
         versions = tuple(row.first() or (0, 0))
-        cache.set(key, versions, VERSION_CACHE_SECONDS)
+        _cached("set", key, versions, VERSION_CACHE_SECONDS)
     return int(versions[0]), int(versions[1])
+
+
+def versions_remember(user) -> None:
+    """Cache the versions of a user whose LoginState came with it (the API's user
+    look-up joins it), so the next conditional request's 304 needs no query."""
+    cache_name = LoginState.user.field.remote_field.cache_name
+    if cache_name in user._state.fields_cache:
+        state = user._state.fields_cache[cache_name]
+        versions = (state.token_version, state.session_version) if state else (0, 0)
+        _cached("set", _cache_key(user.pk), versions, VERSION_CACHE_SECONDS)
 
 
 def token_version_for_id(user_id) -> int:
@@ -119,8 +143,8 @@ def user_logins_revoke(*, user, sessions: bool = True, reason: str = REASON_LOGO
                 LoginState.objects.filter(user_id=user_id).update(**changes)
         # now (this process's next request) and after commit (a reader that refilled the
         # entry from the not yet committed row)
-        cache.delete(_cache_key(user_id))
-        transaction.on_commit(lambda: cache.delete(_cache_key(user_id)))
+        _cached("delete", _cache_key(user_id))
+        transaction.on_commit(lambda: _cached("delete", _cache_key(user_id)))
     # an object cached on this user instance (e.g. request.user) is stale now
     user._state.fields_cache.pop(LoginState.user.field.remote_field.cache_name, None)
 
