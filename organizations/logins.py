@@ -193,6 +193,7 @@ def _revoke_on_change(sender, instance, created=False, raw=False, update_fields=
 def _store_session_version(sender, request, user, **kwargs):
     if request is not None and hasattr(request, "session"):
         request.session[SESSION_VERSION_KEY] = session_version(user)
+        versions_remember(user)  # the session's next requests check it without a query
 
 
 def connect_signals() -> None:
