@@ -3,13 +3,17 @@ while `rest_framework.generics` is still loading, so it must not import DRF view
 
 from __future__ import annotations
 
+from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.authentication import JWTAuthentication
+
+TOKEN_REVOKED_MESSAGE = "登录已失效（密码已修改或已退出所有登录），请重新登录"
 
 
 class _UserWithMember:
     """Stands in for the user model inside simplejwt's `get_user` (which calls
     `user_model.objects.get(<id field>=…)` and catches `user_model.DoesNotExist`): the same
-    look-up, with the member record and its unit joined in.
+    look-up, with the member record, its unit and the user's LoginState (the token version
+    a JWT must carry, organizations.logins) joined in.
 
     On PostgreSQL the query is one prebuilt SQL string, run as a prepared statement
     (config.db), and the three model instances are made with `Model.from_db` — compiling
@@ -30,7 +34,7 @@ class _UserWithMember:
         ((field, value),) = lookup.items()
         connection = connections["default"]
         if connection.vendor != "postgresql":
-            return self.model.objects.select_related("member__unit").get(**lookup)
+            return self.model.objects.select_related("member__unit", "login_state").get(**lookup)
         sql, parts = _lookup_sql(self.model, field)
         row = fetchone_prepared(sql, [value])
         if row is None:
@@ -44,10 +48,11 @@ _SQL_CACHE: dict = {}
 def _lookup_sql(user_model, field: str):
     key = (user_model, field)
     if key not in _SQL_CACHE:
-        from organizations.models import Member, OrgUnit
+        from organizations.models import LoginState, Member, OrgUnit
 
         parts, select = [], []
-        for alias, model in (("u", user_model), ("m", Member), ("o", OrgUnit)):
+        models = (("u", user_model), ("m", Member), ("o", OrgUnit), ("s", LoginState))
+        for alias, model in models:
             fields = model._meta.concrete_fields
             parts.append((model, [f.attname for f in fields]))
             select += [f'{alias}."{f.column}"' for f in fields]
@@ -56,6 +61,7 @@ def _lookup_sql(user_model, field: str):
             f"SELECT {', '.join(select)} FROM {user_model._meta.db_table} u "
             f"LEFT JOIN {Member._meta.db_table} m ON m.user_id = u.id "
             f"LEFT JOIN {OrgUnit._meta.db_table} o ON o.id = m.unit_id "
+            f"LEFT JOIN {LoginState._meta.db_table} s ON s.user_id = u.id "
             f'WHERE u."{column}" = %s',
             parts,
         )
@@ -63,15 +69,16 @@ def _lookup_sql(user_model, field: str):
 
 
 def _instances(parts, row):
-    from organizations.models import Member
+    from organizations.models import LoginState, Member
 
     objs, i = [], 0
     for model, names in parts:
         values = row[i : i + len(names)]
         i += len(names)
         objs.append(model.from_db("default", names, values) if values[0] is not None else None)
-    user, member, unit = objs
+    user, member, unit, login_state = objs
     Member.user.field.remote_field.set_cached_value(user, member)  # user.member
+    LoginState.user.field.remote_field.set_cached_value(user, login_state)
     if member is not None:
         Member.user.field.set_cached_value(member, user)
         Member.unit.field.set_cached_value(member, unit)
@@ -79,20 +86,25 @@ def _instances(parts, row):
 
 
 class MemberJWTAuthentication(JWTAuthentication):
-    """simplejwt's JWT authentication (signature, expiry, active user, password-change
-    revocation) that loads the user, their member record and unit in ONE query and hands
-    the member to `organizations.selectors.member_for_user` — the academy and content
-    views need it on every request (the progress report is the hottest path)."""
+    """simplejwt's JWT authentication (signature, expiry, active user) plus revocation: a
+    token issued under an older token version of the user (password changed, "log out
+    everywhere", deactivated — organizations.logins) is refused with 401. The user, their
+    member record, unit and token version come in ONE query, and the member is handed to
+    `organizations.selectors.member_for_user` — the academy and content views need it on
+    every request (the progress report is the hottest path)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.user_model = _UserWithMember(self.user_model)
 
     def get_user(self, validated_token):
+        from organizations.logins import token_is_current
         from organizations.models import Member
         from organizations.selectors import member_cache_set
 
         user = super().get_user(validated_token)
+        if not token_is_current(user, validated_token):
+            raise AuthenticationFailed(TOKEN_REVOKED_MESSAGE, code="token_revoked")
         try:
             member = user.member
         except Member.DoesNotExist:

@@ -46,6 +46,35 @@ def _first_code(codes):
     return str(codes)
 
 
+# simplejwt's token errors: its InvalidToken carries a dict (detail, code, per-token-type
+# messages) whose str() is a Python repr, and its wording is English.
+_TOKEN_MESSAGES = {
+    "Token is blacklisted": "该令牌已失效（已换取过新令牌或已退出登录），请重新登录",
+    "Token is expired": "令牌已过期，请刷新或重新登录",
+    "Token is invalid": "令牌无效，请重新登录",
+    "Token has no type": "令牌无效，请重新登录",
+    "Token has wrong type": "令牌类型不对：这里需要刷新令牌（refresh）",
+    "Token has no id": "令牌无效，请重新登录",
+    "Given token not valid for any token type": "令牌无效或已过期，请重新登录",
+    "Token contained no recognizable user identification": "令牌无效，请重新登录",
+    "No active account found with the given credentials": "用户名或密码错误，或账号已停用",
+    "No active account found for the given token.": "账号不存在或已停用",
+}
+
+
+def _token_message(detail) -> str:
+    """A person's message for a simplejwt error detail (a dict or a string)."""
+    if isinstance(detail, dict):
+        messages = detail.get("messages") or []
+        inner = messages[0].get("message") if messages and isinstance(messages[0], dict) else None
+        text = str(inner or detail.get("detail") or "")
+    else:
+        text = str(detail)
+    return _TOKEN_MESSAGES.get(
+        text, "令牌无效或已过期，请重新登录" if isinstance(detail, dict) else text
+    )
+
+
 def exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(
@@ -83,7 +112,12 @@ def exception_handler(exc, context):
         code = exc.get_codes() if hasattr(exc, "get_codes") else "error"
         if isinstance(code, (dict, list)):
             code = _first_code(code)
-        message = str(detail) if detail is not None else str(exc)
+        if code == "token_not_valid" or isinstance(detail, dict):
+            message = _token_message(detail)
+        elif detail is not None:
+            message = _TOKEN_MESSAGES.get(str(detail), str(detail))
+        else:
+            message = str(exc)
         body = {"error": {"code": code, "message": message, "fields": {}}}
         if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
             body["error"]["retry_after"] = int(exc.wait) + 1

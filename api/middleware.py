@@ -5,7 +5,8 @@ For a GET/HEAD on a content list or detail path (`api.caching.CONDITIONAL_PATHS`
    gives the response an older ETag, so the client refetches — never the reverse);
 2. with `If-None-Match` (or, without it, `If-Modified-Since`) and a valid Bearer token of an
    active user, a matching validator is answered 304 at once: JWT signature + cache reads,
-   no SQL on a warm cache, no view, no serializer;
+   no SQL on a warm cache, no view, no serializer (a would-be 304 also reads the user's
+   token version from the cache, so a revoked token gets the view's 401 instead);
 3. otherwise the view runs; a 200 gets `ETag`, `Last-Modified`, `Cache-Control: private,
    no-cache` and `Vary: Authorization, Accept-Language, Cookie`.
 
@@ -41,6 +42,29 @@ def _not_modified(request, v: caching.Validators) -> bool:
     return ims is not None and v.last_modified is not None and v.last_modified <= ims
 
 
+def _bearer_claims(request):
+    """(user id, claims) of a valid Bearer access token, without touching the database;
+    (None, None) when there is no token or it is invalid (the view then answers 401)."""
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    if not header.startswith("Bearer "):
+        return None, None
+    from rest_framework_simplejwt.authentication import JWTAuthentication
+    from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
+    from rest_framework_simplejwt.settings import api_settings
+
+    try:
+        token = JWTAuthentication().get_validated_token(header[7:].strip().encode())
+        return token[api_settings.USER_ID_CLAIM], token
+    except (InvalidToken, TokenError, KeyError):
+        return None, None
+
+
+def _token_current(user_id, claims) -> bool:
+    from organizations.logins import TOKEN_CLAIM, token_version_for_id
+
+    return claims.get(TOKEN_CLAIM, 0) == token_version_for_id(user_id)
+
+
 class ConditionalContentMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -58,7 +82,7 @@ class ConditionalContentMiddleware:
         conditional = "HTTP_IF_NONE_MATCH" in request.META or (
             "HTTP_IF_MODIFIED_SINCE" in request.META
         )
-        user_id = caching.jwt_user_id(request) if conditional else None
+        user_id, claims = _bearer_claims(request) if conditional else (None, None)
         vers, cached_state = caching.versions_and_auth((*keys, caching.SCOPE), user_id)
         if user_id is not None:
             state = caching.auth_state(user_id, vers[caching.SCOPE].counter, cached_state)
@@ -66,7 +90,8 @@ class ConditionalContentMiddleware:
                 v = caching.validators_for(
                     request=request, keys=keys, vers=vers, scope=state["scope"], language=language
                 )
-                if _not_modified(request, v):
+                # a revoked token (organizations.logins) gets no 304: the view answers 401
+                if _not_modified(request, v) and _token_current(user_id, claims):
                     response = HttpResponseNotModified()
                     _headers(response, v)
                     return response
@@ -79,6 +104,9 @@ class ConditionalContentMiddleware:
             return response
         # the view has loaded member and roles (cached on the user object): no extra SQL
         state = caching.auth_state_store(user, vers[caching.SCOPE].counter)
+        from organizations.logins import versions_remember
+
+        versions_remember(user)  # for the next 304's token check, without SQL
         v = caching.validators_for(
             request=request, keys=keys, vers=vers, scope=state["scope"], language=language
         )

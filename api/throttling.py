@@ -17,6 +17,8 @@ import math
 
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 
+from config.client_ip import client_ip
+
 
 def window_hit(cache, key: str, timeout: int) -> int:
     """Count one request in the window `key`; the count so far (this one included)."""
@@ -46,6 +48,10 @@ class WindowThrottleMixin:
 
     def wait(self):
         return max(1, math.ceil(getattr(self, "retry_after", self.duration)))
+
+    def get_ident(self, request):
+        # X-Forwarded-For only through the trusted proxies (EHOME_TRUSTED_PROXY_COUNT)
+        return client_ip(request)
 
 
 class AnonWindowThrottle(WindowThrottleMixin, AnonRateThrottle):

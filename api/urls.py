@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from api.auth import LoginApi, RefreshApi
+from api.auth import LoginApi, LogoutApi, RefreshApi
 from api.me import MeApi
 
 app_name = "api"
@@ -10,6 +10,7 @@ app_name = "api"
 urlpatterns = [
     path("auth/token/", LoginApi.as_view(), name="token"),
     path("auth/token/refresh/", RefreshApi.as_view(), name="token-refresh"),
+    path("auth/logout/", LogoutApi.as_view(), name="logout"),
     path("me/", MeApi.as_view(), name="me"),
     path("", include("api.content")),
     path("", include("api.media")),

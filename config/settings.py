@@ -14,6 +14,7 @@ from pathlib import Path
 
 import dj_database_url
 
+from config.dev_guard import install_secret_key
 from config.env import env, env_bool, env_int, env_list, env_required
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -32,8 +33,9 @@ if PRODUCTION:
         env_required("DJANGO_ALLOWED_HOSTS")
     DEBUG = False
 else:
-    # A development-only key; production refuses to start without DJANGO_SECRET_KEY.
-    SECRET_KEY = env("DJANGO_SECRET_KEY", "dev-insecure-" + "x" * 50)
+    # No key in code: without DJANGO_SECRET_KEY, this install's own random key, made on
+    # first start under var/ (config.dev_guard); production requires DJANGO_SECRET_KEY.
+    SECRET_KEY = env("DJANGO_SECRET_KEY") or install_secret_key(VAR_DIR)
     ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["*"])
     DEBUG = env_bool("DJANGO_DEBUG", False)
 
@@ -199,6 +201,21 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
+# Ending logins (organizations.logins): a session from before "log out everywhere" or a
+# deactivation is logged out on its next request.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "organizations.logins.LoginSessionMiddleware",
+)
+# Failed-login limits of every login form and the API's token endpoints
+# (api.login_throttle), per account and per client address: "count/period".
+EHOME_LOGIN_LIMIT_ACCOUNT = env("EHOME_LOGIN_LIMIT_ACCOUNT", "5/5m")
+EHOME_LOGIN_LIMIT_ADDRESS = env("EHOME_LOGIN_LIMIT_ADDRESS", "30/5m")
+WAGTAILADMIN_USER_LOGIN_FORM = "api.login_throttle.ThrottledWagtailLoginForm"
+# How many reverse proxies (load balancer, nginx, CDN) stand before Django and append to
+# X-Forwarded-For: the client address is the N-th entry from the right
+# (config.client_ip); 0 = ignore the header, REMOTE_ADDR is the client.
+EHOME_TRUSTED_PROXY_COUNT = env_int("EHOME_TRUSTED_PROXY_COUNT", 0)
 
 # --- i18n -----------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -296,9 +313,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("EHOME_THROTTLE_ANON", "120/min"),
         "user": env("EHOME_THROTTLE_USER", "6000/min"),
-        "login": env("EHOME_THROTTLE_LOGIN", "10/min"),
-        "login_user": env("EHOME_THROTTLE_LOGIN_USER", "5/min"),
     },
+    "NUM_PROXIES": EHOME_TRUSTED_PROXY_COUNT,  # the same trust as config.client_ip
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 SIMPLE_JWT = {

@@ -21,6 +21,7 @@ from wagtail.admin.views.generic import CreateView, DeleteView, EditView, IndexV
 from wagtail.admin.views.generic.history import HistoryView
 from wagtail.admin.views.generic.usage import UsageView
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
+from wagtail.admin.widgets import Button
 
 from organizations import services
 from organizations.forms import MemberForm, OrgUnitForm
@@ -276,6 +277,14 @@ class MemberCreateView(ServiceErrorMixin, CreateView):
 
 
 class MemberEditView(ServiceErrorMixin, ScopedObjectMixin, EditView):
+    @cached_property
+    def header_more_buttons(self):
+        buttons = super().header_more_buttons
+        if not self.object.user.is_superuser or self.request.user.is_superuser:
+            url = reverse("member_logout_everywhere", args=[self.object.pk])
+            buttons.append(Button("退出所有登录", url=url, icon_name="logout", priority=40))
+        return buttons
+
     def save_instance(self):
         return services.member_update(
             member=self.object,

@@ -186,3 +186,36 @@ class Transfer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member} {self.from_unit} → {self.to_unit}"
+
+
+class LoginState(models.Model):
+    """What ends a user's logins before they expire (organizations.logins).
+
+    Every JWT the user is issued carries `token_version` (claim `tv`); the API refuses a
+    token whose value is not the current one. Every portal/admin session stores
+    `session_version` at login; a session holding another value is logged out. A password
+    change bumps `token_version` (Django's session hash already ends the sessions);
+    deactivation and "log out everywhere" bump both. No row means both are 0."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="login_state",
+        verbose_name=_("用户"),
+    )
+    token_version = models.PositiveIntegerField(
+        _("令牌版本"), default=0, help_text=_("每次撤销全部令牌时加一；旧版本的令牌不再有效")
+    )
+    session_version = models.PositiveIntegerField(
+        _("会话版本"), default=0, help_text=_("每次退出所有登录时加一；旧版本的网页会话被注销")
+    )
+    revoked_at = models.DateTimeField(_("最近撤销时间"), null=True, blank=True)
+    reason = models.CharField(_("最近撤销原因"), max_length=32, blank=True)
+
+    class Meta:
+        verbose_name = _("登录状态")
+        verbose_name_plural = _("登录状态")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} tv={self.token_version} sv={self.session_version}"

@@ -5,6 +5,7 @@ from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
 from organizations.admin_import import import_view
+from organizations.admin_logins import member_logout_everywhere_view, user_logout_everywhere_view
 from organizations.admin_views import OrganizationViewSetGroup
 from organizations.permissions import can_manage_org
 
@@ -17,6 +18,36 @@ def register_organization_viewsets():
 @hooks.register("register_admin_urls")
 def register_import_url():
     return [path("org-import/", import_view, name="org_import")]
+
+
+@hooks.register("register_admin_urls")
+def register_logout_everywhere_urls():
+    return [
+        path(
+            "logins/user/<int:pk>/end-all/",
+            user_logout_everywhere_view,
+            name="user_logout_everywhere",
+        ),
+        path(
+            "logins/member/<int:pk>/end-all/",
+            member_logout_everywhere_view,
+            name="member_logout_everywhere",
+        ),
+    ]
+
+
+@hooks.register("register_user_listing_buttons")
+def user_logout_everywhere_button(user, request_user):
+    from django.contrib.auth import get_user_model
+    from wagtail.admin.widgets import Button
+
+    meta = get_user_model()._meta
+    if not request_user.has_perm(f"{meta.app_label}.change_{meta.model_name}"):
+        return []
+    if user.is_superuser and not request_user.is_superuser:
+        return []
+    url = reverse("user_logout_everywhere", args=[user.pk])
+    return [Button("退出所有登录", url=url, icon_name="logout", priority=50)]
 
 
 class ImportMenuItem(MenuItem):
