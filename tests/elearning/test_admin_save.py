@@ -117,7 +117,15 @@ def test_the_demo_course_saves_in_the_admin(client, django_capture_on_commit_cal
     from organizations import demo as org_demo
 
     org_demo.seed()
-    MediaAsset.objects.create(title=demo.VIDEO_TITLE, kind="video", status="ready", duration=180)
+    from organizations.models import OrgUnit
+
+    MediaAsset.objects.create(  # as media_pipeline.demo uploads it: for the whole group
+        title=demo.VIDEO_TITLE,
+        kind="video",
+        status="ready",
+        duration=180,
+        owner_unit=OrgUnit.objects.get(code="G"),
+    )
     demo.seed()
     course = Course.objects.get(title=demo.COURSE_TITLE)
     client.force_login(course.created_by or _demo_instructor())
@@ -248,3 +256,35 @@ def test_contest_is_created_and_edited(org, instructor, client):
     submit(client, url, data)
     contest.refresh_from_db()
     assert contest.entries_allowed == 5 and contest.questions.count() == 3
+
+
+def test_a_lesson_cannot_play_another_units_video(org, instructor, client):
+    theirs = MediaAsset.objects.create(
+        kind="video", title="海外内部视频", owner_unit=org.b, status="ready", duration=60.0
+    )
+    data = admin_form(client, reverse("elearning_courses:add"))
+    fill(data, {"title": "借用视频的课程", "audience_unit": str(org.a.pk)})
+    add_row(data, "lessons", title="第一课", kind="video", media=str(theirs.pk))
+    resp = submit(client, reverse("elearning_courses:add"), data, expect=200)
+    errors = resp.context["form"].formsets["lessons"].errors
+    assert errors[0]["media"] == ["所选音视频不存在或不在您可以使用的范围内"]
+    assert not Course.objects.filter(title="借用视频的课程").exists()
+
+
+def test_a_contest_cannot_use_another_units_questions(org, instructor, client):
+    theirs = make_questions(org.b, n=1)[0]
+    data = admin_form(client, reverse("elearning_contests:add"))
+    assert theirs.stem not in client.get(reverse("elearning_contests:add")).content.decode()
+    fill(
+        data,
+        {
+            "title": "借题竞答",
+            "audience_unit": str(org.a.pk),
+            "starts_at": "2026-07-01 09:00",
+            "ends_at": "2026-07-02 09:00",
+        },
+    )
+    data.setlist("questions", [str(theirs.pk)])
+    resp = submit(client, reverse("elearning_contests:add"), data, expect=200)
+    assert "questions" in resp.context["form"].errors
+    assert not Contest.objects.filter(title="借题竞答").exists()
