@@ -242,3 +242,29 @@ def test_project_admin_views_are_scoped(setup, org, site):  # noqa: F811
         resp = client.get(url)
         html = resp.json()["html"] if "json" in resp["Content-Type"] else _text(resp)
         assert f"{MINE}新闻" in html and THEIRS not in html, url
+
+
+def test_another_units_page_is_refused_by_every_page_admin_view(setup, org, site):  # noqa: F811
+    """Pages keep Wagtail's page permission tester (cms.permissions): every page view that
+    takes an id refuses another unit's page (redirect with "permission denied", 404 or
+    405) and shows nothing of it."""
+    from wagtail.admin.urls import pages as page_urls
+
+    client, _, _ = setup
+    page = publish_news(
+        site.channel, title=f"{THEIRS}新闻", publishing_unit=org.b, audience_unit=org.b
+    )
+    tried = 0
+    for pattern in page_urls.urlpatterns:
+        if set(pattern.pattern.converters) != {"page_id"}:
+            continue
+        url = reverse(f"wagtailadmin_pages:{pattern.name}", args=[page.pk])
+        for resp in (client.get(url), client.post(url)):
+            tried += 1
+            assert THEIRS not in _text(resp), url
+            # the workflow-cancellation check answers "nothing to confirm" to anyone
+            if pattern.name != "confirm_workflow_cancellation":
+                assert resp.status_code in (302, 403, 404, 405), (url, resp.status_code)
+    assert tried >= 20
+    page.refresh_from_db()
+    assert page.live and page.title == f"{THEIRS}新闻"
