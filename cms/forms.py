@@ -13,6 +13,24 @@ from organizations.permissions import scope_form_choices
 from organizations.selectors import units_in_scope
 
 
+def _scope_page_choices(form, user) -> None:
+    """Page choice fields (a digest's news items) offer only pages the editor may pick."""
+    from cms.models.pages import UnitScopedPage
+    from cms.permissions import pages_choosable_q
+
+    for field in form.fields.values():
+        model = getattr(getattr(field, "queryset", None), "model", None)
+        if model is not None and issubclass(model, UnitScopedPage):
+            field.queryset = field.queryset.filter(pages_choosable_q(user))
+            field.error_messages = {
+                **field.error_messages,
+                "invalid_choice": f"所选{field.label or ''}不存在或不在您可以使用的范围内",
+            }
+    for formset in getattr(form, "formsets", {}).values():
+        for child in formset.forms:
+            _scope_page_choices(child, user)
+
+
 class UnitScopedPageForm(WagtailAdminPageForm):
     def __init__(self, *args, for_user=None, **kwargs):
         super().__init__(*args, for_user=for_user, **kwargs)
@@ -20,6 +38,8 @@ class UnitScopedPageForm(WagtailAdminPageForm):
         if field is not None and for_user is not None and not for_user.is_superuser:
             field.queryset = units_in_scope(for_user, roles=["editor", "reviewer"]).order_by("path")
         scope_form_choices(self, for_user)
+        if for_user is not None:
+            _scope_page_choices(self, for_user)
 
     def clean(self):
         cleaned = super().clean()

@@ -17,10 +17,10 @@ from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from cms.audit import ContentAuditReportView, audit_report_visible
 from cms.models import Book, DigestIssue, ExemplarPage, NewsPage, Periodical, PeriodicalIssue
-from cms.permissions import EDIT_ROLES, REVIEW_ROLES
+from cms.permissions import EDIT_ROLES, REVIEW_ROLES, pages_choosable_q
 from organizations.models import OrgUnit
 from organizations.permissions import UnitScopedPermissionPolicy, UnitScopedViewSetMixin
-from organizations.selectors import audience_q, path_prefix_q, role_paths
+from organizations.selectors import path_prefix_q, role_paths
 
 SCOPED_PAGE_MODELS = (NewsPage, ExemplarPage, DigestIssue)
 
@@ -173,7 +173,7 @@ def choose_only_visible_pages(pages, request):
     user = request.user
     if user.is_superuser:
         return pages
-    visible = audience_q(user) | path_prefix_q(_scope_paths(user), field="publishing_unit__path")
+    visible = pages_choosable_q(user)
     for model in SCOPED_PAGE_MODELS:
         pages = pages.exclude(pk__in=model.objects.exclude(visible).values("pk"))
     return pages

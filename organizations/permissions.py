@@ -172,10 +172,6 @@ def policy_for(model) -> UnitScopedPermissionPolicy | None:
     return _POLICIES.get(model)
 
 
-def scoped_models() -> list[type]:
-    return list(_POLICIES)
-
-
 # --- views ----------------------------------------------------------------------------
 class _ScopedObjectMixin:
     """Any view that loads one object by id: out of scope is a 404."""

@@ -99,3 +99,31 @@ def test_exemplar_video_field_refuses_another_units_video(org, site, roles):
     assert "related_video" in resp.context["form"].errors
     assert "不在您可以使用的范围内" in resp.content.decode()
     assert not ExemplarPage.objects.filter(slug="good").exists()
+
+
+def test_digest_cannot_list_another_units_internal_news(org, site, roles):
+    from cms.models import DigestIssue
+    from tests.admin_forms import add_row
+    from tests.cms.conftest import publish_news
+
+    theirs = publish_news(
+        site.channel, title="海外内部通报", publishing_unit=org.b, audience_unit=org.b
+    )
+    editor = login(roles.editor_a)
+    url = reverse("wagtailadmin_pages:add", args=("cms", "digestissue", site.digests.pk))
+    data = admin_form(editor, url, PAGE_FORM)
+    fill(
+        data,
+        {
+            "title": "手机报第9期",
+            "slug": "digest-9",
+            "issue_number": "9",
+            "issue_date": "2026-11-23",
+            "publishing_unit": str(org.a.pk),
+            "audience_unit": str(org.a.pk),
+        },
+    )
+    add_row(data, "items", news=str(theirs.pk))
+    resp = submit(editor, url, data, expect=200)
+    assert "news" in resp.context["form"].formsets["items"].errors[0]
+    assert not DigestIssue.objects.filter(slug="digest-9").exists()
