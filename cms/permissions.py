@@ -10,9 +10,10 @@ all covered, including guessed URLs.
 
 from __future__ import annotations
 
+from django.db.models import Q
 from wagtail.models import PagePermissionTester
 
-from organizations.selectors import role_paths
+from organizations.selectors import audience_q, path_prefix_q, role_paths
 
 EDIT_ROLES = ("editor",)
 REVIEW_ROLES = ("reviewer",)
@@ -24,6 +25,15 @@ def user_can_edit_unit(user, unit, roles=EDIT_ROLES) -> bool:
     if unit is None:
         return False
     return any(unit.path.startswith(p) for p in role_paths(user, roles))
+
+
+def pages_choosable_q(user) -> Q:
+    """Content pages an editor may pick (page chooser, digest items): those they could
+    read, or whose publishing unit they answer for."""
+    if user.is_superuser:
+        return Q()
+    paths = role_paths(user, EDIT_ROLES + REVIEW_ROLES)
+    return audience_q(user) | path_prefix_q(paths, field="publishing_unit__path")
 
 
 class UnitScopedPagePermissionTester(PagePermissionTester):

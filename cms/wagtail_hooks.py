@@ -5,65 +5,52 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
-from django.utils.functional import cached_property
 from django.utils.module_loading import import_string
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.models import Page
-from wagtail.permission_policies.base import ModelPermissionPolicy
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from cms.audit import ContentAuditReportView, audit_report_visible
 from cms.models import Book, DigestIssue, ExemplarPage, NewsPage, Periodical, PeriodicalIssue
-from cms.permissions import EDIT_ROLES, REVIEW_ROLES
+from cms.permissions import EDIT_ROLES, REVIEW_ROLES, pages_choosable_q
 from organizations.models import OrgUnit
+from organizations.permissions import UnitScopedPermissionPolicy, UnitScopedViewSetMixin
 from organizations.selectors import path_prefix_q, role_paths
 
 SCOPED_PAGE_MODELS = (NewsPage, ExemplarPage, DigestIssue)
 
 
 # --- bookshelf snippets ------------------------------------------------------------------
-class UnitScopedSnippetPolicy(ModelPermissionPolicy):
-    """Model permissions (from the 内容编辑 group) say what; the owner unit says where:
-    an editor changes only items whose managing unit is in their editor subtree."""
-
-    owner_field = "owner_unit"
-
-    def _owner_path(self, instance) -> str | None:
-        if isinstance(instance, PeriodicalIssue):
-            instance = instance.periodical
-        unit = getattr(instance, "owner_unit", None)
-        return unit.path if unit is not None else None
-
-    def user_has_permission_for_instance(self, user, action, instance):
-        return self.user_has_any_permission_for_instance(user, [action], instance)
-
-    def user_has_any_permission_for_instance(self, user, actions, instance):
-        if not self.user_has_any_permission(user, actions):
-            return False
-        if user.is_superuser or set(actions) <= {"view"}:
-            return True
-        owner = self._owner_path(instance)
-        return owner is not None and any(owner.startswith(p) for p in role_paths(user, EDIT_ROLES))
-
-    def instances_user_has_any_permission_for(self, user, actions):
-        qs = self.model._default_manager.all()
-        if not self.user_has_any_permission(user, actions):
-            return qs.none()
-        if user.is_superuser or set(actions) <= {"view"}:
-            return qs
-        field = (
-            "periodical__owner_unit__path" if self.model is PeriodicalIssue else "owner_unit__path"
-        )
-        return qs.filter(path_prefix_q(role_paths(user, EDIT_ROLES), field=field))
+# Model permissions (from the 内容编辑 group) say what; the managing unit says where: an
+# editor lists, changes, deletes and sees the history of items whose managing unit is in
+# their editor subtree (the admin's one unit-scoped policy, organizations.permissions).
+# Chooser (e.g. the book of a reading lesson): also items published to the chooser's own
+# audience (a group-wide book may be used by any unit).
+BOOK_POLICY = UnitScopedPermissionPolicy(
+    Book, scope_field="owner_unit__path", roles=EDIT_ROLES, choose_field="audience_unit__path"
+)
+PERIODICAL_POLICY = UnitScopedPermissionPolicy(
+    Periodical,
+    scope_field="owner_unit__path",
+    roles=EDIT_ROLES,
+    choose_field="audience_unit__path",
+)
+PERIODICAL_ISSUE_POLICY = UnitScopedPermissionPolicy(
+    PeriodicalIssue,
+    scope_field="periodical__owner_unit__path",
+    roles=EDIT_ROLES,
+    choose_field="periodical__audience_unit__path",
+)
 
 
 class _ScopedFormMixin:
-    """Owner/audience choices limited to the editor's subtree (superusers: all units)."""
+    """Owner choices limited to the editor's subtree (superusers: all units); the
+    periodical of an issue only among the editor's periodicals."""
 
     def get_form(self, *args, **kwargs):
         form = super().get_form(*args, **kwargs)
@@ -73,10 +60,14 @@ class _ScopedFormMixin:
                 path_prefix_q(role_paths(user, EDIT_ROLES))
             )
             form.fields["owner_unit"].required = True
+        if "periodical" in form.fields:
+            form.fields["periodical"].queryset = PERIODICAL_POLICY.scoped(
+                user, form.fields["periodical"].queryset
+            )
         return form
 
 
-class ScopedSnippetViewSet(SnippetViewSet):
+class ScopedSnippetViewSet(UnitScopedViewSetMixin, SnippetViewSet):
     # Admin search: the function named by settings.EHOME_CATALOGUE_ADMIN_SEARCH (the search
     # app's index: Chinese words inside sentences, Traditional ↔ Simplified, ISBN/ISSN),
     # not a Wagtail search backend, whose index the bulk importer does not feed. Unset:
@@ -84,41 +75,9 @@ class ScopedSnippetViewSet(SnippetViewSet):
     search_backend_name = None
     copy_view_enabled = False
 
-    @cached_property
-    def permission_policy(self):
-        return UnitScopedSnippetPolicy(self.model)
-
     @property
     def edit_view_class(self):
-        base = super().edit_view_class
-
-        class ScopedEditView(_ScopedFormMixin, base):
-            # Wagtail's generic edit view checks the model permission only; the unit
-            # decides per object (a guessed /edit/<id>/ of another unit is refused).
-            def get_object(self, queryset=None):
-                obj = super().get_object(queryset)
-                if not self.permission_policy.user_has_permission_for_instance(
-                    self.request.user, "change", obj
-                ):
-                    raise PermissionDenied
-                return obj
-
-        return ScopedEditView
-
-    @property
-    def delete_view_class(self):
-        base = super().delete_view_class
-
-        class ScopedDeleteView(base):
-            def get_object(self, queryset=None):
-                obj = super().get_object(queryset)
-                if not self.permission_policy.user_has_permission_for_instance(
-                    self.request.user, "delete", obj
-                ):
-                    raise PermissionDenied
-                return obj
-
-        return ScopedDeleteView
+        return type("ScopedEditView", (_ScopedFormMixin, super().edit_view_class), {})
 
     @property
     def add_view_class(self):
@@ -140,6 +99,7 @@ class ScopedSnippetViewSet(SnippetViewSet):
 
 class BookViewSet(ScopedSnippetViewSet):
     model = Book
+    scope_policy = BOOK_POLICY
     icon = "doc-full"
     menu_label = "图书"
     list_display = [
@@ -162,6 +122,7 @@ class BookViewSet(ScopedSnippetViewSet):
 
 class PeriodicalViewSet(ScopedSnippetViewSet):
     model = Periodical
+    scope_policy = PERIODICAL_POLICY
     icon = "doc-full-inverse"
     menu_label = "期刊"
     list_display = ["title", "issn", "frequency", "category", "is_published", "updated_at"]
@@ -171,6 +132,7 @@ class PeriodicalViewSet(ScopedSnippetViewSet):
 
 class PeriodicalIssueViewSet(ScopedSnippetViewSet):
     model = PeriodicalIssue
+    scope_policy = PERIODICAL_ISSUE_POLICY
     icon = "doc-empty"
     menu_label = "期刊期次"
     list_display = ["__str__", "issue_date", "is_published"]
@@ -201,6 +163,19 @@ def hide_out_of_scope_pages(parent_page, pages, request):
     allowed = path_prefix_q(_scope_paths(user), field="publishing_unit__path")
     for model in SCOPED_PAGE_MODELS:
         pages = pages.exclude(pk__in=model.objects.exclude(allowed).values("pk"))
+    return pages
+
+
+@hooks.register("construct_page_chooser_queryset")
+def choose_only_visible_pages(pages, request):
+    """The page chooser (digest items, related-content blocks) offers only content the
+    editor could read or answers for: no titles of other units' internal news."""
+    user = request.user
+    if user.is_superuser:
+        return pages
+    visible = pages_choosable_q(user)
+    for model in SCOPED_PAGE_MODELS:
+        pages = pages.exclude(pk__in=model.objects.exclude(visible).values("pk"))
     return pages
 
 
@@ -239,7 +214,7 @@ def preview_token_view(request, page_id: int):
     page = get_object_or_404(Page, pk=page_id).specific
     perms = page.permissions_for_user(request.user)
     if not (perms.can_edit() or perms.can_view_revisions()):
-        raise PermissionDenied
+        raise Http404  # another unit's page answers like a missing one
     token = preview_token_make(page=page)
     url = request.build_absolute_uri(reverse("api:content-preview")) + "?token=" + token
     return JsonResponse({"token": token, "url": url})

@@ -1,8 +1,10 @@
 """Wagtail admin for the academy: instructors manage courses, assignments, the question
 bank, exams and contests of their own unit subtree (role "instructor"; superusers see all).
 
-Scoping: every listing/edit/delete view filters by the instructor's role paths (an object
-outside them is a 404), and the unit fields of the forms only offer units in scope.
+Scoping: each model has a unit-scoped permission policy (organizations.permissions) that
+every view of its viewset applies — listing and export, edit, copy, history, usage,
+delete: an object outside the instructor's subtree is a 404 — and the forms only offer
+units, courses, questions, books and media the instructor may use.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -18,36 +20,53 @@ from wagtail import hooks
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel, ObjectList
-from wagtail.admin.views import generic
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 
 from elearning import question_io
 from elearning.models import Assignment, Contest, Course, Exam, PointRule, Question
 from organizations.models import OrgUnit
-from organizations.selectors import path_prefix_q, role_paths, user_has_global_scope
+from organizations.permissions import (
+    UnitScopedPermissionPolicy,
+    UnitScopedViewSetMixin,
+    scope_form_choices,
+)
+from organizations.selectors import scope_q
 
 ROLES = ["instructor"]
 UNIT_FIELDS = ("audience_unit", "owner_unit")
 
 
-def scope_filter(qs, user, field: str):
-    if user_has_global_scope(user):
-        return qs
-    return qs.filter(path_prefix_q(role_paths(user, ROLES), field=field))
+COURSE_POLICY = UnitScopedPermissionPolicy(
+    Course, scope_field="audience_unit__path", roles=ROLES, choose_field="audience_unit__path"
+)
+ASSIGNMENT_POLICY = UnitScopedPermissionPolicy(
+    Assignment, scope_field="audience_unit__path", roles=ROLES
+)
+QUESTION_POLICY = UnitScopedPermissionPolicy(
+    Question, scope_field="owner_unit__path", roles=ROLES, choose_field="owner_unit__path"
+)
+EXAM_POLICY = UnitScopedPermissionPolicy(Exam, scope_field="audience_unit__path", roles=ROLES)
+CONTEST_POLICY = UnitScopedPermissionPolicy(Contest, scope_field="audience_unit__path", roles=ROLES)
+
+
+def instructor_units(user):
+    return OrgUnit.objects.filter(scope_q(user, field="path", roles=ROLES)).order_by("path")
 
 
 class ScopedAdminForm(WagtailAdminModelForm):
-    """Unit choices limited to the instructor's subtree."""
+    """Unit choices limited to the instructor's subtree; courses, questions, books and
+    media (also in the lessons) limited to what the instructor may use."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         user = getattr(self, "for_user", None)
+        if user is None:
+            return
         for name in UNIT_FIELDS:
-            if name in self.fields and user is not None:
-                self.fields[name].queryset = scope_filter(
-                    OrgUnit.objects.order_by("path"), user, "path"
-                )
+            if name in self.fields:
+                self.fields[name].queryset = instructor_units(user)
+        scope_form_choices(self, user)
 
 
 class QuestionAdminForm(ScopedAdminForm):
@@ -98,37 +117,14 @@ class QuestionAdminForm(ScopedAdminForm):
         return data
 
 
-class _ScopedMixin:
-    scope_field = "audience_unit__path"
-
-    def get_base_queryset(self):
-        return scope_filter(super().get_base_queryset(), self.request.user, self.scope_field)
-
-    def get_object(self, queryset=None):
-        obj = super().get_object(queryset)
-        qs = scope_filter(type(obj).objects.filter(pk=obj.pk), self.request.user, self.scope_field)
-        if not qs.exists():
-            raise Http404
-        return obj
-
-
-def _views(scope_field: str):
-    """Index, edit and delete view classes filtered to the instructor's subtree."""
-    attrs = {"scope_field": scope_field}
-    return (
-        type("ScopedIndexView", (_ScopedMixin, generic.IndexView), attrs),
-        type("ScopedEditView", (_ScopedMixin, generic.EditView), attrs),
-        type("ScopedDeleteView", (_ScopedMixin, generic.DeleteView), attrs),
-    )
-
-
 def _media_widget():
-    from media_pipeline.views import media_asset_chooser_viewset
+    from media_pipeline.admin_views import media_asset_chooser_viewset
 
     return media_asset_chooser_viewset.widget_class
 
 
-class CourseViewSet(ModelViewSet):
+class CourseViewSet(UnitScopedViewSetMixin, ModelViewSet):
+    scope_policy = COURSE_POLICY
     model = Course
     icon = "doc-full"
     menu_label = "课程"
@@ -162,10 +158,10 @@ class CourseViewSet(ModelViewSet):
         ],
         base_form_class=ScopedAdminForm,
     )
-    index_view_class, edit_view_class, delete_view_class = _views("audience_unit__path")
 
 
-class AssignmentViewSet(ModelViewSet):
+class AssignmentViewSet(UnitScopedViewSetMixin, ModelViewSet):
+    scope_policy = ASSIGNMENT_POLICY
     model = Assignment
     icon = "date"
     menu_label = "学习任务"
@@ -183,10 +179,10 @@ class AssignmentViewSet(ModelViewSet):
         ],
         base_form_class=ScopedAdminForm,
     )
-    index_view_class, edit_view_class, delete_view_class = _views("audience_unit__path")
 
 
-class QuestionViewSet(ModelViewSet):
+class QuestionViewSet(UnitScopedViewSetMixin, ModelViewSet):
+    scope_policy = QUESTION_POLICY
     model = Question
     icon = "help"
     menu_label = "题库"
@@ -208,10 +204,10 @@ class QuestionViewSet(ModelViewSet):
         ],
         base_form_class=QuestionAdminForm,
     )
-    index_view_class, edit_view_class, delete_view_class = _views("owner_unit__path")
 
 
-class ExamViewSet(ModelViewSet):
+class ExamViewSet(UnitScopedViewSetMixin, ModelViewSet):
+    scope_policy = EXAM_POLICY
     model = Exam
     icon = "tasks"
     menu_label = "考试"
@@ -239,10 +235,10 @@ class ExamViewSet(ModelViewSet):
         ],
         base_form_class=ScopedAdminForm,
     )
-    index_view_class, edit_view_class, delete_view_class = _views("audience_unit__path")
 
 
-class ContestViewSet(ModelViewSet):
+class ContestViewSet(UnitScopedViewSetMixin, ModelViewSet):
+    scope_policy = CONTEST_POLICY
     model = Contest
     icon = "pick"
     menu_label = "知识竞答"
@@ -267,7 +263,6 @@ class ContestViewSet(ModelViewSet):
         ],
         base_form_class=ScopedAdminForm,
     )
-    index_view_class, edit_view_class, delete_view_class = _views("audience_unit__path")
 
 
 class PointRuleViewSet(ModelViewSet):
@@ -304,7 +299,7 @@ def register_academy():
 def question_import_view(request):
     from elearning.question_io import ImportErrors, parse_excel, parse_gift, questions_import
 
-    units = scope_filter(OrgUnit.objects.order_by("path"), request.user, "path")
+    units = instructor_units(request.user)
     ctx = {"units": units, "errors": [], "title": "导入试题"}
     if request.method == "POST":
         upload = request.FILES.get("file")
@@ -345,9 +340,7 @@ def question_export_view(request):
     if request.GET.get("template"):
         data, name = template_excel(), "question-template.xlsx"
     else:
-        qs = scope_filter(
-            Question.objects.order_by("category", "id"), request.user, "owner_unit__path"
-        )
+        qs = QUESTION_POLICY.scoped(request.user, Question.objects.order_by("category", "id"))
         data, name = export_excel(qs), "questions.xlsx"
     resp = HttpResponse(
         data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -1,7 +1,9 @@
 """Wagtail admin screens for media assets (Chinese): list with live progress, streamed
 upload with a size limit, detail with renditions and an hls.js preview, re-transcode.
 
-Editors see the assets of the units they hold a role on (superusers: all)."""
+Editors see — and may embed in pages and lessons — the assets of the units they hold a
+role on and their own uploads (superusers: all): MEDIA_POLICY, the admin's unit-scoped
+permission policy for assets, decides it for these screens and for the chooser."""
 
 from __future__ import annotations
 
@@ -22,16 +24,31 @@ from django.views.decorators.http import require_POST
 from media_pipeline.models import MediaAsset
 from media_pipeline.selectors import playback_info
 from media_pipeline.services import AssetInputError, asset_create, asset_retranscode
+from media_pipeline.views import MediaAssetChooserViewSet
 from organizations.models import OrgUnit
-from organizations.selectors import units_in_scope, user_has_global_scope
+from organizations.permissions import UnitScopedPermissionPolicy, UnitScopedViewSetMixin
+from organizations.selectors import units_in_scope
+
+MEDIA_POLICY = UnitScopedPermissionPolicy(
+    MediaAsset,
+    scope_field="owner_unit__path",
+    model_perms=False,
+    extra_q=lambda user: Q(created_by=user),
+)
+
+
+class ScopedMediaAssetChooserViewSet(UnitScopedViewSetMixin, MediaAssetChooserViewSet):
+    scope_policy = MEDIA_POLICY
+
+
+#: the chooser of the CMS video/audio blocks and of lessons (registered in wagtail_hooks)
+media_asset_chooser_viewset = ScopedMediaAssetChooserViewSet("media_asset_chooser")
 
 
 def assets_for_editor(user):
-    qs = MediaAsset.objects.select_related("owner_unit", "audience_unit")
-    if user_has_global_scope(user):
-        return qs
-    units = units_in_scope(user).values("pk")
-    return qs.filter(Q(owner_unit__in=units) | Q(created_by=user))
+    return MEDIA_POLICY.scoped(
+        user, MediaAsset.objects.select_related("owner_unit", "audience_unit")
+    )
 
 
 class MaxSizeUploadHandler(FileUploadHandler):

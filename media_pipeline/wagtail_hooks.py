@@ -3,7 +3,7 @@ from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
 from media_pipeline import admin_views
-from media_pipeline.views import media_asset_chooser_viewset
+from media_pipeline.admin_views import media_asset_chooser_viewset
 
 
 @hooks.register("register_admin_viewset")

@@ -1,8 +1,9 @@
 """Wagtail admin for the organisation: the unit tree and the member register, scoped.
 
-Every queryset an admin view touches comes from organizations.permissions (which asks
-organizations.selectors), so listings, edit/delete/history URLs and form choices all stop
-at the edge of the user's subtree: an out-of-scope id answers 404 like a missing one.
+Both viewsets use the admin's one unit-scoped permission policy (organizations.permissions,
+which asks organizations.selectors), so listings, exports, every URL that takes an id and
+the form choices stop at the edge of the user's subtree: an out-of-scope id answers 404
+like a missing one.
 Writes go through organizations.services."""
 
 from __future__ import annotations
@@ -18,33 +19,19 @@ from django.utils.html import format_html
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.ui.tables import BooleanColumn, Column, TitleColumn
 from wagtail.admin.views.generic import CreateView, DeleteView, EditView, IndexView
-from wagtail.admin.views.generic.history import HistoryView
-from wagtail.admin.views.generic.usage import UsageView
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.admin.widgets import Button
 
 from organizations import services
 from organizations.forms import MemberForm, OrgUnitForm
 from organizations.models import Member, OrgUnit
-from organizations.permissions import ScopedPermissionPolicy, managed_members, managed_units
+from organizations.permissions import (
+    ORG_ADMIN_ROLES,
+    UnitScopedPermissionPolicy,
+    UnitScopedViewSetMixin,
+)
 from organizations.selectors import member_search_q
 from organizations.services import OrganizationError
-
-
-class ScopedObjectMixin:
-    """Single-object views (edit, delete, history, usage) look objects up in the scoped
-    queryset only."""
-
-    def scoped_queryset(self):
-        if self.model is OrgUnit:
-            return managed_units(self.request.user)
-        return managed_members(self.request.user)
-
-    def get_queryset(self):  # Django SingleObjectMixin (edit, delete)
-        return self.scoped_queryset()
-
-    def get_base_object_queryset(self):  # Wagtail BaseObjectMixin (history, usage)
-        return self.scoped_queryset()
 
 
 class ServiceErrorMixin:
@@ -63,15 +50,7 @@ class ServiceErrorMixin:
             return self.form_invalid(form)
 
 
-class ScopedHistoryView(ScopedObjectMixin, HistoryView):
-    pass
-
-
-class ScopedUsageView(ScopedObjectMixin, UsageView):
-    pass
-
-
-class ScopedDeleteView(ScopedObjectMixin, DeleteView):
+class ServiceDeleteView(DeleteView):
     def form_valid(self, form):
         try:
             return super().form_valid(form)
@@ -114,7 +93,7 @@ class OrgUnitFilterSet(WagtailFilterSet):
 
 class OrgUnitIndexView(IndexView):
     def get_base_queryset(self):
-        return _with_parent_name(managed_units(self.request.user))
+        return _with_parent_name(super().get_base_queryset())
 
     @cached_property
     def columns(self):
@@ -155,7 +134,7 @@ class OrgUnitCreateView(ServiceErrorMixin, CreateView):
     service_error_field = None
 
 
-class OrgUnitEditView(ServiceErrorMixin, ScopedObjectMixin, EditView):
+class OrgUnitEditView(ServiceErrorMixin, EditView):
     def save_instance(self):
         data = {k: self.form.cleaned_data[k] for k in services.UNIT_FIELDS}
         return services.unit_update(
@@ -165,24 +144,30 @@ class OrgUnitEditView(ServiceErrorMixin, ScopedObjectMixin, EditView):
     service_error_field = None
 
 
-class OrgUnitDeleteView(ScopedDeleteView):
+class OrgUnitDeleteView(ServiceDeleteView):
     def delete_action(self):
         services.unit_delete(unit=self.object)
 
 
-class OrgUnitViewSet(ModelViewSet):
+ORG_UNIT_POLICY = UnitScopedPermissionPolicy(
+    OrgUnit, scope_field="path", roles=ORG_ADMIN_ROLES, model_perms=False
+)
+MEMBER_POLICY = UnitScopedPermissionPolicy(
+    Member, scope_field="unit__path", roles=ORG_ADMIN_ROLES, model_perms=False
+)
+
+
+class OrgUnitViewSet(UnitScopedViewSetMixin, ModelViewSet):
     model = OrgUnit
     icon = "folder-inverse"
     menu_label = "党组织"
     menu_order = 100
     add_to_admin_menu = False
-    permission_policy = ScopedPermissionPolicy(OrgUnit)
+    scope_policy = ORG_UNIT_POLICY
     index_view_class = OrgUnitIndexView
     add_view_class = OrgUnitCreateView
     edit_view_class = OrgUnitEditView
     delete_view_class = OrgUnitDeleteView
-    history_view_class = ScopedHistoryView
-    usage_view_class = ScopedUsageView
     copy_view_enabled = False
     filterset_class = OrgUnitFilterSet
     search_fields = ["name", "code"]
@@ -238,7 +223,7 @@ class MemberFilterSet(WagtailFilterSet):
 
 class MemberIndexView(IndexView):
     def get_base_queryset(self):
-        return managed_members(self.request.user)
+        return super().get_base_queryset().select_related("unit", "user")
 
     def search_queryset(self, queryset):
         if not self.is_searching:
@@ -276,7 +261,7 @@ class MemberCreateView(ServiceErrorMixin, CreateView):
         )
 
 
-class MemberEditView(ServiceErrorMixin, ScopedObjectMixin, EditView):
+class MemberEditView(ServiceErrorMixin, EditView):
     @cached_property
     def header_more_buttons(self):
         buttons = super().header_more_buttons
@@ -296,24 +281,22 @@ class MemberEditView(ServiceErrorMixin, ScopedObjectMixin, EditView):
     service_error_field = None
 
 
-class MemberDeleteView(ScopedDeleteView):
+class MemberDeleteView(ServiceDeleteView):
     def delete_action(self):
         services.member_delete(member=self.object)
 
 
-class MemberViewSet(ModelViewSet):
+class MemberViewSet(UnitScopedViewSetMixin, ModelViewSet):
     model = Member
     icon = "user"
     menu_label = "党员"
     menu_order = 200
     add_to_admin_menu = False
-    permission_policy = ScopedPermissionPolicy(Member)
+    scope_policy = MEMBER_POLICY
     index_view_class = MemberIndexView
     add_view_class = MemberCreateView
     edit_view_class = MemberEditView
     delete_view_class = MemberDeleteView
-    history_view_class = ScopedHistoryView
-    usage_view_class = ScopedUsageView
     copy_view_enabled = False
     filterset_class = MemberFilterSet
     search_fields = ["name", "member_no", "phone", "unit__name"]

@@ -83,6 +83,18 @@ def user_has_global_scope(user) -> bool:
     return _is_global(user)
 
 
+def scope_q(user, *, field: str, roles: Iterable[str] | None = None) -> Q:
+    """Q keeping rows whose unit path (`field`, e.g. "owner_unit__path") lies in the subtree
+    of a unit where `user` holds one of `roles` (default: any role). Superusers: every
+    row; anonymous users: none. The admin's access rule (organizations.permissions) and
+    the listings below are all this one test."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return Q(pk__in=[])
+    if _is_global(user):
+        return Q()
+    return path_prefix_q(role_paths(user, roles), field=field)
+
+
 def units_in_scope(user, *, roles: Iterable[str] | None = None) -> QuerySet[OrgUnit]:
     """Units the user administers through any of `roles` (default: any role)."""
     qs = OrgUnit.objects.all()

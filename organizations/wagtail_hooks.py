@@ -1,13 +1,16 @@
 """Admin registration: 组织管理 → 党组织 / 党员, and the 导入 page (all scoped)."""
 
 from django.urls import path, reverse
+from django.utils.functional import classproperty
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
+from wagtail.snippets.bulk_actions.delete import DeleteBulkAction
+from wagtail.snippets.models import get_snippet_models
 
 from organizations.admin_import import import_view
 from organizations.admin_logins import member_logout_everywhere_view, user_logout_everywhere_view
 from organizations.admin_views import OrganizationViewSetGroup
-from organizations.permissions import can_manage_org
+from organizations.permissions import ScopedBulkActionMixin, can_manage_org, policy_for
 
 
 @hooks.register("register_admin_viewset")
@@ -58,3 +61,12 @@ class ImportMenuItem(MenuItem):
 @hooks.register("register_admin_menu_item")
 def register_import_menu_item():
     return ImportMenuItem("导入组织和党员", reverse("org_import"), icon_name="upload", order=151)
+
+
+# Registered after Wagtail's own (order=100), so for unit-scoped snippets this replaces
+# the stock bulk delete, which checks only the model permission.
+@hooks.register("register_bulk_action", order=100)
+class UnitScopedSnippetDeleteBulkAction(ScopedBulkActionMixin, DeleteBulkAction):
+    @classproperty
+    def models(cls):
+        return [m for m in get_snippet_models() if policy_for(m) is not None]

@@ -7,6 +7,8 @@ indexing. The type keys are the API's `?type=` values.
 
 from __future__ import annotations
 
+from django.core.exceptions import FieldDoesNotExist
+
 from search.registry import SearchAdapter, register
 
 
@@ -87,10 +89,22 @@ def _digest_items(obj) -> str:
 
 
 def _ids(obj, related_name: str) -> list[int]:
-    manager = getattr(obj, related_name, None)
-    if manager is None or obj.pk is None:
+    """Ids of the rows stored under `obj` through the reverse relation `related_name`.
+
+    Asked of the database, not of `obj.<related_name>`: while a ClusterableModel is saved
+    from an admin form, post_save fires before its child rows are written and that
+    manager is an in-memory list without `values_list` (the rows it holds are indexed by
+    their own post_save once written)."""
+    if obj.pk is None:
         return []
-    return list(manager.values_list("pk", flat=True))
+    try:
+        rel = obj._meta.get_field(related_name)
+    except FieldDoesNotExist:
+        return []
+    if not getattr(rel, "one_to_many", False):
+        return []
+    rows = rel.related_model._default_manager.filter(**{rel.field.name: obj.pk})
+    return list(rows.values_list("pk", flat=True))
 
 
 def _date_of(*attrs):
