@@ -1,4 +1,6 @@
-"""Admin chooser for media assets (used by CMS video/audio blocks and by lessons)."""
+"""The admin chooser for media assets, unscoped: it is registered only through
+`media_pipeline.admin_views.ScopedMediaAssetChooserViewSet`, which limits it to the assets
+the user may use (CMS video/audio blocks and lessons)."""
 
 from wagtail.admin.viewsets.chooser import ChooserViewSet
 
@@ -11,5 +13,3 @@ class MediaAssetChooserViewSet(ChooserViewSet):
     edit_item_text = "编辑音视频"
     form_fields = []  # assets are created by upload, not from the chooser
 
-
-media_asset_chooser_viewset = MediaAssetChooserViewSet("media_asset_chooser")
