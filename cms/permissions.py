@@ -36,6 +36,15 @@ def pages_choosable_q(user) -> Q:
     return audience_q(user) | path_prefix_q(paths, field="publishing_unit__path")
 
 
+def page_in_admin_scope(user, page) -> bool:
+    """May `user` see this page in the admin at all? Pages a unit owns (they have a
+    publishing unit) only for its editors and reviewers up the tree; other pages (home,
+    channels) are left to Wagtail's group permissions."""
+    if user.is_superuser or not hasattr(page, "publishing_unit_id"):
+        return True
+    return page.permissions_for_user(user)._in_scope(EDIT_ROLES + REVIEW_ROLES)
+
+
 class UnitScopedPagePermissionTester(PagePermissionTester):
     def _in_scope(self, roles=EDIT_ROLES) -> bool:
         if self.user.is_superuser:

@@ -98,6 +98,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # another unit's page is a missing page in every page admin view
+    "cms.middleware.PageAdminScopeMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
