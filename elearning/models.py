@@ -458,7 +458,13 @@ class Attempt(models.Model):
         verbose_name = _("答卷")
         verbose_name_plural = _("答卷")
         constraints = [
-            models.UniqueConstraint(fields=["exam", "member", "number"], name="uniq_attempt_no")
+            models.UniqueConstraint(fields=["exam", "member", "number"], name="uniq_attempt_no"),
+            # one open attempt per member and exam: concurrent starts cannot both insert
+            models.UniqueConstraint(
+                fields=["exam", "member"],
+                condition=models.Q(status="in_progress"),
+                name="uniq_open_attempt",
+            ),
         ]
         indexes = [models.Index(fields=["status", "deadline"])]
 

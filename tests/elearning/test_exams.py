@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import threading
+import time
 
 import pytest
 from django.db import connection
@@ -260,3 +261,84 @@ def test_concurrent_duplicate_submits_grade_once(org):
         t.join()
     assert errors == [] and len(results) == 6
     assert Attempt.objects.get(pk=attempt.pk).grade_count == 1
+
+
+# --- one open attempt per member and exam ------------------------------------------------
+
+
+def test_one_open_attempt_per_member_and_exam_is_a_database_constraint(academy, learner):
+    from django.db import IntegrityError, transaction
+
+    first = exams.attempt_start(exam=academy.exam, member=learner)
+    now = timezone.now()
+    second = {"exam": academy.exam, "member": learner, "number": 2}
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Attempt.objects.create(**second, started_at=now, deadline=now)
+    # closed attempts do not count: a new one may open once the first is submitted
+    Attempt.objects.filter(pk=first.pk).update(status="submitted")
+    Attempt.objects.create(**second, started_at=now, deadline=now)
+    # another member, or another exam, has its own open attempt
+    exams.attempt_start(exam=academy.exam, member=member_in(academy.exam.audience_unit))
+
+
+@pytest.mark.pg_only
+@pytest.mark.django_db(transaction=True)
+def test_thirty_concurrent_starts_open_one_attempt(academy, client_for):
+    """30 "start attempt" requests of one member at once (a double-tapping phone, a
+    script): one attempt opens, every request answers it. Each query waits a random few
+    milliseconds first, as on a busy database server, so the requests interleave between
+    "is one open?" and the insert the way real parallel workers do."""
+    import random
+
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent writers need PostgreSQL (SQLite serialises all writers)")
+    m = member_in(academy.exam.audience_unit)
+    clients = [client_for(m.user) for _ in range(30)]
+    barrier = threading.Barrier(30)
+    answers, errors = [], []
+
+    def busy_server(execute, sql, params, many, context):
+        time.sleep(random.uniform(0, 0.02))
+        return execute(sql, params, many, context)
+
+    def device(c):
+        try:
+            barrier.wait()
+            with connection.execute_wrapper(busy_server):
+                r = start(c, academy.exam)
+            answers.append((r.status_code, r.json().get("id")))
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=device, args=(c,)) for c in clients]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert Attempt.objects.filter(exam=academy.exam, member=m, status="in_progress").count() == 1
+    assert Attempt.objects.filter(exam=academy.exam, member=m).count() == 1
+    only = Attempt.objects.get(exam=academy.exam, member=m)
+    assert sorted(set(answers)) == [(201, only.pk)]
+
+
+def test_a_later_attempt_gets_questions_not_seen_before_where_the_bank_allows(org):
+    """A bank of 10 questions, 4 per attempt: the second attempt repeats none of the
+    first; the third (2 unseen left) repeats as few as it must."""
+    from tests.elearning.conftest import make_questions
+
+    make_questions(org.root, category="题库10", n=8)  # 8 single + 1 multiple + 1 true/false
+    exam = Exam.objects.create(
+        title="e", audience_unit=org.root, is_published=True, attempts_allowed=0
+    )
+    exam.rules.create(category="题库10", count=4, points=25)
+    m = member_in(org.a1)
+    seen: set[int] = set()
+    for expected_new in (4, 4, 2):
+        attempt = exams.attempt_start(exam=exam, member=m)
+        ids = {item["id"] for item in attempt.questions}
+        assert len(ids) == 4 and len(ids - seen) == expected_new
+        seen |= ids
+        exams.attempt_submit(attempt=attempt, answers={}, idempotency_key=f"k{attempt.number}")
