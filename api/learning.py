@@ -491,6 +491,7 @@ class AttemptSerializer(serializers.Serializer):
     deadline = serializers.DateTimeField()
     submitted_at = serializers.DateTimeField(allow_null=True)
     review = serializers.CharField()
+    review_later = serializers.BooleanField()
     questions = serializers.ListField(child=serializers.DictField())
     score = serializers.FloatField(allow_null=True)
     max_score = serializers.FloatField()

@@ -359,7 +359,7 @@ def seed(stdout=None) -> dict:
             "pass_mark": 60,
             "attempts_allowed": 3,
             "review_show": Exam.ReviewShow.ANSWERS,
-            "review_when": Exam.ReviewWhen.AFTER_SUBMIT,
+            "review_when": Exam.ReviewWhen.AFTER_LAST,
             "is_published": True,
         },
     )

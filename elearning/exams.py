@@ -28,7 +28,7 @@ import unicodedata
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from elearning.models import Attempt, Exam, Question
@@ -324,17 +324,39 @@ def attempts_close_overdue(*, now: dt.datetime | None = None) -> int:
 # --- what the member may see ------------------------------------------------------------
 
 
+def _attempts_used_up(attempt: Attempt) -> bool:
+    """The member can start no further attempt and has none open (so nothing revealed
+    now can be used in an attempt of this exam)."""
+    exam = attempt.exam
+    if not exam.attempts_allowed:
+        return False
+    counts = Attempt.objects.filter(exam=exam, member_id=attempt.member_id).aggregate(
+        total=Count("pk"), open=Count("pk", filter=Q(status=Attempt.Status.IN_PROGRESS))
+    )
+    return counts["total"] >= exam.attempts_allowed and counts["open"] == 0
+
+
 def review_level(attempt: Attempt, *, now: dt.datetime | None = None) -> str:
-    """ "nothing" | "score" | "correctness" | "answers" for this attempt right now."""
+    """ "nothing" | "score" | "correctness" | "answers" for this attempt right now.
+
+    ``after_last``: the score at once; correctness and answers only once the exam closed
+    or the member has used every attempt — never while they can still use them."""
     exam = attempt.exam
     if attempt.status == Attempt.Status.IN_PROGRESS:
         return "nothing"
     if exam.review_when == Exam.ReviewWhen.NEVER:
         return "nothing"
+    now = now or timezone.now()
+    closed = exam.closes_at is not None and now >= exam.closes_at
     if exam.review_when == Exam.ReviewWhen.AFTER_CLOSE:
-        now = now or timezone.now()
-        if exam.closes_at is None or now < exam.closes_at:
-            return "nothing"
+        return exam.review_show if closed else "nothing"
+    if (
+        exam.review_when == Exam.ReviewWhen.AFTER_LAST
+        and exam.review_show in (Exam.ReviewShow.CORRECTNESS, Exam.ReviewShow.ANSWERS)
+        and not closed
+        and not _attempts_used_up(attempt)
+    ):
+        return "score"
     return exam.review_show
 
 
@@ -377,6 +399,10 @@ def attempt_as_dict(attempt: Attempt) -> dict:
         "deadline": attempt.deadline,
         "submitted_at": attempt.submitted_at,
         "review": level,
+        # more (correctness, answers) will be shown once the exam closes / attempts run out
+        "review_later": attempt.status != Attempt.Status.IN_PROGRESS
+        and level != attempt.exam.review_show
+        and attempt.exam.review_when in (Exam.ReviewWhen.AFTER_LAST, Exam.ReviewWhen.AFTER_CLOSE),
         "questions": questions,
         "score": None,
         "max_score": attempt.max_score,

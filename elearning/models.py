@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
@@ -362,8 +363,9 @@ class Exam(ClusterableModel):
         ANSWERS = "answers", _("分数、对错和正确答案")
 
     class ReviewWhen(models.TextChoices):
-        AFTER_SUBMIT = "after_submit", _("交卷后")
+        AFTER_LAST = "after_last", _("交卷后看分数；作答次数用完或考试结束后看对错和答案")
         AFTER_CLOSE = "after_close", _("考试结束后")
+        AFTER_SUBMIT = "after_submit", _("交卷后立即（仅适合只能作答一次的考试）")
         NEVER = "never", _("从不")
 
     title = models.CharField(_("考试名称"), max_length=200)
@@ -391,7 +393,14 @@ class Exam(ClusterableModel):
         _("交卷后可见内容"), max_length=12, choices=ReviewShow.choices, default=ReviewShow.ANSWERS
     )
     review_when = models.CharField(
-        _("何时可见"), max_length=12, choices=ReviewWhen.choices, default=ReviewWhen.AFTER_SUBMIT
+        _("何时可见"),
+        max_length=12,
+        choices=ReviewWhen.choices,
+        default=ReviewWhen.AFTER_LAST,
+        help_text=_(
+            "允许多次作答时，对错和正确答案须等党员用完作答次数或考试结束后才显示，"
+            "否则可以先交白卷看答案、再次作答时照抄（后一次作答会尽量抽取未做过的题目）"
+        ),
     )
     opens_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
     closes_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
@@ -403,6 +412,29 @@ class Exam(ClusterableModel):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def reveals_answers_between_attempts(self) -> bool:
+        """Correctness or answers shown right after submit while another attempt is
+        allowed: a member could submit blank, read them, and copy them next time."""
+        return (
+            self.review_when == self.ReviewWhen.AFTER_SUBMIT
+            and self.review_show in (self.ReviewShow.CORRECTNESS, self.ReviewShow.ANSWERS)
+            and self.attempts_allowed != 1
+        )
+
+    def clean(self):
+        super().clean()
+        if self.attempts_allowed is not None and self.reveals_answers_between_attempts:
+            raise ValidationError(
+                {
+                    "review_when": _(
+                        "本考试允许多次作答，交卷后立即显示对错或正确答案，党员可以先交白卷看答案，"
+                        "再次作答时照抄。请改选“交卷后看分数；作答次数用完或考试结束后看对错和答案”"
+                        "或“考试结束后”，或把允许作答次数设为 1。"
+                    )
+                }
+            )
 
 
 class ExamRule(Orderable):

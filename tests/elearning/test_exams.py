@@ -342,3 +342,89 @@ def test_a_later_attempt_gets_questions_not_seen_before_where_the_bank_allows(or
         assert len(ids) == 4 and len(ids - seen) == expected_new
         seen |= ids
         exams.attempt_submit(attempt=attempt, answers={}, idempotency_key=f"k{attempt.number}")
+
+
+# --- review modes: no answers while another attempt is possible ---------------------------
+
+
+def test_blank_submit_reveals_no_answers_while_another_attempt_is_allowed(
+    academy, learner, client_for
+):
+    """The default review mode (after_last) with answers and 2 attempts: submitting blank
+    shows the score, not which answers were right; the second attempt gets no help. Once
+    the attempts are used up, the answers are shown."""
+    exam = academy.exam
+    assert (exam.review_show, exam.review_when, exam.attempts_allowed) == (
+        "answers",
+        "after_last",
+        2,
+    )
+    c = client_for(learner.user)
+    first = start(c, exam).json()
+    out = submit(c, first["id"], {}, key="blank").json()
+    assert out["score"] == 0 and out["review"] == "score" and out["review_later"] is True
+    assert not leaks_answers(out)
+    assert not leaks_answers(c.get(f"/api/v1/attempts/{first['id']}/").json())
+    second = start(c, exam).json()
+    assert not leaks_answers(second)
+    assert not leaks_answers(c.get(f"/api/v1/attempts/{first['id']}/").json())  # still open
+    out = submit(c, second["id"], {}, key="blank2").json()
+    assert out["review"] == "answers" and leaks_answers(out) and out["review_later"] is False
+    assert leaks_answers(c.get(f"/api/v1/attempts/{first['id']}/").json())
+
+
+def test_answers_are_shown_once_the_exam_closed(academy, learner, client_for):
+    Exam.objects.filter(pk=academy.exam.pk).update(
+        attempts_allowed=0, closes_at=timezone.now() + dt.timedelta(hours=1)
+    )
+    c = client_for(learner.user)
+    data = start(c, academy.exam).json()
+    out = submit(c, data["id"], {}).json()
+    assert not leaks_answers(out) and out["score"] == 0
+    Exam.objects.filter(pk=academy.exam.pk).update(closes_at=timezone.now())
+    got = c.get(f"/api/v1/attempts/{data['id']}/").json()
+    assert got["review"] == "answers" and leaks_answers(got)
+
+
+EXAM_FORM = {
+    "title": "多次作答的考试",
+    "time_limit_minutes": "30",
+    "pass_mark": "60",
+    "attempts_allowed": "3",
+    "review_show": "answers",
+    "review_when": "after_submit",
+    "rules-TOTAL_FORMS": "0",
+    "rules-INITIAL_FORMS": "0",
+    "rules-MIN_NUM_FORMS": "0",
+    "rules-MAX_NUM_FORMS": "1000",
+}
+
+
+def test_the_admin_warns_about_answers_after_submit_with_several_attempts(org, client):
+    from django.contrib.auth.models import Group, Permission
+    from django.urls import reverse
+
+    from tests.factories import user_with_role
+
+    user = user_with_role(org.a, "instructor")
+    group, _ = Group.objects.get_or_create(name="academy-exams")
+    group.permissions.add(
+        *Permission.objects.filter(content_type__app_label="elearning"),
+        Permission.objects.get(codename="access_admin"),
+    )
+    user.groups.add(group)
+    client.force_login(user)
+    add = reverse("elearning_exams:add")
+    form = client.get(add).content.decode()
+    assert "先交白卷看答案" in form  # the policy is explained next to the field
+    r = client.post(add, {**EXAM_FORM, "audience_unit": str(org.a1.pk)})
+    assert r.status_code == 200
+    page = r.content.decode()
+    assert "允许多次作答" in page and "照抄" in page and "允许作答次数设为 1" in page
+    assert not Exam.objects.filter(title="多次作答的考试").exists()
+    # a single attempt, or the safe mode, saves
+    for over in ({"attempts_allowed": "1"}, {"review_when": "after_last"}):
+        data = {**EXAM_FORM, "audience_unit": str(org.a1.pk), **over}
+        data["title"] = f"考试 {over}"
+        assert client.post(add, data).status_code == 302, over
+    assert Exam.objects.filter(title__startswith="考试 ").count() == 2
