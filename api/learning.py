@@ -325,7 +325,8 @@ class ProgressOutSerializer(serializers.Serializer):
     coverage = serializers.FloatField()
     completed = serializers.BooleanField()
     completed_at = serializers.DateTimeField(allow_null=True)
-    intervals = serializers.ListField(child=serializers.ListField(child=serializers.IntegerField()))
+    # watched [from, to) ranges in seconds, to the millisecond (whole seconds as integers)
+    intervals = serializers.ListField(child=serializers.ListField(child=serializers.FloatField()))
     duplicate = serializers.BooleanField()
 
 

@@ -289,7 +289,7 @@ def _demo_progress(course: Course, lessons: list[Lesson], exam: Exam, seed_salt:
                 lesson=lesson,
                 defaults={
                     "course": course,
-                    "intervals": [[0, covered]] if lesson.is_timed_media and covered else [],
+                    "intervals": [[0, covered * 1000]] if lesson.is_timed_media and covered else [],
                     "unique_seconds": covered if lesson.is_timed_media else 0,
                     "seconds_spent": lesson.min_seconds if complete else 0,
                     "opened_at": started,

@@ -6,8 +6,10 @@ How the pieces relate:
   (video/audio), shows rich text (article) or opens a `cms.Book` (reading).
 - `Assignment` puts a course in front of an audience unit's subtree with a due *date*; the
   deadline is the end of that day in each member's unit time zone (computed, never stored).
-- `LessonProgress` is one row per (member, lesson): merged watched intervals (an
-  `int4multirange` on PostgreSQL, JSON text elsewhere) and server-measured reading time.
+- `LessonProgress` is one row per (member, lesson): merged watched intervals in
+  milliseconds (an `int4multirange` on PostgreSQL, JSON text elsewhere) and
+  server-measured reading time. `WatchAllowance` is one row per member: the media
+  seconds they may still report, across all lessons.
   `CourseProgress` is one row per (member, course) — the row the reports roll up.
 - `Question`s are drawn into an `Attempt` of an `Exam` by `ExamRule`s; the attempt stores
   the drawn questions and option order, so grading never trusts the client.
@@ -32,7 +34,8 @@ from wagtail.models import Orderable
 
 
 class IntMultiRangeField(models.Field):
-    """Half-open integer second ranges, e.g. ``[[0, 30], [45, 60]]``.
+    """Half-open integer ranges, e.g. ``[[0, 30000], [45000, 60000]]`` (watched media
+    milliseconds in `LessonProgress.intervals`).
 
     PostgreSQL stores an ``int4multirange`` (merged by the database with ``+``); other
     databases store the same normalised list as JSON text. Python always sees a list of
@@ -227,13 +230,10 @@ class LessonProgress(models.Model):
     member = models.ForeignKey("organizations.Member", on_delete=models.CASCADE, related_name="+")
     lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="progress")
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="+")
-    intervals = IntMultiRangeField(default=list)
-    unique_seconds = models.IntegerField(default=0)
+    intervals = IntMultiRangeField(default=list)  # watched milliseconds, merged
+    unique_seconds = models.IntegerField(default=0)  # whole seconds of the merged set
     unique_seconds_before = models.IntegerField(default=0)  # value before the last report
     seconds_spent = models.IntegerField(default=0)  # server-measured (article/reading)
-    # Token bucket of media seconds the member may still report: refilled by wall time ×
-    # max rate since the last accepted report, spent by each accepted batch.
-    budget = models.FloatField(default=0)
     opened_at = models.DateTimeField(null=True)
     last_report_at = models.DateTimeField(null=True)
     completed_at = models.DateTimeField(null=True)
@@ -248,6 +248,26 @@ class LessonProgress(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member_id}/{self.lesson_id}: {self.unique_seconds}s"
+
+
+class WatchAllowance(models.Model):
+    """Token bucket of media seconds a member may still report, whatever the lesson:
+    refilled by wall time × the maximum playback rate since the last accepted report
+    (capped), spent by each accepted batch with its real length. Six lessons reported
+    at once share it, so together they cannot claim more than wall time allows."""
+
+    member = models.OneToOneField(
+        "organizations.Member", on_delete=models.CASCADE, related_name="+", primary_key=True
+    )
+    budget = models.FloatField(default=0)
+    refilled_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("视听额度")
+        verbose_name_plural = _("视听额度")
+
+    def __str__(self) -> str:
+        return f"{self.member_id}: {self.budget:.1f}s"
 
 
 class ProgressReceipt(models.Model):
