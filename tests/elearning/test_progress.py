@@ -326,6 +326,7 @@ SLOW = [  # anything else goes through the serializer, which refuses or coerces 
     {"intervals": [iv(0, 5)], "idempotency_key": ""},
     {"intervals": [iv(0, 5)], "idempotency_key": "k" * 65},
     {"intervals": [iv(0, 5)], "idempotency_key": "nul\x00"},
+    {"intervals": [iv(0, 5)], "idempotency_key": "钥匙-1"},  # non-ASCII: the serializer's
     {"intervals": [iv(0, 5)], "sent_at": "2026-11-28T08:00:00Z"},
     {"intervals": [iv(0, 5)], "extra": 1},
     [iv(0, 5)],
