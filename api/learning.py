@@ -285,6 +285,8 @@ def _progress_input_fast(data) -> dict | None:
         key = data["idempotency_key"]
         if type(key) is not str or not 0 < len(key) <= 64 or key != key.strip() or "\x00" in key:
             return None
+        if not key.isascii():  # maybe a lone surrogate: api.parsers words the refusal
+            return None
         out["idempotency_key"] = key
     if "intervals" in data:
         raw = data["intervals"]
@@ -324,7 +326,8 @@ class ProgressOutSerializer(serializers.Serializer):
     coverage = serializers.FloatField()
     completed = serializers.BooleanField()
     completed_at = serializers.DateTimeField(allow_null=True)
-    intervals = serializers.ListField(child=serializers.ListField(child=serializers.IntegerField()))
+    # watched [from, to) ranges in seconds, to the millisecond (whole seconds as integers)
+    intervals = serializers.ListField(child=serializers.ListField(child=serializers.FloatField()))
     duplicate = serializers.BooleanField()
 
 
@@ -449,7 +452,7 @@ def _progress_post_fast(request, pk: int) -> HttpResponse | None:
         return None  # the DRF view answers 429 with Retry-After
     try:
         data = _progress_input_fast(json.loads(request.body))
-    except ValueError:
+    except (ValueError, RecursionError):  # the DRF view's parser words the error
         return None
     key = request.headers.get("Idempotency-Key") or (data or {}).get("idempotency_key")
     if data is None or data["event"] != "intervals" or "intervals" not in data or not key:
@@ -490,6 +493,7 @@ class AttemptSerializer(serializers.Serializer):
     deadline = serializers.DateTimeField()
     submitted_at = serializers.DateTimeField(allow_null=True)
     review = serializers.CharField()
+    review_later = serializers.BooleanField()
     questions = serializers.ListField(child=serializers.DictField())
     score = serializers.FloatField(allow_null=True)
     max_score = serializers.FloatField()

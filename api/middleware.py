@@ -15,6 +15,8 @@ Nothing in the resource views needs to know. Other paths pass straight through.
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpResponse, HttpResponseNotModified, JsonResponse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
@@ -120,6 +122,28 @@ _NOT_FOUND = (
 )
 
 
+def _size(limit: int) -> str:
+    return f"{limit // 2**20} MB" if limit >= 2**20 and limit % 2**20 == 0 else f"{limit} 字节"
+
+
+def too_large_response() -> JsonResponse:
+    """413 in the common error body (Django itself answers an HTML 400)."""
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    message = f"请求正文过大（上限 {_size(limit)}）"
+    body = {"error": {"code": "request_too_large", "message": message, "fields": {}}}
+    return JsonResponse(body, status=413, json_dumps_params={"ensure_ascii": False})
+
+
+def _declared_too_large(request) -> bool:
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    if limit is None or request.content_type == "multipart/form-data":
+        return False  # file parts are not counted against the limit (Django's own rule)
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0) > limit
+    except ValueError:
+        return False
+
+
 class ApiInputGuardMiddleware:
     """Input no /api/v1/ view can use, refused before any view sees it:
 
@@ -128,15 +152,27 @@ class ApiInputGuardMiddleware:
     - a NUL character in a query parameter: 400 naming the parameter. DRF's CharField
       refuses NUL, but its date and time fields hand the value to Python's
       `fromisoformat`, which stops reading at a NUL: "2026-11-28T08:00:00Z\x00" was taken
-      for a valid time."""
+      for a valid time;
+    - a body over ``DATA_UPLOAD_MAX_MEMORY_SIZE``: 413 ``request_too_large`` in the common
+      error body, from its Content-Length before anything reads it, or when a view's read
+      raises ``RequestDataTooBig`` (Django would answer an HTML 400).
+
+    Bad JSON *content* (NUL, lone surrogates, deep nesting) is api.parsers' part."""
 
     def __init__(self, get_response):
         self.get_response = get_response
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, RequestDataTooBig) and request.path_info.startswith("/api/"):
+            return too_large_response()
+        return None
 
     def __call__(self, request):
         path = request.path_info
         if not path.startswith("/api/v1/"):
             return self.get_response(request)
+        if _declared_too_large(request):
+            return too_large_response()
         if any(seg.isdigit() and int(seg) > _MAX_ID for seg in path.split("/") if len(seg) >= 19):
             return HttpResponse(_NOT_FOUND, status=404, content_type="application/json")
         query = request.META.get("QUERY_STRING", "")

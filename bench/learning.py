@@ -334,7 +334,7 @@ def bench_progress_http(
     from django.utils import timezone
 
     from elearning import progress
-    from elearning.models import Lesson, LessonProgress
+    from elearning.models import Lesson, LessonProgress, WatchAllowance
     from organizations.models import Member
 
     lesson = Lesson.objects.filter(course=data["courses"][1]).order_by("sort_order").first()
@@ -347,9 +347,9 @@ def bench_progress_http(
     for m in members:
         progress.progress_open(member=m, lesson=lesson)
     # as if each member had opened the lesson an hour ago (the allowance is wall time)
-    LessonProgress.objects.filter(lesson=lesson, member__in=members).update(
-        opened_at=timezone.now() - dt.timedelta(hours=1)
-    )
+    hour_ago = timezone.now() - dt.timedelta(hours=1)
+    LessonProgress.objects.filter(lesson=lesson, member__in=members).update(opened_at=hour_ago)
+    WatchAllowance.objects.filter(member__in=members).update(refilled_at=hour_ago)
     connection.close()
     tokens = _tokens(members)
     path = f"/api/v1/lessons/{lesson.pk}/progress/"

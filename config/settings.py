@@ -510,6 +510,14 @@ MIDDLEWARE[1:1] = [
     "api.middleware.ApiInputGuardMiddleware",
     "api.middleware.ConditionalContentMiddleware",
 ]
+# JSON bodies: lone surrogates, NUL characters and nesting deeper than 32 levels are a
+# 400 naming the field (api.parsers); bodies over DATA_UPLOAD_MAX_MEMORY_SIZE a 413 JSON
+# error (api.middleware.ApiInputGuardMiddleware).
+REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = [
+    "api.parsers.StrictJSONParser",
+    "rest_framework.parsers.FormParser",
+    "rest_framework.parsers.MultiPartParser",
+]
 # Tombstones answer /api/v1/sync/changes/ for this many days; an older `since` gets 410.
 EHOME_API_TOMBSTONE_DAYS = env_int("EHOME_API_TOMBSTONE_DAYS", 180)
 EHOME_PERIODIC_TASKS += [("api.tasks.tombstones_purge", 24 * 3600)]

@@ -289,7 +289,7 @@ def _demo_progress(course: Course, lessons: list[Lesson], exam: Exam, seed_salt:
                 lesson=lesson,
                 defaults={
                     "course": course,
-                    "intervals": [[0, covered]] if lesson.is_timed_media and covered else [],
+                    "intervals": [[0, covered * 1000]] if lesson.is_timed_media and covered else [],
                     "unique_seconds": covered if lesson.is_timed_media else 0,
                     "seconds_spent": lesson.min_seconds if complete else 0,
                     "opened_at": started,
@@ -359,7 +359,7 @@ def seed(stdout=None) -> dict:
             "pass_mark": 60,
             "attempts_allowed": 3,
             "review_show": Exam.ReviewShow.ANSWERS,
-            "review_when": Exam.ReviewWhen.AFTER_SUBMIT,
+            "review_when": Exam.ReviewWhen.AFTER_LAST,
             "is_published": True,
         },
     )

@@ -28,7 +28,7 @@ import unicodedata
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from elearning.models import Attempt, Exam, Question
@@ -138,7 +138,15 @@ def _grade(attempt: Attempt, answers: dict) -> dict:
 # --- start / autosave / submit ----------------------------------------------------------
 
 
-def _draw(exam: Exam, rng: random.Random) -> list[dict]:
+def _draw(exam: Exam, member: Member, rng: random.Random) -> list[dict]:
+    """Questions for a new attempt by the exam's rules. Questions of the member's earlier
+    attempts are drawn only when a rule's pool has too few others: where the bank allows,
+    each attempt gets questions the member has not seen."""
+    seen: set[int] = set()
+    for items in Attempt.objects.filter(exam=exam, member=member).values_list(
+        "questions", flat=True
+    ):
+        seen.update(item["id"] for item in items)
     drawn: list[dict] = []
     taken: set[int] = set()
     for rule in exam.rules.all():
@@ -158,7 +166,13 @@ def _draw(exam: Exam, rng: random.Random) -> list[dict]:
                 f"题库分类“{rule.category}”可用题目只有 {len(pool)} 道，不足 {rule.count} 道",
                 409,
             )
-        for pk, _qtype, opts in rng.sample(pool, rule.count):
+        fresh = [q for q in pool if q[0] not in seen]
+        if len(fresh) >= rule.count:
+            chosen = rng.sample(fresh, rule.count)
+        else:
+            repeats = [q for q in pool if q[0] in seen]
+            chosen = fresh + rng.sample(repeats, rule.count - len(fresh))
+        for pk, _qtype, opts in chosen:
             keys = [str(o["key"]) for o in opts or []]
             rng.shuffle(keys)
             drawn.append({"id": pk, "options": keys, "points": rule.points})
@@ -174,47 +188,50 @@ def exam_is_visible(*, exam: Exam, member: Member) -> bool:
 
 
 def attempt_start(*, exam: Exam, member: Member) -> Attempt:
-    """Start (or resume) the member's attempt; see the module docstring."""
+    """Start (or resume) the member's attempt; see the module docstring.
+
+    One attempt per member and exam may be open: the partial unique constraint
+    ``uniq_open_attempt`` refuses a second insert, whatever the timing, and a start that
+    loses that race (or the race for the attempt number) resumes the winner's attempt."""
     now = timezone.now()
     if exam.opens_at and now < exam.opens_at:
         raise AcademyError("exam_not_open", "考试尚未开始", 409)
     if exam.closes_at and now >= exam.closes_at:
         raise AcademyError("exam_closed", "考试已结束", 409)
-    current = Attempt.objects.filter(
-        exam=exam, member=member, status=Attempt.Status.IN_PROGRESS
-    ).first()
-    if current is not None:
-        if current.deadline + dt.timedelta(seconds=settings.EHOME_EXAM_GRACE_SECONDS) > now:
-            return current
-        attempt_close(attempt=current)
-    used = Attempt.objects.filter(exam=exam, member=member).count()
-    if exam.attempts_allowed and used >= exam.attempts_allowed:
-        raise AcademyError(
-            "attempts_exhausted", f"本考试最多可作答 {exam.attempts_allowed} 次，已用完", 409
-        )
     deadline = now + dt.timedelta(minutes=exam.time_limit_minutes)
     if exam.closes_at:
         deadline = min(deadline, exam.closes_at)
-    questions = _draw(exam, random.SystemRandom())
-    try:
-        with transaction.atomic():
-            return Attempt.objects.create(
-                exam=exam,
-                member=member,
-                number=used + 1,
-                started_at=now,
-                deadline=deadline,
-                questions=questions,
-                max_score=sum(q["points"] for q in questions),
-            )
-    except IntegrityError:
-        # a concurrent start from another device won: resume that attempt
+    questions = None
+    for _ in range(3):
         current = Attempt.objects.filter(
             exam=exam, member=member, status=Attempt.Status.IN_PROGRESS
         ).first()
-        if current is None:
-            raise AcademyError("attempt_conflict", "请稍后重试", 409) from None
-        return current
+        if current is not None:
+            grace = dt.timedelta(seconds=settings.EHOME_EXAM_GRACE_SECONDS)
+            if current.deadline + grace > now:
+                return current
+            attempt_close(attempt=current)
+        used = Attempt.objects.filter(exam=exam, member=member).count()
+        if exam.attempts_allowed and used >= exam.attempts_allowed:
+            raise AcademyError(
+                "attempts_exhausted", f"本考试最多可作答 {exam.attempts_allowed} 次，已用完", 409
+            )
+        if questions is None:
+            questions = _draw(exam, member, random.SystemRandom())
+        try:
+            with transaction.atomic():  # a savepoint: the caller's transaction survives
+                return Attempt.objects.create(
+                    exam=exam,
+                    member=member,
+                    number=used + 1,
+                    started_at=now,
+                    deadline=deadline,
+                    questions=questions,
+                    max_score=sum(q["points"] for q in questions),
+                )
+        except IntegrityError:
+            continue  # a concurrent start committed first: resume its attempt
+    raise AcademyError("attempt_conflict", "同时开始了多次作答，请稍后重试", 409)
 
 
 def _check_open(attempt: Attempt, now: dt.datetime) -> None:
@@ -307,17 +324,39 @@ def attempts_close_overdue(*, now: dt.datetime | None = None) -> int:
 # --- what the member may see ------------------------------------------------------------
 
 
+def _attempts_used_up(attempt: Attempt) -> bool:
+    """The member can start no further attempt and has none open (so nothing revealed
+    now can be used in an attempt of this exam)."""
+    exam = attempt.exam
+    if not exam.attempts_allowed:
+        return False
+    counts = Attempt.objects.filter(exam=exam, member_id=attempt.member_id).aggregate(
+        total=Count("pk"), open=Count("pk", filter=Q(status=Attempt.Status.IN_PROGRESS))
+    )
+    return counts["total"] >= exam.attempts_allowed and counts["open"] == 0
+
+
 def review_level(attempt: Attempt, *, now: dt.datetime | None = None) -> str:
-    """ "nothing" | "score" | "correctness" | "answers" for this attempt right now."""
+    """ "nothing" | "score" | "correctness" | "answers" for this attempt right now.
+
+    ``after_last``: the score at once; correctness and answers only once the exam closed
+    or the member has used every attempt — never while they can still use them."""
     exam = attempt.exam
     if attempt.status == Attempt.Status.IN_PROGRESS:
         return "nothing"
     if exam.review_when == Exam.ReviewWhen.NEVER:
         return "nothing"
+    now = now or timezone.now()
+    closed = exam.closes_at is not None and now >= exam.closes_at
     if exam.review_when == Exam.ReviewWhen.AFTER_CLOSE:
-        now = now or timezone.now()
-        if exam.closes_at is None or now < exam.closes_at:
-            return "nothing"
+        return exam.review_show if closed else "nothing"
+    if (
+        exam.review_when == Exam.ReviewWhen.AFTER_LAST
+        and exam.review_show in (Exam.ReviewShow.CORRECTNESS, Exam.ReviewShow.ANSWERS)
+        and not closed
+        and not _attempts_used_up(attempt)
+    ):
+        return "score"
     return exam.review_show
 
 
@@ -360,6 +399,10 @@ def attempt_as_dict(attempt: Attempt) -> dict:
         "deadline": attempt.deadline,
         "submitted_at": attempt.submitted_at,
         "review": level,
+        # more (correctness, answers) will be shown once the exam closes / attempts run out
+        "review_later": attempt.status != Attempt.Status.IN_PROGRESS
+        and level != attempt.exam.review_show
+        and attempt.exam.review_when in (Exam.ReviewWhen.AFTER_LAST, Exam.ReviewWhen.AFTER_CLOSE),
         "questions": questions,
         "score": None,
         "max_score": attempt.max_score,

@@ -6,8 +6,10 @@ How the pieces relate:
   (video/audio), shows rich text (article) or opens a `cms.Book` (reading).
 - `Assignment` puts a course in front of an audience unit's subtree with a due *date*; the
   deadline is the end of that day in each member's unit time zone (computed, never stored).
-- `LessonProgress` is one row per (member, lesson): merged watched intervals (an
-  `int4multirange` on PostgreSQL, JSON text elsewhere) and server-measured reading time.
+- `LessonProgress` is one row per (member, lesson): merged watched intervals in
+  milliseconds (an `int4multirange` on PostgreSQL, JSON text elsewhere) and
+  server-measured reading time. `WatchAllowance` is one row per member: the media
+  seconds they may still report, across all lessons.
   `CourseProgress` is one row per (member, course) — the row the reports roll up.
 - `Question`s are drawn into an `Attempt` of an `Exam` by `ExamRule`s; the attempt stores
   the drawn questions and option order, so grading never trusts the client.
@@ -22,6 +24,7 @@ from __future__ import annotations
 import json
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
@@ -32,7 +35,8 @@ from core.richtext import SanitisedRichTextField
 
 
 class IntMultiRangeField(models.Field):
-    """Half-open integer second ranges, e.g. ``[[0, 30], [45, 60]]``.
+    """Half-open integer ranges, e.g. ``[[0, 30000], [45000, 60000]]`` (watched media
+    milliseconds in `LessonProgress.intervals`).
 
     PostgreSQL stores an ``int4multirange`` (merged by the database with ``+``); other
     databases store the same normalised list as JSON text. Python always sees a list of
@@ -227,13 +231,10 @@ class LessonProgress(models.Model):
     member = models.ForeignKey("organizations.Member", on_delete=models.CASCADE, related_name="+")
     lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="progress")
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="+")
-    intervals = IntMultiRangeField(default=list)
-    unique_seconds = models.IntegerField(default=0)
+    intervals = IntMultiRangeField(default=list)  # watched milliseconds, merged
+    unique_seconds = models.IntegerField(default=0)  # whole seconds of the merged set
     unique_seconds_before = models.IntegerField(default=0)  # value before the last report
     seconds_spent = models.IntegerField(default=0)  # server-measured (article/reading)
-    # Token bucket of media seconds the member may still report: refilled by wall time ×
-    # max rate since the last accepted report, spent by each accepted batch.
-    budget = models.FloatField(default=0)
     opened_at = models.DateTimeField(null=True)
     last_report_at = models.DateTimeField(null=True)
     completed_at = models.DateTimeField(null=True)
@@ -248,6 +249,26 @@ class LessonProgress(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member_id}/{self.lesson_id}: {self.unique_seconds}s"
+
+
+class WatchAllowance(models.Model):
+    """Token bucket of media seconds a member may still report, whatever the lesson:
+    refilled by wall time × the maximum playback rate since the last accepted report
+    (capped), spent by each accepted batch with its real length. Six lessons reported
+    at once share it, so together they cannot claim more than wall time allows."""
+
+    member = models.OneToOneField(
+        "organizations.Member", on_delete=models.CASCADE, related_name="+", primary_key=True
+    )
+    budget = models.FloatField(default=0)
+    refilled_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("视听额度")
+        verbose_name_plural = _("视听额度")
+
+    def __str__(self) -> str:
+        return f"{self.member_id}: {self.budget:.1f}s"
 
 
 class ProgressReceipt(models.Model):
@@ -363,8 +384,9 @@ class Exam(ClusterableModel):
         ANSWERS = "answers", _("分数、对错和正确答案")
 
     class ReviewWhen(models.TextChoices):
-        AFTER_SUBMIT = "after_submit", _("交卷后")
+        AFTER_LAST = "after_last", _("交卷后看分数；作答次数用完或考试结束后看对错和答案")
         AFTER_CLOSE = "after_close", _("考试结束后")
+        AFTER_SUBMIT = "after_submit", _("交卷后立即（仅适合只能作答一次的考试）")
         NEVER = "never", _("从不")
 
     title = models.CharField(_("考试名称"), max_length=200)
@@ -392,7 +414,14 @@ class Exam(ClusterableModel):
         _("交卷后可见内容"), max_length=12, choices=ReviewShow.choices, default=ReviewShow.ANSWERS
     )
     review_when = models.CharField(
-        _("何时可见"), max_length=12, choices=ReviewWhen.choices, default=ReviewWhen.AFTER_SUBMIT
+        _("何时可见"),
+        max_length=12,
+        choices=ReviewWhen.choices,
+        default=ReviewWhen.AFTER_LAST,
+        help_text=_(
+            "允许多次作答时，对错和正确答案须等党员用完作答次数或考试结束后才显示，"
+            "否则可以先交白卷看答案、再次作答时照抄（后一次作答会尽量抽取未做过的题目）"
+        ),
     )
     opens_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
     closes_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
@@ -404,6 +433,29 @@ class Exam(ClusterableModel):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def reveals_answers_between_attempts(self) -> bool:
+        """Correctness or answers shown right after submit while another attempt is
+        allowed: a member could submit blank, read them, and copy them next time."""
+        return (
+            self.review_when == self.ReviewWhen.AFTER_SUBMIT
+            and self.review_show in (self.ReviewShow.CORRECTNESS, self.ReviewShow.ANSWERS)
+            and self.attempts_allowed != 1
+        )
+
+    def clean(self):
+        super().clean()
+        if self.attempts_allowed is not None and self.reveals_answers_between_attempts:
+            raise ValidationError(
+                {
+                    "review_when": _(
+                        "本考试允许多次作答，交卷后立即显示对错或正确答案，党员可以先交白卷看答案，"
+                        "再次作答时照抄。请改选“交卷后看分数；作答次数用完或考试结束后看对错和答案”"
+                        "或“考试结束后”，或把允许作答次数设为 1。"
+                    )
+                }
+            )
 
 
 class ExamRule(Orderable):
@@ -459,7 +511,13 @@ class Attempt(models.Model):
         verbose_name = _("答卷")
         verbose_name_plural = _("答卷")
         constraints = [
-            models.UniqueConstraint(fields=["exam", "member", "number"], name="uniq_attempt_no")
+            models.UniqueConstraint(fields=["exam", "member", "number"], name="uniq_attempt_no"),
+            # one open attempt per member and exam: concurrent starts cannot both insert
+            models.UniqueConstraint(
+                fields=["exam", "member"],
+                condition=models.Q(status="in_progress"),
+                name="uniq_open_attempt",
+            ),
         ]
         indexes = [models.Index(fields=["status", "deadline"])]
 

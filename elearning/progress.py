@@ -5,21 +5,25 @@ batches, each batch with an idempotency key. The server
 
 1. validates the shape (``0 ≤ from < to ≤ duration``, ``0 < rate ≤ max rate``, no overlap
    inside a batch, not sent from the future) — pure Python, nothing touched yet;
-2. accepts the batch only when its seconds fit the wall time since the last accepted
-   report at the maximum playback rate: a token bucket per (member, lesson) starts with
-   a small slack at "open", is refilled by ``wall seconds × max rate`` and spent by each
-   accepted batch (so the slack is granted once, not per report, and a script cannot
-   claim a 50-minute video 10 seconds after opening it);
-3. merges the intervals into the set already watched and counts *unique* seconds, so
-   seeking to the end or replaying a minute never counts twice.
+2. accepts the batch only when its seconds — their real length, to the millisecond —
+   fit the wall time since the member's last accepted report at the maximum playback
+   rate: ONE token bucket per member (`WatchAllowance`, shared by all their lessons)
+   starts with a small slack, is refilled by ``wall seconds × max rate`` and spent by
+   each accepted batch (so the slack is granted once, not per report or per lesson, six
+   lessons reported at once share one wall clock, and a script cannot claim a 50-minute
+   video 10 seconds after opening it);
+3. merges the intervals (stored in milliseconds) into the set already watched and counts
+   *unique* time, so seeking to the end or replaying a minute never counts twice and a
+   0.2 s interval counts 0.2 s.
 
-On PostgreSQL steps 2–3 and the idempotency receipt are ONE statement: an ``UPDATE``
-whose ``SET`` unions ``intervals + new::int4multirange`` on the row version it locks (two
-devices never lose an update: the second waits for the first and re-evaluates against
-its result) and whose ``WHERE`` holds the budget check and "no receipt for this key
-yet"; a data-modifying CTE inserts the receipt only when the row was updated, so a retried
+On PostgreSQL steps 2–3 and the idempotency receipt are ONE statement: a data-modifying
+CTE spends the member's allowance (its ``WHERE`` holds the allowance check and "no
+receipt for this key yet"; the row lock serialises one member's reports, whichever the
+lesson), an ``UPDATE`` joined to it unions ``intervals + new::int4multirange`` on the
+progress row, and a last CTE inserts the receipt only when both happened, so a retried
 key updates nothing, and a retry racing its original fails on the receipt's unique
-constraint, which undoes its whole statement (answered as a duplicate). The statement is
+constraint, which undoes its whole statement (answered as a duplicate). Every report
+locks the allowance row before the progress row: no deadlock between them. The statement is
 prepared once per connection (config.db) and is its own transaction. Elsewhere (SQLite)
 the row is read and written inside a transaction that holds the database write lock
 (``BEGIN IMMEDIATE``). On PostgreSQL a report commits asynchronously
@@ -43,7 +47,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from config.db import fetchone_prepared
-from elearning.models import Lesson, LessonProgress, ProgressReceipt
+from elearning.models import Lesson, LessonProgress, ProgressReceipt, WatchAllowance
 from organizations.models import Member
 
 
@@ -102,7 +106,7 @@ def _state(lesson: Lesson, row: LessonProgress | None, **extra) -> ProgressState
         st.seconds_spent = row.seconds_spent
         st.completed_at = row.completed_at
         st.completed = row.completed_at is not None
-        st.intervals = row.intervals
+        st.intervals = as_seconds(row.intervals)
     for k, v in extra.items():
         setattr(st, k, v)
     return st
@@ -117,10 +121,15 @@ def progress_state(*, lesson: Lesson, row: LessonProgress | None) -> ProgressSta
 # --- validation (no database) -----------------------------------------------------------
 
 
+def as_seconds(ranges: list[list[int]]) -> list[list[float | int]]:
+    """Stored millisecond ranges as the API shows them: seconds, whole ones as integers."""
+    return [[lo // 1000 if lo % 1000 == 0 else lo / 1000 for lo in r] for r in ranges]
+
+
 def normalise_intervals(
     *, lesson: Lesson, intervals: list[dict], sent_at: dt.datetime | None = None
 ) -> list[list[int]]:
-    """Validate a batch and return sorted, rounded ``[lo, hi)`` second ranges."""
+    """Validate a batch and return sorted ``[lo, hi)`` millisecond ranges."""
     if not lesson.is_timed_media:
         raise ProgressRejected("wrong_kind", "图文/阅读课时不接受播放区间，请发送 open/heartbeat")
     duration = lesson.duration_seconds
@@ -138,6 +147,7 @@ def normalise_intervals(
             f"一次最多上报 {settings.EHOME_PROGRESS_MAX_INTERVALS} 个播放区间",
         )
     max_rate = settings.EHOME_PROGRESS_MAX_RATE
+    end_ms = duration * 1000
     out: list[list[int]] = []
     for i, iv in enumerate(intervals):
         lo, hi, rate = float(iv["from_s"]), float(iv["to_s"]), float(iv.get("rate", 1.0))
@@ -152,9 +162,9 @@ def normalise_intervals(
             )
         if rate <= 0 or rate > max_rate:
             raise ProgressRejected("rate_invalid", f"{where}的播放倍速须在 0 到 {max_rate} 之间")
-        lo_i, hi_i = round(lo), min(round(hi), duration)
-        if hi_i > lo_i:
-            out.append([lo_i, hi_i])
+        lo_ms, hi_ms = round(lo * 1000), min(round(hi * 1000), end_ms)
+        if hi_ms > lo_ms:
+            out.append([lo_ms, hi_ms])
     out.sort()
     for prev, cur in zip(out, out[1:], strict=False):
         if cur[0] < prev[1]:
@@ -175,7 +185,8 @@ def merge_intervals(a: list[list[int]], b: list[list[int]]) -> list[list[int]]:
     return merged
 
 
-def covered_seconds(intervals: list[list[int]]) -> int:
+def covered(intervals: list[list[int]]) -> int:
+    """Total length of non-overlapping ranges (milliseconds for stored intervals)."""
     return sum(hi - lo for lo, hi in intervals)
 
 
@@ -203,12 +214,33 @@ def progress_get(*, member: Member, lesson: Lesson) -> ProgressState:
     return _state(lesson, row)
 
 
+def allowance_ensure(*, member: Member) -> None:
+    """The member's watch-time allowance exists (created once, with the slack)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute(
+                "INSERT INTO elearning_watchallowance (member_id, budget, refilled_at)"
+                " VALUES (%s, %s, clock_timestamp()) ON CONFLICT (member_id) DO NOTHING",
+                [member.pk, float(settings.EHOME_PROGRESS_SLACK_SECONDS)],
+            )
+    else:
+        WatchAllowance.objects.get_or_create(
+            member=member,
+            defaults={
+                "budget": float(settings.EHOME_PROGRESS_SLACK_SECONDS),
+                "refilled_at": timezone.now(),
+            },
+        )
+
+
 def progress_open(*, member: Member, lesson: Lesson) -> ProgressState:
     """The member opened the lesson: start the server's clock (creates the row once)."""
     from elearning import services
 
     created = False
     with transaction.atomic():
+        if lesson.is_timed_media:
+            allowance_ensure(member=member)  # before the progress row: the lock order
         if connection.vendor == "postgresql":
             with connection.cursor() as cur:
                 cur.execute(
@@ -216,8 +248,8 @@ def progress_open(*, member: Member, lesson: Lesson) -> ProgressState:
                     INSERT INTO elearning_lessonprogress
                         (member_id, lesson_id, course_id, intervals, unique_seconds,
                          unique_seconds_before, seconds_spent, opened_at, last_report_at,
-                         reports, budget)
-                    VALUES (%s, %s, %s, '{}', 0, 0, 0, clock_timestamp(), %s, 0, %s)
+                         reports)
+                    VALUES (%s, %s, %s, '{}', 0, 0, 0, clock_timestamp(), %s, 0)
                     ON CONFLICT (member_id, lesson_id) DO UPDATE SET
                         opened_at = COALESCE(elearning_lessonprogress.opened_at,
                                              EXCLUDED.opened_at),
@@ -230,7 +262,6 @@ def progress_open(*, member: Member, lesson: Lesson) -> ProgressState:
                         lesson.pk,
                         lesson.course_id,
                         None if lesson.is_timed_media else timezone.now(),
-                        settings.EHOME_PROGRESS_SLACK_SECONDS,
                         not lesson.is_timed_media,
                     ],
                 )
@@ -244,7 +275,6 @@ def progress_open(*, member: Member, lesson: Lesson) -> ProgressState:
                     "course_id": lesson.course_id,
                     "opened_at": now,
                     "last_report_at": None if lesson.is_timed_media else now,
-                    "budget": settings.EHOME_PROGRESS_SLACK_SECONDS,
                 },
             )
             if not created and not lesson.is_timed_media:
@@ -260,31 +290,42 @@ WITH clk AS (
     -- set_config(…, true) is SET LOCAL inside the statement (no extra round trip):
     -- commit without waiting for the WAL flush when EHOME_PROGRESS_ASYNC_COMMIT is on
     SELECT clock_timestamp() AS t, set_config('synchronous_commit', %(sync)s, true) AS c
+), allow AS (
+    -- the member's allowance, shared by all their lessons: refilled by wall time × max
+    -- rate since its last spend (capped), then this batch's real length is paid from it
+    UPDATE elearning_watchallowance a SET
+        budget = LEAST(%(cap)s, a.budget + %(rate)s * GREATEST(0, EXTRACT(EPOCH FROM
+                     (clk.t - a.refilled_at)))) - %(secs)s,
+        refilled_at = GREATEST(clk.t, a.refilled_at)
+    FROM clk
+    WHERE a.member_id = %(m)s
+      AND %(secs)s <= LEAST(%(cap)s, a.budget + %(rate)s * GREATEST(0, EXTRACT(EPOCH FROM
+                     (clk.t - a.refilled_at))))
+      AND NOT EXISTS (SELECT 1 FROM elearning_progressreceipt r
+                      WHERE r.member_id = %(m)s AND r.key = %(k)s)
+      AND EXISTS (SELECT 1 FROM elearning_lessonprogress q
+                  WHERE q.member_id = %(m)s AND q.lesson_id = %(l)s)
+    RETURNING clk.t
 ), upd AS (
+    -- joined to `allow`: runs only when the allowance paid, and after its row lock
     UPDATE elearning_lessonprogress p SET
         intervals = p.intervals + %(new)s::int4multirange,
         unique_seconds_before = p.unique_seconds,
         unique_seconds = (
             SELECT COALESCE(SUM(upper(r) - lower(r)), 0)
             FROM unnest(p.intervals + %(new)s::int4multirange) AS r
-        ),
-        last_report_at = GREATEST(clk.t, p.last_report_at),
+        ) / 1000,
+        last_report_at = GREATEST(allow.t, p.last_report_at),
         reports = p.reports + 1,
-        budget = LEAST(%(cap)s, p.budget + %(rate)s * GREATEST(0, EXTRACT(EPOCH FROM
-                     (clk.t - COALESCE(p.last_report_at, p.opened_at))))) - %(secs)s,
         completed_at = COALESCE(p.completed_at, CASE WHEN (
             SELECT COALESCE(SUM(upper(r) - lower(r)), 0)
             FROM unnest(p.intervals + %(new)s::int4multirange) AS r
-        ) >= %(need)s THEN clk.t END)
-    FROM clk
+        ) >= %(need)s THEN allow.t END)
+    FROM allow
     WHERE p.member_id = %(m)s AND p.lesson_id = %(l)s
-      AND NOT EXISTS (SELECT 1 FROM elearning_progressreceipt r
-                      WHERE r.member_id = %(m)s AND r.key = %(k)s)
-      AND %(secs)s <= LEAST(%(cap)s, p.budget + %(rate)s * GREATEST(0, EXTRACT(EPOCH FROM
-                     (clk.t - COALESCE(p.last_report_at, p.opened_at)))))
     RETURNING p.unique_seconds, p.unique_seconds_before, p.completed_at,
               (p.completed_at = p.last_report_at) AS just_completed,
-              p.intervals::text, clk.t
+              p.intervals::text, allow.t
 ), rcpt AS (
     -- the receipt exists only with the update; a retry of the same key racing this one
     -- re-checks the row after our commit, passes NOT EXISTS (its snapshot is older) and
@@ -316,10 +357,10 @@ def progress_report(
     return st
 
 
-def _too_fast(secs: int) -> ProgressRejected:
+def _too_fast(secs: float) -> ProgressRejected:
     return ProgressRejected(
         "progress_too_fast",
-        f"上报的 {secs} 秒超过了自上次上报以来按最高 {settings.EHOME_PROGRESS_MAX_RATE} "
+        f"上报的 {secs:g} 秒超过了自上次上报以来按最高 {settings.EHOME_PROGRESS_MAX_RATE} "
         "倍速可能播放的时长，已拒绝（未记录任何进度）",
         422,
     )
@@ -334,8 +375,8 @@ def _report_pg(*, member, lesson, ranges, key) -> ProgressState:
         "l": lesson.pk,
         "k": key,
         "new": "{" + ",".join(f"[{lo},{hi})" for lo, hi in ranges) + "}",
-        "need": required_seconds(lesson),
-        "secs": covered_seconds(ranges),
+        "need": required_seconds(lesson) * 1000,
+        "secs": covered(ranges) / 1000,
         "rate": settings.EHOME_PROGRESS_MAX_RATE,
         "cap": float(settings.EHOME_PROGRESS_BUDGET_CAP_SECONDS),
         "sync": "off" if settings.EHOME_PROGRESS_ASYNC_COMMIT else "on",
@@ -352,13 +393,17 @@ def _report_pg(*, member, lesson, ranges, key) -> ProgressState:
             st.unique_seconds, st.unique_seconds_before = uniq, before
             st.completed_at, st.completed = completed_at, completed_at is not None
             st.just_completed = bool(just)
-            st.intervals = LessonProgress._meta.get_field("intervals").to_python(text)
+            st.intervals = as_seconds(LessonProgress._meta.get_field("intervals").to_python(text))
             return st
-        # Nothing updated: a retried key, a first report, or too many seconds.
+        # Nothing updated: a retried key, a first report (no progress row or, for data
+        # older than the per-member allowance, no allowance yet), or too many seconds.
         if ProgressReceipt.objects.filter(member=member, key=key).exists():
             return _state(lesson, _row(member, lesson), duplicate=True)
         if not LessonProgress.objects.filter(member=member, lesson=lesson).exists():
             progress_open(member=member, lesson=lesson)
+            continue
+        if not WatchAllowance.objects.filter(member=member).exists():
+            allowance_ensure(member=member)
             continue
         raise _too_fast(params["secs"])
     raise _too_fast(params["secs"])
@@ -369,40 +414,41 @@ def _row(member, lesson) -> LessonProgress | None:
 
 
 def _report_locked(*, member, lesson, ranges, key) -> ProgressState:
-    """Portable path: read and write the row inside one write-locked transaction (SQLite
-    takes the database write lock at BEGIN IMMEDIATE; elsewhere SELECT … FOR UPDATE)."""
+    """Portable path: read and write the rows inside one write-locked transaction (SQLite
+    takes the database write lock at BEGIN IMMEDIATE; elsewhere SELECT … FOR UPDATE, the
+    allowance before the progress row)."""
     from elearning import services
 
     with transaction.atomic():
         if ProgressReceipt.objects.filter(member=member, key=key).exists():
             return _state(lesson, _row(member, lesson), duplicate=True)
         now = timezone.now()
+        allowance_ensure(member=member)
+        allowance = WatchAllowance.objects.select_for_update().get(member=member)
         row = LessonProgress.objects.select_for_update().filter(member=member, lesson=lesson)
         row = row.first()
         if row is None:
             row = LessonProgress.objects.create(
-                member=member,
-                lesson=lesson,
-                course_id=lesson.course_id,
-                opened_at=now,
-                budget=settings.EHOME_PROGRESS_SLACK_SECONDS,
+                member=member, lesson=lesson, course_id=lesson.course_id, opened_at=now
             )
             services.course_progress_start(member=member, course_id=lesson.course_id)
-        since = row.last_report_at or row.opened_at or now
+        since = allowance.refilled_at
         refill = max(0.0, (now - since).total_seconds()) * settings.EHOME_PROGRESS_MAX_RATE
-        budget = min(settings.EHOME_PROGRESS_BUDGET_CAP_SECONDS, row.budget + refill)
-        secs = covered_seconds(ranges)
+        budget = min(settings.EHOME_PROGRESS_BUDGET_CAP_SECONDS, allowance.budget + refill)
+        secs = covered(ranges) / 1000
         if secs > budget:
             raise _too_fast(secs)
-        row.budget = budget - secs
+        allowance.budget = budget - secs
+        allowance.refilled_at = max(now, since)
+        allowance.save(update_fields=["budget", "refilled_at"])
         merged = merge_intervals(row.intervals, ranges)
         row.intervals = merged
         row.unique_seconds_before = row.unique_seconds
-        row.unique_seconds = covered_seconds(merged)
+        row.unique_seconds = covered(merged) // 1000
         row.last_report_at = max(now, row.last_report_at or now)
         row.reports += 1
         just = False
-        if row.completed_at is None and row.unique_seconds >= required_seconds(lesson):
+        if row.completed_at is None and covered(merged) >= required_seconds(lesson) * 1000:
             row.completed_at = now
             just = True
         row.save()

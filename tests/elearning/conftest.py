@@ -18,6 +18,7 @@ from elearning.models import (
     Lesson,
     LessonProgress,
     Question,
+    WatchAllowance,
 )
 from media_pipeline.models import MediaAsset
 from tests.factories import member_in
@@ -120,6 +121,8 @@ def rewind():
         qs = LessonProgress.objects.filter(member=member, lesson=lesson)
         qs.filter(last_report_at__isnull=False).update(last_report_at=F("last_report_at") - delta)
         qs.update(opened_at=F("opened_at") - delta)
+        # the member's watch-time allowance (shared by their lessons) sees the same time
+        WatchAllowance.objects.filter(member=member).update(refilled_at=F("refilled_at") - delta)
 
     return go
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import threading
+import time
 
 import pytest
 from django.db import connection
@@ -260,3 +261,170 @@ def test_concurrent_duplicate_submits_grade_once(org):
         t.join()
     assert errors == [] and len(results) == 6
     assert Attempt.objects.get(pk=attempt.pk).grade_count == 1
+
+
+# --- one open attempt per member and exam ------------------------------------------------
+
+
+def test_one_open_attempt_per_member_and_exam_is_a_database_constraint(academy, learner):
+    from django.db import IntegrityError, transaction
+
+    first = exams.attempt_start(exam=academy.exam, member=learner)
+    now = timezone.now()
+    second = {"exam": academy.exam, "member": learner, "number": 2}
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Attempt.objects.create(**second, started_at=now, deadline=now)
+    # closed attempts do not count: a new one may open once the first is submitted
+    Attempt.objects.filter(pk=first.pk).update(status="submitted")
+    Attempt.objects.create(**second, started_at=now, deadline=now)
+    # another member, or another exam, has its own open attempt
+    exams.attempt_start(exam=academy.exam, member=member_in(academy.exam.audience_unit))
+
+
+@pytest.mark.pg_only
+@pytest.mark.django_db(transaction=True)
+def test_thirty_concurrent_starts_open_one_attempt(academy, client_for):
+    """30 "start attempt" requests of one member at once (a double-tapping phone, a
+    script): one attempt opens, every request answers it. Each query waits a random few
+    milliseconds first, as on a busy database server, so the requests interleave between
+    "is one open?" and the insert the way real parallel workers do."""
+    import random
+
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent writers need PostgreSQL (SQLite serialises all writers)")
+    m = member_in(academy.exam.audience_unit)
+    clients = [client_for(m.user) for _ in range(30)]
+    barrier = threading.Barrier(30)
+    answers, errors = [], []
+
+    def busy_server(execute, sql, params, many, context):
+        time.sleep(random.uniform(0, 0.02))
+        return execute(sql, params, many, context)
+
+    def device(c):
+        try:
+            barrier.wait()
+            with connection.execute_wrapper(busy_server):
+                r = start(c, academy.exam)
+            answers.append((r.status_code, r.json().get("id")))
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=device, args=(c,)) for c in clients]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert Attempt.objects.filter(exam=academy.exam, member=m, status="in_progress").count() == 1
+    assert Attempt.objects.filter(exam=academy.exam, member=m).count() == 1
+    only = Attempt.objects.get(exam=academy.exam, member=m)
+    assert sorted(set(answers)) == [(201, only.pk)]
+
+
+def test_a_later_attempt_gets_questions_not_seen_before_where_the_bank_allows(org):
+    """A bank of 10 questions, 4 per attempt: the second attempt repeats none of the
+    first; the third (2 unseen left) repeats as few as it must."""
+    from tests.elearning.conftest import make_questions
+
+    make_questions(org.root, category="题库10", n=8)  # 8 single + 1 multiple + 1 true/false
+    exam = Exam.objects.create(
+        title="e", audience_unit=org.root, is_published=True, attempts_allowed=0
+    )
+    exam.rules.create(category="题库10", count=4, points=25)
+    m = member_in(org.a1)
+    seen: set[int] = set()
+    for expected_new in (4, 4, 2):
+        attempt = exams.attempt_start(exam=exam, member=m)
+        ids = {item["id"] for item in attempt.questions}
+        assert len(ids) == 4 and len(ids - seen) == expected_new
+        seen |= ids
+        exams.attempt_submit(attempt=attempt, answers={}, idempotency_key=f"k{attempt.number}")
+
+
+# --- review modes: no answers while another attempt is possible ---------------------------
+
+
+def test_blank_submit_reveals_no_answers_while_another_attempt_is_allowed(
+    academy, learner, client_for
+):
+    """The default review mode (after_last) with answers and 2 attempts: submitting blank
+    shows the score, not which answers were right; the second attempt gets no help. Once
+    the attempts are used up, the answers are shown."""
+    exam = academy.exam
+    assert (exam.review_show, exam.review_when, exam.attempts_allowed) == (
+        "answers",
+        "after_last",
+        2,
+    )
+    c = client_for(learner.user)
+    first = start(c, exam).json()
+    out = submit(c, first["id"], {}, key="blank").json()
+    assert out["score"] == 0 and out["review"] == "score" and out["review_later"] is True
+    assert not leaks_answers(out)
+    assert not leaks_answers(c.get(f"/api/v1/attempts/{first['id']}/").json())
+    second = start(c, exam).json()
+    assert not leaks_answers(second)
+    assert not leaks_answers(c.get(f"/api/v1/attempts/{first['id']}/").json())  # still open
+    out = submit(c, second["id"], {}, key="blank2").json()
+    assert out["review"] == "answers" and leaks_answers(out) and out["review_later"] is False
+    assert leaks_answers(c.get(f"/api/v1/attempts/{first['id']}/").json())
+
+
+def test_answers_are_shown_once_the_exam_closed(academy, learner, client_for):
+    Exam.objects.filter(pk=academy.exam.pk).update(
+        attempts_allowed=0, closes_at=timezone.now() + dt.timedelta(hours=1)
+    )
+    c = client_for(learner.user)
+    data = start(c, academy.exam).json()
+    out = submit(c, data["id"], {}).json()
+    assert not leaks_answers(out) and out["score"] == 0
+    Exam.objects.filter(pk=academy.exam.pk).update(closes_at=timezone.now())
+    got = c.get(f"/api/v1/attempts/{data['id']}/").json()
+    assert got["review"] == "answers" and leaks_answers(got)
+
+
+EXAM_FORM = {
+    "title": "多次作答的考试",
+    "time_limit_minutes": "30",
+    "pass_mark": "60",
+    "attempts_allowed": "3",
+    "review_show": "answers",
+    "review_when": "after_submit",
+    "rules-TOTAL_FORMS": "0",
+    "rules-INITIAL_FORMS": "0",
+    "rules-MIN_NUM_FORMS": "0",
+    "rules-MAX_NUM_FORMS": "1000",
+}
+
+
+def test_the_admin_warns_about_answers_after_submit_with_several_attempts(org, client):
+    from django.contrib.auth.models import Group, Permission
+    from django.urls import reverse
+
+    from tests.factories import user_with_role
+
+    user = user_with_role(org.a, "instructor")
+    group, _ = Group.objects.get_or_create(name="academy-exams")
+    group.permissions.add(
+        *Permission.objects.filter(content_type__app_label="elearning"),
+        Permission.objects.get(codename="access_admin"),
+    )
+    user.groups.add(group)
+    client.force_login(user)
+    add = reverse("elearning_exams:add")
+    form = client.get(add).content.decode()
+    assert "先交白卷看答案" in form  # the policy is explained next to the field
+    r = client.post(add, {**EXAM_FORM, "audience_unit": str(org.a1.pk)})
+    assert r.status_code == 200
+    page = r.content.decode()
+    assert "允许多次作答" in page and "照抄" in page and "允许作答次数设为 1" in page
+    assert not Exam.objects.filter(title="多次作答的考试").exists()
+    # a single attempt, or the safe mode, saves
+    for over in ({"attempts_allowed": "1"}, {"review_when": "after_last"}):
+        data = {**EXAM_FORM, "audience_unit": str(org.a1.pk), **over}
+        data["title"] = f"考试 {over}"
+        assert client.post(add, data).status_code == 302, over
+    assert Exam.objects.filter(title__startswith="考试 ").count() == 2

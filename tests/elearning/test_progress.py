@@ -10,7 +10,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from elearning.models import CourseProgress, LessonProgress, ProgressReceipt
+from elearning.models import CourseProgress, LessonProgress, ProgressReceipt, WatchAllowance
 
 
 def url(lesson):
@@ -176,7 +176,7 @@ def test_get_my_progress(opened, academy, member, rewind):
     assert r.json()["unique_seconds"] == 20 and r.json()["coverage"] == 0.2
 
 
-def _opened_400s_video(org, *, seconds_ago: int, **row):
+def _opened_400s_video(org, *, seconds_ago: int, **allowance):
     """A committed 400-second video lesson a new A1 member opened `seconds_ago` (for the
     tests with concurrent writers, which need committed rows): (member, lesson)."""
     if connection.vendor != "postgresql":
@@ -191,9 +191,9 @@ def _opened_400s_video(org, *, seconds_ago: int, **row):
     lesson = Lesson.objects.create(course=course, title="l", kind="video", media=asset)
     m = member_in(org.a1)
     progress.progress_open(member=m, lesson=lesson)
-    LessonProgress.objects.filter(member=m).update(
-        opened_at=timezone.now() - dt.timedelta(seconds=seconds_ago), **row
-    )
+    then = timezone.now() - dt.timedelta(seconds=seconds_ago)
+    LessonProgress.objects.filter(member=m).update(opened_at=then)
+    WatchAllowance.objects.filter(member=m).update(refilled_at=then, **allowance)
     return m, lesson
 
 
@@ -263,7 +263,7 @@ def test_a_retry_racing_its_original_counts_once(org):
     row = LessonProgress.objects.get(member=m, lesson=lesson)
     assert (row.unique_seconds, row.reports) == (60, 1)
     # the allowance (≈ 50 s × 2) was spent once: a second minute still fits
-    assert row.budget == pytest.approx(100 - 60, abs=2)
+    assert WatchAllowance.objects.get(member=m).budget == pytest.approx(100 - 60, abs=2)
     assert ProgressReceipt.objects.filter(member=m).count() == 1
 
 
@@ -326,6 +326,7 @@ SLOW = [  # anything else goes through the serializer, which refuses or coerces 
     {"intervals": [iv(0, 5)], "idempotency_key": ""},
     {"intervals": [iv(0, 5)], "idempotency_key": "k" * 65},
     {"intervals": [iv(0, 5)], "idempotency_key": "nul\x00"},
+    {"intervals": [iv(0, 5)], "idempotency_key": "钥匙-1"},  # non-ASCII: the serializer's
     {"intervals": [iv(0, 5)], "sent_at": "2026-11-28T08:00:00Z"},
     {"intervals": [iv(0, 5)], "extra": 1},
     [iv(0, 5)],
@@ -388,6 +389,7 @@ SCENARIOS = [  # (what the phone sends, in order) — each answered by both path
     [("k1", [iv(0, 100)]), ("k2", [iv(0, 100)])],  # too many seconds for the wall time: 422
     [("k1", [iv(0, 130)])],  # beyond the media's duration: 400
     [("k1", [iv(0, 10), iv(5, 15)])],  # overlapping inside one batch: 400
+    [("k1", [iv(0.4, 0.6)]), ("k2", [iv(0.6, 30.25)])],  # fractional seconds count exactly
 ]
 
 
@@ -409,9 +411,9 @@ def test_fast_progress_path_answers_like_the_drf_view(academy, org, client_for, 
         m = member_in(org.a1)
         c = client_for(m.user)
         assert c.post(url(academy.video), {"event": "open"}, format="json").status_code == 200
-        LessonProgress.objects.filter(member=m).update(
-            opened_at=timezone.now() - dt.timedelta(seconds=60)
-        )
+        then = timezone.now() - dt.timedelta(seconds=60)
+        LessonProgress.objects.filter(member=m).update(opened_at=then)
+        WatchAllowance.objects.filter(member=m).update(refilled_at=then)
         monkeypatch.setattr(learning, "_progress_post_fast", counted if fast else lambda r, p: None)
         answers = []
         for key, intervals in steps:
@@ -465,3 +467,108 @@ def test_the_fast_path_can_be_switched_off(opened, academy, member, rewind, sett
     rewind(member, academy.video, 60)
     r = report(opened, academy.video, [iv(0, 30)], "off")
     assert r.status_code == 200 and r.json()["unique_seconds"] == 30
+
+
+# --- one allowance per member, real interval lengths ------------------------------------
+
+
+def _six_video_lessons(org, member):
+    """Six 400-second video lessons of one course, all opened by `member` 10 s ago."""
+    from elearning import progress
+    from elearning.models import Course, Lesson
+    from media_pipeline.models import MediaAsset
+
+    course = Course.objects.create(title="六课", audience_unit=org.root, is_published=True)
+    lessons = []
+    for i in range(6):
+        asset = MediaAsset.objects.create(kind="video", title=f"v{i}", status="ready", duration=400)
+        lessons.append(
+            Lesson.objects.create(course=course, title=f"l{i}", kind="video", media=asset)
+        )
+        progress.progress_open(member=member, lesson=lessons[-1])
+    then = timezone.now() - dt.timedelta(seconds=10)
+    LessonProgress.objects.filter(member=member).update(opened_at=then)
+    WatchAllowance.objects.filter(member=member).update(refilled_at=then)
+    return lessons, then
+
+
+def _accepted_seconds(member) -> int:
+    rows = LessonProgress.objects.filter(member=member)
+    return sum(rows.values_list("unique_seconds", flat=True))
+
+
+def _allowed(since) -> float:
+    """What wall time since `since` allows: the slack (15 s) + 2 × wall seconds."""
+    return 15 + 2 * (timezone.now() - since).total_seconds()
+
+
+def test_six_lessons_share_one_allowance(org, member):
+    """Six lessons reported one after the other within ~10 s: together at most what
+    wall time allows (before, each lesson had its own allowance: 6 × 35 s = 210 s)."""
+    from elearning import progress
+    from elearning.progress import ProgressRejected
+
+    lessons, since = _six_video_lessons(org, member)
+    accepted = 0
+    for i, lesson in enumerate(lessons):
+        try:
+            progress.progress_report(
+                member=member, lesson=lesson, intervals=[iv(0, 35)], idempotency_key=f"six{i}"
+            )
+            accepted += 1
+        except ProgressRejected as exc:
+            assert exc.code == "progress_too_fast"
+    assert accepted == 1
+    assert _accepted_seconds(member) == 35 <= _allowed(since)
+
+
+@pytest.mark.pg_only
+@pytest.mark.django_db(transaction=True)
+def test_six_lessons_reported_at_once_share_one_allowance(org, client_for):
+    """The same six reports sent at the same moment over HTTP (the fast path, phones):
+    the member's allowance serialises them; their total stays within wall time."""
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent writers need PostgreSQL (SQLite serialises all writers)")
+    from tests.factories import member_in
+
+    m = member_in(org.a1)
+    lessons, since = _six_video_lessons(org, m)
+    clients = [client_for(m.user) for _ in lessons]
+    results, errors = _at_once(
+        6, lambda i: report(clients[i], lessons[i], [iv(0, 30)], f"par{i}").status_code
+    )
+    assert errors == []
+    assert sorted(results) == [200] + [422] * 5
+    assert _accepted_seconds(m) == 30 <= _allowed(since)
+    # and the allowance was paid once: 15 + 2 × ~10 s − 30 ≈ 5 s left
+    assert WatchAllowance.objects.get(member=m).budget == pytest.approx(5, abs=3)
+
+
+def test_a_fifth_of_a_second_counts_a_fifth(opened, academy, member):
+    """Intervals count their real length: 0.2 s watched adds 0.2 s (not a whole second)
+    to what was watched and to what the allowance paid."""
+    before = WatchAllowance.objects.get(member=member).budget
+    r = report(opened, academy.video, [iv(0.4, 0.6)], "fifth")
+    assert r.status_code == 200, r.json()
+    assert r.json()["intervals"] == [[0.4, 0.6]] and r.json()["unique_seconds"] == 0
+    spent = before - WatchAllowance.objects.get(member=member).budget
+    assert spent < 0.3  # 0.2 s paid, minus a few ms of refill
+    # five of them are one second of media, not five
+    r = report(opened, academy.video, [iv(k + 0.4, k + 0.6) for k in range(1, 5)], "fifths")
+    assert r.status_code == 200, r.json()
+    assert r.json()["unique_seconds"] == 1 and len(r.json()["intervals"]) == 5
+    r = report(opened, academy.video, [iv(5, 5.2)], "sixth")
+    assert r.json()["unique_seconds"] == 1  # 1.2 s watched in all
+    row = LessonProgress.objects.get(member=member, lesson=academy.video)
+    assert row.intervals[0] == [400, 600]  # stored in milliseconds
+
+
+def test_adjacent_fractional_reports_join_without_loss(opened, academy, member, rewind):
+    """A phone reporting every 5.3 s: the pieces join exactly, nothing is lost or gained
+    at the joins."""
+    for i in range(4):
+        rewind(member, academy.video, 6)
+        a, b = round(i * 5.3, 1), round((i + 1) * 5.3, 1)
+        r = report(opened, academy.video, [iv(a, b)], f"p{i}")
+        assert r.status_code == 200, r.json()
+    assert r.json()["intervals"] == [[0, 21.2]] and r.json()["unique_seconds"] == 21

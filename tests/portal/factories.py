@@ -82,7 +82,13 @@ def book(unit, *, title: str | None = None, category: str = "D26", file=None, fm
 
 
 def course_with_exam(
-    unit, *, questions: int = 4, review_show: str = "answers", lessons=1, min_seconds=60
+    unit,
+    *,
+    questions: int = 4,
+    review_show: str = "answers",
+    review_when: str = "after_submit",
+    lessons=1,
+    min_seconds=60,
 ):
     """A published compulsory course with article lessons and an exam drawing every
     question of a fresh category (single choice, answer "A" with explanation)."""
@@ -120,6 +126,7 @@ def course_with_exam(
         pass_mark=60,
         attempts_allowed=3,
         review_show=review_show,
+        review_when=review_when,
         is_published=True,
     )
     ExamRule.objects.create(exam=exam, category=category, count=questions, points=25)

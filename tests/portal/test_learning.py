@@ -168,3 +168,23 @@ def test_dashboard_overdue_list_filter_and_excel(org, member_b1, web_client):
     assert bad.status_code == 404
     other_scope = client.get(f"/dashboard/members.xlsx?assignment={a.pk}&unit={org.a.pk}")
     assert other_scope.status_code == 404
+
+
+def test_the_result_page_withholds_answers_until_the_attempts_are_used_up(
+    org, member_b1, web_client
+):
+    """The safe review mode: the first of two attempts shows the score and that the
+    answers come later; the last one shows the answers."""
+    _, exam = f.course_with_exam(org.root, review_show="answers", review_when="after_last")
+    exam.attempts_allowed = 2
+    exam.save(update_fields=["attempts_allowed"])
+    client = web_client(member_b1.user)
+    pages = []
+    for _ in range(2):
+        _, _, result = _take(client, exam, correct=False)
+        assert result.status_code == 302
+        pages.append(client.get(result["Location"]).content.decode())
+    assert 'data-testid="score"' in pages[0] and 'data-testid="review-later"' in pages[0]
+    assert "解析秘密" not in pages[0] and "正确答案：" not in pages[0] and "✗" not in pages[0]
+    assert "解析秘密" in pages[1] and "正确答案：" in pages[1]
+    assert 'data-testid="review-later"' not in pages[1]
