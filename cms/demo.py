@@ -10,7 +10,6 @@ from datetime import date, timedelta
 from django.core.files.base import ContentFile
 from django.db import transaction
 from wagtail.images import get_image_model
-from wagtail.models import Page, Site
 
 from cms.models import (
     Book,
@@ -25,14 +24,8 @@ from cms.models import (
     PeriodicalIssue,
 )
 from cms.samples import cover_png, epub_bytes, isbn13, issn, pdf_bytes, wagtail_image
+from cms.services import CHANNELS
 from organizations.models import OrgUnit
-
-CHANNELS = [
-    ("headline", "要闻"),
-    ("grassroots", "基层动态"),
-    ("overseas", "海外项目"),
-    ("notice", "通知公告"),
-]
 
 # (slug, channel, title, audience code, pinned, tags, summary)
 NEWS = [
@@ -390,26 +383,9 @@ def _image(title: str, seed: int):
 
 
 def _home() -> HomePage:
-    home = HomePage.objects.first()
-    if home:
-        return home
-    root = Page.get_first_root_node()
-    home = HomePage(title="党建e家", slug="ehome", intro="<p>中国建工集团党建e家</p>")
-    root.add_child(instance=home)
-    home.save_revision().publish()
-    site = Site.objects.filter(is_default_site=True).first()
-    old_root = site.root_page if site else None
-    if site:
-        site.root_page = home
-        site.site_name = "党建e家"
-        site.save()
-    else:
-        Site.objects.create(
-            hostname="localhost", port=80, root_page=home, is_default_site=True, site_name="党建e家"
-        )
-    if old_root and old_root.specific_class is Page and old_root.depth == 2:
-        old_root.delete()  # Wagtail's "Welcome" placeholder page
-    return HomePage.objects.get(pk=home.pk)
+    from cms.services import site_home_ensure
+
+    return site_home_ensure()
 
 
 def _child(parent, model, slug, **fields):
