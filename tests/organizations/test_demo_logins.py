@@ -156,8 +156,22 @@ def member_reads_studies_and_takes_an_exam(client_for):
     assert attempt.status == "submitted"
 
 
+def reviewer_reads_the_audit_report():
+    import csv
+
+    resp = login("reviewer").get(reverse("cms_content_audit") + "?export=csv")
+    assert resp.status_code == 200
+    body = b"".join(resp.streaming_content) if resp.streaming else resp.content
+    rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
+    assert rows and all(r["操作人"] and r["操作人"] != "系统（自动执行）" for r in rows)
+    published = [r["内容"] for r in rows if r["操作"] == "发布"]
+    assert len(published) == len(set(published))  # each publication listed once
+    assert set(NewsPage.objects.live().values_list("title", flat=True)) <= set(published)
+
+
 def test_every_demo_login_does_its_job(demo, client_for):
     # one seeded demo for all roles (seeding costs ~20 s)
+    reviewer_reads_the_audit_report()
     editors_and_reviewers_publish_through_both_review_steps()
     secretaries_and_unit_admin_do_their_jobs()
     instructor_imports_questions()
