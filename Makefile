@@ -30,8 +30,10 @@ setup: $(STAMP) system-deps node-deps
 run-setup: $(STAMP) node-deps
 	@EHOME_SKIP_BROWSER=1 bin/system-deps
 
+# Schema, then the set-up every install needs (groups, permissions, review workflow).
 migrate: run-setup
 	$(PY) manage.py migrate --noinput
+	$(PY) manage.py ehome_setup
 
 seed: migrate
 	$(PY) manage.py seed_demo

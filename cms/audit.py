@@ -13,14 +13,22 @@ from cms.models import DigestIssue, ExemplarPage, NewsPage
 from organizations.models import OrgUnit
 from organizations.selectors import path_prefix_q, role_paths
 
+# One row per action. Wagtail logs a scheduled publication twice — when it is scheduled
+# ("wagtail.publish.schedule", by the person) and when it goes live
+# ("wagtail.publish.scheduled", by nobody) — the first is the scheduling, the second the
+# publication, whose operator is the person who scheduled it.
 AUDITED_ACTIONS = {
-    "wagtail.publish": "发布",
-    "wagtail.publish.scheduled": "定时发布",
-    "wagtail.unpublish": "撤下",
+    "wagtail.workflow.start": "提交审核",
     "wagtail.workflow.approve": "审核通过",
     "wagtail.workflow.reject": "退回修改",
-    "wagtail.workflow.start": "提交审核",
+    "wagtail.publish.schedule": "定时发布",
+    "wagtail.schedule.cancel": "取消定时发布",
+    "wagtail.publish": "发布",
+    "wagtail.publish.scheduled": "发布",
+    "wagtail.unpublish": "撤下",
+    "wagtail.unpublish.scheduled": "到期撤下",
 }
+SYSTEM_OPERATOR = "系统（自动执行）"
 AUDIT_ROLES = ("editor", "reviewer", "secretary")
 MODELS = (NewsPage, ExemplarPage, DigestIssue)
 
@@ -61,7 +69,7 @@ class ContentAuditReportView(ReportView):
         "label",
         "action_label",
         "unit_name",
-        "user_display_name",
+        "operator_name",
         "comment",
     ]
     export_headings = {
@@ -69,7 +77,7 @@ class ContentAuditReportView(ReportView):
         "label": "内容",
         "action_label": "操作",
         "unit_name": "发布单位",
-        "user_display_name": "操作人",
+        "operator_name": "操作人",
         "comment": "意见",
     }
 
@@ -80,7 +88,7 @@ class ContentAuditReportView(ReportView):
             Column("label", label="内容"),
             Column("action_label", label="操作"),
             Column("unit_name", label="发布单位"),
-            UserColumn("user", label="操作人"),
+            UserColumn("operator", label="操作人"),
             Column("comment", label="意见"),
         ]
 
@@ -106,4 +114,26 @@ class ContentAuditReportView(ReportView):
             e.action_label = AUDITED_ACTIONS.get(e.action, e.action)
             e.unit_name = units.get(e.page_id, "")
             e.comment = e.data.get("comment", "") if isinstance(e.data, dict) else ""
+            e.operator = e.user if e.user_id else _scheduler_of(e)
+            e.operator_name = (
+                e.operator.get_full_name() or e.operator.get_username()
+                if e.operator is not None
+                else SYSTEM_OPERATOR
+            )
         return entries
+
+
+def _scheduler_of(entry):
+    """The person behind an automatic entry: who scheduled the revision that went live
+    (or, for an expiry, who last published or scheduled the page)."""
+    earlier = PageLogEntry.objects.filter(
+        page_id=entry.page_id, id__lt=entry.id, user__isnull=False
+    ).select_related("user")
+    if entry.action == "wagtail.publish.scheduled":
+        earlier = earlier.filter(action="wagtail.publish.schedule", revision_id=entry.revision_id)
+    elif entry.action == "wagtail.unpublish.scheduled":
+        earlier = earlier.filter(action__in=["wagtail.publish", "wagtail.publish.schedule"])
+    else:
+        return None
+    found = earlier.order_by("-id").first()
+    return found.user if found else None

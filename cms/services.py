@@ -13,12 +13,23 @@ from django.db import connection, transaction
 from django.db.models import OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from wagtail.models import GroupPagePermission, Page, Revision, Workflow, WorkflowPage, WorkflowTask
+from wagtail.models import (
+    GroupPagePermission,
+    Page,
+    Revision,
+    Site,
+    Workflow,
+    WorkflowPage,
+    WorkflowTask,
+)
 
 from cms.models import (
     DigestIndexPage,
     DigestIssue,
     DigestItem,
+    ExemplarIndexPage,
+    HomePage,
+    NewsIndexPage,
     NewsPage,
     PageReadCount,
     UnitReviewTask,
@@ -185,6 +196,77 @@ def content_setup_ensure(*, home: Page | None = None) -> ContentSetup:
     if home is not None:
         WorkflowPage.objects.update_or_create(page=home, defaults={"workflow": workflow})
     return ContentSetup(editors=editors, reviewers=reviewers, workflow=workflow)
+
+
+# The site's fixed sections: (model, slug, fields). Editors file news under a channel.
+CHANNELS = [
+    ("headline", "要闻"),
+    ("grassroots", "基层动态"),
+    ("overseas", "海外项目"),
+    ("notice", "通知公告"),
+]
+
+
+def site_home_ensure() -> HomePage:
+    """Idempotent: the site root (HomePage) as the default site's root page, replacing
+    Wagtail's "Welcome" placeholder page."""
+    home = HomePage.objects.first()
+    if home:
+        return home
+    root = Page.get_first_root_node()
+    home = HomePage(title="党建e家", slug="ehome", intro="<p>党建e家</p>")
+    root.add_child(instance=home)
+    home.save_revision().publish()
+    site = Site.objects.filter(is_default_site=True).first()
+    old_root = site.root_page if site else None
+    if site:
+        site.root_page = home
+        site.site_name = "党建e家"
+        site.save()
+    else:
+        Site.objects.create(
+            hostname="localhost", port=80, root_page=home, is_default_site=True, site_name="党建e家"
+        )
+    if old_root and old_root.specific_class is Page and old_root.depth == 2:
+        old_root.delete()  # Wagtail's "Welcome" placeholder page
+    return HomePage.objects.get(pk=home.pk)
+
+
+def _section(parent, model, slug, **fields) -> bool:
+    if model.objects.child_of(parent).filter(slug=slug).exists():
+        return False
+    page = model(slug=slug, **fields)
+    parent.add_child(instance=page)
+    page.save_revision().publish()
+    return True
+
+
+def site_sections_ensure(home: HomePage) -> int:
+    """Idempotent: the news channels, the exemplar section and the digest section under
+    `home` (matched by slug; existing ones are left as they are). → how many were created."""
+    created = 0
+    for code, title in CHANNELS:
+        created += _section(
+            home, NewsIndexPage, code, title=title, channel_code=code, intro=f"{title}频道"
+        )
+    created += _section(
+        home, ExemplarIndexPage, "exemplars", title="先进典型", intro="学习身边的榜样"
+    )
+    created += _section(home, DigestIndexPage, "digest", title="手机报", intro="每周一期")
+    return created
+
+
+def setup_ensure(stdout=None) -> dict:
+    """`ehome_setup` step: the site root and its sections, the editor/reviewer groups
+    with their permissions, the review workflow and its assignment to the site root."""
+    home = site_home_ensure()
+    sections = site_sections_ensure(home)
+    setup = content_setup_ensure(home=home)
+    return {
+        "groups": f"{setup.editors.name},{setup.reviewers.name}",
+        "workflow": setup.workflow.name,
+        "sections_created": sections,
+    }
 
 
 def user_content_groups_sync(*, user) -> None:

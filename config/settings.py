@@ -351,6 +351,14 @@ LOGGING = {
 # --- demo data ------------------------------------------------------------------------
 # seed_demo runs these steps in order; each app adds its own step (no app imports another
 # app's demo code directly).
+# `manage.py ehome_setup` (production and demo alike): groups, permissions, site sections,
+# the review workflow; then every role holder's groups are re-derived from their roles.
+EHOME_SETUP_STEPS = [
+    "organizations.services.setup_ensure",
+    "cms.services.setup_ensure",
+    "elearning.services.academy_setup_ensure",
+]
+
 EHOME_SEED_DEMO_STEPS = [
     "organizations.demo.seed",
     "media_pipeline.demo.seed",

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.utils import timezone
 
@@ -35,7 +34,6 @@ COURSE_TITLE = "新时代党员必修课（2026）"
 VIDEO_TITLE = "微党课：新时代的建设者"
 AUDIO_TITLE = "微听党章：总纲"
 CATEGORY = "党章党规"
-INSTRUCTOR_GROUP = "网络学院教员"
 PROTECTED_LOGINS = {"member"}
 
 ARTICLE = """<h3>学习贯彻党章，做合格党员</h3>
@@ -232,31 +230,6 @@ def _questions(root: OrgUnit) -> list[Question]:
     return out
 
 
-def _instructor_group() -> None:
-    group, _ = Group.objects.get_or_create(name=INSTRUCTOR_GROUP)
-    perms = Permission.objects.filter(
-        content_type__app_label="elearning",
-        content_type__model__in=[
-            "course",
-            "lesson",
-            "assignment",
-            "question",
-            "exam",
-            "examrule",
-            "contest",
-        ],
-    )
-    group.permissions.add(*perms, *Permission.objects.filter(codename="access_admin"))
-    from django.contrib.auth import get_user_model
-
-    user = get_user_model().objects.filter(username="instructor").first()
-    if user is not None:
-        user.groups.add(group)
-        if not user.is_staff:
-            user.is_staff = True
-            user.save(update_fields=["is_staff"])
-
-
 def _demo_progress(course: Course, lessons: list[Lesson], exam: Exam, seed_salt: str) -> int:
     """Completions for ~40% and partial progress for ~25% of the demo members (never the
     protected logins). Written directly: this is fixture data, not a client report."""
@@ -321,7 +294,6 @@ def seed(stdout=None) -> dict:
     if root is None:
         return {"skipped": "no unit G"}
     rules_ensure()
-    _instructor_group()
     course, _ = Course.objects.update_or_create(
         title=COURSE_TITLE,
         defaults={

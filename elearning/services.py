@@ -93,3 +93,42 @@ def assignment_create(
         created_by=created_by,
         note=note,
     )
+
+
+# --- instructors -----------------------------------------------------------------------
+INSTRUCTOR_GROUP = "网络学院教员"
+INSTRUCTOR_ROLE = "instructor"
+INSTRUCTOR_MODELS = ["course", "lesson", "assignment", "question", "exam", "examrule", "contest"]
+
+
+def academy_setup_ensure(stdout=None) -> dict:
+    """`ehome_setup` step (idempotent): the instructor group with the academy's model
+    permissions and admin access. WHERE an instructor may act is decided by their unit
+    roles (elearning.wagtail_hooks scopes every view to the role's subtree)."""
+    from django.contrib.auth.models import Group, Permission
+
+    group, _ = Group.objects.get_or_create(name=INSTRUCTOR_GROUP)
+    perms = Permission.objects.filter(
+        content_type__app_label="elearning", content_type__model__in=INSTRUCTOR_MODELS
+    )
+    access = Permission.objects.filter(
+        content_type__app_label="wagtailadmin", codename="access_admin"
+    )
+    group.permissions.add(*perms, *access)
+    return {"groups": INSTRUCTOR_GROUP}
+
+
+def user_academy_groups_sync(*, user) -> None:
+    """Put a user into the instructor group exactly when they hold the instructor role
+    somewhere; connected to organizations.signals.unit_roles_changed."""
+    from django.contrib.auth.models import Group
+
+    from organizations.models import UnitRole
+
+    group = Group.objects.filter(name=INSTRUCTOR_GROUP).first()
+    if group is None:  # before `ehome_setup`; it re-syncs every role holder
+        return
+    if UnitRole.objects.filter(user=user, role=INSTRUCTOR_ROLE).exists():
+        user.groups.add(group)
+    else:
+        user.groups.remove(group)

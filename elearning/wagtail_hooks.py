@@ -357,8 +357,16 @@ def register_question_io_urls():
     ]
 
 
+class QuestionImportMenuItem(MenuItem):
+    """Shown only to whoever may import questions (the view needs add_question): editors,
+    reviewers and secretaries never see a menu item that leads to 没有权限."""
+
+    def is_shown(self, request):
+        return request.user.has_perm("elearning.add_question")
+
+
 @hooks.register("register_admin_menu_item")
 def register_question_import_menu():
-    return MenuItem(
+    return QuestionImportMenuItem(
         "导入/导出试题", reverse("elearning_question_import"), icon_name="upload", order=310
     )

@@ -12,4 +12,3 @@ class MediaAssetChooserViewSet(ChooserViewSet):
     choose_another_text = "选择其他音视频"
     edit_item_text = "编辑音视频"
     form_fields = []  # assets are created by upload, not from the chooser
-

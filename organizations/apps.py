@@ -10,3 +10,23 @@ class OrganizationsConfig(AppConfig):
         from organizations.logins import connect_signals
 
         connect_signals()  # password change / deactivation end the user's logins
+
+        # Every way a UnitRole is written or deleted (services, imports, the Django admin,
+        # a plain create) re-derives the holder's admin rights.
+        from django.db.models.signals import post_delete, post_save
+
+        from organizations.models import UnitRole
+
+        def _changed(sender, instance, **kwargs):
+            from django.contrib.auth import get_user_model
+
+            from organizations.services import _roles_changed
+
+            user = get_user_model().objects.filter(pk=instance.user_id).first()
+            if user is not None:  # None: the user itself is being deleted
+                _roles_changed(user)
+
+        for signal, uid in ((post_save, "roles_saved"), (post_delete, "roles_deleted")):
+            signal.connect(
+                _changed, sender=UnitRole, dispatch_uid=f"organizations.{uid}", weak=False
+            )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from organizations.models import Member, OrgUnit, Transfer, UnitRole
@@ -67,20 +68,39 @@ def admin_group() -> Group:
     return group
 
 
-def _roles_changed(user) -> None:
+def user_admin_group_sync(*, user) -> None:
+    """Put `user` into "后台用户" exactly when they hold at least one UnitRole."""
+    if UnitRole.objects.filter(user=user).exists():
+        user.groups.add(admin_group())
+    else:
+        user.groups.remove(*Group.objects.filter(name=ADMIN_GROUP_NAME))
+
+
+def _role_cache_forget(user) -> None:
     for attr in [a for a in vars(user) if a.startswith("_ehome_role_paths_")]:
         delattr(user, attr)  # selectors cache role paths on the user object
+
+
+def _roles_changed(user) -> None:
+    """Re-derive what `user` may do from their roles: the admin group now (same
+    transaction), and `unit_roles_changed` on commit for the apps that map roles to their
+    own groups (cms: 内容编辑/内容审核, elearning: 网络学院教员). Runs for every grant and
+    revoke, whatever the route (service, import, Django admin, a plain
+    `UnitRole.objects.create`): organizations.apps connects it to post_save/post_delete."""
+    _role_cache_forget(user)
+    user_admin_group_sync(user=user)
     transaction.on_commit(lambda: unit_roles_changed.send(sender=UnitRole, user=user))
 
 
 @transaction.atomic
 def unit_role_grant(*, user, unit: OrgUnit, role: str) -> UnitRole:
-    """Give `user` `role` on `unit` (covering its subtree) and admin access. Idempotent."""
+    """Give `user` `role` on `unit` (covering its subtree) and the admin rights the role
+    implies. Idempotent; granting again re-syncs the user's groups (repairs them)."""
     if role not in UnitRole.Role.values:
         raise OrganizationError(f"未知角色：{role}")
     obj, created = UnitRole.objects.get_or_create(user=user, unit=unit, role=role)
-    user.groups.add(admin_group())
-    if created:
+    _role_cache_forget(user)
+    if not created:  # a new row re-syncs through post_save; an old one is repaired here
         _roles_changed(user)
     return obj
 
@@ -88,16 +108,39 @@ def unit_role_grant(*, user, unit: OrgUnit, role: str) -> UnitRole:
 @transaction.atomic
 def unit_role_revoke(*, user, unit: OrgUnit, role: str | None = None) -> int:
     """Take `role` (or every role when None) on `unit` away from `user`. A user left with no
-    role loses the admin group. Returns how many roles were removed."""
+    role loses the admin group and every role-derived group. Returns how many roles were
+    removed."""
     qs = UnitRole.objects.filter(user=user, unit=unit)
     if role is not None:
         qs = qs.filter(role=role)
-    removed, _ = qs.delete()
-    if not UnitRole.objects.filter(user=user).exists():
-        user.groups.remove(*Group.objects.filter(name=ADMIN_GROUP_NAME))
-    if removed:
+    removed, _ = qs.delete()  # each deleted row re-syncs the user through post_delete
+    _role_cache_forget(user)
+    if not removed:
         _roles_changed(user)
     return removed
+
+
+def role_holders_resync() -> int:
+    """Re-derive the groups of every user who holds a role or sits in any group (a
+    broken install, roles granted before set-up). Sends `unit_roles_changed` right away,
+    not on commit. Returns how many users were synced."""
+    User = get_user_model()
+    users = User.objects.filter(
+        Q(pk__in=UnitRole.objects.values("user_id"))
+        | Q(pk__in=User.groups.through.objects.values("user_id"))
+    ).order_by("pk")
+    n = 0
+    for user in users.iterator():
+        user_admin_group_sync(user=user)
+        unit_roles_changed.send(sender=UnitRole, user=user)
+        n += 1
+    return n
+
+
+def setup_ensure(stdout=None) -> dict:
+    """`ehome_setup` step: the "后台用户" group."""
+    admin_group()
+    return {"groups": ADMIN_GROUP_NAME}
 
 
 # --- units ----------------------------------------------------------------------------
