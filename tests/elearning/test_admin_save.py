@@ -5,6 +5,7 @@ then edited, and the change is stored (and, for courses and lessons, reaches sea
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import pytest
 from django.contrib.auth.models import Group, Permission
@@ -113,10 +114,14 @@ def test_course_with_lessons_is_created_and_edited_and_reaches_search(
 
 @pytest.mark.django_db
 def test_the_demo_course_saves_in_the_admin(client, django_capture_on_commit_callbacks):
+    from django.core.management import call_command
+
     from elearning import demo
     from organizations import demo as org_demo
 
-    org_demo.seed()
+    call_command("ehome_setup", stdout=io.StringIO())  # as seed_demo does first
+    with django_capture_on_commit_callbacks(execute=True):  # role grants sync on commit
+        org_demo.seed()
     from organizations.models import OrgUnit
 
     MediaAsset.objects.create(  # as media_pipeline.demo uploads it: for the whole group
