@@ -26,7 +26,7 @@ from cms import representations as rep
 from cms import selectors
 from cms.models import NewsIndexPage
 from cms.services import PreviewTokenInvalid, page_read_record, preview_token_load
-from config.files import content_type_for, protected_file_response
+from core.files import content_type_for, protected_file_response
 from organizations.models import OrgUnit
 from search.catalogue import catalogue_search
 
@@ -277,7 +277,7 @@ class BookDetailApi(APIView):
 
 
 def _serve_file(field_file, filename: str, file_format: str = ""):
-    """The audience was checked by the caller's selector; config.files delivers the file
+    """The audience was checked by the caller's selector; core.files delivers the file
     (stream / X-Accel-Redirect / X-Sendfile, or a short-lived presigned S3 URL)."""
     ext = f".{file_format}" if file_format else posixpath.splitext(field_file.name or "")[1]
     filename = f"{filename}{ext.lower()}"
