@@ -42,8 +42,8 @@ else:
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    # project apps (dependency direction: organizations <- media_pipeline <- cms, elearning
-    # <- search <- api); core sits below them all (helpers only, no models)
+    # project apps, lowest layer first (core <- organizations <- media_pipeline <- cms,
+    # elearning <- search <- api, portal; pyproject.toml [tool.importlinter] checks it)
     "core",
     "organizations",
     "media_pipeline",
