@@ -47,18 +47,16 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from core.db import fetchone_prepared
+from core.errors import DomainError
 from elearning.models import Lesson, LessonProgress, ProgressReceipt, WatchAllowance
 from organizations.models import Member
 
 
-class ProgressRejected(Exception):
-    """A report the server refuses; `code` is the API error code."""
+class ProgressRejected(DomainError):
+    """A progress report the server refuses (api.errors maps `code` and `status`)."""
 
     def __init__(self, code: str, message: str, status: int = 400):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.status = status
+        super().__init__(message, code=code, status=status)
 
 
 @dataclass

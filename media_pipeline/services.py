@@ -20,6 +20,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from core.errors import DomainError
 from media_pipeline.models import MediaAsset
 from media_pipeline.storage import safe_ext
 from media_pipeline.tasks import asset_enqueue
@@ -27,12 +28,19 @@ from media_pipeline.tasks import asset_enqueue
 Status = MediaAsset.Status
 
 
-class AssetInputError(ValueError):
+class AssetInputError(DomainError, ValueError):
     """The upload cannot even be accepted (too large, unreadable); message is Chinese."""
 
 
-class AssetNotPlayable(Exception):
+class AssetNotPlayable(DomainError):
     """playback_info was asked for an asset that is not ready (yet)."""
+
+    code = "not_found"
+    status = 404
+
+    def __init__(self, asset_id: int | None = None):
+        super().__init__("音视频尚未就绪，暂不能播放")
+        self.asset_id = asset_id
 
 
 # --- create / retry ------------------------------------------------------------------------
