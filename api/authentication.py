@@ -16,7 +16,7 @@ class _UserWithMember:
     a JWT must carry, organizations.logins) joined in.
 
     On PostgreSQL the query is one prebuilt SQL string, run as a prepared statement
-    (config.db), and the three model instances are made with `Model.from_db` — compiling
+    (core.db), and the three model instances are made with `Model.from_db` — compiling
     the ORM's select_related query cost more CPU (~0.5 ms) than running it, on every API
     request. The columns are all plain types that psycopg returns as Python values.
     Elsewhere it is the ORM's select_related."""
@@ -29,7 +29,7 @@ class _UserWithMember:
     def get(self, **lookup):
         from django.db import connections
 
-        from config.db import fetchone_prepared
+        from core.db import fetchone_prepared
 
         ((field, value),) = lookup.items()
         connection = connections["default"]

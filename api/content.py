@@ -25,8 +25,8 @@ from api.pagination import CURSOR_PARAMS, PAGE_PARAMS, KeysetCursorPagination, P
 from cms import representations as rep
 from cms import selectors
 from cms.models import NewsIndexPage
-from cms.services import PreviewTokenInvalid, page_read_record, preview_token_load
-from config.files import content_type_for, protected_file_response
+from cms.services import page_read_record, preview_token_load
+from core.files import content_type_for, protected_file_response
 from organizations.models import OrgUnit
 from search.catalogue import catalogue_search
 
@@ -277,7 +277,7 @@ class BookDetailApi(APIView):
 
 
 def _serve_file(field_file, filename: str, file_format: str = ""):
-    """The audience was checked by the caller's selector; config.files delivers the file
+    """The audience was checked by the caller's selector; core.files delivers the file
     (stream / X-Accel-Redirect / X-Sendfile, or a short-lived presigned S3 URL)."""
     ext = f".{file_format}" if file_format else posixpath.splitext(field_file.name or "")[1]
     filename = f"{filename}{ext.lower()}"
@@ -360,7 +360,7 @@ class PeriodicalIssueFileApi(APIView):
 def _preview_payload(page, user) -> dict:
     data = rep.preview_payload(page, user)
     if data is None:
-        raise DomainError("该类型的页面不支持预览", code="not_found", status_code=404)
+        raise DomainError("该类型的页面不支持预览", code="not_found", status=404)
     return data
 
 
@@ -383,10 +383,7 @@ class PreviewApi(APIView):
     )
     def get(self, request):
         token = request.query_params.get("token", "")
-        try:
-            page = preview_token_load(token)
-        except PreviewTokenInvalid as exc:
-            raise DomainError(str(exc), code="invalid_token", status_code=404) from exc
+        page = preview_token_load(token)  # PreviewTokenInvalid: 404 invalid_token
         return Response(
             {
                 "type": page._meta.model_name,

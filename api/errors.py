@@ -4,6 +4,11 @@ Every error body is ``{"error": {"code": ..., "message": ..., "fields": {...}}}`
 `code` is a stable machine string (DRF's error code, e.g. ``not_found``, ``invalid``,
 ``throttled``), `message` is for people (Chinese by default), `fields` maps a field name to
 its messages for validation errors. Throttled answers carry ``Retry-After``.
+
+A service's refusal is a `core.errors.DomainError` (each app derives its own errors from
+it) with its `code` and HTTP `status`: views let it propagate and this handler answers
+it, so no view translates errors itself. Views raise `DomainError` too for a request
+they refuse before any service runs (a missing header, a bad query parameter).
 """
 
 from __future__ import annotations
@@ -11,22 +16,27 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from rest_framework import exceptions, status
+from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from core.errors import DomainError
 
-class DomainError(exceptions.APIException):
-    """Raised by API views when a service refused an action; 400 by default, 409 for
-    conflicts. Services raise their own exceptions; views translate them to this."""
+__all__ = ["DomainError", "domain_error_body", "error_response", "exception_handler"]
 
-    status_code = status.HTTP_400_BAD_REQUEST
-    default_code = "invalid"
 
-    def __init__(self, message: str, *, code: str = "invalid", status_code: int | None = None):
-        super().__init__(detail=message, code=code)
-        if status_code is not None:
-            self.status_code = status_code
+class _RefusedByDomain(exceptions.APIException):
+    """A `DomainError` on its way through DRF's handler (which rolls the request's
+    transaction back and builds the response)."""
+
+    def __init__(self, exc: DomainError):
+        super().__init__(detail=exc.message, code=exc.code)
+        self.status_code = exc.status
+
+
+def domain_error_body(exc: DomainError) -> dict:
+    """The error body of a refused action (for answers built outside DRF's views)."""
+    return {"error": {"code": exc.code, "message": exc.message, "fields": {}}}
 
 
 def _flatten(detail):
@@ -76,7 +86,9 @@ def _token_message(detail) -> str:
 
 
 def exception_handler(exc, context):
-    if isinstance(exc, DjangoValidationError):
+    if isinstance(exc, DomainError):  # every app's refusals, mapped here and only here
+        exc = _RefusedByDomain(exc)
+    elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(
             detail=exc.message_dict if hasattr(exc, "error_dict") else exc.messages
         )

@@ -20,13 +20,12 @@ from rest_framework.utils.encoders import JSONEncoder as DRFJSONEncoder
 from rest_framework.views import APIView
 
 from api.authentication import MemberJWTAuthentication
-from api.errors import DomainError
+from api.errors import DomainError, domain_error_body
 from api.pagination import PAGE_PARAMS, PagePagination
 from core.richtext import rich_text_html
 from elearning import contests, exams, points, progress, reports, selectors
 from elearning.models import Assignment, Attempt, Contest, Lesson
 from elearning.progress import ProgressRejected
-from elearning.services import AcademyError
 from organizations.models import OrgUnit
 from organizations.selectors import member_for_user
 
@@ -63,12 +62,8 @@ class UpdatedSinceSerializer(serializers.Serializer):
 def _member(request):
     member = member_for_user(request.user)
     if member is None:
-        raise DomainError("当前账号不是党员，不能参加学习", code="not_member", status_code=403)
+        raise DomainError("当前账号不是党员，不能参加学习", code="not_member", status=403)
     return member
-
-
-def _domain(exc) -> DomainError:
-    return DomainError(exc.message, code=exc.code, status_code=exc.status)
 
 
 # --- courses ----------------------------------------------------------------------------
@@ -378,28 +373,25 @@ class LessonProgressApi(APIView):
         member = _member(request)
         data = progress_input(request.data)
         key = request.headers.get("Idempotency-Key") or data.get("idempotency_key")
-        try:
-            if data["event"] == "open":
-                st = progress.progress_open(member=member, lesson=lesson)
-            elif data["event"] == "heartbeat":
-                st = progress.progress_heartbeat(member=member, lesson=lesson)
-            else:
-                if not key:
-                    raise DomainError(
-                        "上报播放区间须带 Idempotency-Key 请求头或 idempotency_key 字段",
-                        code="idempotency_key_required",
-                    )
-                if "intervals" not in data:
-                    raise serializers.ValidationError({"intervals": ["该字段是必填项。"]})
-                st = progress.progress_report(
-                    member=member,
-                    lesson=lesson,
-                    intervals=data["intervals"],
-                    idempotency_key=key[:64],
-                    sent_at=data.get("sent_at"),
+        if data["event"] == "open":
+            st = progress.progress_open(member=member, lesson=lesson)
+        elif data["event"] == "heartbeat":
+            st = progress.progress_heartbeat(member=member, lesson=lesson)
+        else:
+            if not key:
+                raise DomainError(
+                    "上报播放区间须带 Idempotency-Key 请求头或 idempotency_key 字段",
+                    code="idempotency_key_required",
                 )
-        except ProgressRejected as exc:
-            raise _domain(exc) from None
+            if "intervals" not in data:
+                raise serializers.ValidationError({"intervals": ["该字段是必填项。"]})
+            st = progress.progress_report(
+                member=member,
+                lesson=lesson,
+                intervals=data["intervals"],
+                idempotency_key=key[:64],
+                sent_at=data.get("sent_at"),
+            )
         return Response(_progress_out(st))
 
 
@@ -466,8 +458,7 @@ def _progress_post_fast(request, pk: int) -> HttpResponse | None:
             member=member, lesson=lesson, intervals=data["intervals"], idempotency_key=key[:64]
         )
     except ProgressRejected as exc:
-        error = {"code": exc.code, "message": exc.message, "fields": {}}
-        return _json_response({"error": error}, exc.status)
+        return _json_response(domain_error_body(exc), exc.status)
     return _json_response(_progress_out(st))
 
 
@@ -514,10 +505,7 @@ class ExamAttemptStartApi(APIView):
     def post(self, request, pk: int):
         member = _member(request)
         exam = get_object_or_404(selectors.exams_visible(request.user), pk=pk)
-        try:
-            attempt = exams.attempt_start(exam=exam, member=member)
-        except AcademyError as exc:
-            raise _domain(exc) from None
+        attempt = exams.attempt_start(exam=exam, member=member)
         return Response(exams.attempt_as_dict(attempt), status=status.HTTP_201_CREATED)
 
 
@@ -538,10 +526,7 @@ class AttemptApi(APIView):
         attempt = _my_attempt(request, pk)
         ser = AnswersSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
-        try:
-            attempt = exams.attempt_autosave(attempt=attempt, answers=ser.validated_data["answers"])
-        except AcademyError as exc:
-            raise _domain(exc) from None
+        attempt = exams.attempt_autosave(attempt=attempt, answers=ser.validated_data["answers"])
         return Response(exams.attempt_as_dict(attempt))
 
 
@@ -564,12 +549,9 @@ class AttemptSubmitApi(APIView):
         attempt = _my_attempt(request, pk)
         ser = SubmitSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
-        try:
-            attempt = exams.attempt_submit(
-                attempt=attempt, answers=ser.validated_data.get("answers"), idempotency_key=key
-            )
-        except AcademyError as exc:
-            raise _domain(exc) from None
+        attempt = exams.attempt_submit(
+            attempt=attempt, answers=ser.validated_data.get("answers"), idempotency_key=key
+        )
         return Response(exams.attempt_as_dict(attempt))
 
 
@@ -644,10 +626,7 @@ class ContestEntryApi(APIView):
     @extend_schema(tags=[TAG], request=None, responses={201: ContestStateSerializer, **ERRORS})
     def post(self, request, pk: int):
         contest = _contest(request, pk)
-        try:
-            state = contests.contest_enter(contest=contest, member=_member(request))
-        except AcademyError as exc:
-            raise _domain(exc) from None
+        state = contests.contest_enter(contest=contest, member=_member(request))
         return Response(state, status=status.HTTP_201_CREATED)
 
 
@@ -661,15 +640,12 @@ class ContestAnswerApi(APIView):
         contest = _contest(request, pk)
         ser = ContestAnswerSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
-        try:
-            state = contests.contest_answer(
-                contest=contest,
-                member=_member(request),
-                question_id=ser.validated_data["question"],
-                answer=ser.validated_data["answer"],
-            )
-        except AcademyError as exc:
-            raise _domain(exc) from None
+        state = contests.contest_answer(
+            contest=contest,
+            member=_member(request),
+            question_id=ser.validated_data["question"],
+            answer=ser.validated_data["answer"],
+        )
         return Response(state)
 
 

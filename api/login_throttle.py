@@ -3,7 +3,7 @@
 its refresh endpoint.
 
 Failures are counted per account (the username as typed, case-insensitive, from any
-address) and per client address (`config.client_ip`: X-Forwarded-For only through the
+address) and per client address (`core.client_ip`: X-Forwarded-For only through the
 trusted proxies, any account), each in a fixed window (`api.throttling.window_hit`, one
 atomic counter per window). Once either count reaches its limit, further attempts of
 that account or from that address are refused until the window ends — even with the
@@ -11,7 +11,7 @@ right password — without checking the password: a form shows a Chinese message
 wait, the API answers 429 with `Retry-After`. A successful login clears its account's
 count. Limits: `EHOME_LOGIN_LIMIT_ACCOUNT` and `EHOME_LOGIN_LIMIT_ADDRESS` (settings), as
 "count/period", e.g. "5/5m". While Redis is unavailable the project's cache
-(`config.cache`) keeps these counters in each process's memory, so the limits still hold,
+(`core.cache`) keeps these counters in each process's memory, so the limits still hold,
 per process; only a cache that raises (not the project's) makes them fail open, with a
 warning logged, rather than locking everybody out.
 """
@@ -33,7 +33,7 @@ from django.core.exceptions import ImproperlyConfigured
 from wagtail.admin.forms.auth import LoginForm as WagtailLoginForm
 
 from api.throttling import window_hit
-from config.client_ip import client_ip
+from core.client_ip import client_ip
 
 logger = logging.getLogger(__name__)
 
@@ -69,7 +69,7 @@ def _idents(request, account) -> dict[str, str]:
 
 
 def _key(kind: str, ident: str, duration: int, window: int) -> str:
-    # "throttle_": while Redis is unavailable config.cache counts these in process memory
+    # "throttle_": while Redis is unavailable core.cache counts these in process memory
     return f"throttle_login:{kind}:{ident}:{duration}:{window}"
 
 

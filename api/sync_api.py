@@ -147,7 +147,7 @@ class SyncChangesApi(APIView):
             raise DomainError(
                 f"since 早于删除记录的保留期（{_retention_days()} 天），请全量重新同步",
                 code="resync_required",
-                status_code=410,
+                status=410,
             )
         changes, next_since = sync.changes_for(user=request.user, since=since, resources=resources)
         vers = caching.versions(resources)

@@ -5,7 +5,7 @@ reads, unpickles, re-pickles and writes the whole list on every request: at the 
 6,000/min a busy member's list holds thousands of floats, and on the progress-report path
 (a phone every few seconds, the busiest endpoint) that cost more CPU than the database
 write. Here each (client, window) is one integer: an atomic `INCR` + `EXPIRE` in one Redis
-round trip (`config.cache.RedisCache.incr_window`), or `add` + `incr` on other caches.
+round trip (`core.cache.RedisCache.incr_window`), or `add` + `incr` on other caches.
 A fixed window lets a client spend up to twice the rate across a window boundary — fine
 for abuse protection, which is what these limits are for. A refused request gets 429 with
 `Retry-After` = the seconds until the window ends.
@@ -17,7 +17,7 @@ import math
 
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 
-from config.client_ip import client_ip
+from core.client_ip import client_ip
 
 
 def window_hit(cache, key: str, timeout: int) -> int:

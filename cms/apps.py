@@ -6,7 +6,15 @@ class CmsConfig(AppConfig):
     verbose_name = "内容"
     default_auto_field = "django.db.models.BigAutoField"
 
+    #: (page, user) -> the app's JSON for a draft (the "App 视图" preview mode); set in
+    #: ready() from cms.representations, which imports the models (not the other way)
+    preview_payload = None
+
     def ready(self):
+        from cms.representations import preview_payload
+
+        self.preview_payload = preview_payload
+
         # Wagtail group membership follows unit roles (editor → 内容编辑, reviewer → 内容审核).
         try:
             from organizations.signals import unit_roles_changed

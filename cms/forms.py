@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django import forms
 from wagtail.admin.forms import WagtailAdminPageForm
+from wagtail.models import Page
 
 from media_pipeline.blocks import assets_in_stream, media_use_errors
 from media_pipeline.models import MediaAsset
@@ -13,14 +14,23 @@ from organizations.permissions import scope_form_choices
 from organizations.selectors import units_in_scope
 
 
+def _unit_scoped_page(model) -> bool:
+    """A content page (cms.models.pages.UnitScopedPage, which uses this module's form and
+    so is not imported here): a page with a publishing and an audience unit."""
+    return (
+        issubclass(model, Page)
+        and hasattr(model, "publishing_unit_id")
+        and hasattr(model, "audience_unit_id")
+    )
+
+
 def _scope_page_choices(form, user) -> None:
     """Page choice fields (a digest's news items) offer only pages the editor may pick."""
-    from cms.models.pages import UnitScopedPage
     from cms.permissions import pages_choosable_q
 
     for field in form.fields.values():
         model = getattr(getattr(field, "queryset", None), "model", None)
-        if model is not None and issubclass(model, UnitScopedPage):
+        if model is not None and _unit_scoped_page(model):
             field.queryset = field.queryset.filter(pages_choosable_q(user))
             field.error_messages = {
                 **field.error_messages,

@@ -35,6 +35,7 @@ from cms.validators import (
     normalize_isbn,
     sniff_book_format,
 )
+from core.errors import DomainError
 from core.textfile import UnsupportedEncoding
 from core.textfile import decode_csv_bytes as decode_csv_text
 from organizations.models import OrgUnit
@@ -71,7 +72,11 @@ class RowError:
         return f"第 {self.row} 行 [{self.field}]：{self.message}"
 
 
-class BookImportError(Exception):
+class BookImportError(DomainError):
+    """Every problem of a catalogue file (`errors`); nothing was imported."""
+
+    code = "import_refused"
+
     def __init__(self, errors: list[RowError]):
         self.errors = errors
         super().__init__(f"导入失败，共 {len(errors)} 处错误，未导入任何数据")

@@ -35,6 +35,7 @@ from cms.models import (
     UnitReviewTask,
     UpperReviewTask,
 )
+from core.errors import DomainError
 from organizations.models import OrgUnit, UnitRole
 
 EDITORS_GROUP = "内容编辑"
@@ -117,8 +118,11 @@ def preview_token_make(*, page: Page, revision: Revision | None = None) -> str:
     return signing.dumps({"p": page.pk, "r": revision.pk}, salt=PREVIEW_SALT, compress=True)
 
 
-class PreviewTokenInvalid(Exception):
-    pass
+class PreviewTokenInvalid(DomainError):
+    """The preview link is forged, expired or names a revision that is gone."""
+
+    code = "invalid_token"
+    status = 404
 
 
 def preview_token_load(token: str):

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import dj_database_url
 
-from config.dev_guard import install_secret_key
-from config.env import env, env_bool, env_int, env_list, env_required
+from core.dev_guard import install_secret_key
+from core.env import env, env_bool, env_int, env_list, env_required
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # pytest sets PYTEST_VERSION before Django reads these settings (a conftest would be too
@@ -34,7 +34,7 @@ if PRODUCTION:
     DEBUG = False
 else:
     # No key in code: without DJANGO_SECRET_KEY, this install's own random key, made on
-    # first start under var/ (config.dev_guard); production requires DJANGO_SECRET_KEY.
+    # first start under var/ (core.dev_guard); production requires DJANGO_SECRET_KEY.
     SECRET_KEY = env("DJANGO_SECRET_KEY") or install_secret_key(VAR_DIR)
     ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["*"])
     DEBUG = env_bool("DJANGO_DEBUG", False)
@@ -42,8 +42,8 @@ else:
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    # project apps (dependency direction: organizations <- media_pipeline <- cms, elearning
-    # <- search <- api); core sits below them all (helpers only, no models)
+    # project apps, lowest layer first (core <- organizations <- media_pipeline <- cms,
+    # elearning <- search <- api, portal; pyproject.toml [tool.importlinter] checks it)
     "core",
     "organizations",
     "media_pipeline",
@@ -140,7 +140,7 @@ else:
             # WAL: readers never wait for the writer. IMMEDIATE: every transaction takes
             # the write lock at BEGIN, so a read-then-write transaction never fails on a
             # lock upgrade; writers queue for up to `timeout` seconds (SQLite's busy
-            # timeout), then config.middleware answers 503 + Retry-After, never 500.
+            # timeout), then core.middleware answers 503 + Retry-After, never 500.
             "OPTIONS": {
                 "timeout": float(env("EHOME_SQLITE_TIMEOUT", "20")),
                 "transaction_mode": "IMMEDIATE",
@@ -150,22 +150,22 @@ else:
         }
     }
 # "database is locked" (the busy timeout ran out) → 503 with Retry-After, not 500.
-MIDDLEWARE += ["config.middleware.DatabaseBusyMiddleware"]
+MIDDLEWARE += ["core.middleware.DatabaseBusyMiddleware"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
-# Hot single statements (config.db.fetchone_prepared, e.g. the progress report) run as
+# Hot single statements (core.db.fetchone_prepared, e.g. the progress report) run as
 # server-side prepared statements: parsed and planned once per connection. Set false
 # behind a transaction-pooling PgBouncer that does not track prepared statements.
 EHOME_DB_PREPARE = env_bool("EHOME_DB_PREPARE", default=True)
 if IS_POSTGRES and EHOME_DB_PREPARE:
     # Django turns psycopg's prepared statements off (threshold None). Django's own
     # cursors bind on the client and never prepare whatever the threshold; this lets the
-    # explicit `prepare=True` of config.db work and never prepares anything implicitly.
+    # explicit `prepare=True` of core.db work and never prepares anything implicitly.
     DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 2**31 - 1
 
 # --- cache and task queue ------------------------------------------------------------
 REDIS_URL = env("REDIS_URL")
-# Redis unavailable → the cache degrades instead of failing (config/cache.py): each
+# Redis unavailable → the cache degrades instead of failing (core/cache.py): each
 # connect and each reply waits at most EHOME_REDIS_TIMEOUT seconds, and after a failure a
 # process leaves Redis alone for EHOME_REDIS_RETRY_SECONDS (docs/operations.md).
 EHOME_REDIS_TIMEOUT = float(env("EHOME_REDIS_TIMEOUT", "0.5"))
@@ -173,7 +173,7 @@ EHOME_REDIS_RETRY_SECONDS = float(env("EHOME_REDIS_RETRY_SECONDS", "5"))
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "config.cache.RedisCache",  # one redis client per pool
+            "BACKEND": "core.cache.RedisCache",  # one redis client per pool
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env("EHOME_CACHE_PREFIX", "ehome"),
         }
@@ -216,7 +216,7 @@ EHOME_LOGIN_LIMIT_ADDRESS = env("EHOME_LOGIN_LIMIT_ADDRESS", "30/5m")
 WAGTAILADMIN_USER_LOGIN_FORM = "api.login_throttle.ThrottledWagtailLoginForm"
 # How many reverse proxies (load balancer, nginx, CDN) stand before Django and append to
 # X-Forwarded-For: the client address is the N-th entry from the right
-# (config.client_ip); 0 = ignore the header, REMOTE_ADDR is the client.
+# (core.client_ip); 0 = ignore the header, REMOTE_ADDR is the client.
 EHOME_TRUSTED_PROXY_COUNT = env_int("EHOME_TRUSTED_PROXY_COUNT", 0)
 
 # --- i18n -----------------------------------------------------------------------------
@@ -246,10 +246,10 @@ AWS_DEFAULT_ACL = None
 AWS_S3_FILE_OVERWRITE = False
 
 if AWS_STORAGE_BUCKET_NAME:
-    _default_storage = {"BACKEND": "config.files.MediaS3Storage"}
+    _default_storage = {"BACKEND": "core.files.MediaS3Storage"}
 else:
-    _default_storage = {"BACKEND": "config.files.MediaFileSystemStorage"}
-# File protection (config/files.py, docs/operations.md "File protection"): only names under
+    _default_storage = {"BACKEND": "core.files.MediaFileSystemStorage"}
+# File protection (core/files.py, docs/operations.md "File protection"): only names under
 # these prefixes are public; everything else (book/periodical files, video originals,
 # documents) is served by views that check the audience, or by links that expire.
 EHOME_PUBLIC_MEDIA_PREFIXES = env_list(
@@ -316,7 +316,7 @@ REST_FRAMEWORK = {
         "anon": env("EHOME_THROTTLE_ANON", "120/min"),
         "user": env("EHOME_THROTTLE_USER", "6000/min"),
     },
-    "NUM_PROXIES": EHOME_TRUSTED_PROXY_COUNT,  # the same trust as config.client_ip
+    "NUM_PROXIES": EHOME_TRUSTED_PROXY_COUNT,  # the same trust as core.client_ip
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 SIMPLE_JWT = {
@@ -547,5 +547,5 @@ EHOME_SEED_DEMO_STEPS += ["search.demo.seed"]
 
 # --- database connection loss -----------------------------------------------------------
 # Outermost: a GET/HEAD/OPTIONS whose database connection dropped during the request is
-# answered once more on a new connection (config/db.py).
-MIDDLEWARE.insert(0, "config.db.DatabaseReconnectMiddleware")
+# answered once more on a new connection (core/db.py).
+MIDDLEWARE.insert(0, "core.db.DatabaseReconnectMiddleware")

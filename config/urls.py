@@ -11,7 +11,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from api.health import healthz
 from api.login_throttle import ThrottledAdminAuthenticationForm, ThrottledAuthenticationForm
-from config import files
+from core import files
 
 # Every login form counts failures per account and per address (api.login_throttle); the
 # Wagtail admin's form is set in settings (WAGTAILADMIN_USER_LOGIN_FORM).
@@ -34,7 +34,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
 ]
 
-# Protected files behind a short-lived signed link (admin file widgets; config/files.py).
+# Protected files behind a short-lived signed link (admin file widgets; core/files.py).
 urlpatterns += [path("files/<path:name>", files.protected_file, name="protected-file")]
 
 if not settings.AWS_STORAGE_BUCKET_NAME and settings.MEDIA_URL.startswith("/"):

@@ -23,7 +23,7 @@ update lost to a Redis outage. A rebuild fills ``<key>:build`` and renames it ov
 set (readers never see half a set); updates committed meanwhile are written to both, so
 the rename loses none. Without Redis, while another process rebuilds, for
 EHOME_REDIS_RETRY_SECONDS after a Redis error, or while the cache's circuit breaker has
-Redis down (config.cache), ranks come from the database COUNT: the leaderboards keep
+Redis down (core.cache), ranks come from the database COUNT: the leaderboards keep
 answering.
 
 An award is never lost to an outage (the database ledger is written first, in the

@@ -24,7 +24,7 @@ progress row, and a last CTE inserts the receipt only when both happened, so a r
 key updates nothing, and a retry racing its original fails on the receipt's unique
 constraint, which undoes its whole statement (answered as a duplicate). Every report
 locks the allowance row before the progress row: no deadlock between them. The statement is
-prepared once per connection (config.db) and is its own transaction. Elsewhere (SQLite)
+prepared once per connection (core.db) and is its own transaction. Elsewhere (SQLite)
 the row is read and written inside a transaction that holds the database write lock
 (``BEGIN IMMEDIATE``). On PostgreSQL a report commits asynchronously
 (``EHOME_PROGRESS_ASYNC_COMMIT``): the phone gets its answer without waiting for the WAL
@@ -46,19 +46,17 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from config.db import fetchone_prepared
+from core.db import fetchone_prepared
+from core.errors import DomainError
 from elearning.models import Lesson, LessonProgress, ProgressReceipt, WatchAllowance
 from organizations.models import Member
 
 
-class ProgressRejected(Exception):
-    """A report the server refuses; `code` is the API error code."""
+class ProgressRejected(DomainError):
+    """A progress report the server refuses (api.errors maps `code` and `status`)."""
 
     def __init__(self, code: str, message: str, status: int = 400):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.status = status
+        super().__init__(message, code=code, status=status)
 
 
 @dataclass

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
+from core.errors import DomainError
 from core.spreadsheet import safe_row, spreadsheet_unescape
 from elearning.models import Question
 from organizations.models import OrgUnit
@@ -45,8 +46,10 @@ class Draft:
     title: str = ""
 
 
-class ImportErrors(Exception):
+class ImportErrors(DomainError):
     """All problems found in a file; nothing was imported."""
+
+    code = "import_refused"
 
     def __init__(self, errors: list[str]):
         super().__init__("; ".join(errors[:5]))
@@ -327,7 +330,7 @@ def parse_excel(data: bytes, *, filename: str = "题库.xlsx") -> list[Draft]:
     return drafts
 
 
-class QuestionValueError(ValueError):
+class QuestionValueError(DomainError, ValueError):
     """A question that breaks the template's rules; `field` says which part: "type",
     "stem", "answer", "difficulty" or "options" (the admin form puts the message there)."""
 

@@ -7,18 +7,16 @@ import datetime as dt
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core.errors import DomainError
 from elearning.models import Assignment, Course, CourseProgress, Exam, Lesson, LessonProgress
 from organizations.models import Member, OrgUnit
 
 
-class AcademyError(Exception):
-    """A refused action; `code` and `status` map to the API error body."""
+class AcademyError(DomainError):
+    """An action the academy refuses (api.errors maps `code` and `status`)."""
 
     def __init__(self, code: str, message: str, status: int = 400):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.status = status
+        super().__init__(message, code=code, status=status)
 
 
 def course_progress_start(*, member: Member, course_id: int) -> None:

@@ -9,7 +9,8 @@ import tempfile
 from pathlib import Path
 
 from media_pipeline.models import MediaAsset
-from media_pipeline.services import asset_create, asset_transcode
+from media_pipeline.processing import asset_transcode
+from media_pipeline.services import asset_create
 
 VIDEO_TITLE = "微党课：新时代的建设者"
 AUDIO_TITLE = "微听党章：总纲"

@@ -105,7 +105,7 @@ def run_ffmpeg(
     from ffmpeg's progress output (`out_time_us`/`out_time_ms`, both microseconds). That
     output is not a heartbeat: ffmpeg 5.1 writes it only when the first output packets
     are muxed, which for a long encode may be near the end — liveness comes from the
-    caller's own timer thread (services.LeaseKeeper), which stops us through `abort`."""
+    caller's own timer thread (processing.LeaseKeeper), which stops us through `abort`."""
     timeout = timeout or settings.EHOME_MEDIA_FFMPEG_TIMEOUT
     argv = list(args)
     if on_progress is not None:

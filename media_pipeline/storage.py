@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import mimetypes
 import os
+import re
 import shutil
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
@@ -40,6 +41,13 @@ def content_type_for(name: str) -> str:
 
 def cache_control_for(name: str) -> str:
     return SHORT if name.endswith((".m3u8", ".vtt")) else IMMUTABLE
+
+
+def safe_ext(name: str) -> str:
+    """A stored file's extension taken from a client's file name: short and plain, or
+    `.bin`."""
+    ext = os.path.splitext(name or "")[1].lower()
+    return ext if re.fullmatch(r"\.[a-z0-9]{1,5}", ext) else ".bin"
 
 
 def asset_prefix(checksum: str) -> str:

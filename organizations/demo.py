@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
-from config.env import env
+from core.env import env
 from organizations.models import Member, OrgUnit
 from organizations.services import unit_role_grant
 

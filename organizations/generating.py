@@ -19,6 +19,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 from django.utils import timezone
 
+from core.errors import DomainError
 from organizations.models import Member, OrgUnit
 
 Progress = Callable[..., Iterable]
@@ -41,8 +42,8 @@ ABROAD = [
 ]
 
 
-class GenerateError(Exception):
-    pass
+class GenerateError(DomainError):
+    """The generator's arguments cannot produce a tree (message for the operator)."""
 
 
 def _noop(iterable, **kwargs):

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from core.errors import DomainError
 from organizations.models import Member, OrgUnit, Transfer, UnitRole
 from organizations.signals import members_moved, unit_roles_changed
 
@@ -17,8 +18,8 @@ from organizations.signals import members_moved, unit_roles_changed
 ADMIN_GROUP_NAME = "后台用户"
 
 
-class OrganizationError(Exception):
-    """A domain rule was broken; the message is shown to the user."""
+class OrganizationError(DomainError):
+    """A rule of the organisation tree was broken; the message is shown to the user."""
 
 
 @transaction.atomic

@@ -32,7 +32,7 @@ class Language(models.TextChoices):
 def book_file_path(instance, filename: str) -> str:
     """`bookshelf/<book|periodicalissue>/<name>.<random>.<ext>`: the random part keeps the
     storage key unguessable (a name like `<isbn>.pdf` could be enumerated). The files are
-    protected anyway — served only through audience-checked views (config/files.py)."""
+    protected anyway — served only through audience-checked views (core/files.py)."""
     stem, ext = posixpath.splitext(posixpath.basename(filename or "file"))
     return (
         f"bookshelf/{type(instance).__name__.lower()}/"

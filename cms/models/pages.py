@@ -91,11 +91,13 @@ class UnitScopedPage(Page):
 
     def serve_preview(self, request, mode_name):
         if mode_name == "app":
+            from django.apps import apps
             from django.core.serializers.json import DjangoJSONEncoder
             from django.http import JsonResponse
 
-            from cms.representations import preview_payload
-
+            # the app's JSON is built a layer above the models (cms.representations);
+            # CmsConfig.ready() plugs it in, so the models never import it
+            preview_payload = apps.get_app_config("cms").preview_payload
             data = {
                 "type": self._meta.model_name,
                 "preview": True,

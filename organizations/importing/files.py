@@ -14,12 +14,15 @@ from pathlib import PurePath
 
 from django.conf import settings
 
+from core.errors import DomainError
 from core.spreadsheet import spreadsheet_unescape
 from core.textfile import UnsupportedEncoding, decode_csv_bytes
 
 
-class ImportRefused(Exception):
+class ImportRefused(DomainError):
     """The file as a whole cannot be imported (size, type, encoding, columns)."""
+
+    code = "import_refused"
 
 
 @dataclass

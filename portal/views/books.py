@@ -13,7 +13,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 
 from cms import selectors
 from cms.validators import CLC_CLASSES
-from config.files import content_type_for, protected_file_response
+from core.files import content_type_for, protected_file_response
 from portal.access import portal_view
 from search.catalogue import catalogue_search
 
@@ -81,7 +81,7 @@ def book_read(request, pk: int):
 @portal_view
 def book_file(request, pk: int):
     """The book's file inline (the PDF viewer frame and epub.js fetch it), scope-checked
-    here; delivered by config.files (stream, X-Accel-Redirect/X-Sendfile or presigned)."""
+    here; delivered by core.files (stream, X-Accel-Redirect/X-Sendfile or presigned)."""
     book = _book(request, pk)
     if not book.file:
         raise Http404

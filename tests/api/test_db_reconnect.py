@@ -15,7 +15,7 @@ from django.db import close_old_connections
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from config.db import fetchone_prepared
+from core.db import fetchone_prepared
 from tests.factories import PASSWORD, member_in
 from tests.procs import (
     ROOT,

@@ -1,6 +1,6 @@
 """Failed-login limits (api.login_throttle) on every login form and the API, per account
 (from any address) and per client address (for any account); the client address comes
-from X-Forwarded-For only through the configured trusted proxies (config.client_ip)."""
+from X-Forwarded-For only through the configured trusted proxies (core.client_ip)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""A Redis outage degrades the API instead of taking it down (config/cache.py).
+"""A Redis outage degrades the API instead of taking it down (core/cache.py).
 
 Each test starts its OWN redis-server on a free port (never the machine's shared one),
 points the cache at it, makes the everyday requests — login, a news list, a progress
@@ -106,7 +106,7 @@ def own_redis(request, tmp_path, settings, monkeypatch):
     server.start()
     settings.CACHES = {
         "default": {
-            "BACKEND": "config.cache.RedisCache",
+            "BACKEND": "core.cache.RedisCache",
             "LOCATION": server.url,
             "KEY_PREFIX": "ehome",
         }

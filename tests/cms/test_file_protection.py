@@ -235,7 +235,7 @@ def s3_storage(moto_url, settings, monkeypatch):
     settings.EHOME_PROTECTED_URL_EXPIRE = 300
     settings.STORAGES = {
         **settings.STORAGES,
-        "default": {"BACKEND": "config.files.MediaS3Storage"},
+        "default": {"BACKEND": "core.files.MediaS3Storage"},
     }
     client = boto3.client("s3", endpoint_url=moto_url, region_name="us-east-1")
     client.create_bucket(Bucket=BUCKET)

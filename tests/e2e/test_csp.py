@@ -44,7 +44,8 @@ def _wagtail_tree():
 
 def _video(unit):
     from media_pipeline.demo import generate_clip
-    from media_pipeline.services import asset_create, asset_transcode
+    from media_pipeline.processing import asset_transcode
+    from media_pipeline.services import asset_create
 
     with tempfile.TemporaryDirectory(prefix="ehome-csp-") as tmp:
         clip = generate_clip(Path(tmp) / "clip.mp4", kind="video", seconds=3, size="320x180")

@@ -24,8 +24,9 @@ from django.db import connection
 from django.utils import timezone
 
 from media_pipeline.models import MediaAsset
-from media_pipeline.services import asset_create, assets_recover_stale, workdir_for
-from media_pipeline.tasks import asset_process
+from media_pipeline.processing import workdir_for
+from media_pipeline.services import asset_create
+from media_pipeline.tasks import asset_process, assets_recover_stale
 
 ROOT = Path(settings.BASE_DIR)
 
@@ -119,7 +120,7 @@ def test_live_worker_keeps_its_lease_through_an_encode_longer_than_the_lease(
         owner = MediaAsset.objects.get(pk=asset.pk).lease_owner
         # worker B: the periodic recovery job and the task itself, over and over
         while worker_a.poll() is None:
-            recoveries.append(assets_recover_stale())
+            recoveries.append(assets_recover_stale.call())
             takeovers.append(asset_process.call(asset.pk))
             row = MediaAsset.objects.get(pk=asset.pk)
             if row.status != MediaAsset.Status.READY:
@@ -162,7 +163,7 @@ def test_killed_worker_is_noticed_requeued_and_completes(org, clips, media_setti
         time.sleep(4)
         alive = MediaAsset.objects.get(pk=asset.pk)
         assert alive.lease_owner == owner and alive.lease_expires_at > timezone.now()
-        assert assets_recover_stale() == {"requeued": 0, "failed": 0}
+        assert assets_recover_stale.call() == {"requeued": 0, "failed": 0}
     finally:
         # ... and once it is really dead the lease runs out
         worker.send_signal(signal.SIGKILL)
@@ -174,10 +175,10 @@ def test_killed_worker_is_noticed_requeued_and_completes(org, clips, media_setti
     assert stale.status == MediaAsset.Status.TRANSCODING and stale.attempts == 1
     # while the lease is still live nothing is requeued
     if stale.lease_expires_at > timezone.now():
-        assert assets_recover_stale() == {"requeued": 0, "failed": 0}
+        assert assets_recover_stale.call() == {"requeued": 0, "failed": 0}
     assert _wait(lambda: stale.lease_expires_at < timezone.now(), timeout=10)
 
-    result = assets_recover_stale()  # autocommit: the requeued task runs inline right away
+    result = assets_recover_stale.call()  # autocommit: the requeued task runs inline right away
     assert result["requeued"] == 1
     done = MediaAsset.objects.get(pk=asset.pk)
     assert done.status == MediaAsset.Status.READY, done.error or done.reason
@@ -204,7 +205,7 @@ def test_frozen_worker_that_lost_its_lease_kills_its_ffmpeg_and_writes_nothing(
         worker.send_signal(signal.SIGSTOP)  # a frozen VM, a stuck host: no heartbeat at all
         frozen = MediaAsset.objects.get(pk=asset.pk)
         assert _wait(lambda: frozen.lease_expires_at < timezone.now(), timeout=10)
-        assert assets_recover_stale() == {"requeued": 1, "failed": 0}
+        assert assets_recover_stale.call() == {"requeued": 1, "failed": 0}
         assert _ffmpeg_pids(workdir), "its encoder runs on while the worker is frozen"
 
         worker.send_signal(signal.SIGCONT)

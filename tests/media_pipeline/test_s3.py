@@ -14,8 +14,9 @@ import requests
 
 from media_pipeline import storage
 from media_pipeline.models import MediaAsset
+from media_pipeline.processing import asset_transcode
 from media_pipeline.selectors import playback_info
-from media_pipeline.services import asset_create, asset_transcode
+from media_pipeline.services import asset_create
 from tests.factories import member_in
 
 BUCKET = "ehome-media-test"

@@ -10,14 +10,9 @@ import pytest
 from django.utils import timezone
 
 from media_pipeline.models import MediaAsset
-from media_pipeline.services import (
-    AssetInputError,
-    asset_create,
-    asset_retranscode,
-    asset_transcode,
-    assets_recover_stale,
-    workdir_for,
-)
+from media_pipeline.processing import asset_transcode, workdir_for
+from media_pipeline.services import AssetInputError, asset_create, asset_retranscode
+from media_pipeline.tasks import assets_recover_stale
 
 pytestmark = pytest.mark.django_db
 Status = MediaAsset.Status
@@ -134,7 +129,7 @@ def test_recovery_requeues_expired_lease_and_gives_up_after_max_attempts(
     workdir_for(stale.pk).mkdir(parents=True)
     (workdir_for(stale.pk) / "leftover.ts").write_bytes(b"x")
     with django_capture_on_commit_callbacks(execute=True):
-        result = assets_recover_stale()
+        result = assets_recover_stale.call()
     assert result == {"requeued": 1, "failed": 1}
     stale.refresh_from_db()
     hopeless.refresh_from_db()

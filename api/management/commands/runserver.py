@@ -2,7 +2,7 @@
 
 The development profile (DJANGO_ENV unset) has no deploy hardening; `runserver
 0.0.0.0:8000` would put it on every network this machine is on. The check is
-config.dev_guard's (EHOME_ALLOW_DEV_ON_NETWORK=1 forces). Otherwise this is the
+core.dev_guard's (EHOME_ALLOW_DEV_ON_NETWORK=1 forces). Otherwise this is the
 runserver of the next app in INSTALLED_APPS (whitenoise's, then staticfiles', then
 Django's), unchanged."""
 
@@ -13,7 +13,7 @@ from importlib import import_module
 from django.apps import apps
 from django.core.management import CommandError
 
-from config.dev_guard import dev_bind_refusal
+from core.dev_guard import dev_bind_refusal
 
 
 def _next_runserver():

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from media_pipeline.services import AssetInputError, asset_create, asset_transcode
+from media_pipeline.processing import asset_transcode
+from media_pipeline.services import AssetInputError, asset_create
 from media_pipeline.storage import get_store
 
 

@@ -69,7 +69,7 @@ def _connected(sender, connection, **kwargs):
     connection.ehome_was_connected = True
 
 
-connection_created.connect(_connected, dispatch_uid="config.db.connected")
+connection_created.connect(_connected, dispatch_uid="core.db.connected")
 
 
 def _drop_broken_connections() -> bool:

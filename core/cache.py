@@ -18,7 +18,7 @@ The cache is an accelerator, never the source of truth, so no cache call raises:
   probes Redis again (the others keep skipping) and either closes the breaker or
   re-opens it. A frozen Redis costs one timeout per process per interval, not one per
   request. The outage and the recovery are logged once, and a still-down Redis at most
-  once a minute (`config.cache` logger), never per request;
+  once a minute (`core.cache` logger), never per request;
 - reads are misses (`get` → default, `get_many` → {}), writes are dropped, `add` and
   `touch` answer False, `incr` raises ValueError as for a missing key;
 - deletions that could not reach Redis are remembered (per process, up to

@@ -34,7 +34,7 @@ from django.utils.http import content_disposition_header
 from django.views.static import serve
 from storages.backends.s3 import S3Storage
 
-_SIGNER_SALT = "config.files.protected"
+_SIGNER_SALT = "config.files.protected"  # unchanged: links already handed out stay valid
 CONTENT_TYPES = {".pdf": "application/pdf", ".epub": "application/epub+zip"}
 
 

@@ -1,4 +1,4 @@
-"""Development secrets never serve a real deployment (config.dev_guard): no signing key
+"""Development secrets never serve a real deployment (core.dev_guard): no signing key
 in code — each install makes its own on first start and keeps it — and the development
 profile refuses to serve a network address unless forced."""
 
@@ -57,7 +57,7 @@ def test_a_token_signed_with_the_old_public_development_key_is_refused(api_clien
 
 
 def test_each_install_gets_its_own_secret_file(tmp_path):
-    from config.dev_guard import install_secret_key
+    from core.dev_guard import install_secret_key
 
     a = install_secret_key(tmp_path / "a")
     b = install_secret_key(tmp_path / "b")
@@ -116,7 +116,7 @@ def test_settings_use_the_install_secret_across_restarts(tmp_path):
     ],
 )
 def test_dev_profile_bind_check(host, refused):
-    from config.dev_guard import dev_bind_refusal
+    from core.dev_guard import dev_bind_refusal
 
     env = {}
     assert (dev_bind_refusal(host, env) is not None) is refused
@@ -125,7 +125,7 @@ def test_dev_profile_bind_check(host, refused):
 
 
 def test_bind_strings():
-    from config.dev_guard import bind_host, is_loopback
+    from core.dev_guard import bind_host, is_loopback
 
     assert bind_host("0.0.0.0:8000") == "0.0.0.0"
     assert bind_host("[::1]:8000") == "::1"
