@@ -22,6 +22,7 @@ from cms.models import (
     NewsPage,
     Periodical,
     PeriodicalIssue,
+    UnitScopedPage,
 )
 from cms.samples import cover_png, epub_bytes, isbn13, issn, pdf_bytes, wagtail_image
 from cms.services import CHANNELS
@@ -388,24 +389,46 @@ def _home() -> HomePage:
     return site_home_ensure()
 
 
-def _publisher():
-    """Demo content is published once, by a named person (the demo superuser), so the
-    audit report names an operator for every row."""
+def _login(username: str):
     from django.contrib.auth import get_user_model
 
-    return get_user_model().objects.filter(username="admin").first()
+    return get_user_model().objects.filter(username=username).first()
+
+
+def _publisher():
+    """Site sections (home, channels) are set up once by a named person, the demo
+    superuser, so the audit report names an operator for every row."""
+    return _login("admin")
+
+
+def _publish(page) -> None:
+    """Demo content goes out the way all content does: the demo editor (王编辑, editor of
+    the group) writes and submits it, the demo reviewer (李审核) approves it — a review
+    with named people, recorded in the audit trail. Structural pages (channels) have no
+    unit and no review; the superuser publishes them."""
+    from cms.review import is_reviewed_content
+    from cms.services import page_review_run
+
+    if not is_reviewed_content(page):
+        user = _publisher()
+        page.save_revision(user=user).publish(user=user)
+        return
+    editor = _login("editor")
+    page.save_revision(user=editor)
+    page_review_run(page=page, submitted_by=editor, reviewers=[_login("reviewer")])
 
 
 def _child(parent, model, slug, tags=(), **fields):
     page = model.objects.child_of(parent).filter(slug=slug).first()
     if page:
         return page, False
-    page = model(slug=slug, **fields)
+    reviewed = issubclass(model, UnitScopedPage)  # not live until its review is through
+    owner = _login("editor") if reviewed else _publisher()
+    page = model(slug=slug, owner=owner, live=not reviewed, **fields)
     parent.add_child(instance=page)
     for t in tags:
         page.tags.add(t)
-    user = _publisher()
-    page.save_revision(user=user).publish(user=user)
+    _publish(page)
     return model.objects.get(pk=page.pk), True
 
 
@@ -555,7 +578,7 @@ def seed(stdout=None) -> dict:
             week_start=today - timedelta(days=6), index=digests, publishing_unit=g, audience_unit=g
         )
         issue.editor_note = "本期聚焦学习贯彻全会精神和海外项目党建。"
-        issue.save_revision(user=_publisher()).publish(user=_publisher())
+        _publish(issue)
 
     counts = {
         "news": NewsPage.objects.count(),

@@ -1,11 +1,16 @@
 """Page permissions derived from unit roles.
 
-Wagtail's group permissions (内容编辑: add/change; 内容审核: change/publish, as
-GroupPagePermission on the site root) say WHAT a user may do; this tester says WHERE: only
-on content whose publishing unit lies in the subtree of a unit where the user is an editor (or, for
+Wagtail's group permissions (内容编辑: add/change; 内容审核: change, as GroupPagePermission
+on the site root) say WHAT a user may do; this tester says WHERE: only on content whose
+publishing unit lies in the subtree of a unit where the user is an editor (or, for
 reviewing, a reviewer). Every admin page view asks `page.permissions_for_user(user)`, so
-edit, submit, publish, unpublish, delete, move, copy, revisions, history and preview are
-all covered, including guessed URLs.
+edit, submit, unpublish, delete, move, copy, revisions, history and preview are all
+covered, including guessed URLs.
+
+Publishing is not a permission anyone holds on unit content, superusers included: it
+happens when the last review step approves (cms.review). Reviewers may still take content
+down (unpublish) in their subtree; a live item is not moved (it would go out through
+another channel without review).
 """
 
 from __future__ import annotations
@@ -61,16 +66,23 @@ class UnitScopedPagePermissionTester(PagePermissionTester):
         return self._in_scope() and super().can_delete(ignore_bulk=ignore_bulk)
 
     def can_unpublish(self):
-        return self._in_scope(EDIT_ROLES + REVIEW_ROLES) and super().can_unpublish()
+        # taking content down needs no review: reviewers of the unit (or above) may
+        if not self.user.is_active or not self.page.live or self.page_is_root:
+            return False
+        if self.page_locked():
+            return False
+        return self._in_scope(REVIEW_ROLES)
 
     def can_publish(self):
-        return self._in_scope(EDIT_ROLES + REVIEW_ROLES) and super().can_publish()
+        # nobody publishes unit content directly: the workflow's last approval does
+        return False
 
     def can_submit_for_moderation(self):
         return self._in_scope() and super().can_submit_for_moderation()
 
     def can_unschedule(self):
-        return self._in_scope() and super().can_unschedule()
+        # cancelling a scheduled publication publishes nothing
+        return self.user.is_active and self._in_scope(EDIT_ROLES + REVIEW_ROLES)
 
     def can_lock(self):
         return self._in_scope(EDIT_ROLES + REVIEW_ROLES) and super().can_lock()
@@ -79,7 +91,7 @@ class UnitScopedPagePermissionTester(PagePermissionTester):
         return self._in_scope() and super().can_unlock()
 
     def can_move(self):
-        return self._in_scope() and super().can_move()
+        return not self.page.live and self._in_scope() and super().can_move()
 
     def can_copy(self):
         return self._in_scope() and super().can_copy()
@@ -94,4 +106,5 @@ class UnitScopedPagePermissionTester(PagePermissionTester):
         return self._in_scope(EDIT_ROLES + REVIEW_ROLES) and super().can_view_revisions()
 
     def can_set_view_restrictions(self):
-        return self._in_scope() and super().can_set_view_restrictions()
+        # who reads unit content is its audience unit, changed only through review
+        return False
