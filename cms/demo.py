@@ -9,6 +9,7 @@ from datetime import date, timedelta
 
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.utils import timezone
 from wagtail.images import get_image_model
 
 from cms.models import (
@@ -418,6 +419,17 @@ def _publish(page) -> None:
     page_review_run(page=page, submitted_by=editor, reviewers=[_login("reviewer")])
 
 
+def _reviewed() -> dict:
+    """Bookshelf items of the demo: entered by the demo editor, published by the demo
+    reviewer (the same two people a reviewer ≠ editor rule asks for in the admin)."""
+    return {
+        "is_published": True,
+        "edited_by": _login("editor"),
+        "reviewed_by": _login("reviewer"),
+        "reviewed_at": timezone.now(),
+    }
+
+
 def _child(parent, model, slug, tags=(), **fields):
     page = model.objects.child_of(parent).filter(slug=slug).first()
     if page:
@@ -533,7 +545,7 @@ def seed(stdout=None) -> dict:
             description=f"《{title}》是党员微书屋推荐读物。",
             audience_unit=g if i % 10 else units.get("G02", g),
             owner_unit=g,
-            is_published=True,
+            **_reviewed(),
             cover=_image(f"封面：{title}", 20 + i) if i < 12 else None,
         )
         book.file.save(f"{isbn}.{fmt}", ContentFile(data), save=False)
@@ -553,7 +565,7 @@ def seed(stdout=None) -> dict:
                 "description": f"《{title}》电子版",
                 "audience_unit": g,
                 "owner_unit": g,
-                "is_published": True,
+                **_reviewed(),
             },
         )
         for k in range(2):
@@ -564,7 +576,7 @@ def seed(stdout=None) -> dict:
                 periodical=periodical,
                 label=label,
                 issue_date=today - timedelta(days=30 * (2 - k)),
-                is_published=True,
+                **_reviewed(),
             )
             issue.file.save(
                 f"{code}-{k + 1}.pdf", ContentFile(pdf_bytes(f"{code} no.{k + 1}")), save=False

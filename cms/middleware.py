@@ -98,15 +98,33 @@ class ReviewGateMiddleware:
         return None
 
     # --- the routes ----------------------------------------------------------------------
+    @staticmethod
+    def _publish_refusal(request, page=None) -> str:
+        """The refusal of a publish button, naming the chain the POSTed units (what would
+        be published) need — or, without them, the page's latest revision."""
+        from cms.review import chain_text, direct_publish_refusal, review_chain
+        from organizations.models import OrgUnit
+
+        ids = [request.POST.get("publishing_unit", ""), request.POST.get("audience_unit", "")]
+        ids = [int(v) if v.isdigit() else None for v in ids]
+        units = OrgUnit.objects.in_bulk([i for i in ids if i is not None])
+        pub, aud = (units.get(i) for i in ids)
+        if pub is not None and aud is not None:
+            steps = chain_text(review_chain(pub, aud))
+            return f"不能直接发布：须经{steps}。请点击“提交审核”，审核通过后自动发布。"
+        if page is not None:
+            return direct_publish_refusal(page)
+        return "不能直接发布：须经本单位审核（发布单位或其上级党组织的审核员）。请点击“提交审核”。"
+
     def _edit(self, request, kwargs):
-        from cms.review import direct_publish_refusal, is_reviewed_content
+        from cms.review import is_reviewed_content
 
         page = Page.objects.filter(pk=kwargs.get("page_id")).first()
         if page is None or not is_reviewed_content(page.specific_deferred):
             return None
         page = page.specific
         if request.POST.get("action-publish"):
-            return self._refuse(request, direct_publish_refusal(page), page_id=page.pk)
+            return self._refuse(request, self._publish_refusal(request, page), page_id=page.pk)
         if (
             request.POST.get("action-workflow-action")
             and request.POST.get("workflow-action-name") == "approve"
@@ -121,8 +139,6 @@ class ReviewGateMiddleware:
         from django.contrib.contenttypes.models import ContentType
 
         from cms.models.pages import UnitScopedPage
-        from cms.review import UNIT_STEP, chain_text, review_chain
-        from organizations.models import OrgUnit
 
         if not request.POST.get("action-publish"):
             return None
@@ -134,13 +150,7 @@ class ReviewGateMiddleware:
             return None
         if model is None or not issubclass(model, UnitScopedPage):
             return None
-        ids = [request.POST.get("publishing_unit", ""), request.POST.get("audience_unit", "")]
-        ids = [int(v) if v.isdigit() else None for v in ids]
-        units = OrgUnit.objects.in_bulk([i for i in ids if i is not None])
-        pub, aud = (units.get(i) for i in ids)
-        steps = chain_text(review_chain(pub, aud)) if pub and aud else f"{UNIT_STEP}"
-        message = f"不能直接发布：须经{steps}。请点击“提交审核”，审核通过后自动发布。"
-        return self._refuse(request, message, url=request.path)
+        return self._refuse(request, self._publish_refusal(request), url=request.path)
 
     def _approval_refusal(self, task_state, user) -> str | None:
         if task_state is None:
@@ -200,6 +210,7 @@ class ReviewGateMiddleware:
         return None
 
     def _bulk(self, request, kwargs):
+        from cms.permissions import page_in_admin_scope
         from cms.review import direct_publish_refusal, is_reviewed_content
 
         action = kwargs.get("action")
@@ -207,16 +218,15 @@ class ReviewGateMiddleware:
             return None
         ids = request.GET.getlist("id")
         if "all" in ids:
-            parent = request.GET.get("childOf")
-            pages = (
-                Page.objects.child_of(Page.objects.get(pk=parent))
-                if parent
-                else Page.objects.none()
-            )
+            parent_id = request.GET.get("childOf", "")
+            parent = Page.objects.filter(pk=parent_id).first() if parent_id.isdigit() else None
+            pages = Page.objects.child_of(parent) if parent else Page.objects.none()
         else:
             pages = Page.objects.filter(pk__in=[i for i in ids if i.isdigit()])
         candidates = Page.objects.none()
         for page in pages:
+            if not page_in_admin_scope(request.user, page.specific_deferred):
+                raise Http404  # another unit's page: as if it did not exist
             candidates |= page.get_descendants(inclusive=True)
         if action == "move":
             candidates = candidates.live()

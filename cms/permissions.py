@@ -47,7 +47,8 @@ def page_in_admin_scope(user, page) -> bool:
     channels) are left to Wagtail's group permissions."""
     if user.is_superuser or not hasattr(page, "publishing_unit_id"):
         return True
-    return page.permissions_for_user(user)._in_scope(EDIT_ROLES + REVIEW_ROLES)
+    tester = page.permissions_for_user(user)
+    return tester._in_scope(EDIT_ROLES + REVIEW_ROLES) or tester._reviews_current_step()
 
 
 class UnitScopedPagePermissionTester(PagePermissionTester):
@@ -59,8 +60,23 @@ class UnitScopedPagePermissionTester(PagePermissionTester):
             return False
         return user_can_edit_unit(self.user, self.page.publishing_unit, roles)
 
+    def _reviews_current_step(self) -> bool:
+        """A reviewer of the step the item is waiting for — e.g. the level that owns a
+        wider audience (cms.review) — works on it during that step, whatever unit
+        published it."""
+        if not role_paths(self.user, REVIEW_ROLES):
+            return False
+        task_state = self.page.current_workflow_task_state
+        if task_state is None:
+            return False
+        check = getattr(task_state.task.specific, "user_can_review", None)
+        return bool(check and check(self.page, self.user, task_state))
+
+    def _in_scope_or_reviewing(self) -> bool:
+        return self._in_scope(EDIT_ROLES + REVIEW_ROLES) or self._reviews_current_step()
+
     def can_edit(self):
-        return self._in_scope(EDIT_ROLES + REVIEW_ROLES) and super().can_edit()
+        return self._in_scope_or_reviewing() and super().can_edit()
 
     def can_delete(self, ignore_bulk=False):
         return self._in_scope() and super().can_delete(ignore_bulk=ignore_bulk)
@@ -85,7 +101,7 @@ class UnitScopedPagePermissionTester(PagePermissionTester):
         return self.user.is_active and self._in_scope(EDIT_ROLES + REVIEW_ROLES)
 
     def can_lock(self):
-        return self._in_scope(EDIT_ROLES + REVIEW_ROLES) and super().can_lock()
+        return self._in_scope_or_reviewing() and super().can_lock()
 
     def can_unlock(self):
         return self._in_scope() and super().can_unlock()
@@ -103,7 +119,7 @@ class UnitScopedPagePermissionTester(PagePermissionTester):
         return self._in_scope() and super().can_copy_to(destination, recursive=recursive)
 
     def can_view_revisions(self):
-        return self._in_scope(EDIT_ROLES + REVIEW_ROLES) and super().can_view_revisions()
+        return self._in_scope_or_reviewing() and super().can_view_revisions()
 
     def can_set_view_restrictions(self):
         # who reads unit content is its audience unit, changed only through review

@@ -176,10 +176,7 @@ def approval_refusal(task, task_state, user) -> str | None:
     if not getattr(task, "separate_duties", True):
         return None
     if user.pk in review_authors(task_state):
-        return (
-            f"不能审核自己撰写、修改或提交的内容：{step.label}须由另一位审核员完成"
-            f"（{step.unit.name}或其上级党组织的审核员）"
-        )
+        return f"不能审核自己撰写、修改或提交的内容：{step.describe()}须由另一位审核员完成"
     approved_other_step = (
         TaskState.objects.filter(
             revision_id=task_state.revision_id,
@@ -191,8 +188,8 @@ def approval_refusal(task, task_state, user) -> str | None:
     )
     if approved_other_step:
         return (
-            f"同一版本的两级审核不能由同一人完成：你已审核过此版本，{step.label}须由另一位"
-            f"审核员完成（{step.unit.name}或其上级党组织的审核员）"
+            f"同一版本的两级审核不能由同一人完成：你已审核过此版本，"
+            f"{step.describe()}须由另一位审核员完成"
         )
     return None
 
