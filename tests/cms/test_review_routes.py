@@ -227,15 +227,14 @@ def test_moving_a_live_item_is_refused(org, site, roles, people, news):
         resp = login(user).post(f"{bulk}?id={page.pk}", {"chooser": str(site.notice.pk)})
         assert_refused(role, resp, "不能批量移动", UNIT_STEP)
         assert snapshot(page) == before, role
-
-
-def test_drafts_still_move_and_copy_without_publishing(org, site, roles):
-    page = draft(site, roles, org.a, org.a, slug="draft-move")
-    c = login(roles.editor_a)
-    resp = c.post(reverse("wagtailadmin_pages:move_confirm", args=(page.pk, site.notice.pk)))
+    # a draft still moves: nothing goes out by moving it
+    other = draft(site, roles, org.a, org.a, slug="draft-move")
+    resp = login(roles.editor_a).post(
+        reverse("wagtailadmin_pages:move_confirm", args=(other.pk, site.notice.pk))
+    )
     assert resp.status_code == 302
-    assert NewsPage.objects.get(pk=page.pk).get_parent().pk == site.notice.pk
-    assert not NewsPage.objects.get(pk=page.pk).live
+    other = NewsPage.objects.get(pk=other.pk)
+    assert other.get_parent().pk == site.notice.pk and not other.live
 
 
 # --- approvals -----------------------------------------------------------------------------
@@ -399,3 +398,25 @@ def test_approvals_in_the_edit_form_follow_the_same_rules(org, site, roles):
     page.refresh_from_db()
     assert not page.live
     assert WorkflowState.objects.get(object_id=str(page.pk), status="in_progress")
+
+
+# --- the API -------------------------------------------------------------------------------
+def test_the_api_writes_no_content(org, site, roles, news, client_for):
+    """A guard: the apps' content endpoints only read (docs/architecture.md). A write
+    method on any of them — even for the group's reviewer — is not allowed, and the
+    content is unchanged."""
+    import api.content
+
+    page = news(title="已发布新闻", publishing_unit=org.a, audience_unit=org.a, slug="api")
+    draft_page = draft(site, roles, org.a, org.root, slug="api-draft")
+    client = client_for(roles.reviewer_root)
+    body = {"title": "篡改", "live": True, "audience_unit": org.root.pk, "is_published": True}
+    for pattern in api.content.urlpatterns:
+        kwargs = {"id": draft_page.pk} if "<int:id>" in str(pattern.pattern) else {}
+        url = reverse(f"api:{pattern.name}", kwargs=kwargs)
+        for method in ("post", "put", "patch", "delete"):
+            resp = getattr(client, method)(url, body, format="json")
+            assert resp.status_code == 405, (method, url, resp.status_code)
+    page.refresh_from_db()
+    draft_page.refresh_from_db()
+    assert page.title == "已发布新闻" and not draft_page.live
