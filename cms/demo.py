@@ -9,6 +9,7 @@ from datetime import date, timedelta
 
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.utils import timezone
 from wagtail.images import get_image_model
 
 from cms.models import (
@@ -22,6 +23,7 @@ from cms.models import (
     NewsPage,
     Periodical,
     PeriodicalIssue,
+    UnitScopedPage,
 )
 from cms.samples import cover_png, epub_bytes, isbn13, issn, pdf_bytes, wagtail_image
 from cms.services import CHANNELS
@@ -388,24 +390,57 @@ def _home() -> HomePage:
     return site_home_ensure()
 
 
-def _publisher():
-    """Demo content is published once, by a named person (the demo superuser), so the
-    audit report names an operator for every row."""
+def _login(username: str):
     from django.contrib.auth import get_user_model
 
-    return get_user_model().objects.filter(username="admin").first()
+    return get_user_model().objects.filter(username=username).first()
+
+
+def _publisher():
+    """Site sections (home, channels) are set up once by a named person, the demo
+    superuser, so the audit report names an operator for every row."""
+    return _login("admin")
+
+
+def _publish(page) -> None:
+    """Demo content goes out the way all content does: the demo editor (王编辑, editor of
+    the group) writes and submits it, the demo reviewer (李审核) approves it — a review
+    with named people, recorded in the audit trail. Structural pages (channels) have no
+    unit and no review; the superuser publishes them."""
+    from cms.review import is_reviewed_content
+    from cms.services import page_review_run
+
+    if not is_reviewed_content(page):
+        user = _publisher()
+        page.save_revision(user=user).publish(user=user)
+        return
+    editor = _login("editor")
+    page.save_revision(user=editor)
+    page_review_run(page=page, submitted_by=editor, reviewers=[_login("reviewer")])
+
+
+def _reviewed() -> dict:
+    """Bookshelf items of the demo: entered by the demo editor, published by the demo
+    reviewer (the same two people a reviewer ≠ editor rule asks for in the admin)."""
+    return {
+        "is_published": True,
+        "edited_by": _login("editor"),
+        "reviewed_by": _login("reviewer"),
+        "reviewed_at": timezone.now(),
+    }
 
 
 def _child(parent, model, slug, tags=(), **fields):
     page = model.objects.child_of(parent).filter(slug=slug).first()
     if page:
         return page, False
-    page = model(slug=slug, **fields)
+    reviewed = issubclass(model, UnitScopedPage)  # not live until its review is through
+    owner = _login("editor") if reviewed else _publisher()
+    page = model(slug=slug, owner=owner, live=not reviewed, **fields)
     parent.add_child(instance=page)
     for t in tags:
         page.tags.add(t)
-    user = _publisher()
-    page.save_revision(user=user).publish(user=user)
+    _publish(page)
     return model.objects.get(pk=page.pk), True
 
 
@@ -510,7 +545,7 @@ def seed(stdout=None) -> dict:
             description=f"《{title}》是党员微书屋推荐读物。",
             audience_unit=g if i % 10 else units.get("G02", g),
             owner_unit=g,
-            is_published=True,
+            **_reviewed(),
             cover=_image(f"封面：{title}", 20 + i) if i < 12 else None,
         )
         book.file.save(f"{isbn}.{fmt}", ContentFile(data), save=False)
@@ -530,7 +565,7 @@ def seed(stdout=None) -> dict:
                 "description": f"《{title}》电子版",
                 "audience_unit": g,
                 "owner_unit": g,
-                "is_published": True,
+                **_reviewed(),
             },
         )
         for k in range(2):
@@ -541,7 +576,7 @@ def seed(stdout=None) -> dict:
                 periodical=periodical,
                 label=label,
                 issue_date=today - timedelta(days=30 * (2 - k)),
-                is_published=True,
+                **_reviewed(),
             )
             issue.file.save(
                 f"{code}-{k + 1}.pdf", ContentFile(pdf_bytes(f"{code} no.{k + 1}")), save=False
@@ -555,7 +590,7 @@ def seed(stdout=None) -> dict:
             week_start=today - timedelta(days=6), index=digests, publishing_unit=g, audience_unit=g
         )
         issue.editor_note = "本期聚焦学习贯彻全会精神和海外项目党建。"
-        issue.save_revision(user=_publisher()).publish(user=_publisher())
+        _publish(issue)
 
     counts = {
         "news": NewsPage.objects.count(),

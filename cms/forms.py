@@ -5,7 +5,7 @@ page may embed (in its body or as its video) only media its editor may use."""
 from __future__ import annotations
 
 from django import forms
-from wagtail.admin.forms import WagtailAdminPageForm
+from wagtail.admin.forms import WagtailAdminModelForm, WagtailAdminPageForm
 from wagtail.models import Page
 
 from media_pipeline.blocks import assets_in_stream, media_use_errors
@@ -69,3 +69,87 @@ class UnitScopedPageForm(WagtailAdminPageForm):
             if not units_in_scope(user, roles=["editor", "reviewer"]).filter(pk=unit.pk).exists():
                 raise forms.ValidationError("你只能以本单位或下级单位的名义发布内容")
         return unit
+
+
+def _norm(value):
+    if isinstance(value, str):  # browsers post CRLF; imported text may hold LF
+        return value.replace("\r\n", "\n").strip()
+    return getattr(value, "pk", value)
+
+
+class CatalogueItemForm(WagtailAdminModelForm):
+    """Books, periodicals and periodical issues: ticking 已发布 is a review decision
+    (cms.review.catalogue_publication_refusal) — a reviewer of the owner unit who did not
+    write the change publishes; a published item is withdrawn before it is changed. The
+    form records who last changed the content and who reviewed the publication."""
+
+    def _stored(self):
+        if self.instance.pk is None:
+            return None
+        return type(self.instance).objects.filter(pk=self.instance.pk).first()
+
+    def _content_changed(self, stored, cleaned) -> bool:
+        if stored is None:
+            return True
+        for name, field in self.fields.items():
+            if name == "is_published" or name not in cleaned:
+                continue
+            if isinstance(field, forms.FileField):
+                if name in self.changed_data:
+                    return True
+            elif _norm(cleaned[name]) != _norm(getattr(stored, name, None)):
+                return True
+        return False
+
+    def _units(self, cleaned, stored):
+        periodical = cleaned.get("periodical") or getattr(stored, "periodical", None)
+        if periodical is not None:  # an issue: its periodical's units
+            return periodical.owner_unit, periodical.audience_unit
+        return (
+            cleaned.get("owner_unit", getattr(stored, "owner_unit", None)),
+            cleaned.get("audience_unit", getattr(stored, "audience_unit", None)),
+        )
+
+    def clean(self):
+        from cms.review import catalogue_publication_refusal
+
+        cleaned = super().clean()
+        if "is_published" not in self.fields:
+            return cleaned
+        stored = self._stored()
+        was = bool(stored is not None and stored.is_published)
+        now = bool(cleaned.get("is_published"))
+        changed = self._content_changed(stored, cleaned)
+        owner, audience = self._units(cleaned, stored)
+        user = self.for_user
+        refusal = (
+            "发布须经审核：请登录后由审核员发布"
+            if user is None and now and (changed or not was)
+            else catalogue_publication_refusal(
+                user=user,
+                owner_unit=owner,
+                audience_unit=audience,
+                was_published=was,
+                now_published=now,
+                content_changed=changed,
+                last_editor_id=getattr(stored, "edited_by_id", None),
+            )
+        )
+        if refusal:
+            self.add_error("is_published", refusal)
+        self._review = (was, now, changed)
+        return cleaned
+
+    def save(self, commit=True):
+        from django.utils import timezone
+
+        instance = self.instance
+        was, now, changed = getattr(self, "_review", (False, instance.is_published, True))
+        user = self.for_user if getattr(self.for_user, "pk", None) else None
+        if changed:
+            instance.edited_by = user
+        if now and not was:
+            instance.reviewed_by, instance.reviewed_at = user, timezone.now()
+        elif not now:
+            instance.reviewed_by, instance.reviewed_at = None, None
+        return super().save(commit=commit)

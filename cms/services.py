@@ -3,6 +3,7 @@ the review workflow. Book imports live in cms/importing.py (`books_import`)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -35,6 +36,7 @@ from cms.models import (
     UnitReviewTask,
     UpperReviewTask,
 )
+from cms.review import ReviewRefused
 from core.errors import DomainError
 from organizations.models import OrgUnit, UnitRole
 
@@ -108,6 +110,35 @@ def digest_propose(
     return issue
 
 
+# --- review --------------------------------------------------------------------------------
+@transaction.atomic
+def page_review_run(
+    *, page: Page, submitted_by, reviewers: Sequence, comment: str = "同意发布"
+) -> Page:
+    """Submit the page's latest revision for review as `submitted_by`, then approve each
+    step in turn as the first of `reviewers` the step's rules allow (cms.review: the
+    step's level, separation of duties); the last approval publishes. The operator path
+    for content published outside the admin (the demo): the same rules and the same
+    audit trail (提交审核, 审核通过, 发布 by named people) as in the admin. Raises
+    ReviewRefused, and nothing is published, when no reviewer may approve a step."""
+    from wagtail.models import WorkflowState
+
+    workflow = page.get_workflow()
+    if workflow is None:
+        raise ReviewRefused("本内容没有审核流程，不能发布")
+    state = workflow.start(page, submitted_by)
+    while state.status == WorkflowState.STATUS_IN_PROGRESS:
+        task_state = state.current_task_state
+        task = task_state.task.specific
+        refusals = [task.refusal_for(page, r, task_state) for r in reviewers]
+        if None not in refusals:
+            raise ReviewRefused(refusals[0] if refusals else "没有审核员")
+        reviewer = reviewers[refusals.index(None)]
+        task.on_action(task_state, reviewer, "approve", comment=comment)
+        state.refresh_from_db()
+    return type(page).objects.get(pk=page.pk)
+
+
 # --- headless preview ----------------------------------------------------------------
 def preview_token_make(*, page: Page, revision: Revision | None = None) -> str:
     """A signed, short-lived token naming one revision of a page (the latest draft by
@@ -157,6 +188,12 @@ SNIPPET_PERMS = [
     ("wagtailimages", "image", ("add", "change", "choose")),
     ("wagtaildocs", "document", ("add", "change", "choose")),
 ]
+# Reviewers open bookshelf items to publish (tick 已发布) or withdraw them (cms.review).
+REVIEWER_SNIPPET_PERMS = [
+    ("cms", "book", ("change", "view")),
+    ("cms", "periodical", ("change", "view")),
+    ("cms", "periodicalissue", ("change", "view")),
+]
 
 
 @transaction.atomic
@@ -170,18 +207,24 @@ def content_setup_ensure(*, home: Page | None = None) -> ContentSetup:
     )
     editors.permissions.add(access_admin)
     reviewers.permissions.add(access_admin)
-    for app, model, actions in SNIPPET_PERMS:
-        perms = Permission.objects.filter(
-            content_type__app_label=app, codename__in=[f"{a}_{model}" for a in actions]
-        )
-        editors.permissions.add(*perms)
+    for group, perm_list in ((editors, SNIPPET_PERMS), (reviewers, REVIEWER_SNIPPET_PERMS)):
+        for app, model, actions in perm_list:
+            perms = Permission.objects.filter(
+                content_type__app_label=app, codename__in=[f"{a}_{model}" for a in actions]
+            )
+            group.permissions.add(*perms)
+    # No group publishes directly: the workflow's last approval publishes (cms.review).
+    # Installs set up before this rule held gave reviewers publish_page: take it away.
+    GroupPagePermission.objects.filter(
+        group__in=[editors, reviewers], permission__codename="publish_page"
+    ).delete()
     home = home or Page.objects.filter(depth=2).order_by("path").first()
     if home is not None:
-        # Editors draft and submit; only reviewers may publish/unpublish directly, so nothing
-        # reaches members without review. WHERE both may act is decided by cms.permissions.
+        # Editors draft and submit; reviewers approve (and may take content down). WHERE
+        # both may act is decided by cms.permissions.
         for group, codenames in (
             (editors, ("add_page", "change_page")),
-            (reviewers, ("change_page", "publish_page")),
+            (reviewers, ("change_page",)),
         ):
             for codename in codenames:
                 GroupPagePermission.objects.get_or_create(

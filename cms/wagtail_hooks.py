@@ -26,24 +26,30 @@ SCOPED_PAGE_MODELS = (NewsPage, ExemplarPage, DigestIssue)
 
 
 # --- bookshelf snippets ------------------------------------------------------------------
-# Model permissions (from the 内容编辑 group) say what; the managing unit says where: an
-# editor lists, changes, deletes and sees the history of items whose managing unit is in
-# their editor subtree (the admin's one unit-scoped policy, organizations.permissions).
-# Chooser (e.g. the book of a reading lesson): also items published to the chooser's own
-# audience (a group-wide book may be used by any unit).
+# Model permissions (内容编辑: add/change/delete; 内容审核: change, to publish or withdraw)
+# say what; the managing unit says where: editors and reviewers list, change and see the
+# history of items whose managing unit is in their subtree (the admin's one unit-scoped
+# policy, organizations.permissions). Who may tick 已发布 is a review rule (cms.review,
+# enforced by cms.forms.CatalogueItemForm). Chooser (e.g. the book of a reading lesson):
+# also items published to the chooser's own audience (a group-wide book may be used by
+# any unit).
+BOOKSHELF_ROLES = EDIT_ROLES + REVIEW_ROLES
 BOOK_POLICY = UnitScopedPermissionPolicy(
-    Book, scope_field="owner_unit__path", roles=EDIT_ROLES, choose_field="audience_unit__path"
+    Book,
+    scope_field="owner_unit__path",
+    roles=BOOKSHELF_ROLES,
+    choose_field="audience_unit__path",
 )
 PERIODICAL_POLICY = UnitScopedPermissionPolicy(
     Periodical,
     scope_field="owner_unit__path",
-    roles=EDIT_ROLES,
+    roles=BOOKSHELF_ROLES,
     choose_field="audience_unit__path",
 )
 PERIODICAL_ISSUE_POLICY = UnitScopedPermissionPolicy(
     PeriodicalIssue,
     scope_field="periodical__owner_unit__path",
-    roles=EDIT_ROLES,
+    roles=BOOKSHELF_ROLES,
     choose_field="periodical__audience_unit__path",
 )
 
@@ -57,7 +63,7 @@ class _ScopedFormMixin:
         user = self.request.user
         if not user.is_superuser and "owner_unit" in form.fields:
             form.fields["owner_unit"].queryset = OrgUnit.objects.filter(
-                path_prefix_q(role_paths(user, EDIT_ROLES))
+                path_prefix_q(role_paths(user, BOOKSHELF_ROLES))
             )
             form.fields["owner_unit"].required = True
         if "periodical" in form.fields:

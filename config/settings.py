@@ -100,6 +100,8 @@ MIDDLEWARE = [
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     # another unit's page is a missing page in every page admin view
     "cms.middleware.PageAdminScopeMiddleware",
+    # no admin route publishes unit content around review (cms.review)
+    "cms.middleware.ReviewGateMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -286,6 +288,10 @@ EHOME_IMPORT_MAX_BYTES = env_int("EHOME_IMPORT_MAX_BYTES", 20 * 1024 * 1024)
 
 # --- wagtail --------------------------------------------------------------------------
 WAGTAIL_SITE_NAME = "党建e家"
+# Review (cms.review): the workflow's last approval publishes, and only the revision every
+# step approved; any change after an approval starts the review of the new revision over.
+WAGTAIL_FINISH_WORKFLOW_ACTION = "cms.review.publish_approved_workflow_state"
+WAGTAIL_WORKFLOW_REQUIRE_REAPPROVAL_ON_EDIT = True
 WAGTAILADMIN_BASE_URL = env("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
 WAGTAIL_I18N_ENABLED = False
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}

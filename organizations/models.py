@@ -137,6 +137,15 @@ class UnitRole(models.Model):
     )
     unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="roles")
     role = models.CharField(_("角色"), max_length=20, choices=Role.choices)
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("授予人"),
+        help_text=_("授予该角色的组织管理员；空表示由运维人员在命令行、导入或初始化时授予"),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -93,13 +93,41 @@ def _roles_changed(user) -> None:
     transaction.on_commit(lambda: unit_roles_changed.send(sender=UnitRole, user=user))
 
 
+GRANTER_ROLES = (UnitRole.Role.UNIT_ADMIN,)
+
+
+def _check_granter(granter, *, user, unit: OrgUnit, verb: str) -> None:
+    """A person (not the operator at the command line) may grant or revoke roles only on
+    units in the subtree where they are 组织管理员, and never for themselves — a reviewer
+    role one could give oneself would be a way round review. Superusers: anywhere, but
+    not for themselves either."""
+    if granter is None:
+        return
+    if granter.pk == user.pk:
+        raise OrganizationError(f"不能给自己{verb}角色：须由上级组织管理员办理")
+    if granter.is_superuser:
+        return
+    from organizations.selectors import unit_in_scope
+
+    if not granter.is_active or not unit_in_scope(granter, unit, roles=GRANTER_ROLES):
+        raise OrganizationError(
+            f"你不能在“{unit.name}”{verb}角色：只能在你担任组织管理员的单位及其下级单位{verb}"
+        )
+
+
 @transaction.atomic
-def unit_role_grant(*, user, unit: OrgUnit, role: str) -> UnitRole:
+def unit_role_grant(*, user, unit: OrgUnit, role: str, granted_by=None) -> UnitRole:
     """Give `user` `role` on `unit` (covering its subtree) and the admin rights the role
-    implies. Idempotent; granting again re-syncs the user's groups (repairs them)."""
+    implies. Idempotent; granting again re-syncs the user's groups (repairs them).
+    `granted_by`: the person granting it (checked: 组织管理员 of the unit or above, not
+    the user themselves) and recorded on the role; None for the operator's command line,
+    imports and set-up."""
     if role not in UnitRole.Role.values:
         raise OrganizationError(f"未知角色：{role}")
-    obj, created = UnitRole.objects.get_or_create(user=user, unit=unit, role=role)
+    _check_granter(granted_by, user=user, unit=unit, verb="授予")
+    obj, created = UnitRole.objects.get_or_create(
+        user=user, unit=unit, role=role, defaults={"granted_by": granted_by}
+    )
     _role_cache_forget(user)
     if not created:  # a new row re-syncs through post_save; an old one is repaired here
         _roles_changed(user)
@@ -107,10 +135,11 @@ def unit_role_grant(*, user, unit: OrgUnit, role: str) -> UnitRole:
 
 
 @transaction.atomic
-def unit_role_revoke(*, user, unit: OrgUnit, role: str | None = None) -> int:
+def unit_role_revoke(*, user, unit: OrgUnit, role: str | None = None, revoked_by=None) -> int:
     """Take `role` (or every role when None) on `unit` away from `user`. A user left with no
     role loses the admin group and every role-derived group. Returns how many roles were
-    removed."""
+    removed. `revoked_by`: checked like a granter (see `unit_role_grant`)."""
+    _check_granter(revoked_by, user=user, unit=unit, verb="撤销")
     qs = UnitRole.objects.filter(user=user, unit=unit)
     if role is not None:
         qs = qs.filter(role=role)

@@ -10,11 +10,13 @@ from __future__ import annotations
 import posixpath
 import secrets
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.search import index
 
+from cms.forms import CatalogueItemForm
 from cms.validators import validate_book_file, validate_clc, validate_isbn, validate_issn
 
 
@@ -87,10 +89,37 @@ class CatalogueItem(models.Model):
         help_text="负责维护本条目的党组织；该组织（或上级）的编辑可以修改；留空则仅系统管理员可改",
     )
     is_published = models.BooleanField(
-        "已发布", default=False, db_index=True, help_text="勾选后党员才能看到"
+        "已发布",
+        default=False,
+        db_index=True,
+        help_text="勾选后党员才能看到。须由管理单位（可见范围更大时为可见范围所在单位）"
+        "或其上级的审核员勾选，且不能是最后修改人；已发布的条目须先取消发布才能修改",
     )
+    edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        db_index=False,  # never looked up by; keeps the 100,000-row import as fast
+        verbose_name="最后修改人",
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        db_index=False,
+        verbose_name="发布审核人",
+    )
+    reviewed_at = models.DateTimeField("审核发布时间", null=True, blank=True, editable=False)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True, db_index=True)
+
+    base_form_class = CatalogueItemForm
 
     class Meta:
         abstract = True
@@ -265,8 +294,36 @@ class PeriodicalIssue(models.Model):
         validators=[validate_book_file],
         help_text="EPUB 或 PDF（按内容检查格式）",
     )
-    is_published = models.BooleanField("已发布", default=False, help_text="勾选后党员才能看到")
+    is_published = models.BooleanField(
+        "已发布",
+        default=False,
+        help_text="勾选后党员才能看到（期刊也须已发布）。须由期刊管理单位或其上级的审核员勾选，"
+        "且不能是最后修改人；已发布的期次须先取消发布才能修改",
+    )
+    edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        db_index=False,  # never looked up by; keeps the 100,000-row import as fast
+        verbose_name="最后修改人",
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        db_index=False,
+        verbose_name="发布审核人",
+    )
+    reviewed_at = models.DateTimeField("审核发布时间", null=True, blank=True, editable=False)
     updated_at = models.DateTimeField("更新时间", auto_now=True, db_index=True)
+
+    base_form_class = CatalogueItemForm
 
     panels = [
         FieldPanel("periodical"),

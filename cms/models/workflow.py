@@ -1,15 +1,19 @@
 """Review-workflow tasks driven by unit roles (严格审核把关).
 
-`UnitReviewTask`: a reviewer whose role unit is the page's publishing unit or an
-ancestor approves. `UpperReviewTask`: a reviewer on a strict ancestor of the publishing
-unit approves — only needed when the audience is wider than the publishing unit's own
-subtree; otherwise the task is skipped automatically. One workflow holding both tasks
-behaves as a per-unit workflow because who reviews is derived from the page's unit.
-Superusers can act on every task.
+`UnitReviewTask` (本单位审核): a reviewer whose role unit is the publishing unit or an
+ancestor approves. `UpperReviewTask` (上级单位审核): needed only when the audience reaches
+beyond the publishing unit's subtree (otherwise skipped), approved by a reviewer of the
+level that owns the audience — the audience unit or an ancestor of it. Both read the
+units from the revision under review, not from the live row. One workflow holding both
+tasks behaves as a per-unit workflow because who reviews is derived from the content.
+
+The rules themselves (who may approve, separation of duties) live in `cms.review`;
+`separate_duties` switches separation on or off per task (on by default).
 """
 
 from __future__ import annotations
 
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import Task, TaskState
 
@@ -18,29 +22,47 @@ from organizations.selectors import role_paths
 REVIEWER = "reviewer"
 
 
-def _publishing_unit(obj):
-    obj = getattr(obj, "specific", obj)
-    return getattr(obj, "publishing_unit", None)
-
-
 class _RoleReviewTask(Task):
-    strict_ancestor = False
+    #: the step is owned by the audience's level (上级单位审核), not the publisher's
+    owns_audience = False
+
+    separate_duties = models.BooleanField(
+        "职责分离",
+        default=True,
+        help_text="勾选后：作者（撰写、修改或提交者）不能审核自己的内容，"
+        "同一人不能审核同一版本的两个步骤",
+    )
+
+    admin_form_fields = Task.admin_form_fields + ["separate_duties"]
 
     class Meta:
         abstract = True
 
-    def user_can_review(self, obj, user) -> bool:
+    def refusal_for(self, obj, user, task_state=None) -> str | None:
+        from cms.review import approval_refusal
+
+        if not user.is_active:
+            return "账号已停用"
+        task_state = task_state or getattr(obj, "current_workflow_task_state", None)
+        if task_state is None or task_state.task_id != self.pk:
+            return "本内容当前不在此审核步骤"
+        return approval_refusal(self, task_state, user)
+
+    def user_can_review(self, obj, user, task_state=None) -> bool:
+        """May `user` act on this step at all (reviewer of the step's unit)?"""
+        from cms.review import reviewer_covers, revision_units, step_for
+
         if not user.is_active:
             return False
-        if user.is_superuser:
-            return True
-        unit = _publishing_unit(obj)
-        if unit is None:
-            return False
-        for p in role_paths(user, [REVIEWER]):
-            if unit.path.startswith(p) and (not self.strict_ancestor or p != unit.path):
-                return True
-        return False
+        task_state = task_state or getattr(obj, "current_workflow_task_state", None)
+        revision = task_state.revision if task_state is not None else None
+        pub, aud = revision_units(revision, fallback=obj)
+        if pub is None or aud is None:
+            return user.is_superuser
+        return reviewer_covers(user, step_for(self, pub, aud).unit)
+
+    def user_can_approve(self, obj, user, task_state=None) -> bool:
+        return self.refusal_for(obj, user, task_state) is None
 
     def user_can_access_editor(self, obj, user):
         return self.user_can_review(obj, user)
@@ -55,33 +77,38 @@ class _RoleReviewTask(Task):
         return False
 
     def get_actions(self, obj, user):
-        if self.user_can_review(obj, user):
-            return [
-                ("reject", _("Request changes"), True),
+        if not self.user_can_review(obj, user):
+            return []
+        actions = [("reject", _("Request changes"), True)]
+        if self.user_can_approve(obj, user):
+            actions += [
                 ("approve", _("Approve"), False),
                 ("approve", _("Approve with comment"), True),
             ]
-        return []
+        return actions
 
     def on_action(self, task_state, user, action_name, **kwargs):
-        # Defence in depth: the workflow-action view already checks get_actions.
-        if not self.user_can_review(task_state.workflow_state.content_object, user):
-            from django.core.exceptions import PermissionDenied
+        # Defence in depth: the views already offer only what get_actions allows, and
+        # cms.middleware.ReviewGateMiddleware answers a refused approval with its reason.
+        from cms.review import ReviewRefused
 
-            raise PermissionDenied
+        obj = task_state.workflow_state.content_object
+        if not self.user_can_review(obj, user, task_state):
+            raise ReviewRefused(self.refusal_for(obj, user, task_state) or "无权审核")
+        if action_name == "approve":
+            refusal = self.refusal_for(obj, user, task_state)
+            if refusal:
+                raise ReviewRefused(refusal)
         return super().on_action(task_state, user, action_name, **kwargs)
 
     def get_task_states_user_can_moderate(self, user, **kwargs):
         states = self.task_states.filter(status=TaskState.STATUS_IN_PROGRESS)
-        if user.is_superuser:
-            return states
-        paths = role_paths(user, [REVIEWER])
-        if not paths:
+        if not user.is_superuser and not role_paths(user, [REVIEWER]):
             return TaskState.objects.none()
         keep = [
             s.pk
-            for s in states.select_related("workflow_state")
-            if self.user_can_review(s.workflow_state.content_object, user)
+            for s in states.select_related("workflow_state", "revision")
+            if self.user_can_approve(s.workflow_state.content_object, user, s)
         ]
         return states.filter(pk__in=keep)
 
@@ -99,10 +126,10 @@ class UnitReviewTask(_RoleReviewTask):
 
 
 class UpperReviewTask(_RoleReviewTask):
-    """Approval by a reviewer of an upper-level unit, when the audience reaches beyond
-    the publishing unit's subtree; skipped otherwise."""
+    """Approval by a reviewer of the level that owns the audience, when the audience
+    reaches beyond the publishing unit's subtree; skipped otherwise."""
 
-    strict_ancestor = True
+    owns_audience = True
 
     class Meta:
         verbose_name = "上级审核"
@@ -110,14 +137,16 @@ class UpperReviewTask(_RoleReviewTask):
 
     @classmethod
     def get_description(cls):
-        return "可见范围超出发布单位时，由上级单位审核员审核；否则自动跳过"
+        return "可见范围超出发布单位时，由可见范围所在单位（或其上级）的审核员审核；否则自动跳过"
 
     def start(self, workflow_state, user=None):
+        from cms.review import audience_wider, revision_units
+
         task_state = super().start(workflow_state, user=user)
-        obj = workflow_state.content_object
-        obj = getattr(obj, "specific", obj)
-        wider = getattr(obj, "audience_wider_than_publisher", None)
-        if wider is not None and not wider():
+        # the revision under review decides, not the live row: widening the audience of
+        # a live item is a change that needs this step
+        pub, aud = revision_units(task_state.revision, fallback=workflow_state.content_object)
+        if pub is not None and aud is not None and not audience_wider(pub, aud):
             task_state.status = TaskState.STATUS_SKIPPED
             task_state.comment = "可见范围未超出发布单位，无需上级审核"
             task_state.save(update_fields=["status", "comment"])

@@ -54,6 +54,14 @@ def approve(reviewer, page) -> None:
     assert login(reviewer).post(url, {"comment": "同意"}).status_code in (200, 302)
 
 
+def publish_snippet(reviewer, edit_url: str) -> None:
+    """A reviewer opens the bookshelf item and ticks 已发布 (nothing else changes)."""
+    client = login(reviewer)
+    data = admin_form(client, edit_url)
+    data["is_published"] = "on"
+    submit(client, edit_url, data)
+
+
 def test_news_is_created_edited_and_published_through_the_admin(
     org, site, roles, members, client_for
 ):
@@ -221,7 +229,6 @@ def test_book_is_created_and_edited_by_an_editor_and_reaches_the_api(
             "category": "D26",
             "owner_unit": str(org.a.pk),
             "audience_unit": str(org.a.pk),
-            "is_published": "on",
         },
     )
     data["file"] = SimpleUploadedFile("manual.epub", epub_bytes("党支部工作手册"))
@@ -235,6 +242,10 @@ def test_book_is_created_and_edited_by_an_editor_and_reaches_the_api(
     submit(editor, edit_url, data)
     book.refresh_from_db()
     assert book.description == "支部书记案头必备" and book.file_format == "epub"
+    assert client_for(members.a1).get(f"/api/v1/books/{book.pk}/").status_code == 404
+    publish_snippet(roles.reviewer_a, edit_url)  # the unit's reviewer publishes it
+    book.refresh_from_db()
+    assert book.reviewed_by == roles.reviewer_a and book.edited_by == roles.editor_a
     resp = client_for(members.a1).get(f"/api/v1/books/{book.pk}/")
     assert resp.status_code == 200 and "案头必备" in resp.content.decode()
 
@@ -254,7 +265,6 @@ def test_periodical_and_issue_are_created_and_edited_by_an_editor(
             "language": "zh",
             "owner_unit": str(org.a.pk),
             "audience_unit": str(org.a.pk),
-            "is_published": "on",
         },
     )
     submit(editor, add_url, data)
@@ -274,7 +284,6 @@ def test_periodical_and_issue_are_created_and_edited_by_an_editor(
             "periodical": str(journal.pk),
             "label": "2026年第11期",
             "issue_date": "2026-11-01",
-            "is_published": "on",
         },
     )
     data["file"] = SimpleUploadedFile("issue.pdf", pdf_bytes("支部生活"))
@@ -286,5 +295,10 @@ def test_periodical_and_issue_are_created_and_edited_by_an_editor(
     submit(editor, edit_url, data)
     issue.refresh_from_db()
     assert issue.label == "2026年第11期（上）" and issue.file.name
+    # the unit's reviewer publishes the periodical and the issue
+    publish_snippet(
+        roles.reviewer_a, reverse("wagtailsnippets_cms_periodical:edit", args=(journal.pk,))
+    )
+    publish_snippet(roles.reviewer_a, edit_url)
     resp = client_for(members.a1).get(f"/api/v1/periodicals/{journal.pk}/")
     assert resp.status_code == 200 and "第11期（上）" in resp.content.decode()
