@@ -11,6 +11,7 @@ they are (e-Home, App, HLS, ISBN, Excel) are not UI vocabulary."""
 
 from __future__ import annotations
 
+import ast
 import io
 import re
 from html.parser import HTMLParser
@@ -152,3 +153,106 @@ def test_admin_and_portal_show_no_english_ui_text(demo):
             offenders.setdefault(text, set()).add(f"anonymous {url}")
     report = "\n".join(f"{t!r}: {sorted(w)[:3]}" for t, w in sorted(offenders.items()))
     assert not offenders, report
+
+
+# --- the single items, each without the demo ---------------------------------------
+
+
+def _po_entries(path):
+    """(msgid, msgid_plural or None, [msgstr…]) of a .po file, header excluded."""
+    entries, cur, key = [], None, None
+
+    def unquote(line):
+        return ast.literal_eval(line[line.index('"') :])
+
+    for raw in path.read_text(encoding="utf-8").splitlines() + [""]:
+        line = raw.strip()
+        if line.startswith("msgid "):
+            if cur:
+                entries.append(cur)
+            cur, key = {"id": unquote(line), "plural": None, "str": []}, "id"
+        elif line.startswith("msgid_plural "):
+            cur["plural"], key = unquote(line), "plural"
+        elif line.startswith("msgstr"):
+            cur["str"].append(unquote(line))
+            key = "str"
+        elif line.startswith('"') and cur:
+            if key == "str":
+                cur["str"][-1] += unquote(line)
+            else:
+                cur[key] += unquote(line)
+    if cur:
+        entries.append(cur)
+    return [e for e in entries if e["id"]]
+
+
+def test_every_compiled_catalogue_matches_its_po():
+    """The .mo files are committed (a clone runs without gettext): one that lags
+    behind its .po after an edit fails here (`make messages` recompiles)."""
+    import gettext
+    from pathlib import Path
+
+    from django.conf import settings
+
+    pos = sorted(Path(settings.BASE_DIR).glob("locale/*/LC_MESSAGES/django.po"))
+    pos += sorted(Path(settings.BASE_DIR).glob("*/locale/*/LC_MESSAGES/django.po"))
+    assert any("zh_Hans" in str(p) for p in pos)
+    stale = []
+    for po in pos:
+        with open(po.with_suffix(".mo"), "rb") as fh:
+            catalogue = gettext.GNUTranslations(fh)
+        for e in _po_entries(po):
+            if e["plural"]:
+                got = catalogue.ngettext(e["id"], e["plural"], 1)
+            else:
+                got = catalogue.gettext(e["id"])
+            if e["str"][0] and got != e["str"][0]:
+                stale.append((po.parent.parent.name, e["id"][:40]))
+    assert not stale, stale
+
+
+def test_a_member_refused_the_dashboard_gets_a_chinese_page(org):
+    from tests.factories import member_in
+
+    client = Client()
+    client.force_login(member_in(org.a1).user)
+    resp = client.get("/dashboard/")
+    assert resp.status_code == 403
+    html = resp.content.decode()
+    assert "没有权限" in html and "统计页面仅供党组织书记使用" in html
+    assert "Forbidden" not in html
+
+
+def test_the_language_switcher_names_each_language_in_itself(db):
+    html = Client().get("/accounts/login/").content.decode()
+    assert re.search(r'<option value="en" lang="en"[^>]*>English</option>', html)
+    assert re.search(r'<option value="zh-hans" lang="zh-hans"[^>]*>简体中文</option>', html)
+    assert "英语" not in html
+
+
+def test_a_passed_exam_reads_passed_in_english():
+    from django.utils import translation
+
+    with translation.override("en"):
+        assert translation.gettext("已通过") == "Passed"
+        assert translation.gettext("已退出") == "Signed out"
+
+
+def test_media_steps_are_named_in_chinese(org):
+    from django.urls import reverse
+
+    from media_pipeline.models import MediaAsset
+    from tests.factories import UserFactory
+
+    asset = MediaAsset.objects.create(
+        kind="audio",
+        title="微党课",
+        owner_unit=org.root,
+        status="ready",
+        timings={"transcode": 3.2, "probe": 0.1, "loudness": 1.5, "total": 5.0},
+    )
+    client = Client()
+    client.force_login(UserFactory(username="root_admin", is_staff=True, is_superuser=True))
+    html = client.get(reverse("media_pipeline_admin:detail", args=[asset.pk])).content.decode()
+    assert "探测 0.1 秒；响度测量 1.5 秒；转码 3.2 秒；合计 5.0 秒" in html
+    assert not re.search(r"\b(probe|loudness|transcode)\b \d", html)
