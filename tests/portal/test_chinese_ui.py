@@ -112,7 +112,15 @@ def _content_words() -> set[str]:
     return {w.lower() for t in texts for w in WORD.findall(t or "")}
 
 
-ADMIN_EXTRA = ["/admin/", "/admin/pages/", "/admin/account/", "/admin/images/"]
+ADMIN_EXTRA = [
+    "/admin/",
+    "/admin/pages/",
+    "/admin/account/",
+    "/admin/images/",
+    # searches that find nothing: "No 党员 match your query."
+    "/admin/pages/search/?q=zzzqqq",
+    "/admin/org_members/?q=zzzqqq",
+]
 PORTAL = [
     "/",
     "/news/",
