@@ -7,7 +7,7 @@ PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test setup run-setup system-deps node-deps lint format lock bench migrate seed clean-var
+.PHONY: run test setup run-setup system-deps node-deps lint format lock bench migrate seed clean-var messages
 
 $(STAMP): requirements.lock
 	@command -v $(PYTHON) >/dev/null || { echo "需要 Python 3.11 ($(PYTHON) not found)"; exit 1; }
@@ -60,6 +60,14 @@ lock:
 
 bench: setup
 	$(PY) -m bench $(BENCH_ARGS)
+
+# Translations: the compiled .mo files are committed beside their .po (a clone runs
+# without gettext); after editing a .po, recompile here (Debian package: gettext).
+# tests/portal/test_chinese_ui.py fails when a .mo lags behind its .po.
+messages:
+	@command -v msgfmt >/dev/null || { echo "msgfmt is missing: apt-get install gettext"; exit 1; }
+	@for po in locale/*/LC_MESSAGES/django.po */locale/*/LC_MESSAGES/django.po; do \
+		msgfmt --check-format -o "$${po%.po}.mo" "$$po" || exit 1; done
 
 clean-var:
 	rm -rf var/

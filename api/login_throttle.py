@@ -30,6 +30,7 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy
 from wagtail.admin.forms.auth import LoginForm as WagtailLoginForm
 
 from api.throttling import window_hit
@@ -159,3 +160,8 @@ class ThrottledAdminAuthenticationForm(ThrottledLoginFormMixin, AdminAuthenticat
 
 class ThrottledWagtailLoginForm(ThrottledLoginFormMixin, WagtailLoginForm):
     """The Wagtail admin's /admin/login/ (settings.WAGTAILADMIN_USER_LOGIN_FORM)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Wagtail declares the field without a label: Django would show "Password"
+        self.fields["password"].label = gettext_lazy("密码")

@@ -20,7 +20,7 @@ from django.db import connection, transaction
 from django.http import Http404
 from django.utils import timezone
 
-from core.spreadsheet import safe_row
+from core.spreadsheet import export_stamp, local_naive, safe_row, time_heading
 from elearning.models import Assignment
 from elearning.services import assignment_deadline
 from organizations.models import Member, OrgUnit
@@ -299,7 +299,7 @@ def report_xlsx(report: dict) -> bytes:
     ws.append(safe_row([f"{report['assignment']['course']} · {report['unit']['name']}"]))
     for row in _table(report):
         ws.append(safe_row(row))
-    ws.append([f"导出时间：{dt.datetime.now(dt.UTC).isoformat(timespec='seconds')}"])
+    ws.append([export_stamp()])
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
@@ -331,7 +331,9 @@ def members_xlsx(*, user, assignment: Assignment, unit: OrgUnit, status: str | N
     ws = wb.create_sheet(STATUS_LABELS.get(status, "党员明细"))
     title = f"{assignment.course.title} · {unit.name}"
     ws.append(safe_row([title + (f" · {STATUS_LABELS[status]}" if status else "")]))
-    ws.append(["姓名", "党员编号", "所在组织", "状态", "已完成课时", "考试成绩", "完成时间"])
+    ws.append(
+        ["姓名", "党员编号", "所在组织", "状态", "已完成课时", "考试成绩", time_heading("完成时间")]
+    )
     for m in data["results"]:
         done = m["completed_at"]
         ws.append(
@@ -343,11 +345,11 @@ def members_xlsx(*, user, assignment: Assignment, unit: OrgUnit, status: str | N
                     STATUS_LABELS[m["status"]],
                     m["lessons_completed"],
                     m["best_score"],
-                    done.astimezone(dt.UTC).replace(tzinfo=None) if done else None,
+                    local_naive(done),
                 ]
             )
         )
-    ws.append([f"共 {data['count']} 人；导出时间（UTC）：{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M}"])
+    ws.append([f"共 {data['count']} 人；{export_stamp()}"])
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

@@ -193,13 +193,32 @@ def status_json(request):
     )
 
 
+# The pipeline's step keys (media_pipeline.processing) as the detail page names them,
+# in the order they run.
+STEP_LABELS = {
+    "probe": "探测",
+    "loudness": "响度测量",
+    "transcode": "转码",
+    "package": "打包",
+    "upload": "上传",
+    "total": "合计",
+}
+
+
+def step_timings(timings: dict) -> list[tuple[str, float]]:
+    """(label, seconds) in pipeline order; an unknown step keeps its key, last."""
+    order = list(STEP_LABELS)
+    keys = sorted(timings, key=lambda k: (order.index(k) if k in order else len(order), k))
+    return [(STEP_LABELS.get(k, k), timings[k]) for k in keys]
+
+
 def detail(request, pk: int):
     asset = get_object_or_404(assets_for_editor(request.user), pk=pk)
     playback = playback_info(asset=asset, request=request) if asset.is_ready else None
     return render(
         request,
         "media_pipeline/admin/detail.html",
-        {"asset": asset, "playback": playback, "timings": sorted(asset.timings.items())},
+        {"asset": asset, "playback": playback, "timings": step_timings(asset.timings)},
     )
 
 

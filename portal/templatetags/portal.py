@@ -130,3 +130,14 @@ def answer_texts(question: dict) -> str:
     if options:
         return "、".join(options.get(k, k) for k in keys)
     return "、".join(keys)
+
+
+@register.filter
+def utc_offset(value) -> str:
+    """An aware datetime's offset as a reader says it: ``UTC+3``, ``UTC+5:45``."""
+    offset = getattr(value, "utcoffset", lambda: None)()
+    if offset is None:
+        return ""
+    minutes = int(offset.total_seconds() // 60)
+    hours, rest = divmod(abs(minutes), 60)
+    return f"UTC{'-' if minutes < 0 else '+'}{hours}" + (f":{rest:02d}" if rest else "")

@@ -24,6 +24,9 @@ def report_rows(user, page) -> list[dict]:
     assert resp.status_code == 200
     body = b"".join(resp.streaming_content) if resp.streaming else resp.content
     rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
+    # the time column names the viewer's zone: 时间（Asia/Shanghai，UTC+8）
+    assert "时间（Asia/Shanghai，UTC+8）" in rows[0]
+    rows = [{**r, "时间": r["时间（Asia/Shanghai，UTC+8）"]} for r in rows]
     return sorted(
         (r for r in rows if r["内容"] == page.title), key=lambda r: (r["时间"], r["操作"])
     )
