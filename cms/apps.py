@@ -7,6 +7,16 @@ class CmsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        # The audit log: one entry per audited action Wagtail logs on a content page.
+        from django.db.models.signals import post_save
+        from wagtail.models import PageLogEntry
+
+        from cms.audit_log import page_log_entry_saved
+
+        post_save.connect(
+            page_log_entry_saved, sender=PageLogEntry, dispatch_uid="cms.audit_log", weak=False
+        )
+
         # Wagtail group membership follows unit roles (editor → 内容编辑, reviewer → 内容审核).
         try:
             from organizations.signals import unit_roles_changed

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.db import models
 from modelcluster.contrib.taggit import ClusterTaggableManager
-from modelcluster.fields import ParentalKey
+from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from taggit.models import TaggedItemBase
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.fields import StreamField
@@ -57,10 +58,21 @@ class UnitScopedPage(Page):
         help_text="该党组织及其下级组织的党员可以看到；范围超出发布单位时需上级审核",
     )
 
+    outlets = ParentalManyToManyField(
+        "cms.Outlet",
+        blank=True,
+        related_name="+",
+        verbose_name="发布阵地",
+        help_text="本内容通过哪些已备案的阵地发出；留空则为所在门户栏目和党建e家 App",
+    )
+
     scope_panels = [
         MultiFieldPanel(
-            [FieldRowPanel([FieldPanel("publishing_unit"), FieldPanel("audience_unit")])],
-            heading="发布单位与可见范围",
+            [
+                FieldRowPanel([FieldPanel("publishing_unit"), FieldPanel("audience_unit")]),
+                FieldPanel("outlets", widget=forms.CheckboxSelectMultiple),
+            ],
+            heading="发布单位、可见范围与发布阵地",
         )
     ]
 
@@ -75,6 +87,15 @@ class UnitScopedPage(Page):
         return UnitScopedPagePermissionTester(user, self)
 
     preview_modes = [("", "网页"), ("app", "App 视图（JSON）")]
+
+    def publish(self, revision, *args, **kwargs):
+        # No publication through an outlet that is suspended, closed, unapproved or has no
+        # accountable owner, by any route (cms.outlets; the admin turns the refusal into a
+        # message before anything is saved).
+        from cms.outlets import publication_refuse_unavailable
+
+        publication_refuse_unavailable(page=revision.as_object())
+        return super().publish(revision, *args, **kwargs)
 
     def visible_to(self, user) -> bool:
         from organizations.selectors import audience_q
