@@ -134,7 +134,7 @@ def _operator(log_entry: PageLogEntry, action: str, page, revision):
     if log_entry.user_id:
         return log_entry.user
     person = None
-    if log_entry.action == "wagtail.publish.scheduled":
+    if log_entry.action in ("wagtail.publish.scheduled", "wagtail.schedule.cancel"):
         person = _scheduler(log_entry.page_id, log_entry.revision_id)
     elif action == A.EXPIRE:
         person = _last_publisher(log_entry.page_id)

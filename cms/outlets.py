@@ -29,6 +29,7 @@ from django.utils import timezone
 from wagtail.models import Page
 
 from cms.models import AuditEntry, AuditEntryOutlet, Outlet
+from cms.models.outlets import display_name
 from organizations.models import OrgUnit
 from organizations.permissions import UnitScopedPermissionPolicy
 from organizations.selectors import role_paths, unit_in_scope, user_has_global_scope
@@ -78,13 +79,7 @@ OUTLET_POLICY = OutletPermissionPolicy(
 )
 
 
-def person_name(user) -> str:
-    """A person's name as the registry and the audit log show it (member name first)."""
-    if user is None:
-        return ""
-    member = getattr(user, "member", None)
-    name = getattr(member, "name", "") if member is not None else ""
-    return name or user.get_full_name() or user.get_username()
+person_name = display_name
 
 
 # --- reads ------------------------------------------------------------------------------
@@ -107,12 +102,16 @@ def _with_related(qs: QuerySet[Outlet]) -> QuerySet[Outlet]:
     return qs.select_related("owner", "owner_unit", "section")
 
 
-def outlets_default_for(page) -> list[Outlet]:
+def _section_path(page) -> str | None:
+    return page.path[: -Page.steplen] if getattr(page, "path", None) else None
+
+
+def outlets_default_for(page=None, *, section_path: str | None = None) -> list[Outlet]:
     """The outlets of an item that chose none: its section's portal outlet and the app."""
-    parent_path = (page.path or "")[: -Page.steplen] if page.path else None
+    section_path = section_path or (_section_path(page) if page is not None else None)
     q = Q(code=APP_CODE)
-    if parent_path:
-        q |= Q(kind=Outlet.Kind.PORTAL, section__path=parent_path)
+    if section_path:
+        q |= Q(kind=Outlet.Kind.PORTAL, section__path=section_path)
     return list(_with_related(Outlet.objects.filter(q)).order_by("id"))
 
 
@@ -129,11 +128,11 @@ def outlet_allowed_for_unit(outlet: Outlet, unit: OrgUnit | None) -> bool:
     return unit is not None and unit.path.startswith(outlet.owner_unit.path)
 
 
-def publication_problems(page, outlets: list[Outlet] | None = None) -> list[str]:
-    """Everything that forbids publishing `page` through its outlets, as messages."""
-    outlets = outlets_of(page) if outlets is None else outlets
-    unit = getattr(page, "publishing_unit", None)
-    parent_path = (page.path or "")[: -Page.steplen] if page.path else None
+def outlet_placement_problems(
+    outlets: list[Outlet], *, unit: OrgUnit | None, section_path: str | None
+) -> list[str]:
+    """Outlets an item may never use: another unit's (not its publishing unit's or an
+    ancestor's), or another portal section than the one it lives in."""
     problems: list[str] = []
     for outlet in outlets:
         if not outlet_allowed_for_unit(outlet, unit):
@@ -141,17 +140,29 @@ def publication_problems(page, outlets: list[Outlet] | None = None) -> list[str]
                 f"阵地“{outlet.name}”属于{outlet.owner_unit.name}，"
                 f"{unit.name if unit else '本单位'}的内容不能通过它发布"
             )
-        elif outlet.kind == Outlet.Kind.PORTAL and parent_path and outlet.section_id:
-            if outlet.section.path != parent_path:
+        elif outlet.kind == Outlet.Kind.PORTAL and section_path and outlet.section_id:
+            if outlet.section.path != section_path:
                 problems.append(f"阵地“{outlet.name}”是门户的另一个栏目，本内容不在该栏目下")
-        problem = outlet_problem(outlet)
-        if problem:
-            problems.append(problem)
+    return problems
+
+
+def publication_problems(
+    outlets: list[Outlet], *, unit: OrgUnit | None, section_path: str | None
+) -> list[str]:
+    """Everything that forbids publishing through `outlets` now, as messages."""
+    problems = outlet_placement_problems(outlets, unit=unit, section_path=section_path)
+    problems += [p for p in (outlet_problem(o) for o in outlets) if p]
     return problems
 
 
 def publication_refuse_unavailable(*, page) -> None:
-    problems = publication_problems(page)
+    """Raise OutletUnavailable (naming each outlet) unless `page` — a revision's page
+    object — may go out through all its outlets now."""
+    problems = publication_problems(
+        outlets_of(page),
+        unit=getattr(page, "publishing_unit", None),
+        section_path=_section_path(page),
+    )
     if problems:
         raise OutletUnavailable("；".join(problems))
 
@@ -396,3 +407,65 @@ def outlets_builtin_ensure() -> int:
             section=section,
         )
     return created
+
+
+@transaction.atomic
+def scheduled_publications_hold(*, now=None) -> int:
+    """Before scheduled publishing runs: a content revision due to go live through an
+    outlet that may not carry it (suspended, closed, …) loses its schedule instead of
+    going out; the cancellation is logged with the reason and attributed to the person
+    who scheduled it. → how many schedules were cancelled."""
+    from wagtail.log_actions import log
+    from wagtail.models import Revision
+    from wagtail.utils.timestamps import ensure_utc
+
+    from cms.models import UnitScopedPage
+
+    held = 0
+    due = Revision.objects.filter(approved_go_live_at__lt=now or timezone.now())
+    for revision in due.select_related("content_type").order_by("approved_go_live_at"):
+        model = revision.content_type.model_class()
+        if model is None or not issubclass(model, UnitScopedPage):
+            continue
+        page = revision.as_object()
+        problems = publication_problems(
+            outlets_of(page), unit=page.publishing_unit, section_path=_section_path(page)
+        )
+        if not problems:
+            continue
+        Revision.objects.filter(pk=revision.pk).update(approved_go_live_at=None)
+        log(
+            instance=page,
+            action="wagtail.schedule.cancel",
+            user=None,
+            revision=revision,
+            data={
+                "revision": {
+                    "id": revision.pk,
+                    "created": ensure_utc(revision.created_at),
+                    "go_live_at": ensure_utc(revision.approved_go_live_at),
+                    "has_live_version": page.live,
+                },
+                "comment": "定时发布未执行：" + "；".join(problems),
+            },
+        )
+        held += 1
+    return held
+
+
+def setup_ensure(stdout=None) -> dict:
+    """`ehome_setup` step (after `cms.services.setup_ensure`, which creates the sections):
+    register the built-in outlets and write audit entries for earlier history."""
+    from cms.audit_log import audit_history_import
+
+    created = outlets_builtin_ensure()
+    pending_owner = Outlet.objects.filter(owner__isnull=True).exclude(status=Outlet.Status.CLOSED)
+    result = {
+        "outlets_created": created,
+        "audit_entries_imported": audit_history_import(),
+    }
+    if not OrgUnit.objects.exists():
+        result["note"] = "尚无党组织：导入组织后请再运行 ehome_setup 以登记内置阵地"
+    elif pending_owner.exists():
+        result["outlets_without_owner"] = pending_owner.count()
+    return result

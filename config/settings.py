@@ -100,6 +100,8 @@ MIDDLEWARE = [
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     # another unit's page is a missing page in every page admin view
     "cms.middleware.PageAdminScopeMiddleware",
+    # a publication refused because of its outlet is a message, not an error page
+    "cms.middleware.OutletRefusalMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -356,6 +358,7 @@ LOGGING = {
 EHOME_SETUP_STEPS = [
     "organizations.services.setup_ensure",
     "cms.services.setup_ensure",
+    "cms.outlets.setup_ensure",  # the built-in outlets (阵地备案) and the audit log's history
     "elearning.services.academy_setup_ensure",
 ]
 

@@ -21,6 +21,17 @@ from django.conf import settings
 from django.db import models
 
 
+def display_name(user) -> str:
+    """A person as the registry and the audit log name them: their name (the member's, or
+    the account's full name) with the login name, which is unique — "李审核（reviewer）"."""
+    if user is None:
+        return ""
+    member = getattr(user, "member", None)
+    name = (getattr(member, "name", "") if member is not None else "") or user.get_full_name()
+    login = user.get_username()
+    return f"{name}（{login}）" if name and name != login else login
+
+
 class Outlet(models.Model):
     class Kind(models.TextChoices):
         PORTAL = "portal", "门户网站栏目"
@@ -135,3 +146,18 @@ class Outlet(models.Model):
     @property
     def builtin(self) -> bool:
         return bool(self.code)
+
+    # for listings and the Excel export of the registry
+    @property
+    def owner_name(self) -> str:
+        return display_name(self.owner) or "未指定"
+
+    @property
+    def deputy_name(self) -> str:
+        return display_name(self.deputy)
+
+    @property
+    def approval_display(self) -> str:
+        if not self.is_approved:
+            return "待上级批准"
+        return display_name(self.approved_by) or self.approval_note or "已批准"

@@ -97,10 +97,14 @@ class UnitScopedPage(Page):
         publication_refuse_unavailable(page=revision.as_object())
         return super().publish(revision, *args, **kwargs)
 
-    def visible_to(self, user) -> bool:
+    def visible_to(self, user, *, through: str = "portal") -> bool:
+        """Readable by `user` on the web portal: in their audience, and its live version
+        went out through a portal outlet that still carries it (cms.outlets.served_q)."""
+        from cms.outlets import served_q
         from organizations.selectors import audience_q
 
-        return type(self).objects.filter(pk=self.pk).filter(audience_q(user)).exists()
+        rows = type(self).objects.filter(pk=self.pk).filter(audience_q(user))
+        return rows.filter(served_q(through)).exists()
 
     def serve(self, request, *args, **kwargs):
         # published pages are still audience-scoped on the web: out of scope = 404
@@ -148,6 +152,7 @@ class NewsIndexPage(Page):
     subpage_types = ["cms.NewsPage"]
 
     def get_context(self, request, *args, **kwargs):
+        from cms.outlets import served_q
         from organizations.selectors import audience_q
 
         context = super().get_context(request, *args, **kwargs)
@@ -155,6 +160,7 @@ class NewsIndexPage(Page):
             NewsPage.objects.live()
             .child_of(self)
             .filter(audience_q(request.user))
+            .filter(served_q("portal"))
             .order_by("-pinned", "-date")[:50]
         )
         return context
@@ -242,6 +248,7 @@ class ExemplarIndexPage(Page):
     subpage_types = ["cms.ExemplarPage"]
 
     def get_context(self, request, *args, **kwargs):
+        from cms.outlets import served_q
         from organizations.selectors import audience_q
 
         context = super().get_context(request, *args, **kwargs)
@@ -249,6 +256,7 @@ class ExemplarIndexPage(Page):
             ExemplarPage.objects.live()
             .child_of(self)
             .filter(audience_q(request.user))
+            .filter(served_q("portal"))
             .order_by("-date")[:50]
         )
         return context
@@ -354,6 +362,7 @@ class DigestIndexPage(Page):
     subpage_types = ["cms.DigestIssue"]
 
     def get_context(self, request, *args, **kwargs):
+        from cms.outlets import served_q
         from organizations.selectors import audience_q
 
         context = super().get_context(request, *args, **kwargs)
@@ -361,6 +370,7 @@ class DigestIndexPage(Page):
             DigestIssue.objects.live()
             .child_of(self)
             .filter(audience_q(request.user))
+            .filter(served_q("portal"))
             .order_by("-issue_date")[:50]
         )
         return context
