@@ -22,7 +22,6 @@ Rules (docs/architecture.md "Outlets and the audit log"):
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
@@ -55,8 +54,10 @@ class OutletError(Exception):
     """A registry write the rules refuse; the message is for people."""
 
 
-class OutletUnavailable(PermissionDenied):
-    """A publication through an outlet that may not carry one; nothing was published."""
+class OutletUnavailable(Exception):
+    """A publication through an outlet that may not carry one; nothing was published.
+    (Not a PermissionDenied: the admin would swallow that into a generic 没有权限 page;
+    cms.middleware.OutletRefusalMiddleware shows this message instead.)"""
 
 
 class OutletPermissionPolicy(UnitScopedPermissionPolicy):
