@@ -24,6 +24,7 @@ from wagtail.models import PageLogEntry, Revision
 
 from cms.models import AuditEntry, AuditEntryOutlet, Outlet, UnitScopedPage
 from cms.outlets import outlets_of, person_name
+from cms.signals import outlet_served_changed
 from organizations.models import OrgUnit
 
 A = AuditEntry.Action
@@ -212,6 +213,9 @@ def page_log_entry_record(log_entry: PageLogEntry) -> AuditEntry | None:
         source_log_id=log_entry.pk,
         timestamp=log_entry.timestamp,
     )
+    if action == A.PUBLISH:
+        # where it is served follows this record (search indexes on publish, before it)
+        transaction.on_commit(lambda: outlet_served_changed.send(sender=AuditEntry, ids=[page.pk]))
     if action in (A.SUBMIT, A.SCHEDULE, A.PUBLISH):
         old = _previous_audience(action, page, log_entry)
         already = AuditEntry.objects.filter(

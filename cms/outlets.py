@@ -29,6 +29,7 @@ from wagtail.models import Page
 
 from cms.models import AuditEntry, AuditEntryOutlet, Outlet
 from cms.models.outlets import display_name
+from cms.signals import outlet_served_changed
 from organizations.models import OrgUnit
 from organizations.permissions import UnitScopedPermissionPolicy
 from organizations.selectors import role_paths, unit_in_scope, user_has_global_scope
@@ -187,6 +188,28 @@ def page_served_through(page, kind: str) -> bool:
     return type(page).objects.filter(pk=page.pk).filter(served_q(kind)).exists()
 
 
+def page_served(page) -> bool:
+    """Live and served through the app or the portal (what search may list)."""
+    if not getattr(page, "live", False):
+        return False
+    q = served_q(Outlet.Kind.APP) | served_q(Outlet.Kind.PORTAL)
+    return type(page).objects.filter(pk=page.pk).filter(q).exists()
+
+
+def pages_published_through(outlet: Outlet) -> list[int]:
+    """Ids of the pages whose live revision went out through `outlet`."""
+    rows = AuditEntryOutlet.objects.filter(outlet=outlet, entry__action=AuditEntry.Action.PUBLISH)
+    return sorted(
+        Page.objects.filter(
+            Exists(
+                rows.filter(
+                    entry__page_id=OuterRef("pk"), entry__revision_id=OuterRef("live_revision_id")
+                )
+            )
+        ).values_list("pk", flat=True)
+    )
+
+
 def outlets_in_scope(user) -> QuerySet[Outlet]:
     """Outlets a user manages (secretaries and unit admins, their subtree)."""
     return OUTLET_POLICY.scoped(user).select_related("owner_unit", "owner", "deputy")
@@ -329,6 +352,9 @@ def outlet_update(*, outlet: Outlet, user, **fields) -> Outlet:
         for f in TRACKED_FIELDS
         if before[f] != _display(current, f)
     }
+    if "status" in changes and current.kind in Outlet.SERVED_KINDS:
+        ids = pages_published_through(current)
+        transaction.on_commit(lambda: outlet_served_changed.send(sender=Outlet, ids=ids))
     if changes:
         _audit(
             current,

@@ -360,3 +360,35 @@ def test_suspending_the_app_or_a_channel_stops_serving_through_it(
     outlet_update(outlet=outlets.headline, user=outlets.chief, status="closed")
     assert web.get(page.url).status_code == 404
     assert "集团要闻" not in web.get("/news/").content.decode()
+
+
+def test_search_lists_only_what_an_active_app_or_portal_outlet_still_carries(
+    org, site, roles, outlets, members, django_capture_on_commit_callbacks
+):
+    from search.query import search
+
+    def found(query):
+        return {h.id for h in search(query, user=members.a1, types=["news"]).hits}
+
+    with django_capture_on_commit_callbacks(execute=True):
+        both = publish_news(
+            site.channel, title="党费收缴通知", publishing_unit=org.a, audience_unit=org.a
+        )
+        wechat_only = NewsPage(
+            title="党费公众号专稿",
+            slug="wechat-only",
+            date=timezone.localdate(),
+            publishing_unit=org.a,
+            audience_unit=org.a,
+        )
+        site.channel.add_child(instance=wechat_only)
+        wechat_only.outlets.set([outlets.wechat_a])
+        wechat_only.save_revision(user=roles.reviewer_a).publish(user=roles.reviewer_a)
+    assert found("党费") == {both.pk}  # the WeChat-only item is not served by e-Home
+
+    with django_capture_on_commit_callbacks(execute=True):
+        outlet_update(outlet=outlets.app, user=outlets.chief, status="suspended")
+    assert found("党费") == {both.pk}  # the portal channel still carries it
+    with django_capture_on_commit_callbacks(execute=True):
+        outlet_update(outlet=outlets.headline, user=outlets.chief, status="suspended")
+    assert found("党费") == set()
