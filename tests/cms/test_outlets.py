@@ -392,3 +392,49 @@ def test_search_lists_only_what_an_active_app_or_portal_outlet_still_carries(
     with django_capture_on_commit_callbacks(execute=True):
         outlet_update(outlet=outlets.headline, user=outlets.chief, status="suspended")
     assert found("党费") == set()
+
+
+def test_setup_registers_the_built_in_outlets_which_carry_nothing_until_owned(org):
+    from django.core.management import call_command
+
+    from cms.models import NewsIndexPage
+
+    out = io.StringIO()
+    call_command("ehome_setup", stdout=out)
+    assert "outlets_created=7" in out.getvalue() and "outlets_without_owner=7" in out.getvalue()
+    call_command("ehome_setup", stdout=io.StringIO())  # idempotent
+    builtin = Outlet.objects.filter(code__isnull=False)
+    assert sorted(builtin.values_list("name", flat=True)) == sorted(
+        [
+            "党建e家 App",
+            "门户·要闻",
+            "门户·基层动态",
+            "门户·海外项目",
+            "门户·通知公告",
+            "门户·先进典型",
+            "门户·手机报",
+        ]
+    )
+    assert all(o.owner_unit == org.root and o.is_approved for o in builtin)
+
+    channel = NewsIndexPage.objects.get(slug="headline")
+    page = NewsPage(
+        title="开通通知",
+        slug="open",
+        date=timezone.localdate(),
+        live=False,
+        publishing_unit=org.root,
+        audience_unit=org.root,
+    )
+    channel.add_child(instance=page)
+    with pytest.raises(OutletUnavailable, match="阵地“门户·要闻”尚未指定责任人"):
+        page.save_revision().publish()
+    page.refresh_from_db()
+    assert not page.live and page.live_revision_id is None
+
+    chief = staff_with_role(org.root, "secretary", "chief")
+    for outlet in builtin:
+        outlet_update(outlet=outlet, user=chief, owner=chief)
+    page.save_revision(user=chief).publish()
+    page.refresh_from_db()
+    assert page.live
