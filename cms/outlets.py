@@ -169,12 +169,23 @@ def publication_refuse_unavailable(*, page) -> None:
         raise OutletUnavailable("；".join(problems))
 
 
+_SERVED_Q: dict[str, Q] = {}
+
+
 def served_q(kind: str) -> Q:
     """Q over content pages: served through outlets of `kind` (portal or app).
 
     The live revision's publication record decides: it is served when it went out
     through an active outlet of that kind. A live page with no record (loaded outside
-    publishing, e.g. bulk-generated data) is served as before the registry existed."""
+    publishing, e.g. bulk-generated data) is served as before the registry existed.
+    Built once per kind (every content list asks for it; Q objects are not mutated by
+    the querysets that use them)."""
+    if kind not in _SERVED_Q:
+        _SERVED_Q[kind] = _served_q(kind)
+    return _SERVED_Q[kind]
+
+
+def _served_q(kind: str) -> Q:
     rows = AuditEntryOutlet.objects.filter(
         entry__action=AuditEntry.Action.PUBLISH,
         entry__page_id=OuterRef("pk"),
