@@ -438,3 +438,13 @@ def test_setup_registers_the_built_in_outlets_which_carry_nothing_until_owned(or
     page.save_revision(user=chief).publish()
     page.refresh_from_db()
     assert page.live
+
+
+def test_a_unit_that_owns_an_outlet_is_not_deleted_and_says_why(org, outlets):
+    from organizations.services import OrganizationError, unit_delete
+
+    leaf = org.a1
+    Outlet.objects.create(name="北京项目电子屏", kind="screen", owner_unit=leaf)
+    with pytest.raises(OrganizationError, match="宣传阵地"):
+        unit_delete(unit=leaf)
+    assert Outlet.objects.filter(owner_unit=leaf).exists()
