@@ -1,7 +1,7 @@
 """Wagtail admin for the outlet registry (阵地备案): list, filter, Excel export, register,
 change, approve — scoped to the user's subtree by the admin's one unit-scoped policy
 (`cms.outlets.OUTLET_POLICY`, secretaries and unit admins), so an outlet of another unit
-answers 404 on every URL. Writes go through cms.outlets; there is no delete (an outlet
+answers 404 on every URL. Writes go through cms.outlet_services; there is no delete (an outlet
 no longer used is closed)."""
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ from wagtail.admin.views.generic.base import BaseObjectMixin, WagtailAdminTempla
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets import Button
 
-from cms import outlets as services
+from cms import outlet_services as services
+from cms import outlets as rules
 from cms.models import Outlet
 from organizations.forms import UnitChoiceField
 from organizations.models import Member, OrgUnit
@@ -55,7 +56,7 @@ class OutletForm(WagtailAdminModelForm):
     def __init__(self, *args, for_user=None, **kwargs):
         super().__init__(*args, for_user=for_user, **kwargs)
         self.for_user = for_user
-        units = units_in_scope(for_user, roles=services.OUTLET_ROLES) if for_user else None
+        units = units_in_scope(for_user, roles=rules.OUTLET_ROLES) if for_user else None
         self.fields["owner_unit"].queryset = (
             units.order_by("path") if units is not None else OrgUnit.objects.none()
         )
@@ -137,9 +138,7 @@ class OutletEditView(_ServiceErrorMixin, EditView):
     @cached_property
     def header_more_buttons(self):
         buttons = super().header_more_buttons
-        if not self.object.is_approved and services.outlet_can_approve(
-            self.request.user, self.object
-        ):
+        if not self.object.is_approved and rules.outlet_can_approve(self.request.user, self.object):
             url = reverse("cms_outlets:approve", args=[self.object.pk])
             buttons.append(Button("批准备案", url=url, icon_name="tick", priority=10))
         return buttons
@@ -166,7 +165,7 @@ class OutletApproveView(BaseObjectMixin, WagtailAdminTemplateMixin, TemplateView
         outlet = self.object
         context.update(
             outlet=outlet,
-            can_approve=services.outlet_can_approve(self.request.user, outlet),
+            can_approve=rules.outlet_can_approve(self.request.user, outlet),
             edit_url=reverse("cms_outlets:edit", args=[outlet.pk]),
         )
         return context
@@ -222,7 +221,7 @@ class OutletIndexView(IndexView):
         def approval(o):
             if o.is_approved:
                 return o.approval_display
-            if services.outlet_can_approve(self.request.user, o):
+            if rules.outlet_can_approve(self.request.user, o):
                 from django.utils.html import format_html
 
                 url = reverse("cms_outlets:approve", args=[o.pk])
@@ -248,7 +247,7 @@ class OutletViewSet(UnitScopedViewSetMixin, ModelViewSet):
     menu_label = "阵地备案"
     menu_order = 290
     add_to_admin_menu = True
-    scope_policy = services.OUTLET_POLICY
+    scope_policy = rules.OUTLET_POLICY
     index_view_class = OutletIndexView
     add_view_class = OutletCreateView
     edit_view_class = OutletEditView
@@ -319,8 +318,8 @@ def _refused(request, pages) -> str | None:
         if not isinstance(page, UnitScopedPage):
             continue
         try:
-            services.publication_refuse_unavailable(page=page.get_latest_revision_as_object())
-        except services.OutletUnavailable as exc:
+            rules.publication_refuse_unavailable(page=page.get_latest_revision_as_object())
+        except rules.OutletUnavailable as exc:
             problems.append(f"“{page.title}”：{exc}")
     return "；".join(problems) or None
 

@@ -454,7 +454,12 @@ def _seed_outlets() -> int:
     from django.contrib.auth import get_user_model
 
     from cms.models import Outlet
-    from cms.outlets import outlet_approve, outlet_register, outlet_update, outlets_builtin_ensure
+    from cms.outlet_services import (
+        outlet_approve,
+        outlet_register,
+        outlet_update,
+        outlets_builtin_ensure,
+    )
 
     people = {u.username: u for u in get_user_model().objects.all()}
     admin = people.get("admin")

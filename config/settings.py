@@ -358,7 +358,7 @@ LOGGING = {
 EHOME_SETUP_STEPS = [
     "organizations.services.setup_ensure",
     "cms.services.setup_ensure",
-    "cms.outlets.setup_ensure",  # the built-in outlets (阵地备案) and the audit log's history
+    "cms.outlet_services.setup_ensure",  # the built-in outlets (阵地备案) and the audit log's history
     "elearning.services.academy_setup_ensure",
 ]
 

@@ -136,7 +136,7 @@ def outlets(org, site):
     answered for by a secretary of the group, and a WeChat account of unit A approved
     by the group's secretary."""
     from cms.models import Outlet
-    from cms.outlets import outlet_approve, outlet_register, outlets_builtin_ensure
+    from cms.outlet_services import outlet_approve, outlet_register, outlets_builtin_ensure
 
     outlets_builtin_ensure()
     chief = staff_with_role(org.root, "secretary", "secretary_root")

@@ -20,7 +20,7 @@ from wagtail.models import Workflow, WorkflowState
 
 from cms.models import AuditEntry, AuditLogImmutable
 from cms.models.outlets import display_name
-from cms.outlets import outlet_update
+from cms.outlet_services import outlet_update
 from tests.cms.conftest import publish_news, staff_with_role
 from tests.cms.test_outlets import submit
 from tests.cms.test_workflow import act, current_task_state, login

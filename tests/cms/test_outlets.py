@@ -17,7 +17,8 @@ from wagtail.models import PageLogEntry, TaskState
 
 from cms.models import AuditEntry, NewsPage, Outlet
 from cms.models.outlets import display_name
-from cms.outlets import OutletError, OutletUnavailable, outlet_approve, outlet_update
+from cms.outlet_services import OutletError, outlet_approve, outlet_update
+from cms.outlets import OutletUnavailable
 from cms.tasks import publish_scheduled_run
 from tests.cms.conftest import publish_news, staff_with_role
 from tests.cms.test_workflow import act, current_task_state, login, news_form
