@@ -206,7 +206,9 @@ def test_trace_screen_and_auditor_api_name_everyone_responsible(
     body = api.get("/api/v1/audit/entries/", {"content": published.pk}).json()
     assert body["count"] == 3
     assert api.get("/api/v1/audit/entries/", {"unit": "B"}).json()["count"] == 0
-    assert api.get("/api/v1/audit/entries/", {"unit": "NOPE"}).status_code == 400
+    bad = api.get("/api/v1/audit/entries/", {"unit": "NOPE"})
+    assert bad.status_code == 400
+    assert bad.json()["error"]["fields"]["unit"] == ["找不到组织代码“NOPE”"]
     assert api.get("/api/v1/audit/entries/", {"date_from": "x"}).status_code == 400
     outlets_api = api.get("/api/v1/audit/outlets/").json()
     assert {o["name"] for o in outlets_api["results"]} >= {"第一工程局党建", "党建e家 App"}

@@ -222,6 +222,9 @@ def test_publishing_into_a_suspended_outlet_is_refused_by_every_route(
 ):
     # submitted while the channel was active; then the channel is suspended
     page = submit(roles.editor_a, site, org.a, org.a, "suspended-route")
+    live = publish_news(
+        site.channel, title="已发布新闻", slug="live-a", publishing_unit=org.a, audience_unit=org.a
+    )
     outlet_update(
         outlet=outlets.headline, user=outlets.chief, status="suspended", status_reason="整改"
     )
@@ -266,7 +269,21 @@ def test_publishing_into_a_suspended_outlet_is_refused_by_every_route(
     page.refresh_from_db()
     assert not page.live
 
-    # 4. any publish in code
+    # 4. copying a live item and keeping the copy live
+    resp = login(admin).post(
+        reverse("wagtailadmin_pages:copy", args=(live.pk,)),
+        {
+            "new_title": "复制的新闻",
+            "new_slug": "copied",
+            "new_parent_page": str(site.channel.pk),
+            "publish_copies": "on",
+        },
+        follow=True,
+    )
+    assert "未复制" in " ".join(str(m) for m in resp.context["messages"])
+    assert not NewsPage.objects.filter(slug="copied").exists()
+
+    # 5. any publish in code
     with pytest.raises(OutletUnavailable, match="门户·要闻"):
         page.get_latest_revision().publish(user=admin)
     page.refresh_from_db()
