@@ -17,4 +17,5 @@ urlpatterns = [
     path("", include("api.learning")),
     path("", include("api.search_api")),
     path("", include("api.sync_api")),
+    path("", include("api.audit_api")),
 ]

@@ -9,11 +9,27 @@ class CmsConfig(AppConfig):
     #: (page, user) -> the app's JSON for a draft (the "App 视图" preview mode); set in
     #: ready() from cms.representations, which imports the models (not the other way)
     preview_payload = None
+    #: the outlet registry's rules (cms.outlets), which import the models: set in ready()
+    #: so that the page models and the page form ask them without importing them back
+    outlet_rules = None
 
     def ready(self):
         from cms.representations import preview_payload
 
         self.preview_payload = preview_payload
+        from cms import outlets
+
+        self.outlet_rules = outlets
+
+        # The audit log: one entry per audited action Wagtail logs on a content page.
+        from django.db.models.signals import post_save
+        from wagtail.models import PageLogEntry
+
+        from cms.audit_log import page_log_entry_saved
+
+        post_save.connect(
+            page_log_entry_saved, sender=PageLogEntry, dispatch_uid="cms.audit_log", weak=False
+        )
 
         # Wagtail group membership follows unit roles (editor → 内容编辑, reviewer → 内容审核).
         try:

@@ -8,6 +8,7 @@ from django import forms
 from wagtail.admin.forms import WagtailAdminModelForm, WagtailAdminPageForm
 from wagtail.models import Page
 
+from cms.outlet_forms import OutletChoiceFormMixin
 from media_pipeline.blocks import assets_in_stream, media_use_errors
 from media_pipeline.models import MediaAsset
 from organizations.permissions import scope_form_choices
@@ -41,7 +42,7 @@ def _scope_page_choices(form, user) -> None:
             _scope_page_choices(child, user)
 
 
-class UnitScopedPageForm(WagtailAdminPageForm):
+class UnitScopedPageForm(OutletChoiceFormMixin, WagtailAdminPageForm):
     def __init__(self, *args, for_user=None, **kwargs):
         super().__init__(*args, for_user=for_user, **kwargs)
         field = self.fields.get("publishing_unit")

@@ -267,3 +267,41 @@ class ReviewGateMiddleware:
             )
         messages.error(request, message)
         return redirect(url)
+
+
+class OutletRefusalMiddleware:
+    """A publication refused because of an outlet (cms.outlets.OutletUnavailable, raised
+    by `UnitScopedPage.publish` inside the transaction of e.g. a review approval, which
+    is therefore rolled back) is shown in the admin as a message naming the outlet,
+    not as an error page. The page editor's own form refuses it earlier (cms.outlet_forms)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from cms.outlets import OutletUnavailable
+
+        if not isinstance(exception, OutletUnavailable) or not request.path.startswith("/admin/"):
+            return None
+        from django.http import HttpResponseRedirect
+        from django.urls import reverse
+        from django.utils.http import url_has_allowed_host_and_scheme
+        from wagtail.admin import messages
+        from wagtail.admin.modal_workflow import render_modal_workflow
+
+        messages.error(request, f"未发布：{exception}")
+        match = getattr(request, "resolver_match", None)
+        page_id = (match.kwargs.get("page_id") if match else None) or None
+        target = request.META.get("HTTP_REFERER", "")
+        if page_id is not None:
+            target = reverse("wagtailadmin_pages:edit", args=[page_id])
+        elif not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+            target = reverse("wagtailadmin_home")
+        if request.headers.get("x-requested-with") == "XMLHttpRequest":
+            return render_modal_workflow(
+                request, "", None, {}, json_data={"step": "success", "redirect": target}
+            )
+        return HttpResponseRedirect(target)

@@ -4,6 +4,11 @@ Visibility = published (live pages / `is_published` snippets) AND the audience u
 visible to the user (`organizations.selectors.audience_q`: the audience path is one of
 the member's ≤ 64 ancestor paths — one indexed IN — plus, for editors/secretaries, the
 subtree they manage). Anything outside answers 404 in the API, like a missing object.
+
+Pages are also served only through an outlet that still carries them
+(`cms.outlets.served_q`): the API is the app (`through="app"`, the default), the web
+portal asks with `through="portal"`. An item whose live version went out through a
+suspended or closed outlet of that kind is not served there any more.
 """
 
 from __future__ import annotations
@@ -16,22 +21,26 @@ from cms.models import (
     ExemplarPage,
     NewsIndexPage,
     NewsPage,
+    Outlet,
     Periodical,
     PeriodicalIssue,
 )
+from cms.outlets import served_q
 from organizations.selectors import audience_q
 
-
-def news_visible_to(user) -> QuerySet[NewsPage]:
-    return NewsPage.objects.live().filter(audience_q(user))
+APP, PORTAL = Outlet.Kind.APP, Outlet.Kind.PORTAL
 
 
-def exemplars_visible_to(user) -> QuerySet[ExemplarPage]:
-    return ExemplarPage.objects.live().filter(audience_q(user))
+def news_visible_to(user, *, through: str = APP) -> QuerySet[NewsPage]:
+    return NewsPage.objects.live().filter(audience_q(user)).filter(served_q(through))
 
 
-def digests_visible_to(user) -> QuerySet[DigestIssue]:
-    return DigestIssue.objects.live().filter(audience_q(user))
+def exemplars_visible_to(user, *, through: str = APP) -> QuerySet[ExemplarPage]:
+    return ExemplarPage.objects.live().filter(audience_q(user)).filter(served_q(through))
+
+
+def digests_visible_to(user, *, through: str = APP) -> QuerySet[DigestIssue]:
+    return DigestIssue.objects.live().filter(audience_q(user)).filter(served_q(through))
 
 
 def books_visible_to(user) -> QuerySet[Book]:

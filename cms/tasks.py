@@ -11,7 +11,12 @@ from django_tasks import task
 @task()
 def publish_scheduled_run() -> str:
     """Publish revisions whose go_live_at has passed and unpublish expired pages —
-    Wagtail's `manage.py publish_scheduled`; run every minute by run_worker."""
+    Wagtail's `manage.py publish_scheduled`; run every minute by run_worker. Revisions
+    due to go out through an outlet that may not carry them lose their schedule first
+    (cms.outlet_services.scheduled_publications_hold)."""
+    from cms.outlet_services import scheduled_publications_hold
+
+    scheduled_publications_hold()
     out = io.StringIO()
     call_command("publish_scheduled", stdout=out)
     return out.getvalue()

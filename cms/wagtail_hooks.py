@@ -15,7 +15,8 @@ from wagtail.models import Page
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
-from cms.audit import ContentAuditReportView, audit_report_visible
+from cms import admin_outlets  # noqa: F401 - registers the outlet registry's admin hooks
+from cms.audit import ContentAuditReportView, ContentTraceView, audit_report_visible
 from cms.models import Book, DigestIssue, ExemplarPage, NewsPage, Periodical, PeriodicalIssue
 from cms.permissions import EDIT_ROLES, REVIEW_ROLES, pages_choosable_q
 from organizations.models import OrgUnit
@@ -235,6 +236,9 @@ def cms_admin_urls():
             "reports/content-audit/results/",
             ContentAuditReportView.as_view(results_only=True),
             name="cms_content_audit_results",
+        ),
+        path(
+            "reports/content-trace/<int:pk>/", ContentTraceView.as_view(), name="cms_content_trace"
         ),
     ]
 

@@ -102,6 +102,8 @@ MIDDLEWARE = [
     "cms.middleware.PageAdminScopeMiddleware",
     # no admin route publishes unit content around review (cms.review)
     "cms.middleware.ReviewGateMiddleware",
+    # a publication refused because of its outlet is a message, not an error page
+    "cms.middleware.OutletRefusalMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -362,6 +364,7 @@ LOGGING = {
 EHOME_SETUP_STEPS = [
     "organizations.services.setup_ensure",
     "cms.services.setup_ensure",
+    "cms.outlet_services.setup_ensure",  # the built-in outlets (阵地备案) and the audit log's history
     "elearning.services.academy_setup_ensure",
 ]
 

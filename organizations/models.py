@@ -131,6 +131,8 @@ class UnitRole(models.Model):
         REVIEWER = "reviewer", _("审核员")
         SECRETARY = "secretary", _("书记")
         INSTRUCTOR = "instructor", _("教员")
+        # reads the audit log and traces published content in its subtree (cms.audit)
+        AUDITOR = "auditor", _("监督员")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="unit_roles"

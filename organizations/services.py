@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import ProtectedError, Q
 from django.utils import timezone
 
 from core.errors import DomainError
@@ -237,7 +237,13 @@ def unit_delete(*, unit: OrgUnit) -> None:
         raise OrganizationError(f"“{unit.name}”还有下级组织，不能删除；可改为停用")
     if Member.objects.filter(unit=unit).exists():
         raise OrganizationError(f"“{unit.name}”还有党员，不能删除；请先转出党员或改为停用")
-    unit.delete()
+    try:
+        with transaction.atomic():
+            unit.delete()
+    except ProtectedError as exc:  # content, outlets, audit records name the unit
+        raise OrganizationError(
+            f"“{unit.name}”仍被内容、宣传阵地或审核发布记录引用，不能删除；可改为停用"
+        ) from exc
 
 
 @transaction.atomic

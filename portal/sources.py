@@ -9,13 +9,15 @@ from organizations.selectors import member_for_user
 def pinned_news(user, *, limit: int) -> list:
     from cms.selectors import news_visible_to
 
-    return list(news_visible_to(user).filter(pinned=True).order_by("-date", "-id")[:limit])
+    return list(
+        news_visible_to(user, through="portal").filter(pinned=True).order_by("-date", "-id")[:limit]
+    )
 
 
 def latest_news(user, *, limit: int, exclude: list | None = None) -> list:
     from cms.selectors import news_visible_to
 
-    qs = news_visible_to(user).order_by("-date", "-id")
+    qs = news_visible_to(user, through="portal").order_by("-date", "-id")
     if exclude:
         qs = qs.exclude(pk__in=[p.pk for p in exclude])
     return list(qs[:limit])
@@ -24,7 +26,7 @@ def latest_news(user, *, limit: int, exclude: list | None = None) -> list:
 def latest_stories(user, *, limit: int) -> list:
     from cms.selectors import exemplars_visible_to
 
-    return list(exemplars_visible_to(user).order_by("-date", "-id")[:limit])
+    return list(exemplars_visible_to(user, through="portal").order_by("-date", "-id")[:limit])
 
 
 def my_assignments(user) -> list[dict]:

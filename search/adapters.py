@@ -107,6 +107,14 @@ def _ids(obj, related_name: str) -> list[int]:
     return list(rows.values_list("pk", flat=True))
 
 
+def _content_served(obj) -> bool:
+    """A news item, story or digest is searchable while it is live and still served
+    through the app or the portal (a suspended outlet stops it: cms.outlets)."""
+    from cms.outlets import page_served
+
+    return page_served(obj)
+
+
 def _date_of(*attrs):
     def get(obj):
         for attr in attrs:
@@ -125,6 +133,7 @@ ADAPTERS = [
         model="cms.NewsPage",
         body=("subtitle", "summary", "body", "source", "author"),
         date=_date_of("date", "first_published_at"),
+        published=_content_served,
         is_page=True,
     ),
     SearchAdapter(
@@ -133,6 +142,7 @@ ADAPTERS = [
         model="cms.ExemplarPage",
         body=("subject_name", "summary", "honours", "deeds"),
         date=_date_of("date", "first_published_at"),
+        published=_content_served,
         is_page=True,
     ),
     SearchAdapter(
@@ -141,6 +151,7 @@ ADAPTERS = [
         model="cms.DigestIssue",
         body=("editor_note", _digest_items),
         date=_date_of("issue_date", "first_published_at"),
+        published=_content_served,
         is_page=True,
     ),
     SearchAdapter(
@@ -195,10 +206,15 @@ ADAPTERS = [
 
 def _extra_signals():
     try:
-        from cms.signals import books_imported
+        from cms.signals import books_imported, outlet_served_changed
     except ImportError:
         return {}
-    return {"book": [books_imported]}
+    return {
+        "book": [books_imported],
+        "news": [outlet_served_changed],
+        "exemplar": [outlet_served_changed],
+        "digest": [outlet_served_changed],
+    }
 
 
 def register_all() -> list[str]:

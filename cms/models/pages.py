@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.db import models
 from modelcluster.contrib.taggit import ClusterTaggableManager
-from modelcluster.fields import ParentalKey
+from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from taggit.models import TaggedItemBase
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.fields import StreamField
@@ -14,6 +15,13 @@ from wagtail.search import index
 from cms.blocks import BodyBlock
 from cms.forms import UnitScopedPageForm
 from core.richtext import SanitisedRichTextField
+
+
+def _outlet_rules():
+    """cms.outlets (it imports these models; CmsConfig.ready() hands it over)."""
+    from django.apps import apps
+
+    return apps.get_app_config("cms").outlet_rules
 
 
 class HomePage(Page):
@@ -57,10 +65,21 @@ class UnitScopedPage(Page):
         help_text="该党组织及其下级组织的党员可以看到；范围超出发布单位时需上级审核",
     )
 
+    outlets = ParentalManyToManyField(
+        "cms.Outlet",
+        blank=True,
+        related_name="+",
+        verbose_name="发布阵地",
+        help_text="本内容通过哪些已备案的阵地发出；留空则为所在门户栏目和党建e家 App",
+    )
+
     scope_panels = [
         MultiFieldPanel(
-            [FieldRowPanel([FieldPanel("publishing_unit"), FieldPanel("audience_unit")])],
-            heading="发布单位与可见范围",
+            [
+                FieldRowPanel([FieldPanel("publishing_unit"), FieldPanel("audience_unit")]),
+                FieldPanel("outlets", widget=forms.CheckboxSelectMultiple),
+            ],
+            heading="发布单位、可见范围与发布阵地",
         )
     ]
 
@@ -76,10 +95,23 @@ class UnitScopedPage(Page):
 
     preview_modes = [("", "网页"), ("app", "App 视图（JSON）")]
 
-    def visible_to(self, user) -> bool:
+    def publish(self, revision, *args, **kwargs):
+        # No publication through an outlet that is suspended, closed, unapproved or has no
+        # accountable owner, by any route (cms.outlets; the admin turns the refusal into a
+        # message before anything is saved).
+        publication_refuse_unavailable = _outlet_rules().publication_refuse_unavailable
+
+        publication_refuse_unavailable(page=revision.as_object())
+        return super().publish(revision, *args, **kwargs)
+
+    def visible_to(self, user, *, through: str = "portal") -> bool:
+        """Readable by `user` on the web portal: in their audience, and its live version
+        went out through a portal outlet that still carries it (cms.outlets.served_q)."""
+        served_q = _outlet_rules().served_q
         from organizations.selectors import audience_q
 
-        return type(self).objects.filter(pk=self.pk).filter(audience_q(user)).exists()
+        rows = type(self).objects.filter(pk=self.pk).filter(audience_q(user))
+        return rows.filter(served_q(through)).exists()
 
     def serve(self, request, *args, **kwargs):
         # published pages are still audience-scoped on the web: out of scope = 404
@@ -129,6 +161,7 @@ class NewsIndexPage(Page):
     subpage_types = ["cms.NewsPage"]
 
     def get_context(self, request, *args, **kwargs):
+        served_q = _outlet_rules().served_q
         from organizations.selectors import audience_q
 
         context = super().get_context(request, *args, **kwargs)
@@ -136,6 +169,7 @@ class NewsIndexPage(Page):
             NewsPage.objects.live()
             .child_of(self)
             .filter(audience_q(request.user))
+            .filter(served_q("portal"))
             .order_by("-pinned", "-date")[:50]
         )
         return context
@@ -223,6 +257,7 @@ class ExemplarIndexPage(Page):
     subpage_types = ["cms.ExemplarPage"]
 
     def get_context(self, request, *args, **kwargs):
+        served_q = _outlet_rules().served_q
         from organizations.selectors import audience_q
 
         context = super().get_context(request, *args, **kwargs)
@@ -230,6 +265,7 @@ class ExemplarIndexPage(Page):
             ExemplarPage.objects.live()
             .child_of(self)
             .filter(audience_q(request.user))
+            .filter(served_q("portal"))
             .order_by("-date")[:50]
         )
         return context
@@ -335,6 +371,7 @@ class DigestIndexPage(Page):
     subpage_types = ["cms.DigestIssue"]
 
     def get_context(self, request, *args, **kwargs):
+        served_q = _outlet_rules().served_q
         from organizations.selectors import audience_q
 
         context = super().get_context(request, *args, **kwargs)
@@ -342,6 +379,7 @@ class DigestIndexPage(Page):
             DigestIssue.objects.live()
             .child_of(self)
             .filter(audience_q(request.user))
+            .filter(served_q("portal"))
             .order_by("-issue_date")[:50]
         )
         return context

@@ -9,6 +9,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 
 from cms import selectors
+from cms.selectors import PORTAL
 from portal.access import portal_view
 
 PAGE_SIZE = 20
@@ -20,7 +21,7 @@ def _page(request, qs):
 
 @portal_view
 def news_list(request):
-    qs = selectors.news_visible_to(request.user).select_related("cover_image")
+    qs = selectors.news_visible_to(request.user, through=PORTAL).select_related("cover_image")
     channels = list(selectors.channels())
     channel = request.GET.get("channel") or ""
     current = next((c for c in channels if c.channel_code == channel), None)
@@ -33,7 +34,7 @@ def news_list(request):
 
 @portal_view
 def news_detail(request, pk: int):
-    page = selectors.news_visible_to(request.user).filter(pk=pk).first()
+    page = selectors.news_visible_to(request.user, through=PORTAL).filter(pk=pk).first()
     if page is None:
         raise Http404
     return redirect(page.url)
@@ -41,14 +42,16 @@ def news_detail(request, pk: int):
 
 @portal_view
 def story_list(request):
-    qs = selectors.exemplars_visible_to(request.user).select_related("portrait", "subject_unit")
+    qs = selectors.exemplars_visible_to(request.user, through=PORTAL).select_related(
+        "portrait", "subject_unit"
+    )
     page = _page(request, qs.order_by("-date", "-id"))
     return render(request, "portal/story_list.html", {"nav": "news", "page_obj": page})
 
 
 @portal_view
 def story_detail(request, pk: int):
-    page = selectors.exemplars_visible_to(request.user).filter(pk=pk).first()
+    page = selectors.exemplars_visible_to(request.user, through=PORTAL).filter(pk=pk).first()
     if page is None:
         raise Http404
     return redirect(page.url)
@@ -56,7 +59,11 @@ def story_detail(request, pk: int):
 
 @portal_view
 def digest_latest(request):
-    issue = selectors.digests_visible_to(request.user).order_by("-issue_date", "-id").first()
+    issue = (
+        selectors.digests_visible_to(request.user, through=PORTAL)
+        .order_by("-issue_date", "-id")
+        .first()
+    )
     if issue is None:
         return render(request, "portal/digest_none.html", {"nav": "digest"})
     return redirect(issue.url)
@@ -64,7 +71,7 @@ def digest_latest(request):
 
 @portal_view
 def digest_detail(request, pk: int):
-    issue = selectors.digests_visible_to(request.user).filter(pk=pk).first()
+    issue = selectors.digests_visible_to(request.user, through=PORTAL).filter(pk=pk).first()
     if issue is None:
         raise Http404
     return redirect(issue.url)

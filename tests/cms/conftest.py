@@ -128,3 +128,40 @@ def news(site):
         return publish_news(kwargs.pop("parent", site.channel), **kwargs)
 
     return make
+
+
+@pytest.fixture
+def outlets(org, site):
+    """The built-in outlets (portal sections, the app) as `ehome_setup` registers them,
+    answered for by a secretary of the group, and a WeChat account of unit A approved
+    by the group's secretary."""
+    from cms.models import Outlet
+    from cms.outlet_services import outlet_approve, outlet_register, outlets_builtin_ensure
+
+    outlets_builtin_ensure()
+    chief = staff_with_role(org.root, "secretary", "secretary_root")
+    owner_a = staff_with_role(org.a, "secretary", "secretary_a")
+    Outlet.objects.filter(code__isnull=False).update(owner=chief)
+    wechat = outlet_register(
+        user=owner_a,
+        name="第一工程局党建",
+        kind="wechat",
+        owner_unit=org.a,
+        owner=owner_a,
+        address="gh_a",
+    )
+    outlet_approve(outlet=wechat, user=chief)
+    return type(
+        "Outlets",
+        (),
+        {
+            "app": Outlet.objects.get(code="app"),
+            "headline": Outlet.objects.get(section=site.channel),
+            "notice": Outlet.objects.get(section=site.notice),
+            "stories": Outlet.objects.get(section=site.stories),
+            "digests": Outlet.objects.get(section=site.digests),
+            "wechat_a": Outlet.objects.get(pk=wechat.pk),
+            "chief": chief,
+            "secretary_a": owner_a,
+        },
+    )

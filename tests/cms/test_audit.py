@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -32,8 +33,14 @@ def report_rows(user, page) -> list[dict]:
     )
 
 
+def login_of(operator: str) -> str:
+    """The operator column names the person and their login: "党员3（editor_a）"."""
+    match = re.search(r"（([^（）]+)）$", operator)
+    return match.group(1) if match else operator
+
+
 def actions(rows) -> list[tuple[str, str]]:
-    return sorted((r["操作"], r["操作人"]) for r in rows)
+    return sorted((r["操作"], login_of(r["操作人"])) for r in rows)
 
 
 def test_each_action_is_listed_once_with_its_operator(org, site, roles):

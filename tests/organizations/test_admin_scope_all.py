@@ -23,7 +23,7 @@ from django.utils import timezone
 from wagtail.admin.viewsets import viewsets as viewset_registry
 from wagtail.models import Page
 
-from cms.models import Book, Periodical, PeriodicalIssue
+from cms.models import Book, Outlet, Periodical, PeriodicalIssue
 from cms.services import content_setup_ensure, user_content_groups_sync
 from elearning.models import Assignment, Contest, Course, Exam, Question
 from media_pipeline.models import MediaAsset
@@ -75,6 +75,7 @@ def _objects(unit: OrgUnit, mark: str) -> dict[type, models.Model]:
         MediaAsset: MediaAsset.objects.create(
             kind="video", title=f"{mark}视频", owner_unit=unit, status="ready", duration=60
         ),
+        Outlet: Outlet.objects.create(name=f"{mark}公众号", kind="wechat", owner_unit=unit),
     }
 
 
@@ -125,7 +126,7 @@ def setup(org, site):  # noqa: F811 - the cms site fixture
 def test_every_unit_owned_admin_viewset_uses_the_scope_policy():
     found = scoped_viewsets()
     models_found = {_model_of(vs) for vs in found}
-    assert {Course, Question, Book, MediaAsset, Member, OrgUnit} <= models_found
+    assert {Course, Question, Book, MediaAsset, Member, OrgUnit, Outlet} <= models_found
     for vs in found:
         model = _model_of(vs)
         assert isinstance(vs, UnitScopedViewSetMixin), f"{vs.name} ({model}) is not scoped"
