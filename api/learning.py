@@ -23,10 +23,16 @@ from api.authentication import MemberJWTAuthentication
 from api.errors import DomainError
 from api.pagination import PAGE_PARAMS, PagePagination
 from core.richtext import rich_text_html
-from elearning import contests, exams, points, progress, reports, selectors
+from elearning.contests import selectors as contest_selectors
+from elearning.contests import services as contests
+from elearning.courses import progress, selectors
+from elearning.errors import AcademyError, ProgressRejected
+from elearning.exams import services as exams
+from elearning.exams.representations import attempt_as_dict
+from elearning.exams.selectors import exams_visible
 from elearning.models import Assignment, Attempt, Contest, Lesson
-from elearning.progress import ProgressRejected
-from elearning.services import AcademyError
+from elearning.reports import exports as report_exports
+from elearning.reports import selectors as reports
 from organizations.models import OrgUnit
 from organizations.selectors import member_for_user
 
@@ -513,12 +519,12 @@ class ExamAttemptStartApi(APIView):
     @extend_schema(tags=[TAG], request=None, responses={201: AttemptSerializer, **ERRORS})
     def post(self, request, pk: int):
         member = _member(request)
-        exam = get_object_or_404(selectors.exams_visible(request.user), pk=pk)
+        exam = get_object_or_404(exams_visible(request.user), pk=pk)
         try:
             attempt = exams.attempt_start(exam=exam, member=member)
         except AcademyError as exc:
             raise _domain(exc) from None
-        return Response(exams.attempt_as_dict(attempt), status=status.HTTP_201_CREATED)
+        return Response(attempt_as_dict(attempt), status=status.HTTP_201_CREATED)
 
 
 def _my_attempt(request, pk: int) -> Attempt:
@@ -529,7 +535,7 @@ def _my_attempt(request, pk: int) -> Attempt:
 class AttemptApi(APIView):
     @extend_schema(tags=[TAG], responses={200: AttemptSerializer, **ERRORS})
     def get(self, request, pk: int):
-        return Response(exams.attempt_as_dict(_my_attempt(request, pk)))
+        return Response(attempt_as_dict(_my_attempt(request, pk)))
 
     @extend_schema(
         tags=[TAG], request=AnswersSerializer, responses={200: AttemptSerializer, **ERRORS}
@@ -542,7 +548,7 @@ class AttemptApi(APIView):
             attempt = exams.attempt_autosave(attempt=attempt, answers=ser.validated_data["answers"])
         except AcademyError as exc:
             raise _domain(exc) from None
-        return Response(exams.attempt_as_dict(attempt))
+        return Response(attempt_as_dict(attempt))
 
 
 class AttemptSubmitApi(APIView):
@@ -570,7 +576,7 @@ class AttemptSubmitApi(APIView):
             )
         except AcademyError as exc:
             raise _domain(exc) from None
-        return Response(exams.attempt_as_dict(attempt))
+        return Response(attempt_as_dict(attempt))
 
 
 # --- contests ---------------------------------------------------------------------------
@@ -600,7 +606,9 @@ class ContestListApi(APIView):
 
         now = timezone.now()
         pager = PagePagination()
-        page = pager.paginate_queryset(selectors.contests_visible(request.user), request, view=self)
+        page = pager.paginate_queryset(
+            contest_selectors.contests_visible(request.user), request, view=self
+        )
         return pager.get_paginated_response(
             [
                 {
@@ -620,7 +628,7 @@ class ContestListApi(APIView):
 
 
 def _contest(request, pk) -> Contest:
-    return get_object_or_404(selectors.contests_visible(request.user), pk=pk)
+    return get_object_or_404(contest_selectors.contests_visible(request.user), pk=pk)
 
 
 class ContestStateSerializer(serializers.Serializer):
@@ -695,7 +703,7 @@ class ContestLeaderboardApi(APIView):
     )
     def get(self, request, pk: int):
         contest = _contest(request, pk)
-        data = contests.contest_leaderboard(
+        data = contest_selectors.contest_leaderboard(
             contest=contest, member=member_for_user(request.user), top=_top(request)
         )
         return Response(data)
@@ -734,8 +742,10 @@ class PointsApi(APIView):
                 raise Http404
         else:
             unit = member.unit
-        data = points.points_summary(member=member)
-        data["leaderboard"] = points.points_leaderboard(unit=unit, member=member, top=_top(request))
+        data = contest_selectors.points_summary(member=member)
+        data["leaderboard"] = contest_selectors.points_leaderboard(
+            unit=unit, member=member, top=_top(request)
+        )
         return Response(data)
 
 
@@ -821,12 +831,14 @@ class CompletionReportApi(APIView):
         report = reports.completion_report(user=request.user, assignment=assignment, unit=unit)
         name = f"completion-{assignment.pk}-{unit.code}"
         if fmt == "csv":
-            resp = HttpResponse(reports.report_csv(report), content_type="text/csv; charset=utf-8")
+            resp = HttpResponse(
+                report_exports.report_csv(report), content_type="text/csv; charset=utf-8"
+            )
             resp["Content-Disposition"] = f'attachment; filename="{name}.csv"'
             return resp
         if fmt == "xlsx":
             resp = HttpResponse(
-                reports.report_xlsx(report),
+                report_exports.report_xlsx(report),
                 content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             )
             resp["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'

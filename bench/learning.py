@@ -195,8 +195,8 @@ def naive_report(assignment, unit):
 def bench_reports(data) -> dict:
     from django.contrib.auth import get_user_model
 
-    from elearning import reports
     from elearning.models import Assignment
+    from elearning.reports import selectors as reports
     from organizations.models import Member, OrgUnit
 
     root = data["root"]
@@ -333,7 +333,7 @@ def bench_progress_http(
     from django.db import connection
     from django.utils import timezone
 
-    from elearning import progress
+    from elearning.courses import progress
     from elearning.models import Lesson, LessonProgress, WatchAllowance
     from organizations.models import Member
 
@@ -567,7 +567,7 @@ def bench_leaderboards(data, *, repeat: int = 50) -> dict:
     from django.db import connection
     from django.utils import timezone
 
-    from elearning import contests, points
+    from elearning.contests import selectors
     from elearning.models import Contest, ContestBest, ContestUnitScore, PointBalance
     from organizations.models import Member, OrgUnit
 
@@ -649,15 +649,15 @@ def bench_leaderboards(data, *, repeat: int = 50) -> dict:
     for label, mid in picks.items():
         m = by_id[mid]
         res[f"contest_{label}"] = timed(
-            lambda m=m: contests.contest_leaderboard(contest=contest, member=m)
+            lambda m=m: selectors.contest_leaderboard(contest=contest, member=m)
         )
         res[f"points_root_{label}"] = timed(
-            lambda m=m: points.points_leaderboard(unit=root, member=m)
+            lambda m=m: selectors.points_leaderboard(unit=root, member=m)
         )
     last = by_id[picks["last"]]
     if committee is not None and last.unit.path.startswith(committee.path):
         res["points_committee_last"] = timed(
-            lambda: points.points_leaderboard(unit=committee, member=last)
+            lambda: selectors.points_leaderboard(unit=committee, member=last)
         )
 
     def naive():

@@ -469,7 +469,7 @@ EHOME_MEDIA_MAX_ATTEMPTS = env_int("EHOME_MEDIA_MAX_ATTEMPTS", 3)
 EHOME_PERIODIC_TASKS += [("media_pipeline.tasks.assets_recover_stale", 60)]
 
 # --- elearning ---------------------------------------------------------------------------
-# Progress plausibility (elearning.progress): a per-(member, lesson) allowance starts at
+# Progress plausibility (elearning.courses.progress): a per-(member, lesson) allowance starts at
 # the slack on "open", grows by wall seconds × max rate, and each accepted batch spends
 # its seconds; a video/audio lesson completes at the coverage ratio.
 EHOME_PROGRESS_MAX_RATE = float(env("EHOME_PROGRESS_MAX_RATE", "2.0"))

@@ -8,7 +8,7 @@ from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
 
-from elearning import progress, selectors
+from elearning.courses import progress, selectors
 from elearning.models import Course, Lesson
 from portal.access import portal_view
 

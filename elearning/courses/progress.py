@@ -47,18 +47,11 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from config.db import fetchone_prepared
-from elearning.models import Lesson, LessonProgress, ProgressReceipt, WatchAllowance
+from elearning.courses.models import Lesson, LessonProgress, ProgressReceipt, WatchAllowance
+from elearning.courses.services import course_progress_refresh, course_progress_start
+from elearning.courses.signals import lesson_completed, lesson_watched
+from elearning.errors import ProgressRejected
 from organizations.models import Member
-
-
-class ProgressRejected(Exception):
-    """A report the server refuses; `code` is the API error code."""
-
-    def __init__(self, code: str, message: str, status: int = 400):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.status = status
 
 
 @dataclass
@@ -194,16 +187,14 @@ def covered(intervals: list[list[int]]) -> int:
 
 
 def _on_progress_change(*, member: Member, lesson: Lesson, st: ProgressState) -> None:
-    from elearning import points, services
-
     if st.just_completed:
-        services.course_progress_refresh(member=member, course_id=lesson.course_id)
-        rule = "article_read" if lesson.kind == Lesson.Kind.ARTICLE else "lesson_complete"
-        points.points_award(member=member, rule=rule, event_key=f"lesson:{member.pk}:{lesson.pk}")
+        course_progress_refresh(member=member, course_id=lesson.course_id)
+        lesson_completed.send(Lesson, member=member, lesson=lesson)
     if lesson.is_timed_media and st.unique_seconds > st.unique_seconds_before:
-        points.points_award_watch(
+        lesson_watched.send(
+            Lesson,
             member=member,
-            lesson_id=lesson.pk,
+            lesson=lesson,
             seconds_before=st.unique_seconds_before,
             seconds_after=st.unique_seconds,
         )
@@ -235,8 +226,6 @@ def allowance_ensure(*, member: Member) -> None:
 
 def progress_open(*, member: Member, lesson: Lesson) -> ProgressState:
     """The member opened the lesson: start the server's clock (creates the row once)."""
-    from elearning import services
-
     created = False
     with transaction.atomic():
         if lesson.is_timed_media:
@@ -281,7 +270,7 @@ def progress_open(*, member: Member, lesson: Lesson) -> ProgressState:
                 row.last_report_at = now  # a new reading session starts the clock afresh
                 row.save(update_fields=["last_report_at"])
         if created:
-            services.course_progress_start(member=member, course_id=lesson.course_id)
+            course_progress_start(member=member, course_id=lesson.course_id)
     return progress_get(member=member, lesson=lesson)
 
 
@@ -417,8 +406,6 @@ def _report_locked(*, member, lesson, ranges, key) -> ProgressState:
     """Portable path: read and write the rows inside one write-locked transaction (SQLite
     takes the database write lock at BEGIN IMMEDIATE; elsewhere SELECT … FOR UPDATE, the
     allowance before the progress row)."""
-    from elearning import services
-
     with transaction.atomic():
         if ProgressReceipt.objects.filter(member=member, key=key).exists():
             return _state(lesson, _row(member, lesson), duplicate=True)
@@ -431,7 +418,7 @@ def _report_locked(*, member, lesson, ranges, key) -> ProgressState:
             row = LessonProgress.objects.create(
                 member=member, lesson=lesson, course_id=lesson.course_id, opened_at=now
             )
-            services.course_progress_start(member=member, course_id=lesson.course_id)
+            course_progress_start(member=member, course_id=lesson.course_id)
         since = allowance.refilled_at
         refill = max(0.0, (now - since).total_seconds()) * settings.EHOME_PROGRESS_MAX_RATE
         budget = min(settings.EHOME_PROGRESS_BUDGET_CAP_SECONDS, allowance.budget + refill)

@@ -1,29 +1,27 @@
-"""Reads for the API and the portal, scoped by the caller (organizations.selectors)."""
+"""Course, lesson and assignment reads for the API and the portal, scoped by the caller
+(organizations.selectors)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import time
+from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Prefetch, QuerySet
 from django.utils import timezone
 
-from elearning.models import (
-    Assignment,
-    Contest,
-    Course,
-    CourseProgress,
-    Exam,
-    Lesson,
-    LessonProgress,
-)
-from elearning.services import assignment_deadline
+from elearning.courses.models import Assignment, Course, CourseProgress, Lesson, LessonProgress
 from organizations.models import Member
 from organizations.selectors import (
     audience_paths_for_member,
     audience_q,
     is_visible_to_member,
 )
+
+
+def assignment_deadline(*, due_date: dt.date, tz_name: str) -> dt.datetime:
+    """End of `due_date` in the member's unit time zone (= 00:00 of the next local day)."""
+    return dt.datetime.combine(due_date + dt.timedelta(days=1), dt.time.min, ZoneInfo(tz_name))
 
 
 def courses_visible(user) -> QuerySet[Course]:
@@ -144,24 +142,6 @@ def assignments_for_member(member: Member | None) -> list[dict]:
             }
         )
     return out
-
-
-def exams_visible(user) -> QuerySet[Exam]:
-    return (
-        Exam.objects.filter(is_published=True)
-        .filter(audience_q(user))
-        .select_related("audience_unit")
-    )
-
-
-def contests_visible(user) -> QuerySet[Contest]:
-    return (
-        Contest.objects.filter(is_published=True)
-        .filter(audience_q(user))
-        .select_related("audience_unit")
-        .annotate(question_count=Count("questions"))
-        .order_by("-starts_at", "-id")
-    )
 
 
 def assignments_visible_to_manager(user) -> QuerySet[Assignment]:
