@@ -486,7 +486,7 @@ EHOME_PROGRESS_BUDGET_CAP_SECONDS = env_int("EHOME_PROGRESS_BUDGET_CAP_SECONDS",
 # (~5–10 ms) on the hottest write path. Set 0 to wait for every report's flush.
 EHOME_PROGRESS_ASYNC_COMMIT = env_bool("EHOME_PROGRESS_ASYNC_COMMIT", default=True)
 # The everyday interval report is answered without DRF's request/response machinery
-# (api.learning._progress_post_fast, same checks and answers); 0 sends every report
+# (api.learning.progress._progress_post_fast, same checks and answers); 0 sends every report
 # through the DRF view.
 EHOME_PROGRESS_FAST_PATH = env_bool("EHOME_PROGRESS_FAST_PATH", default=True)
 # Reading time: one heartbeat counts at most this many server-measured seconds.

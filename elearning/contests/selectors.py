@@ -21,6 +21,7 @@ from elearning.contests.models import (
     PointBalance,
     PointLedger,
 )
+from elearning.contests.representations import LeaderboardJSON, PointsSummaryJSON
 from organizations.models import Member, OrgUnit
 from organizations.selectors import audience_q, is_visible_to_member
 
@@ -41,7 +42,9 @@ def contest_is_visible(*, contest: Contest, member: Member) -> bool:
     )
 
 
-def contest_leaderboard(*, contest: Contest, member: Member | None, top: int = 20) -> dict:
+def contest_leaderboard(
+    *, contest: Contest, member: Member | None, top: int = 20
+) -> LeaderboardJSON:
     rows = list(
         ContestBest.objects.filter(contest=contest)
         .order_by("-score", "elapsed_ms", "member_id")
@@ -111,7 +114,7 @@ def member_local_day(member: Member, now: dt.datetime | None = None) -> dt.date:
     return now.astimezone(ZoneInfo(member.unit.timezone)).date()
 
 
-def points_summary(*, member: Member) -> dict:
+def points_summary(*, member: Member) -> PointsSummaryJSON:
     bal = PointBalance.objects.filter(member=member).first()
     today = member_local_day(member)
     by_rule = dict(

@@ -37,7 +37,7 @@ from elearning.contests.models import (
     PointLedger,
     PointRule,
 )
-from elearning.contests.representations import entry_state
+from elearning.contests.representations import ContestStateJSON, entry_state
 from elearning.contests.selectors import member_local_day
 from elearning.courses.models import Lesson
 from elearning.errors import AcademyError
@@ -48,7 +48,7 @@ from organizations.models import Member
 # --- contests ---------------------------------------------------------------------------
 
 
-def contest_enter(*, contest: Contest, member: Member) -> dict:
+def contest_enter(*, contest: Contest, member: Member) -> ContestStateJSON:
     now = timezone.now()
     if not (contest.starts_at <= now < contest.ends_at):
         raise AcademyError("contest_not_open", "不在竞答开放时间内", 409)
@@ -76,7 +76,9 @@ def contest_enter(*, contest: Contest, member: Member) -> dict:
     return entry_state(entry, contest)
 
 
-def contest_answer(*, contest: Contest, member: Member, question_id: int, answer) -> dict:
+def contest_answer(
+    *, contest: Contest, member: Member, question_id: int, answer
+) -> ContestStateJSON:
     with transaction.atomic():
         entry = (
             ContestEntry.objects.select_for_update()

@@ -16,19 +16,9 @@ batches, each batch with an idempotency key. The server
    *unique* time, so seeking to the end or replaying a minute never counts twice and a
    0.2 s interval counts 0.2 s.
 
-On PostgreSQL steps 2–3 and the idempotency receipt are ONE statement: a data-modifying
-CTE spends the member's allowance (its ``WHERE`` holds the allowance check and "no
-receipt for this key yet"; the row lock serialises one member's reports, whichever the
-lesson), an ``UPDATE`` joined to it unions ``intervals + new::int4multirange`` on the
-progress row, and a last CTE inserts the receipt only when both happened, so a retried
-key updates nothing, and a retry racing its original fails on the receipt's unique
-constraint, which undoes its whole statement (answered as a duplicate). Every report
-locks the allowance row before the progress row: no deadlock between them. The statement is
-prepared once per connection (config.db) and is its own transaction. Elsewhere (SQLite)
-the row is read and written inside a transaction that holds the database write lock
-(``BEGIN IMMEDIATE``). On PostgreSQL a report commits asynchronously
-(``EHOME_PROGRESS_ASYNC_COMMIT``): the phone gets its answer without waiting for the WAL
-flush.
+Steps 2–3 and the idempotency receipt are one write of `elearning.courses.progress_store`
+(one statement on PostgreSQL). The API's two paths (the DRF view and its fast path) and
+the portal send every event as one `ProgressCommand` through `progress_submit`.
 
 Article/reading lessons: the client sends ``open`` then ``heartbeat`` events; the server
 adds the time between consecutive events it received (each capped), never a duration the
@@ -39,15 +29,14 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
-from config.db import fetchone_prepared
-from elearning.courses.models import Lesson, LessonProgress, ProgressReceipt, WatchAllowance
+from elearning.courses import progress_store as store
+from elearning.courses.models import Lesson, LessonProgress
 from elearning.courses.services import course_progress_refresh, course_progress_start
 from elearning.courses.signals import lesson_completed, lesson_watched
 from elearning.errors import ProgressRejected
@@ -167,22 +156,6 @@ def normalise_intervals(
     return out
 
 
-def merge_intervals(a: list[list[int]], b: list[list[int]]) -> list[list[int]]:
-    """Union of two sets of half-open ranges (adjacent ranges are joined)."""
-    merged: list[list[int]] = []
-    for lo, hi in sorted([*a, *b]):
-        if merged and lo <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], hi)
-        else:
-            merged.append([lo, hi])
-    return merged
-
-
-def covered(intervals: list[list[int]]) -> int:
-    """Total length of non-overlapping ranges (milliseconds for stored intervals)."""
-    return sum(hi - lo for lo, hi in intervals)
-
-
 # --- services ---------------------------------------------------------------------------
 
 
@@ -201,130 +174,30 @@ def _on_progress_change(*, member: Member, lesson: Lesson, st: ProgressState) ->
 
 
 def progress_get(*, member: Member, lesson: Lesson) -> ProgressState:
-    row = LessonProgress.objects.filter(member=member, lesson=lesson).first()
-    return _state(lesson, row)
+    return _state(lesson, store.row_get(member=member, lesson=lesson))
 
 
-def allowance_ensure(*, member: Member) -> None:
-    """The member's watch-time allowance exists (created once, with the slack)."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cur:
-            cur.execute(
-                "INSERT INTO elearning_watchallowance (member_id, budget, refilled_at)"
-                " VALUES (%s, %s, clock_timestamp()) ON CONFLICT (member_id) DO NOTHING",
-                [member.pk, float(settings.EHOME_PROGRESS_SLACK_SECONDS)],
-            )
-    else:
-        WatchAllowance.objects.get_or_create(
-            member=member,
-            defaults={
-                "budget": float(settings.EHOME_PROGRESS_SLACK_SECONDS),
-                "refilled_at": timezone.now(),
-            },
-        )
+def _open(member: Member, lesson: Lesson) -> None:
+    with transaction.atomic():
+        if lesson.is_timed_media:
+            store.allowance_ensure(member=member)  # before the progress row: the lock order
+        if store.row_open(member=member, lesson=lesson):
+            course_progress_start(member=member, course_id=lesson.course_id)
 
 
 def progress_open(*, member: Member, lesson: Lesson) -> ProgressState:
     """The member opened the lesson: start the server's clock (creates the row once)."""
-    created = False
-    with transaction.atomic():
-        if lesson.is_timed_media:
-            allowance_ensure(member=member)  # before the progress row: the lock order
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cur:
-                cur.execute(
-                    """
-                    INSERT INTO elearning_lessonprogress
-                        (member_id, lesson_id, course_id, intervals, unique_seconds,
-                         unique_seconds_before, seconds_spent, opened_at, last_report_at,
-                         reports)
-                    VALUES (%s, %s, %s, '{}', 0, 0, 0, clock_timestamp(), %s, 0)
-                    ON CONFLICT (member_id, lesson_id) DO UPDATE SET
-                        opened_at = COALESCE(elearning_lessonprogress.opened_at,
-                                             EXCLUDED.opened_at),
-                        last_report_at = CASE WHEN %s THEN clock_timestamp()
-                                         ELSE elearning_lessonprogress.last_report_at END
-                    RETURNING (xmax = 0)
-                    """,
-                    [
-                        member.pk,
-                        lesson.pk,
-                        lesson.course_id,
-                        None if lesson.is_timed_media else timezone.now(),
-                        not lesson.is_timed_media,
-                    ],
-                )
-                created = bool(cur.fetchone()[0])
-        else:
-            now = timezone.now()
-            row, created = LessonProgress.objects.get_or_create(
-                member=member,
-                lesson=lesson,
-                defaults={
-                    "course_id": lesson.course_id,
-                    "opened_at": now,
-                    "last_report_at": None if lesson.is_timed_media else now,
-                },
-            )
-            if not created and not lesson.is_timed_media:
-                row.last_report_at = now  # a new reading session starts the clock afresh
-                row.save(update_fields=["last_report_at"])
-        if created:
-            course_progress_start(member=member, course_id=lesson.course_id)
+    _open(member, lesson)
     return progress_get(member=member, lesson=lesson)
 
 
-_PG_REPORT_SQL = """
-WITH clk AS (
-    -- set_config(…, true) is SET LOCAL inside the statement (no extra round trip):
-    -- commit without waiting for the WAL flush when EHOME_PROGRESS_ASYNC_COMMIT is on
-    SELECT clock_timestamp() AS t, set_config('synchronous_commit', %(sync)s, true) AS c
-), allow AS (
-    -- the member's allowance, shared by all their lessons: refilled by wall time × max
-    -- rate since its last spend (capped), then this batch's real length is paid from it
-    UPDATE elearning_watchallowance a SET
-        budget = LEAST(%(cap)s, a.budget + %(rate)s * GREATEST(0, EXTRACT(EPOCH FROM
-                     (clk.t - a.refilled_at)))) - %(secs)s,
-        refilled_at = GREATEST(clk.t, a.refilled_at)
-    FROM clk
-    WHERE a.member_id = %(m)s
-      AND %(secs)s <= LEAST(%(cap)s, a.budget + %(rate)s * GREATEST(0, EXTRACT(EPOCH FROM
-                     (clk.t - a.refilled_at))))
-      AND NOT EXISTS (SELECT 1 FROM elearning_progressreceipt r
-                      WHERE r.member_id = %(m)s AND r.key = %(k)s)
-      AND EXISTS (SELECT 1 FROM elearning_lessonprogress q
-                  WHERE q.member_id = %(m)s AND q.lesson_id = %(l)s)
-    RETURNING clk.t
-), upd AS (
-    -- joined to `allow`: runs only when the allowance paid, and after its row lock
-    UPDATE elearning_lessonprogress p SET
-        intervals = p.intervals + %(new)s::int4multirange,
-        unique_seconds_before = p.unique_seconds,
-        unique_seconds = (
-            SELECT COALESCE(SUM(upper(r) - lower(r)), 0)
-            FROM unnest(p.intervals + %(new)s::int4multirange) AS r
-        ) / 1000,
-        last_report_at = GREATEST(allow.t, p.last_report_at),
-        reports = p.reports + 1,
-        completed_at = COALESCE(p.completed_at, CASE WHEN (
-            SELECT COALESCE(SUM(upper(r) - lower(r)), 0)
-            FROM unnest(p.intervals + %(new)s::int4multirange) AS r
-        ) >= %(need)s THEN allow.t END)
-    FROM allow
-    WHERE p.member_id = %(m)s AND p.lesson_id = %(l)s
-    RETURNING p.unique_seconds, p.unique_seconds_before, p.completed_at,
-              (p.completed_at = p.last_report_at) AS just_completed,
-              p.intervals::text, allow.t
-), rcpt AS (
-    -- the receipt exists only with the update; a retry of the same key racing this one
-    -- re-checks the row after our commit, passes NOT EXISTS (its snapshot is older) and
-    -- fails here on the unique constraint, which undoes its whole statement
-    INSERT INTO elearning_progressreceipt (member_id, lesson_id, key, created_at)
-    SELECT %(m)s, %(l)s, %(k)s, upd.t FROM upd
-)
-SELECT unique_seconds, unique_seconds_before, completed_at, just_completed, intervals
-FROM upd
-"""
+def _too_fast(secs: float) -> ProgressRejected:
+    return ProgressRejected(
+        "progress_too_fast",
+        f"上报的 {secs:g} 秒超过了自上次上报以来按最高 {settings.EHOME_PROGRESS_MAX_RATE} "
+        "倍速可能播放的时长，已拒绝（未记录任何进度）",
+        422,
+    )
 
 
 def progress_report(
@@ -337,166 +210,66 @@ def progress_report(
 ) -> ProgressState:
     """Accept a batch of watched intervals (see the module docstring)."""
     ranges = normalise_intervals(lesson=lesson, intervals=intervals, sent_at=sent_at)
-    if connection.vendor == "postgresql":
-        st = _report_pg(member=member, lesson=lesson, ranges=ranges, key=idempotency_key)
-    else:
-        st = _report_locked(member=member, lesson=lesson, ranges=ranges, key=idempotency_key)
-    if not st.duplicate:
+    need_ms = required_seconds(lesson) * 1000
+    for _ in range(2):
+        done = store.report_record(
+            member=member, lesson=lesson, ranges=ranges, key=idempotency_key, need_ms=need_ms
+        )
+        if done.outcome != store.MISSING:
+            break
+        _open(member, lesson)  # a first report without "open": the allowance is the slack
+    if done.outcome in (store.MISSING, store.TOO_FAST):
+        raise _too_fast(store.covered(ranges) / 1000)
+    duplicate = done.outcome == store.DUPLICATE
+    st = _state(lesson, done.row, duplicate=duplicate, just_completed=done.just_completed)
+    if not duplicate:
         _on_progress_change(member=member, lesson=lesson, st=st)
     return st
-
-
-def _too_fast(secs: float) -> ProgressRejected:
-    return ProgressRejected(
-        "progress_too_fast",
-        f"上报的 {secs:g} 秒超过了自上次上报以来按最高 {settings.EHOME_PROGRESS_MAX_RATE} "
-        "倍速可能播放的时长，已拒绝（未记录任何进度）",
-        422,
-    )
-
-
-def _report_pg(*, member, lesson, ranges, key) -> ProgressState:
-    """ONE prepared statement, its own transaction (autocommit): no BEGIN/COMMIT round
-    trips. Inside a caller's transaction it runs in a savepoint, so a unique violation
-    (a racing retry) leaves the caller's transaction usable."""
-    params = {
-        "m": member.pk,
-        "l": lesson.pk,
-        "k": key,
-        "new": "{" + ",".join(f"[{lo},{hi})" for lo, hi in ranges) + "}",
-        "need": required_seconds(lesson) * 1000,
-        "secs": covered(ranges) / 1000,
-        "rate": settings.EHOME_PROGRESS_MAX_RATE,
-        "cap": float(settings.EHOME_PROGRESS_BUDGET_CAP_SECONDS),
-        "sync": "off" if settings.EHOME_PROGRESS_ASYNC_COMMIT else "on",
-    }
-    for _ in range(2):
-        try:
-            with transaction.atomic() if connection.in_atomic_block else nullcontext():
-                row = fetchone_prepared(_PG_REPORT_SQL, params)
-        except IntegrityError:  # the same key committed by a concurrent request
-            return _state(lesson, _row(member, lesson), duplicate=True)
-        if row is not None:
-            uniq, before, completed_at, just, text = row
-            st = _state(lesson, None)
-            st.unique_seconds, st.unique_seconds_before = uniq, before
-            st.completed_at, st.completed = completed_at, completed_at is not None
-            st.just_completed = bool(just)
-            st.intervals = as_seconds(LessonProgress._meta.get_field("intervals").to_python(text))
-            return st
-        # Nothing updated: a retried key, a first report (no progress row or, for data
-        # older than the per-member allowance, no allowance yet), or too many seconds.
-        if ProgressReceipt.objects.filter(member=member, key=key).exists():
-            return _state(lesson, _row(member, lesson), duplicate=True)
-        if not LessonProgress.objects.filter(member=member, lesson=lesson).exists():
-            progress_open(member=member, lesson=lesson)
-            continue
-        if not WatchAllowance.objects.filter(member=member).exists():
-            allowance_ensure(member=member)
-            continue
-        raise _too_fast(params["secs"])
-    raise _too_fast(params["secs"])
-
-
-def _row(member, lesson) -> LessonProgress | None:
-    return LessonProgress.objects.filter(member=member, lesson=lesson).first()
-
-
-def _report_locked(*, member, lesson, ranges, key) -> ProgressState:
-    """Portable path: read and write the rows inside one write-locked transaction (SQLite
-    takes the database write lock at BEGIN IMMEDIATE; elsewhere SELECT … FOR UPDATE, the
-    allowance before the progress row)."""
-    with transaction.atomic():
-        if ProgressReceipt.objects.filter(member=member, key=key).exists():
-            return _state(lesson, _row(member, lesson), duplicate=True)
-        now = timezone.now()
-        allowance_ensure(member=member)
-        allowance = WatchAllowance.objects.select_for_update().get(member=member)
-        row = LessonProgress.objects.select_for_update().filter(member=member, lesson=lesson)
-        row = row.first()
-        if row is None:
-            row = LessonProgress.objects.create(
-                member=member, lesson=lesson, course_id=lesson.course_id, opened_at=now
-            )
-            course_progress_start(member=member, course_id=lesson.course_id)
-        since = allowance.refilled_at
-        refill = max(0.0, (now - since).total_seconds()) * settings.EHOME_PROGRESS_MAX_RATE
-        budget = min(settings.EHOME_PROGRESS_BUDGET_CAP_SECONDS, allowance.budget + refill)
-        secs = covered(ranges) / 1000
-        if secs > budget:
-            raise _too_fast(secs)
-        allowance.budget = budget - secs
-        allowance.refilled_at = max(now, since)
-        allowance.save(update_fields=["budget", "refilled_at"])
-        merged = merge_intervals(row.intervals, ranges)
-        row.intervals = merged
-        row.unique_seconds_before = row.unique_seconds
-        row.unique_seconds = covered(merged) // 1000
-        row.last_report_at = max(now, row.last_report_at or now)
-        row.reports += 1
-        just = False
-        if row.completed_at is None and covered(merged) >= required_seconds(lesson) * 1000:
-            row.completed_at = now
-            just = True
-        row.save()
-        try:
-            with transaction.atomic():
-                ProgressReceipt.objects.create(
-                    member=member, lesson=lesson, key=key, created_at=now
-                )
-        except IntegrityError:  # pragma: no cover - the lock makes this unreachable
-            raise ProgressRejected("duplicate", "重复上报", 409) from None
-        return _state(lesson, row, just_completed=just)
 
 
 def progress_heartbeat(*, member: Member, lesson: Lesson) -> ProgressState:
     """Article/reading: add the server-measured time since the previous event (capped)."""
     if lesson.is_timed_media:
         raise ProgressRejected("wrong_kind", "视频/音频课时请上报播放区间")
-    cap = settings.EHOME_READING_HEARTBEAT_MAX_SECONDS
-    need = required_seconds(lesson)
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cur:
-                cur.execute(
-                    """
-                    WITH clk AS (SELECT clock_timestamp() AS t)
-                    UPDATE elearning_lessonprogress p SET
-                        seconds_spent = p.seconds_spent + LEAST(%(cap)s, GREATEST(0,
-                            FLOOR(EXTRACT(EPOCH FROM clk.t - p.last_report_at))))::int,
-                        last_report_at = clk.t,
-                        reports = p.reports + 1,
-                        completed_at = COALESCE(p.completed_at, CASE WHEN
-                            p.seconds_spent + LEAST(%(cap)s, GREATEST(0,
-                            FLOOR(EXTRACT(EPOCH FROM clk.t - p.last_report_at))))::int
-                            >= %(need)s THEN clk.t END)
-                    FROM clk
-                    WHERE p.member_id = %(m)s AND p.lesson_id = %(l)s
-                      AND p.last_report_at IS NOT NULL
-                    RETURNING (p.completed_at = p.last_report_at)
-                    """,
-                    {"cap": cap, "need": need, "m": member.pk, "l": lesson.pk},
-                )
-                got = cur.fetchone()
-            if got is None:
-                raise ProgressRejected("not_opened", "请先打开课时（open）再发送心跳", 409)
-            just = bool(got[0])
-            row = _row(member, lesson)
-        else:
-            row = LessonProgress.objects.select_for_update().filter(member=member, lesson=lesson)
-            row = row.first()
-            if row is None or row.last_report_at is None:
-                raise ProgressRejected("not_opened", "请先打开课时（open）再发送心跳", 409)
-            now = timezone.now()
-            gained = int(min(cap, max(0.0, (now - row.last_report_at).total_seconds())))
-            row.seconds_spent += gained
-            row.last_report_at = now
-            row.reports += 1
-            just = row.completed_at is None and row.seconds_spent >= need
-            if just:
-                row.completed_at = now
-            row.save()
+    got = store.heartbeat_record(
+        member=member,
+        lesson=lesson,
+        cap=settings.EHOME_READING_HEARTBEAT_MAX_SECONDS,
+        need=required_seconds(lesson),
+    )
+    if got is None:
+        raise ProgressRejected("not_opened", "请先打开课时（open）再发送心跳", 409)
+    row, just = got
     st = _state(lesson, row, just_completed=just)
     if just:
         _on_progress_change(member=member, lesson=lesson, st=st)
     return st
+
+
+# --- the one command both API paths and the portal send ---------------------------------
+
+
+@dataclass(frozen=True)
+class ProgressCommand:
+    """One event of a member on a lesson, its shape already checked by the caller:
+    ``open`` (start the server's clock), ``intervals`` (watched media ranges with an
+    idempotency key) or ``heartbeat`` (reading time)."""
+
+    event: str
+    intervals: list[dict] | None = None
+    idempotency_key: str = ""
+    sent_at: dt.datetime | None = None
+
+
+def progress_submit(*, member: Member, lesson: Lesson, command: ProgressCommand) -> ProgressState:
+    if command.event == "open":
+        return progress_open(member=member, lesson=lesson)
+    if command.event == "heartbeat":
+        return progress_heartbeat(member=member, lesson=lesson)
+    return progress_report(
+        member=member,
+        lesson=lesson,
+        intervals=command.intervals or [],
+        idempotency_key=command.idempotency_key,
+        sent_at=command.sent_at,
+    )

@@ -1,12 +1,35 @@
-"""What a member gets to see of an exam attempt, for the API and the portal."""
+"""What a member gets to see of an exam attempt, declared once (`AttemptJSON`, which the
+API documents through api.schema.shape_serializer) and built once, for the API and the
+portal."""
 
 from __future__ import annotations
+
+import datetime as dt
+from typing import TypedDict
 
 from elearning.exams.models import Attempt, Exam, Question
 from elearning.exams.selectors import review_level
 
 
-def attempt_as_dict(attempt: Attempt) -> dict:
+class AttemptJSON(TypedDict):
+    id: int
+    exam: int
+    exam_title: str
+    number: int
+    status: str
+    started_at: dt.datetime
+    deadline: dt.datetime
+    submitted_at: dt.datetime | None
+    review: str
+    review_later: bool
+    questions: list[dict]
+    score: float | None
+    max_score: float
+    percent: float | None
+    passed: bool | None
+
+
+def attempt_as_dict(attempt: Attempt) -> AttemptJSON:
     """The member's view of an attempt: questions without answers unless the review
     policy allows (one query for the questions)."""
     level = review_level(attempt)
@@ -35,7 +58,7 @@ def attempt_as_dict(attempt: Attempt) -> dict:
             entry["answer"] = q.answer
             entry["explanation"] = q.explanation
         questions.append(entry)
-    data = {
+    data: AttemptJSON = {
         "id": attempt.pk,
         "exam": attempt.exam_id,
         "exam_title": attempt.exam.title,

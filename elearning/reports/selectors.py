@@ -12,7 +12,7 @@ present).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass
+from typing import TypedDict
 
 from django.db import connection, transaction
 from django.http import Http404
@@ -26,8 +26,7 @@ from organizations.selectors import role_paths, user_has_global_scope
 REPORT_ROLES = ["secretary"]
 
 
-@dataclass
-class ReportRow:
+class ReportRow(TypedDict):
     unit_id: int
     code: str
     name: str
@@ -38,6 +37,13 @@ class ReportRow:
     completion_rate: float
     average_score: float | None
     overdue: int
+
+
+class CompletionReportJSON(TypedDict):
+    assignment: dict
+    unit: dict
+    rows: list[ReportRow]
+    total: ReportRow
 
 
 def _scope_check(user, *, assignment: Assignment, unit: OrgUnit) -> None:
@@ -96,7 +102,7 @@ def _run(sql: str, params: dict, *, subtree: bool = True) -> list[tuple]:
         return cur.fetchall()
 
 
-def completion_report(*, user, assignment: Assignment, unit: OrgUnit) -> dict:
+def completion_report(*, user, assignment: Assignment, unit: OrgUnit) -> CompletionReportJSON:
     """Rows per child unit (+ the unit's own members) and the total — one SQL query."""
     _scope_check(user, assignment=assignment, unit=unit)
     params: dict = {"L": (unit.depth + 1) * OrgUnit.steplen}
@@ -168,26 +174,26 @@ def completion_report(*, user, assignment: Assignment, unit: OrgUnit) -> dict:
             "due_date": assignment.due_date,
         },
         "unit": {"id": unit.pk, "code": unit.code, "name": unit.name},
-        "rows": [asdict(r) for r in rows],
-        "total": asdict(total),
+        "rows": rows,
+        "total": total,
     }
 
 
 def _row(uid, code, name, itself, members, started, completed, ssum, scored, over) -> ReportRow:
     # PostgreSQL's SUM of counts is numeric (Decimal): normalise to int/float
     members, started, completed, scored = int(members), int(started), int(completed), int(scored)
-    return ReportRow(
-        unit_id=uid,
-        code=code,
-        name=name,
-        is_unit_itself=itself,
-        members=members,
-        started=started,
-        completed=completed,
-        completion_rate=round(completed / members, 4) if members else 0.0,
-        average_score=round(float(ssum) / scored, 2) if scored else None,
-        overdue=int(over or 0),
-    )
+    return {
+        "unit_id": uid,
+        "code": code,
+        "name": name,
+        "is_unit_itself": itself,
+        "members": members,
+        "started": started,
+        "completed": completed,
+        "completion_rate": round(completed / members, 4) if members else 0.0,
+        "average_score": round(float(ssum) / scored, 2) if scored else None,
+        "overdue": int(over or 0),
+    }
 
 
 #: member status → SQL condition (``past``: "the deadline of the member's unit has passed")

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from elearning.contests import selectors as contest_selectors
 from elearning.contests import services as contests
+from elearning.contests.representations import contest_is_open
 from elearning.errors import AcademyError
 from elearning.exams import services as exams
 from elearning.exams.representations import attempt_as_dict
@@ -133,11 +134,12 @@ def attempt_result(request, pk: int):
 
 @portal_view
 def contest_list(request):
-    items = list(contest_selectors.contests_visible(request.user)[:100])
     now = timezone.now()
-    return render(
-        request, "portal/contests/list.html", {"nav": "contests", "contests": items, "now": now}
-    )
+    rows = [
+        {"contest": c, "is_open": contest_is_open(c, now)}
+        for c in contest_selectors.contests_visible(request.user)[:100]
+    ]
+    return render(request, "portal/contests/list.html", {"nav": "contests", "rows": rows})
 
 
 def _contest(request, pk: int):
@@ -148,8 +150,7 @@ def _contest(request, pk: int):
 def contest_detail(request, pk: int):
     contest = _contest(request, pk)
     board = contest_selectors.contest_leaderboard(contest=contest, member=request.member, top=10)
-    now = timezone.now()
-    is_open = contest.starts_at <= now < contest.ends_at
+    is_open = contest_is_open(contest, timezone.now())
     raw = request.session.pop(f"contest-result-{contest.pk}", None)
     request.session.pop(f"contest-last-{contest.pk}", None)
     context = {

@@ -337,7 +337,7 @@ SLOW = [  # anything else goes through the serializer, which refuses or coerces 
 def test_fast_progress_parsing_agrees_with_the_serializer(body, fast):
     from rest_framework.exceptions import ValidationError
 
-    from api.learning import ProgressInSerializer, _progress_input_fast, progress_input
+    from api.learning.progress import ProgressInSerializer, _progress_input_fast, progress_input
 
     parsed = _progress_input_fast(body)
     assert (parsed is not None) is fast
@@ -395,9 +395,9 @@ SCENARIOS = [  # (what the phone sends, in order) — each answered by both path
 
 @pytest.mark.parametrize("steps", SCENARIOS)
 def test_fast_progress_path_answers_like_the_drf_view(academy, org, client_for, steps, monkeypatch):
-    """The POST fast path (api.learning._progress_post_fast) and LessonProgressApi give the
+    """The POST fast path (api.learning.progress._progress_post_fast) and LessonProgressApi give the
     same status, JSON, content type and headers for the same reports from the same state."""
-    from api import learning
+    from api.learning import progress as learning
     from tests.factories import member_in
 
     real, used = learning._progress_post_fast, []
@@ -457,7 +457,7 @@ def test_unusual_progress_requests_fall_back_to_the_drf_view(opened, academy, me
 
 
 def test_the_fast_path_can_be_switched_off(opened, academy, member, rewind, settings, monkeypatch):
-    from api import learning
+    from api.learning import progress as learning
 
     def boom(request, pk):
         raise AssertionError("the fast path ran")
