@@ -75,7 +75,9 @@ def required_seconds(lesson: Lesson) -> int:
     return lesson.min_seconds
 
 
-def _state(lesson: Lesson, row: LessonProgress | None, **extra) -> ProgressState:
+def _state(
+    lesson: Lesson, row: LessonProgress | store.ReportedRow | None, **extra
+) -> ProgressState:
     st = ProgressState(
         lesson_id=lesson.pk,
         kind=lesson.kind,
