@@ -17,8 +17,9 @@ batches, each batch with an idempotency key. The server
    0.2 s interval counts 0.2 s.
 
 Steps 2–3 and the idempotency receipt are one write of `elearning.courses.progress_store`
-(one statement on PostgreSQL). The API's two paths (the DRF view and its fast path) and
-the portal send every event as one `ProgressCommand` through `progress_submit`.
+(one statement on PostgreSQL). The API's two paths (the DRF view and its fast path) send
+every event as one `ProgressCommand` through `progress_submit`; the portal's lesson page
+opens the lesson (`progress_open`) and its player reports through the API.
 
 Article/reading lessons: the client sends ``open`` then ``heartbeat`` events; the server
 adds the time between consecutive events it received (each capped), never a duration the
