@@ -4,6 +4,7 @@
         .venv/bin/python -m bench learning -- [--units 8000] [--members 140000] [--courses 10]
         [--skip-http] [--skip-exam] [--http-seconds 20] [--threads 32] [--workers 4]
         [--progress-workers 2] [--progress-threads 16] [--skip-progress-baseline]
+        [--skip-inprocess]
 
 1. data: `organizations.generating.org_generate` (8,000 units / 140,000 members under a
    root coded "LB"), 10 compulsory courses with an assignment each, and one CourseProgress
@@ -16,6 +17,8 @@
    accepted/s, p50/p99 and the CPU each process group spent per request; then, as the
    same-run baselines, the same load through the DRF view (EHOME_PROGRESS_FAST_PATH=0) and
    through the DRF view with the statements unprepared (+ EHOME_DB_PREPARE=0).
+   In-process, the same report alternating in one process: CPU of the fast path vs
+   the DRF view, and the store's PostgreSQL statement vs its portable locked form.
 4. exam burst: 2,000 members start and submit over HTTP (10 % send their submit twice,
    concurrently); server errors, lost and double-graded submissions, p99.
 5. leaderboards: a contest result and a points balance for every member (COPY), then
@@ -195,8 +198,8 @@ def naive_report(assignment, unit):
 def bench_reports(data) -> dict:
     from django.contrib.auth import get_user_model
 
-    from elearning import reports
     from elearning.models import Assignment
+    from elearning.reports import selectors as reports
     from organizations.models import Member, OrgUnit
 
     root = data["root"]
@@ -333,7 +336,7 @@ def bench_progress_http(
     from django.db import connection
     from django.utils import timezone
 
-    from elearning import progress
+    from elearning.courses import progress
     from elearning.models import Lesson, LessonProgress, WatchAllowance
     from organizations.models import Member
 
@@ -423,6 +426,109 @@ def bench_progress_http(
         f"{wall:.0f} s: {accepted} accepted ({res['accepted_per_s']:.0f}/s), codes {codes}, "
         f"p50 {_ms(res['p50'])}, p99 {_ms(res['p99'])}; CPU ms per request "
         f"{res['cpu_ms_per_request']}; load {res['load']:.1f}"
+    )
+    return res
+
+
+# --- 3b. progress in-process: the fast path and the store's report forms ------------------
+
+
+def bench_progress_inprocess(data, *, rounds: int = 8, batch: int = 200) -> dict:
+    """CPU per report in one process, alternating batches so both sides see the same
+    machine: (a) the fast path vs the DRF view (the whole Django stack, test client),
+    (b) the store's one PostgreSQL statement vs its portable locked form (the same
+    report, called directly). Over HTTP on a shared 2-core machine a 10 % CPU difference
+    drowns in the swings between runs; here it does not."""
+    from django.conf import settings
+    from django.test import Client
+    from django.utils import timezone
+
+    from elearning.courses import progress
+    from elearning.courses import progress_store as store
+    from elearning.models import Lesson, LessonProgress, WatchAllowance
+    from organizations.models import Member
+
+    lesson = Lesson.objects.filter(course=data["courses"][2]).order_by("sort_order").first()
+    members = list(
+        Member.objects.filter(unit__path__startswith=data["root"].path)
+        .select_related("user", "unit")
+        .order_by("id")[5000:5064]
+    )
+    LessonProgress.objects.filter(lesson=lesson, member__in=members).delete()
+    for m in members:
+        progress.progress_open(member=m, lesson=lesson)
+    long_ago = timezone.now() - dt.timedelta(days=3)
+    LessonProgress.objects.filter(lesson=lesson, member__in=members).update(opened_at=long_ago)
+    WatchAllowance.objects.filter(member__in=members).update(refilled_at=long_ago, budget=14400)
+    tokens = _tokens(members)
+    clients = {m.pk: Client(HTTP_AUTHORIZATION=f"Bearer {tokens[m.pk]}") for m in members}
+    pos = {m.pk: 0 for m in members}
+    run = uuid.uuid4().hex[:8]
+    url = f"/api/v1/lessons/{lesson.pk}/progress/"
+    fast_setting = settings.EHOME_PROGRESS_FAST_PATH
+
+    def next_range(m):
+        a = pos[m.pk]
+        pos[m.pk] = a + 2
+        return a
+
+    def http_batch(fast: bool) -> float:
+        settings.EHOME_PROGRESS_FAST_PATH = fast
+        t = time.process_time()
+        for i in range(batch):
+            m = members[i % len(members)]
+            a = next_range(m)
+            body = {"event": "intervals", "intervals": [{"from_s": a, "to_s": a + 2}]}
+            r = clients[m.pk].post(
+                url, body, content_type="application/json", HTTP_IDEMPOTENCY_KEY=f"{run}-{m.pk}-{a}"
+            )
+            assert r.status_code == 200, r.content
+        return (time.process_time() - t) / batch
+
+    def store_batch(form) -> tuple[float, float]:
+        t, w = time.process_time(), time.perf_counter()
+        for i in range(batch):
+            m = members[i % len(members)]
+            a = next_range(m)
+            ranges = [[a * 1000, (a + 2) * 1000]]
+            got = form(m, lesson, ranges, f"{run}-s-{m.pk}-{a}", 10**9)
+            assert got.outcome == store.ACCEPTED, got
+        return (time.process_time() - t) / batch, (time.perf_counter() - w) / batch
+
+    try:
+        http_batch(True), http_batch(False)  # warm-up
+        fast, drf = [], []
+        for _ in range(rounds):
+            fast.append(http_batch(True))
+            drf.append(http_batch(False))
+        store_batch(store._report_statement), store_batch(store._report_locked)
+        stmt, locked = [], []
+        for _ in range(rounds):
+            stmt.append(store_batch(store._report_statement))
+            locked.append(store_batch(store._report_locked))
+    finally:
+        settings.EHOME_PROGRESS_FAST_PATH = fast_setting
+
+    def ms2(seconds: float) -> str:
+        return f"{seconds * 1000:.2f} ms"
+
+    res = {
+        "fast_cpu": statistics.median(fast),
+        "drf_cpu": statistics.median(drf),
+        "statement_cpu": statistics.median(x[0] for x in stmt),
+        "statement_wall": statistics.median(x[1] for x in stmt),
+        "locked_cpu": statistics.median(x[0] for x in locked),
+        "locked_wall": statistics.median(x[1] for x in locked),
+        "load": os.getloadavg()[0],
+    }
+    print(
+        f"[progress in-process] CPU per report, median of {rounds} × {batch}: fast path "
+        f"{ms2(res['fast_cpu'])}, DRF view {ms2(res['drf_cpu'])} → "
+        f"{100 * (res['fast_cpu'] - res['drf_cpu']) / res['drf_cpu']:+.0f} %; the report "
+        f"in the store, CPU / wall: one statement {ms2(res['statement_cpu'])} / "
+        f"{ms2(res['statement_wall'])}, portable locked form {ms2(res['locked_cpu'])} / "
+        f"{ms2(res['locked_wall'])} → {res['locked_wall'] / res['statement_wall']:.1f}× the "
+        f"wall time; load {res['load']:.1f}"
     )
     return res
 
@@ -567,7 +673,7 @@ def bench_leaderboards(data, *, repeat: int = 50) -> dict:
     from django.db import connection
     from django.utils import timezone
 
-    from elearning import contests, points
+    from elearning.contests import selectors
     from elearning.models import Contest, ContestBest, ContestUnitScore, PointBalance
     from organizations.models import Member, OrgUnit
 
@@ -649,15 +755,15 @@ def bench_leaderboards(data, *, repeat: int = 50) -> dict:
     for label, mid in picks.items():
         m = by_id[mid]
         res[f"contest_{label}"] = timed(
-            lambda m=m: contests.contest_leaderboard(contest=contest, member=m)
+            lambda m=m: selectors.contest_leaderboard(contest=contest, member=m)
         )
         res[f"points_root_{label}"] = timed(
-            lambda m=m: points.points_leaderboard(unit=root, member=m)
+            lambda m=m: selectors.points_leaderboard(unit=root, member=m)
         )
     last = by_id[picks["last"]]
     if committee is not None and last.unit.path.startswith(committee.path):
         res["points_committee_last"] = timed(
-            lambda: points.points_leaderboard(unit=committee, member=last)
+            lambda: selectors.points_leaderboard(unit=committee, member=last)
         )
 
     def naive():
@@ -701,6 +807,7 @@ def main(argv: list[str]) -> None:
     p.add_argument("--progress-workers", type=int, default=2)
     p.add_argument("--progress-threads", type=int, default=16)
     p.add_argument("--skip-progress-baseline", action="store_true")
+    p.add_argument("--skip-inprocess", action="store_true")
     p.add_argument("--threads", type=int, default=32)
     p.add_argument("--workers", type=int, default=4)
     p.add_argument("--exam-members", type=int, default=2000)
@@ -732,6 +839,8 @@ def main(argv: list[str]) -> None:
                     f"{res['accepted_per_s'] / base['accepted_per_s']:.2f}× the accepted/s, "
                     f"p99 {_ms(res['p99'])} vs {_ms(base['p99'])}"
                 )
+    if not args.skip_inprocess:
+        bench_progress_inprocess(data)
     if not args.skip_exam:
         bench_exam_burst(
             data, n=args.exam_members, threads=args.threads, workers=args.workers, port=args.port

@@ -478,7 +478,7 @@ EHOME_MEDIA_MAX_ATTEMPTS = env_int("EHOME_MEDIA_MAX_ATTEMPTS", 3)
 EHOME_PERIODIC_TASKS += [("media_pipeline.tasks.assets_recover_stale", 60)]
 
 # --- elearning ---------------------------------------------------------------------------
-# Progress plausibility (elearning.progress): a per-(member, lesson) allowance starts at
+# Progress plausibility (elearning.courses.progress): a per-(member, lesson) allowance starts at
 # the slack on "open", grows by wall seconds × max rate, and each accepted batch spends
 # its seconds; a video/audio lesson completes at the coverage ratio.
 EHOME_PROGRESS_MAX_RATE = float(env("EHOME_PROGRESS_MAX_RATE", "2.0"))
@@ -495,7 +495,7 @@ EHOME_PROGRESS_BUDGET_CAP_SECONDS = env_int("EHOME_PROGRESS_BUDGET_CAP_SECONDS",
 # (~5–10 ms) on the hottest write path. Set 0 to wait for every report's flush.
 EHOME_PROGRESS_ASYNC_COMMIT = env_bool("EHOME_PROGRESS_ASYNC_COMMIT", default=True)
 # The everyday interval report is answered without DRF's request/response machinery
-# (api.learning._progress_post_fast, same checks and answers); 0 sends every report
+# (api.learning.progress._progress_post_fast, same checks and answers); 0 sends every report
 # through the DRF view.
 EHOME_PROGRESS_FAST_PATH = env_bool("EHOME_PROGRESS_FAST_PATH", default=True)
 # Reading time: one heartbeat counts at most this many server-measured seconds.

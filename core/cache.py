@@ -31,7 +31,7 @@ The cache is an accelerator, never the source of truth, so no cache call raises:
   explains the choice).
 
 `redis_down()` lets code that talks to Redis directly through `redis_client()`
-(elearning.leaderboards) skip Redis while the breaker is open.
+(elearning.contests.leaderboards) skip Redis while the breaker is open.
 """
 
 from __future__ import annotations
@@ -344,8 +344,8 @@ class RedisCache(DjangoRedisCache):
     # --- direct Redis access ----------------------------------------------------------
     def redis_client(self):
         """The redis-py client, for data structures the cache API lacks (sorted sets:
-        elearning.leaderboards). Keys must come from `make_key`. The caller handles
-        `RedisError` itself (elearning.leaderboards backs off on its own)."""
+        elearning.contests.leaderboards). Keys must come from `make_key`. The caller handles
+        `RedisError` itself (elearning.contests.leaderboards backs off on its own)."""
         return self._cache.get_client(write=True)
 
     def incr_window(self, key: str, timeout: int) -> int:

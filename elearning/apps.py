@@ -7,12 +7,22 @@ class ElearningConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from elearning.contests import services as contests
+        from elearning.courses.signals import lesson_completed, lesson_watched
+        from elearning.exams.signals import exam_passed
         from organizations.signals import members_moved, unit_roles_changed
 
-        def _refile(sender, member_ids=None, **kwargs):
-            from elearning.points import points_unit_paths_sync
+        # study points for the events the courses and exams domains verified
+        lesson_completed.connect(
+            contests.points_for_lesson_completed, dispatch_uid="elearning.points_lesson"
+        )
+        lesson_watched.connect(
+            contests.points_for_lesson_watched, dispatch_uid="elearning.points_watch"
+        )
+        exam_passed.connect(contests.points_for_exam_passed, dispatch_uid="elearning.points_exam")
 
-            points_unit_paths_sync(member_ids=member_ids)
+        def _refile(sender, member_ids=None, **kwargs):
+            contests.points_unit_paths_sync(member_ids=member_ids)
 
         members_moved.connect(_refile, dispatch_uid="elearning.points_refile", weak=False)
 

@@ -15,6 +15,7 @@ import random
 from django.db import transaction
 from django.utils import timezone
 
+from elearning.contests.services import points_award, rules_ensure
 from elearning.models import (
     Assignment,
     Contest,
@@ -26,7 +27,6 @@ from elearning.models import (
     LessonProgress,
     Question,
 )
-from elearning.points import points_award, rules_ensure
 from media_pipeline.models import MediaAsset
 from organizations.models import Member, OrgUnit
 

@@ -23,7 +23,7 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFi
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 
-from elearning import question_io
+from elearning.exams import question_io
 from elearning.models import Assignment, Contest, Course, Exam, PointRule, Question
 from organizations.models import OrgUnit
 from organizations.permissions import (
@@ -297,8 +297,6 @@ def register_academy():
 
 @permission_required("elearning.add_question", raise_exception=True)
 def question_import_view(request):
-    from elearning.question_io import ImportErrors, parse_excel, parse_gift, questions_import
-
     units = instructor_units(request.user)
     ctx = {"units": units, "errors": [], "title": "导入试题"}
     if request.method == "POST":
@@ -313,19 +311,21 @@ def question_import_view(request):
             try:
                 data = upload.read()
                 if name.lower().endswith(".xlsx"):
-                    drafts = parse_excel(data, filename=name)
+                    drafts = question_io.parse_excel(data, filename=name)
                 elif name.lower().endswith((".gift", ".txt")):
                     try:
                         text = data.decode("utf-8")
                     except UnicodeDecodeError:
-                        raise ImportErrors([f"{name}：请使用 UTF-8 编码保存 GIFT 文件"]) from None
-                    drafts = parse_gift(text)
+                        raise question_io.ImportErrors(
+                            [f"{name}：请使用 UTF-8 编码保存 GIFT 文件"]
+                        ) from None
+                    drafts = question_io.parse_gift(text)
                 else:
-                    raise ImportErrors(
+                    raise question_io.ImportErrors(
                         [f"{name}：只支持 .xlsx（导入模板）和 .gift/.txt（GIFT 格式）"]
                     )
-                created = questions_import(drafts=drafts, owner_unit=unit)
-            except ImportErrors as exc:
+                created = question_io.questions_import(drafts=drafts, owner_unit=unit)
+            except question_io.ImportErrors as exc:
                 ctx["errors"] = exc.errors
             else:
                 messages.success(request, f"已导入 {len(created)} 道试题")
@@ -335,13 +335,11 @@ def question_import_view(request):
 
 @permission_required("elearning.view_question", raise_exception=True)
 def question_export_view(request):
-    from elearning.question_io import export_excel, template_excel
-
     if request.GET.get("template"):
-        data, name = template_excel(), "question-template.xlsx"
+        data, name = question_io.template_excel(), "question-template.xlsx"
     else:
         qs = QUESTION_POLICY.scoped(request.user, Question.objects.order_by("category", "id"))
-        data, name = export_excel(qs), "questions.xlsx"
+        data, name = question_io.export_excel(qs), "questions.xlsx"
     resp = HttpResponse(
         data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )

@@ -30,13 +30,13 @@ def latest_stories(user, *, limit: int) -> list:
 
 
 def my_assignments(user) -> list[dict]:
-    from elearning.selectors import assignments_for_member
+    from elearning.courses.selectors import assignments_for_member
 
     return assignments_for_member(member_for_user(user))
 
 
 def my_points(user) -> dict | None:
-    from elearning.points import points_summary
+    from elearning.contests.selectors import points_summary
 
     member = member_for_user(user)
     if member is None:

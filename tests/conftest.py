@@ -13,8 +13,8 @@ from tests.factories import OrgTree, make_org_tree
 def _clear_cache():
     """The cache and the per-process caches of the hot paths (point rules, lessons by id —
     ids are reused once a test's transaction rolls back) start empty in every test."""
-    from elearning import selectors
-    from elearning.points import rules_cache_clear
+    from elearning.contests.services import rules_cache_clear
+    from elearning.courses import selectors
 
     def clear():
         cache.clear()

@@ -1,6 +1,6 @@
 """Supervisor dashboard: completion of an assignment by child unit, drill-down to members,
 the overdue list and the Excel export. The numbers and the scope check come from
-elearning.reports (one SQL query per level); an out-of-scope unit or assignment is 404."""
+elearning.reports.selectors (one SQL query per level); an out-of-scope unit or assignment is 404."""
 
 from __future__ import annotations
 
@@ -9,8 +9,10 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from elearning import reports, selectors
+from elearning.courses import selectors
 from elearning.models import Assignment
+from elearning.reports import exports as report_exports
+from elearning.reports import selectors as reports
 from organizations.models import OrgUnit
 from organizations.selectors import role_paths, user_has_global_scope
 from portal.access import SUPERVISOR_ROLES, is_supervisor, portal_view
@@ -119,7 +121,7 @@ def dashboard_members(request):
         "page": page,
         "pages": pages,
         "status": status or "",
-        "statuses": list(reports.STATUS_LABELS.items()),
+        "statuses": list(report_exports.STATUS_LABELS.items()),
         "breadcrumbs": _breadcrumbs(request, unit),
     }
     return render(request, "portal/dashboard/members.html", context)
@@ -131,7 +133,9 @@ def dashboard_members_export(request):
     if assignment is None or unit is None:
         raise Http404
     status = _status(request)
-    body = reports.members_xlsx(user=request.user, assignment=assignment, unit=unit, status=status)
+    body = report_exports.members_xlsx(
+        user=request.user, assignment=assignment, unit=unit, status=status
+    )
     response = HttpResponse(
         body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
@@ -146,7 +150,7 @@ def dashboard_export(request):
     if assignment is None or unit is None:
         raise Http404
     report = reports.completion_report(user=request.user, assignment=assignment, unit=unit)
-    body = reports.report_xlsx(report)
+    body = report_exports.report_xlsx(report)
     response = HttpResponse(
         body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )

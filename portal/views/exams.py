@@ -12,9 +12,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from elearning import contests, exams, selectors
+from elearning.contests import selectors as contest_selectors
+from elearning.contests import services as contests
+from elearning.contests.representations import contest_is_open
+from elearning.errors import AcademyError
+from elearning.exams import services as exams
+from elearning.exams.representations import attempt_as_dict
+from elearning.exams.selectors import exams_visible
 from elearning.models import Attempt, Question
-from elearning.services import AcademyError
 from portal.access import portal_view
 
 
@@ -47,7 +52,7 @@ def answers_from_post(post, questions: list[dict]) -> dict:
 @portal_view
 def exam_detail(request, pk: int):
     member = _member_or_404(request)
-    exam = get_object_or_404(selectors.exams_visible(request.user), pk=pk)
+    exam = get_object_or_404(exams_visible(request.user), pk=pk)
     attempts = list(Attempt.objects.filter(exam=exam, member=member).order_by("-number"))
     current = next((a for a in attempts if a.status == Attempt.Status.IN_PROGRESS), None)
     left = None
@@ -68,7 +73,7 @@ def exam_detail(request, pk: int):
 @portal_view
 def exam_start(request, pk: int):
     member = _member_or_404(request)
-    exam = get_object_or_404(selectors.exams_visible(request.user), pk=pk)
+    exam = get_object_or_404(exams_visible(request.user), pk=pk)
     try:
         attempt = exams.attempt_start(exam=exam, member=member)
     except AcademyError as exc:
@@ -88,7 +93,7 @@ def attempt_take(request, pk: int):
     fallback and the JS submit both use the same idempotency key): submit."""
     attempt = _my_attempt(request, pk)
     if request.method == "POST":
-        data = exams.attempt_as_dict(attempt)
+        data = attempt_as_dict(attempt)
         answers = answers_from_post(request.POST, data["questions"])
         key = (request.POST.get("idempotency_key") or "").strip()[:64] or uuid.uuid4().hex
         try:
@@ -100,7 +105,7 @@ def attempt_take(request, pk: int):
         return redirect("portal:attempt_result", pk=attempt.pk)
     if attempt.status != Attempt.Status.IN_PROGRESS:
         return redirect("portal:attempt_result", pk=attempt.pk)
-    data = exams.attempt_as_dict(attempt)
+    data = attempt_as_dict(attempt)
     context = {
         "nav": "learn",
         "attempt": attempt,
@@ -116,7 +121,7 @@ def attempt_result(request, pk: int):
     attempt = _my_attempt(request, pk)
     if attempt.status == Attempt.Status.IN_PROGRESS:
         return redirect("portal:attempt", pk=attempt.pk)
-    data = exams.attempt_as_dict(attempt)
+    data = attempt_as_dict(attempt)
     return render(
         request,
         "portal/exams/attempt_result.html",
@@ -129,23 +134,23 @@ def attempt_result(request, pk: int):
 
 @portal_view
 def contest_list(request):
-    items = list(selectors.contests_visible(request.user)[:100])
     now = timezone.now()
-    return render(
-        request, "portal/contests/list.html", {"nav": "contests", "contests": items, "now": now}
-    )
+    rows = [
+        {"contest": c, "is_open": contest_is_open(c, now)}
+        for c in contest_selectors.contests_visible(request.user)[:100]
+    ]
+    return render(request, "portal/contests/list.html", {"nav": "contests", "rows": rows})
 
 
 def _contest(request, pk: int):
-    return get_object_or_404(selectors.contests_visible(request.user), pk=pk)
+    return get_object_or_404(contest_selectors.contests_visible(request.user), pk=pk)
 
 
 @portal_view
 def contest_detail(request, pk: int):
     contest = _contest(request, pk)
-    board = contests.contest_leaderboard(contest=contest, member=request.member, top=10)
-    now = timezone.now()
-    is_open = contest.starts_at <= now < contest.ends_at
+    board = contest_selectors.contest_leaderboard(contest=contest, member=request.member, top=10)
+    is_open = contest_is_open(contest, timezone.now())
     raw = request.session.pop(f"contest-result-{contest.pk}", None)
     request.session.pop(f"contest-last-{contest.pk}", None)
     context = {
@@ -198,7 +203,7 @@ def contest_play(request, pk: int):
 @portal_view
 def contest_leaderboard(request, pk: int):
     contest = _contest(request, pk)
-    board = contests.contest_leaderboard(contest=contest, member=request.member, top=50)
+    board = contest_selectors.contest_leaderboard(contest=contest, member=request.member, top=50)
     return render(
         request,
         "portal/contests/leaderboard.html",

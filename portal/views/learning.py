@@ -8,7 +8,8 @@ from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
 
-from elearning import progress, selectors
+from elearning.courses import progress, selectors
+from elearning.courses.representations import course_status
 from elearning.models import Course, Lesson
 from portal.access import portal_view
 
@@ -26,7 +27,7 @@ def _lesson_rows(lessons, prog: dict) -> list[dict]:
 def course_list(request):
     courses = list(selectors.courses_visible(request.user)[:200])
     mine = selectors.my_course_progress(request.member, [c.pk for c in courses])
-    rows = [{"course": c, "progress": mine.get(c.pk)} for c in courses]
+    rows = [{"course": c, "status": course_status(mine.get(c.pk))} for c in courses]
     return render(request, "portal/learn/course_list.html", {"nav": "learn", "rows": rows})
 
 

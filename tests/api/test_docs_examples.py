@@ -19,7 +19,7 @@ from django.conf import settings
 from django.utils import timezone
 from rest_framework_simplejwt.tokens import AccessToken
 
-from elearning import exams
+from elearning.exams import services as exams
 from tests.cms.conftest import publish_news, site  # noqa: F401 - fixtures
 from tests.elearning.conftest import academy  # noqa: F401 - fixture
 from tests.factories import member_in

@@ -21,7 +21,7 @@ import pytest
 import redis
 from django.core.cache import cache
 
-from elearning import leaderboards
+from elearning.contests import leaderboards
 from elearning.models import PointBalance, PointLedger
 from tests.elearning.conftest import academy, member, rewind  # noqa: F401 - fixtures
 from tests.factories import PASSWORD, member_in

@@ -14,7 +14,7 @@ from django.utils import timezone
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
 from cms.models import Book, DigestIssue, ExemplarPage, NewsPage, Periodical, PeriodicalIssue
-from elearning import exams
+from elearning.exams import services as exams
 from elearning.models import Contest, Course, Lesson
 from media_pipeline.models import MediaAsset
 from tests.cms.conftest import publish_news, site  # noqa: F401 - fixtures

@@ -124,7 +124,7 @@ def test_admin_listing_exports(hostile, admin_client):
 
 
 def test_question_bank_excel_export_and_its_reimport(hostile, admin_client):
-    from elearning.question_io import parse_excel
+    from elearning.exams.question_io import parse_excel
 
     content = _body(admin_client.get(reverse("elearning_question_export")))
     assert_neutral(content, "xlsx")

@@ -43,7 +43,7 @@ def test_periodic_task_closes_overdue_attempts(academy, org, settings):
 
     from django.utils import timezone
 
-    from elearning import exams
+    from elearning.exams import services as exams
     from elearning.models import Attempt
     from tests.factories import member_in
 

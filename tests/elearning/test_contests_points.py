@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from elearning import points
+from elearning.contests import services as points
 from elearning.models import (
     Contest,
     ContestBest,

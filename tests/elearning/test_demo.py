@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from elearning import demo, reports
+from elearning import demo
 from elearning.models import Assignment, CourseProgress, Exam, LessonProgress, Question
+from elearning.reports import selectors as reports
 from media_pipeline.models import MediaAsset
 from organizations import demo as org_demo
 from organizations.models import Member, OrgUnit

@@ -12,7 +12,8 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from elearning import exams
+from elearning.exams import grading
+from elearning.exams import services as exams
 from elearning.models import Attempt, CourseProgress, Exam, PointLedger, Question
 from tests.factories import member_in
 
@@ -191,9 +192,9 @@ def test_multiple_choice_partial_credit(org):
         answer=["A", "B", "C"],
         owner_unit=org.root,
     )
-    assert exams.grade_question(q, ["A", "B", "C"], 6) == 6
-    assert exams.grade_question(q, ["A", "B"], 6) == 4
-    assert exams.grade_question(q, ["A", "D"], 6) == 0  # any wrong option → 0
+    assert grading.grade_question(q, ["A", "B", "C"], 6) == 6
+    assert grading.grade_question(q, ["A", "B"], 6) == 4
+    assert grading.grade_question(q, ["A", "D"], 6) == 0  # any wrong option → 0
     weighted = Question(
         type="multiple",
         stem="s",
@@ -205,14 +206,14 @@ def test_multiple_choice_partial_credit(org):
         answer=["A", "B"],
         owner_unit=org.root,
     )
-    assert exams.grade_question(weighted, ["A"], 10) == 7
+    assert grading.grade_question(weighted, ["A"], 10) == 7
     fill = Question(type="fill", stem="s", answer=["共产主义"], owner_unit=org.root)
-    assert exams.grade_question(fill, " 共产主义 ", 5) == 5
+    assert grading.grade_question(fill, " 共产主义 ", 5) == 5
 
 
 def test_course_completes_after_lessons_and_exam(academy, learner, client_for):
+    from elearning.courses.services import course_progress_refresh
     from elearning.models import LessonProgress
-    from elearning.services import course_progress_refresh
 
     for lesson in (academy.video, academy.audio, academy.article):
         LessonProgress.objects.create(

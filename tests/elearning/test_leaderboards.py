@@ -12,7 +12,8 @@ import pytest
 import redis
 from django.utils import timezone
 
-from elearning import contests, leaderboards
+from elearning.contests import leaderboards
+from elearning.contests import selectors as contests
 from elearning.models import Contest, ContestBest, ContestUnitScore
 from tests.elearning.test_contests_points import contest, play  # noqa: F401 - fixture
 from tests.factories import member_in
@@ -137,7 +138,8 @@ def test_redis_down_falls_back_to_the_database(field, monkeypatch, settings):
 def test_points_ranks_per_subtree_from_redis(org, live_redis, django_capture_on_commit_callbacks):
     """Study points: "my rank" in a unit subtree from its sorted set, equal to the
     database's count, and an award after commit moves it."""
-    from elearning import points
+    from elearning.contests import selectors as points
+    from elearning.contests import services as point_services
     from elearning.models import PointBalance
 
     people = [member_in(u) for u in (org.a1, org.a1, org.b1, org.a)]
@@ -149,7 +151,9 @@ def test_points_ranks_per_subtree_from_redis(org, live_redis, django_capture_on_
     assert live_redis.zcard(leaderboards._key(f"points:{org.root.path}")) == 4
     assert live_redis.zcard(leaderboards._key(f"points:{org.a.path}")) == 3
     with django_capture_on_commit_callbacks(execute=True):  # 10 + the day's cap of 10
-        assert points.points_award(member=people[1], rule="contest", event_key="lb", units=10)
+        assert point_services.points_award(
+            member=people[1], rule="contest", event_key="lb", units=10
+        )
     assert PointBalance.objects.get(member=people[1]).total == 20
     # now tied with people[3] (20): both third at the root; second in A, behind people[0]
     assert points.points_leaderboard(unit=org.root, member=people[1])["me"]["rank"] == 3
@@ -164,7 +168,8 @@ def test_points_rankings_follow_a_transfer_and_a_unit_move(
     the top N (database) and "my rank" (Redis) agree; a unit moved with its subtree
     re-files its members; an edit made outside the services is caught by the periodic
     job."""
-    from elearning import points, tasks
+    from elearning import tasks
+    from elearning.contests import selectors as points
     from elearning.models import PointBalance
     from organizations.models import Member
     from organizations.services import member_transfer, unit_update

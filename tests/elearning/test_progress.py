@@ -181,7 +181,7 @@ def _opened_400s_video(org, *, seconds_ago: int, **allowance):
     tests with concurrent writers, which need committed rows): (member, lesson)."""
     if connection.vendor != "postgresql":
         pytest.skip("concurrent writers need PostgreSQL (SQLite serialises all writers)")
-    from elearning import progress
+    from elearning.courses import progress
     from elearning.models import Course, Lesson
     from media_pipeline.models import MediaAsset
     from tests.factories import member_in
@@ -222,7 +222,7 @@ def _at_once(n: int, call) -> tuple[list, list]:
 @pytest.mark.pg_only
 @pytest.mark.django_db(transaction=True)
 def test_two_devices_reporting_at_once_never_lose_an_update(org, client_for):
-    from elearning import progress
+    from elearning.courses import progress
 
     m, lesson = _opened_400s_video(org, seconds_ago=1000)
     _, errors = _at_once(
@@ -245,7 +245,7 @@ def test_two_devices_reporting_at_once_never_lose_an_update(org, client_for):
 @pytest.mark.pg_only
 @pytest.mark.django_db(transaction=True)
 def test_a_retry_racing_its_original_counts_once(org):
-    from elearning import progress
+    from elearning.courses import progress
 
     m, lesson = _opened_400s_video(org, seconds_ago=50, budget=0)
     results, errors = _at_once(
@@ -337,7 +337,7 @@ SLOW = [  # anything else goes through the serializer, which refuses or coerces 
 def test_fast_progress_parsing_agrees_with_the_serializer(body, fast):
     from rest_framework.exceptions import ValidationError
 
-    from api.learning import ProgressInSerializer, _progress_input_fast, progress_input
+    from api.learning.progress import ProgressInSerializer, _progress_input_fast, progress_input
 
     parsed = _progress_input_fast(body)
     assert (parsed is not None) is fast
@@ -373,7 +373,7 @@ def test_prepared_statements_pass_through_execute_wrappers(opened, academy, memb
         raise RuntimeError("read-only")
 
     with connection.execute_wrapper(refuse), pytest.raises(RuntimeError):
-        from elearning import progress
+        from elearning.courses import progress
 
         progress.progress_report(
             member=member, lesson=academy.video, intervals=[iv(30, 60)], idempotency_key="w2"
@@ -395,9 +395,9 @@ SCENARIOS = [  # (what the phone sends, in order) — each answered by both path
 
 @pytest.mark.parametrize("steps", SCENARIOS)
 def test_fast_progress_path_answers_like_the_drf_view(academy, org, client_for, steps, monkeypatch):
-    """The POST fast path (api.learning._progress_post_fast) and LessonProgressApi give the
+    """The POST fast path (api.learning.progress._progress_post_fast) and LessonProgressApi give the
     same status, JSON, content type and headers for the same reports from the same state."""
-    from api import learning
+    from api.learning import progress as learning
     from tests.factories import member_in
 
     real, used = learning._progress_post_fast, []
@@ -457,7 +457,7 @@ def test_unusual_progress_requests_fall_back_to_the_drf_view(opened, academy, me
 
 
 def test_the_fast_path_can_be_switched_off(opened, academy, member, rewind, settings, monkeypatch):
-    from api import learning
+    from api.learning import progress as learning
 
     def boom(request, pk):
         raise AssertionError("the fast path ran")
@@ -474,7 +474,7 @@ def test_the_fast_path_can_be_switched_off(opened, academy, member, rewind, sett
 
 def _six_video_lessons(org, member):
     """Six 400-second video lessons of one course, all opened by `member` 10 s ago."""
-    from elearning import progress
+    from elearning.courses import progress
     from elearning.models import Course, Lesson
     from media_pipeline.models import MediaAsset
 
@@ -505,8 +505,8 @@ def _allowed(since) -> float:
 def test_six_lessons_share_one_allowance(org, member):
     """Six lessons reported one after the other within ~10 s: together at most what
     wall time allows (before, each lesson had its own allowance: 6 × 35 s = 210 s)."""
-    from elearning import progress
-    from elearning.progress import ProgressRejected
+    from elearning.courses import progress
+    from elearning.errors import ProgressRejected
 
     lessons, since = _six_video_lessons(org, member)
     accepted = 0

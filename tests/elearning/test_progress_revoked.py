@@ -10,7 +10,7 @@ from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from api import learning
+from api.learning import progress as learning
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db

@@ -7,8 +7,7 @@ import io
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from elearning.models import Question
-from elearning.question_io import (
+from elearning.exams.question_io import (
     HEADERS,
     ImportErrors,
     export_excel,
@@ -16,6 +15,7 @@ from elearning.question_io import (
     parse_gift,
     questions_import,
 )
+from elearning.models import Question
 
 GIFT = """// 党章知识 GIFT 示例
 $CATEGORY: $course$/top/党章/总纲

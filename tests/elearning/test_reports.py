@@ -12,8 +12,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from elearning import reports
 from elearning.models import Assignment, CourseProgress
+from elearning.reports import exports as report_exports
+from elearning.reports import selectors as reports
 from tests.factories import member_in, user_with_role
 
 
@@ -86,7 +87,7 @@ def test_overdue_uses_each_members_time_zone(org, academy, people):
 
 
 def test_deadline_is_end_of_day_in_unit_time_zone(org, academy, client_for):
-    from elearning.services import assignment_deadline
+    from elearning.courses.selectors import assignment_deadline
 
     d = dt.date(2026, 3, 1)
     tz_deadline = assignment_deadline(due_date=d, tz_name="Africa/Dar_es_Salaam")
@@ -166,7 +167,7 @@ def test_overdue_list_is_complete_beyond_the_first_page(org, academy, people):
     assert first_two["count"] == 3 and len(first_two["results"]) == 2
     sheet = load_workbook(
         io.BytesIO(
-            reports.members_xlsx(
+            report_exports.members_xlsx(
                 user=sec, assignment=academy.assignment, unit=org.a, status="overdue"
             )
         )

@@ -134,7 +134,7 @@ def course_with_exam(
 
 
 def assignment(course, unit, *, due_in_days: int = 7):
-    from elearning.services import assignment_create
+    from elearning.courses.services import assignment_create
 
     return assignment_create(
         course=course,

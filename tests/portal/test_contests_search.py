@@ -49,3 +49,22 @@ def test_search_finds_chinese_words_in_scope_with_type_filter(
     assert "北京项目安全生产检查" not in html.replace("<mark>", "").replace("</mark>", "")
     only_news = client.get("/search/", {"q": "安全生产", "type": "news"}).content.decode()
     assert "港口项目" in only_news and "法律法规汇编" not in only_news
+
+
+def test_contest_list_marks_only_open_contests(org, member_b1, web_client):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    open_now = f.contest(org.root)
+    later = f.contest(org.root)
+    later.starts_at = timezone.now() + dt.timedelta(days=1)
+    later.ends_at = later.starts_at + dt.timedelta(hours=1)
+    later.save()
+    html = web_client(member_b1.user).get("/contests/").content.decode()
+
+    def item(contest) -> str:
+        return html[html.index(contest.title) :].split("</li>")[0]
+
+    assert "进行中" in item(open_now)
+    assert "进行中" not in item(later)

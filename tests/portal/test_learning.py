@@ -188,3 +188,25 @@ def test_the_result_page_withholds_answers_until_the_attempts_are_used_up(
     assert "解析秘密" not in pages[0] and "正确答案：" not in pages[0] and "✗" not in pages[0]
     assert "解析秘密" in pages[1] and "正确答案：" in pages[1]
     assert 'data-testid="review-later"' not in pages[1]
+
+
+def test_course_list_shows_my_status_as_the_api_does(org, member_b1, web_client, client_for):
+    """Not started: no badge; started: 学习中; completed: 已完成 — the same status the
+    API's my_status gives (one rule, elearning.courses.representations.course_status)."""
+    course, _exam = f.course_with_exam(org.root)
+    client, api = web_client(member_b1.user), client_for(member_b1.user)
+
+    def seen() -> tuple[str, str]:
+        html = client.get("/learn/").content.decode()
+        item = html[html.index(course.title) :].split("</li>")[0]
+        badge = "已完成" if "已完成" in item else "学习中" if "学习中" in item else ""
+        mine = [c for c in api.get("/api/v1/courses/").json()["results"] if c["id"] == course.pk]
+        return badge, mine[0]["my_status"]
+
+    assert seen() == ("", "not_started")
+    client.get(f"/learn/lessons/{course.lessons.first().pk}/")  # opening starts the course
+    assert seen() == ("学习中", "in_progress")
+    CourseProgress.objects.filter(member=member_b1, course=course).update(
+        completed_at=timezone.now()
+    )
+    assert seen() == ("已完成", "completed")

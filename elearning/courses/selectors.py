@@ -1,29 +1,28 @@
-"""Reads for the API and the portal, scoped by the caller (organizations.selectors)."""
+"""Course, lesson and assignment reads for the API and the portal, scoped by the caller
+(organizations.selectors)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import time
+from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Prefetch, QuerySet
 from django.utils import timezone
 
-from elearning.models import (
-    Assignment,
-    Contest,
-    Course,
-    CourseProgress,
-    Exam,
-    Lesson,
-    LessonProgress,
-)
-from elearning.services import assignment_deadline
+from elearning.courses.models import Assignment, Course, CourseProgress, Lesson, LessonProgress
+from elearning.courses.representations import AssignmentJSON, assignment_json
 from organizations.models import Member
 from organizations.selectors import (
     audience_paths_for_member,
     audience_q,
     is_visible_to_member,
 )
+
+
+def assignment_deadline(*, due_date: dt.date, tz_name: str) -> dt.datetime:
+    """End of `due_date` in the member's unit time zone (= 00:00 of the next local day)."""
+    return dt.datetime.combine(due_date + dt.timedelta(days=1), dt.time.min, ZoneInfo(tz_name))
 
 
 def courses_visible(user) -> QuerySet[Course]:
@@ -99,19 +98,7 @@ def my_course_progress(member: Member | None, course_ids) -> dict[int, CoursePro
     }
 
 
-def assignment_status(
-    *, deadline: dt.datetime, progress: CourseProgress | None, now: dt.datetime
-) -> str:
-    if progress is not None and progress.completed_at is not None:
-        return "completed"
-    if now >= deadline:
-        return "overdue"
-    if progress is not None and progress.started_at is not None:
-        return "in_progress"
-    return "not_started"
-
-
-def assignments_for_member(member: Member | None) -> list[dict]:
+def assignments_for_member(member: Member | None) -> list[AssignmentJSON]:
     """The member's assignments with the deadline in their unit's time zone and a computed
     status (two queries whatever the count)."""
     if member is None:
@@ -125,43 +112,16 @@ def assignments_for_member(member: Member | None) -> list[dict]:
     progress = my_course_progress(member, {a.course_id for a in rows})
     now = timezone.now()
     tz = member.unit.timezone
-    out = []
-    for a in rows:
-        deadline = assignment_deadline(due_date=a.due_date, tz_name=tz)
-        cp = progress.get(a.course_id)
-        out.append(
-            {
-                "id": a.pk,
-                "course": {"id": a.course_id, "title": a.course.title},
-                "audience_unit": a.audience_unit.name,
-                "due_date": a.due_date,
-                "due_at": deadline,
-                "timezone": tz,
-                "status": assignment_status(deadline=deadline, progress=cp, now=now),
-                "lessons_completed": cp.lessons_completed if cp else 0,
-                "completed_at": cp.completed_at if cp else None,
-                "note": a.note,
-            }
+    return [
+        assignment_json(
+            a,
+            cp=progress.get(a.course_id),
+            tz=tz,
+            deadline=assignment_deadline(due_date=a.due_date, tz_name=tz),
+            now=now,
         )
-    return out
-
-
-def exams_visible(user) -> QuerySet[Exam]:
-    return (
-        Exam.objects.filter(is_published=True)
-        .filter(audience_q(user))
-        .select_related("audience_unit")
-    )
-
-
-def contests_visible(user) -> QuerySet[Contest]:
-    return (
-        Contest.objects.filter(is_published=True)
-        .filter(audience_q(user))
-        .select_related("audience_unit")
-        .annotate(question_count=Count("questions"))
-        .order_by("-starts_at", "-id")
-    )
+        for a in rows
+    ]
 
 
 def assignments_visible_to_manager(user) -> QuerySet[Assignment]:

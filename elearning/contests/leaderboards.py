@@ -43,6 +43,9 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
+from elearning.contests.models import ContestBest, ContestUnitScore, PointBalance
+from organizations.models import ancestor_paths_of
+
 log = logging.getLogger(__name__)
 
 READY_SECONDS = 900
@@ -204,8 +207,6 @@ def contest_record_after_commit(*, contest_id: int, member_id: int, unit_id: int
 
 
 def _contest_push(contest_id: int, member_id: int, unit_id: int) -> None:
-    from elearning.models import ContestBest, ContestUnitScore
-
     best = (
         ContestBest.objects.filter(contest_id=contest_id, member_id=member_id)
         .values_list("score", "elapsed_ms")
@@ -225,8 +226,6 @@ def _contest_push(contest_id: int, member_id: int, unit_id: int) -> None:
 
 
 def contest_member_better_count(*, contest_id: int, score: int, elapsed_ms: int) -> int | None:
-    from elearning.models import ContestBest
-
     def rows():
         for m, s, e in (
             ContestBest.objects.filter(contest_id=contest_id)
@@ -239,8 +238,6 @@ def contest_member_better_count(*, contest_id: int, score: int, elapsed_ms: int)
 
 
 def contest_unit_better_count(*, contest_id: int, total_score: int) -> int | None:
-    from elearning.models import ContestUnitScore
-
     rows = _pairs(ContestUnitScore.objects.filter(contest_id=contest_id), "unit_id", "total_score")
     return _better(f"contest:{contest_id}:u", total_score, rows)
 
@@ -251,9 +248,6 @@ def points_record_after_commit(*, member_id: int) -> None:
 
 
 def _points_push(member_id: int) -> None:
-    from elearning.models import PointBalance
-    from organizations.models import ancestor_paths_of
-
     row = PointBalance.objects.filter(member_id=member_id).values_list("unit_path", "total")
     row = row.first()
     if row is not None:
@@ -270,8 +264,6 @@ def points_moved_after_commit(rows: list[tuple[int, str, str, int]]) -> None:
 
 
 def _points_move(rows) -> None:
-    from organizations.models import ancestor_paths_of
-
     r = _usable_client()
     if r is None:
         _note_skipped()
@@ -295,8 +287,6 @@ def _points_move(rows) -> None:
 
 def points_better_count(*, unit_path: str, total: int) -> int | None:
     """Members of the subtree at `unit_path` with more points than `total`."""
-    from elearning.models import PointBalance
-
     rows = _pairs(
         PointBalance.objects.filter(unit_path__startswith=unit_path), "member_id", "total"
     )

@@ -11,26 +11,22 @@ present).
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
-from dataclasses import asdict, dataclass
+from typing import TypedDict
 
 from django.db import connection, transaction
 from django.http import Http404
 from django.utils import timezone
 
-from core.spreadsheet import export_stamp, local_naive, safe_row, time_heading
-from elearning.models import Assignment
-from elearning.services import assignment_deadline
+from elearning.courses.models import Assignment
+from elearning.courses.selectors import assignment_deadline
 from organizations.models import Member, OrgUnit
 from organizations.selectors import role_paths, user_has_global_scope
 
 REPORT_ROLES = ["secretary"]
 
 
-@dataclass
-class ReportRow:
+class ReportRow(TypedDict):
     unit_id: int
     code: str
     name: str
@@ -41,6 +37,13 @@ class ReportRow:
     completion_rate: float
     average_score: float | None
     overdue: int
+
+
+class CompletionReportJSON(TypedDict):
+    assignment: dict
+    unit: dict
+    rows: list[ReportRow]
+    total: ReportRow
 
 
 def _scope_check(user, *, assignment: Assignment, unit: OrgUnit) -> None:
@@ -99,7 +102,7 @@ def _run(sql: str, params: dict, *, subtree: bool = True) -> list[tuple]:
         return cur.fetchall()
 
 
-def completion_report(*, user, assignment: Assignment, unit: OrgUnit) -> dict:
+def completion_report(*, user, assignment: Assignment, unit: OrgUnit) -> CompletionReportJSON:
     """Rows per child unit (+ the unit's own members) and the total — one SQL query."""
     _scope_check(user, assignment=assignment, unit=unit)
     params: dict = {"L": (unit.depth + 1) * OrgUnit.steplen}
@@ -171,26 +174,26 @@ def completion_report(*, user, assignment: Assignment, unit: OrgUnit) -> dict:
             "due_date": assignment.due_date,
         },
         "unit": {"id": unit.pk, "code": unit.code, "name": unit.name},
-        "rows": [asdict(r) for r in rows],
-        "total": asdict(total),
+        "rows": rows,
+        "total": total,
     }
 
 
 def _row(uid, code, name, itself, members, started, completed, ssum, scored, over) -> ReportRow:
     # PostgreSQL's SUM of counts is numeric (Decimal): normalise to int/float
     members, started, completed, scored = int(members), int(started), int(completed), int(scored)
-    return ReportRow(
-        unit_id=uid,
-        code=code,
-        name=name,
-        is_unit_itself=itself,
-        members=members,
-        started=started,
-        completed=completed,
-        completion_rate=round(completed / members, 4) if members else 0.0,
-        average_score=round(float(ssum) / scored, 2) if scored else None,
-        overdue=int(over or 0),
-    )
+    return {
+        "unit_id": uid,
+        "code": code,
+        "name": name,
+        "is_unit_itself": itself,
+        "members": members,
+        "started": started,
+        "completed": completed,
+        "completion_rate": round(completed / members, 4) if members else 0.0,
+        "average_score": round(float(ssum) / scored, 2) if scored else None,
+        "overdue": int(over or 0),
+    }
 
 
 #: member status → SQL condition (``past``: "the deadline of the member's unit has passed")
@@ -262,94 +265,3 @@ def completion_members(
             }
         )
     return {"count": total, "results": results}
-
-
-COLUMNS = [
-    ("name", "组织"),
-    ("code", "组织代码"),
-    ("members", "应学人数"),
-    ("started", "已开始"),
-    ("completed", "已完成"),
-    ("completion_rate", "完成率"),
-    ("average_score", "考试平均分"),
-    ("overdue", "逾期未完成"),
-]
-
-
-def _table(report: dict) -> list[list]:
-    out = [[label for _, label in COLUMNS]]
-    for r in [*report["rows"], {**report["total"], "name": report["total"]["name"] + "（合计）"}]:
-        name = r["name"] + ("（本级）" if r["is_unit_itself"] and r in report["rows"] else "")
-        out.append([name if k == "name" else r[k] for k, _ in COLUMNS])
-    return out
-
-
-def report_csv(report: dict) -> bytes:
-    buf = io.StringIO()
-    csv.writer(buf).writerows(safe_row(row) for row in _table(report))
-    return ("\ufeff" + buf.getvalue()).encode("utf-8")  # BOM: Excel opens UTF-8 CSV right
-
-
-def report_xlsx(report: dict) -> bytes:
-    from openpyxl import Workbook
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "完成情况"
-    ws.append(safe_row([f"{report['assignment']['course']} · {report['unit']['name']}"]))
-    for row in _table(report):
-        ws.append(safe_row(row))
-    ws.append([export_stamp()])
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
-
-
-STATUS_LABELS = {
-    "completed": "已完成",
-    "overdue": "已逾期",
-    "in_progress": "学习中",
-    "not_started": "未开始",
-}
-#: a whole group (140,000 members) fits in one sheet
-MEMBERS_EXPORT_MAX = 200_000
-
-
-def members_xlsx(*, user, assignment: Assignment, unit: OrgUnit, status: str | None = None):
-    """The drill-down list as an Excel sheet (optionally one status: the overdue list a
-    secretary sends round). Written in openpyxl's streaming mode."""
-    from openpyxl import Workbook
-
-    data = completion_members(
-        user=user,
-        assignment=assignment,
-        unit=unit,
-        limit=MEMBERS_EXPORT_MAX,
-        status=status,
-    )
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(STATUS_LABELS.get(status, "党员明细"))
-    title = f"{assignment.course.title} · {unit.name}"
-    ws.append(safe_row([title + (f" · {STATUS_LABELS[status]}" if status else "")]))
-    ws.append(
-        ["姓名", "党员编号", "所在组织", "状态", "已完成课时", "考试成绩", time_heading("完成时间")]
-    )
-    for m in data["results"]:
-        done = m["completed_at"]
-        ws.append(
-            safe_row(
-                [
-                    m["name"],
-                    m["member_no"],
-                    m["unit"],
-                    STATUS_LABELS[m["status"]],
-                    m["lessons_completed"],
-                    m["best_score"],
-                    local_naive(done),
-                ]
-            )
-        )
-    ws.append([f"共 {data['count']} 人；{export_stamp()}"])
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()

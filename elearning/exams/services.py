@@ -10,90 +10,26 @@
   submits are accepted for ``EHOME_EXAM_GRACE_SECONDS`` more; ``attempts_close_overdue``
   (a periodic task) grades what was autosaved in attempts nobody submitted.
 
-Scoring (documented in docs/api.md): single choice and true/false score all or nothing;
-fill-in-the-blank scores when the answer matches one accepted answer after Unicode NFKC
-normalisation, case folding and whitespace collapsing; **multiple choice gives partial
-credit**: each correct option carries a weight (GIFT ``~%50%``; by default the correct
-options share 100 % equally); choosing any wrong option scores 0 for the question (so
-"tick everything" never pays), otherwise the question scores ``points × Σ weights of the
-chosen options / 100``.
+Scoring: `elearning.exams.grading`; what the member may see afterwards:
+`elearning.exams.selectors.review_level`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import random
-import re
-import unicodedata
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Q
+from django.db.models import F
 from django.utils import timezone
 
-from elearning.models import Attempt, Exam, Question
-from elearning.services import AcademyError
+from elearning.courses.services import course_progress_exam_result
+from elearning.errors import AcademyError
+from elearning.exams.grading import attempt_grade, validate_answer
+from elearning.exams.models import Attempt, Exam, Question
+from elearning.exams.signals import exam_passed
 from organizations.models import Member
-from organizations.selectors import is_visible_to_member
-
-# --- grading ----------------------------------------------------------------------------
-
-
-def _norm_text(value: str) -> str:
-    value = unicodedata.normalize("NFKC", str(value)).casefold().strip()
-    return re.sub(r"\s+", " ", value)
-
-
-def option_weights(q: Question) -> dict[str, float]:
-    """Weight (percent) of each correct option of a multiple-choice question."""
-    correct = [str(k) for k in (q.answer or [])]
-    explicit = {
-        str(o["key"]): float(o["weight"])
-        for o in q.options
-        if o.get("weight") not in (None, "") and str(o["key"]) in correct
-    }
-    if explicit and all(w > 0 for w in explicit.values()) and len(explicit) == len(correct):
-        return explicit
-    return {k: 100.0 / len(correct) for k in correct} if correct else {}
-
-
-def grade_question(q: Question, value, points: float) -> float:
-    if value is None or value == "" or value == []:
-        return 0.0
-    if q.type == Question.Type.SINGLE:
-        return float(points) if str(value) in [str(a) for a in q.answer] else 0.0
-    if q.type == Question.Type.TRUE_FALSE:
-        expected = q.answer[0] if isinstance(q.answer, list) else q.answer
-        return float(points) if bool(value) is bool(expected) else 0.0
-    if q.type == Question.Type.FILL:
-        accepted = {_norm_text(a) for a in (q.answer or [])}
-        return float(points) if _norm_text(value) in accepted else 0.0
-    # multiple choice: partial credit, any wrong option → 0
-    chosen = {str(v) for v in value}
-    weights = option_weights(q)
-    if not chosen or chosen - set(weights):
-        return 0.0
-    share = min(100.0, sum(weights[k] for k in chosen))
-    return round(points * share / 100.0, 2)
-
-
-def _validate_value(q: Question, value) -> None:
-    keys = {str(o["key"]) for o in q.options}
-    if value is None:
-        return
-    if q.type == Question.Type.SINGLE:
-        if not isinstance(value, str) or value not in keys:
-            raise AcademyError("answer_invalid", f"第 {q.pk} 题的答案须为一个选项字母")
-    elif q.type == Question.Type.MULTIPLE:
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise AcademyError("answer_invalid", f"第 {q.pk} 题的答案须为选项字母列表")
-        if set(value) - keys or len(set(value)) != len(value):
-            raise AcademyError("answer_invalid", f"第 {q.pk} 题的答案包含无效或重复的选项")
-    elif q.type == Question.Type.TRUE_FALSE:
-        if not isinstance(value, bool):
-            raise AcademyError("answer_invalid", f"第 {q.pk} 题（判断题）的答案须为 true 或 false")
-    elif not isinstance(value, str) or len(value) > 500:
-        raise AcademyError("answer_invalid", f"第 {q.pk} 题（填空题）的答案须为不超过 500 字的文本")
 
 
 def _clean_answers(attempt: Attempt, answers: dict) -> dict[str, object]:
@@ -109,30 +45,9 @@ def _clean_answers(attempt: Attempt, answers: dict) -> dict[str, object]:
     qs = {str(q.pk): q for q in Question.objects.filter(pk__in=[int(k) for k in answers])}
     clean = {}
     for k, v in answers.items():
-        _validate_value(qs[str(k)], v)
+        validate_answer(qs[str(k)], v)
         clean[str(k)] = v
     return clean
-
-
-def _grade(attempt: Attempt, answers: dict) -> dict:
-    ids = [item["id"] for item in attempt.questions]
-    qs = {q.pk: q for q in Question.objects.filter(pk__in=ids)}
-    per_q, score, max_score = {}, 0.0, 0.0
-    for item in attempt.questions:
-        q = qs.get(item["id"])
-        pts = float(item["points"])
-        max_score += pts
-        earned = grade_question(q, answers.get(str(item["id"])), pts) if q else 0.0
-        per_q[str(item["id"])] = earned
-        score += earned
-    percent = round(100.0 * score / max_score, 2) if max_score else 0.0
-    return {
-        "score": round(score, 2),
-        "max_score": max_score,
-        "percent": percent,
-        "passed": percent >= attempt.exam.pass_mark,
-        "per_question": per_q,
-    }
 
 
 # --- start / autosave / submit ----------------------------------------------------------
@@ -179,12 +94,6 @@ def _draw(exam: Exam, member: Member, rng: random.Random) -> list[dict]:
             taken.add(pk)
     rng.shuffle(drawn)
     return drawn
-
-
-def exam_is_visible(*, exam: Exam, member: Member) -> bool:
-    return exam.is_published and is_visible_to_member(
-        audience_path=exam.audience_unit.path, member=member
-    )
 
 
 def attempt_start(*, exam: Exam, member: Member) -> Attempt:
@@ -253,7 +162,7 @@ def attempt_autosave(*, attempt: Attempt, answers: dict) -> Attempt:
 
 def _finish(attempt: Attempt, *, answers: dict, status: str, key: str) -> bool:
     """Grade and close with one conditional UPDATE; True when this call closed it."""
-    result = _grade(attempt, answers)
+    result = attempt_grade(attempt, answers)
     now = timezone.now()
     with transaction.atomic():
         won = Attempt.objects.filter(pk=attempt.pk, status=Attempt.Status.IN_PROGRESS).update(
@@ -270,22 +179,16 @@ def _finish(attempt: Attempt, *, answers: dict, status: str, key: str) -> bool:
 
 
 def _after_graded(attempt: Attempt, result: dict) -> None:
-    from elearning import points, services
-
     exam = attempt.exam
     if exam.course_id:
-        services.course_progress_exam_result(
+        course_progress_exam_result(
             member=attempt.member,
             course_id=exam.course_id,
             percent=result["percent"],
             passed=result["passed"],
         )
     if result["passed"]:
-        points.points_award(
-            member=attempt.member,
-            rule="quiz_pass",
-            event_key=f"exam:{exam.pk}:{attempt.member_id}",
-        )
+        exam_passed.send(Exam, member=attempt.member, exam=exam, attempt=attempt)
 
 
 def attempt_submit(*, attempt: Attempt, answers: dict | None, idempotency_key: str) -> Attempt:
@@ -319,96 +222,3 @@ def attempts_close_overdue(*, now: dt.datetime | None = None) -> int:
     for attempt in overdue.select_related("exam", "member").iterator(chunk_size=200):
         closed += attempt_close(attempt=attempt)
     return closed
-
-
-# --- what the member may see ------------------------------------------------------------
-
-
-def _attempts_used_up(attempt: Attempt) -> bool:
-    """The member can start no further attempt and has none open (so nothing revealed
-    now can be used in an attempt of this exam)."""
-    exam = attempt.exam
-    if not exam.attempts_allowed:
-        return False
-    counts = Attempt.objects.filter(exam=exam, member_id=attempt.member_id).aggregate(
-        total=Count("pk"), open=Count("pk", filter=Q(status=Attempt.Status.IN_PROGRESS))
-    )
-    return counts["total"] >= exam.attempts_allowed and counts["open"] == 0
-
-
-def review_level(attempt: Attempt, *, now: dt.datetime | None = None) -> str:
-    """ "nothing" | "score" | "correctness" | "answers" for this attempt right now.
-
-    ``after_last``: the score at once; correctness and answers only once the exam closed
-    or the member has used every attempt — never while they can still use them."""
-    exam = attempt.exam
-    if attempt.status == Attempt.Status.IN_PROGRESS:
-        return "nothing"
-    if exam.review_when == Exam.ReviewWhen.NEVER:
-        return "nothing"
-    now = now or timezone.now()
-    closed = exam.closes_at is not None and now >= exam.closes_at
-    if exam.review_when == Exam.ReviewWhen.AFTER_CLOSE:
-        return exam.review_show if closed else "nothing"
-    if (
-        exam.review_when == Exam.ReviewWhen.AFTER_LAST
-        and exam.review_show in (Exam.ReviewShow.CORRECTNESS, Exam.ReviewShow.ANSWERS)
-        and not closed
-        and not _attempts_used_up(attempt)
-    ):
-        return "score"
-    return exam.review_show
-
-
-def attempt_as_dict(attempt: Attempt) -> dict:
-    """The member's view of an attempt: questions without answers unless the review
-    policy allows (one query for the questions)."""
-    level = review_level(attempt)
-    ids = [item["id"] for item in attempt.questions]
-    qs = {q.pk: q for q in Question.objects.filter(pk__in=ids)}
-    questions = []
-    for i, item in enumerate(attempt.questions, 1):
-        q = qs.get(item["id"])
-        if q is None:
-            continue
-        text = {str(o["key"]): o["text"] for o in q.options}
-        entry = {
-            "id": q.pk,
-            "number": i,
-            "type": q.type,
-            "stem": q.stem,
-            "points": item["points"],
-            "options": [{"key": k, "text": text.get(k, "")} for k in item["options"]],
-            "my_answer": attempt.answers.get(str(q.pk)),
-        }
-        if level in ("correctness", "answers"):
-            earned = attempt.per_question.get(str(q.pk), 0)
-            entry["earned"] = earned
-            entry["correct"] = earned >= item["points"]
-        if level == "answers":
-            entry["answer"] = q.answer
-            entry["explanation"] = q.explanation
-        questions.append(entry)
-    data = {
-        "id": attempt.pk,
-        "exam": attempt.exam_id,
-        "exam_title": attempt.exam.title,
-        "number": attempt.number,
-        "status": attempt.status,
-        "started_at": attempt.started_at,
-        "deadline": attempt.deadline,
-        "submitted_at": attempt.submitted_at,
-        "review": level,
-        # more (correctness, answers) will be shown once the exam closes / attempts run out
-        "review_later": attempt.status != Attempt.Status.IN_PROGRESS
-        and level != attempt.exam.review_show
-        and attempt.exam.review_when in (Exam.ReviewWhen.AFTER_LAST, Exam.ReviewWhen.AFTER_CLOSE),
-        "questions": questions,
-        "score": None,
-        "max_score": attempt.max_score,
-        "percent": None,
-        "passed": None,
-    }
-    if level != "nothing":
-        data.update(score=attempt.score, percent=attempt.percent, passed=attempt.passed)
-    return data
