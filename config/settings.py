@@ -21,7 +21,12 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 # pytest sets PYTEST_VERSION before Django reads these settings (a conftest would be too
 # late): tests get their own var/ and run tasks inline on every profile.
 TESTING = "PYTEST_VERSION" in os.environ
-VAR_DIR = Path(env("EHOME_VAR_DIR", str(BASE_DIR / "var" / ("test" if TESTING else ""))))
+# Under pytest-xdist (`make test` runs the suite in parallel) each worker process gets its
+# own var/test/<worker>/ and cache keys; pytest-django gives it its own test database.
+TEST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "") if TESTING else ""
+VAR_DIR = Path(
+    env("EHOME_VAR_DIR", str(BASE_DIR / "var" / ("test" if TESTING else "") / TEST_WORKER))
+)
 
 DJANGO_ENV = env("DJANGO_ENV", "development")
 PRODUCTION = DJANGO_ENV == "production"
@@ -175,7 +180,7 @@ if REDIS_URL:
         "default": {
             "BACKEND": "config.cache.RedisCache",  # one redis client per pool
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": env("EHOME_CACHE_PREFIX", "ehome"),
+            "KEY_PREFIX": "-".join(filter(None, [env("EHOME_CACHE_PREFIX", "ehome"), TEST_WORKER])),
         }
     }
     INSTALLED_APPS += ["django_rq"]
@@ -184,7 +189,16 @@ if REDIS_URL:
     RQ = {"JOB_CLASS": "django_tasks_rq.Job"}
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # One cache for every process of the install (web, worker, commands): files under
+    # var/cache/ (config.cache.SharedFileCache). A per-process cache would keep serving
+    # versions, login states and counters another process has changed.
+    CACHES = {
+        "default": {
+            "BACKEND": "config.cache.SharedFileCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+            "OPTIONS": {"MAX_ENTRIES": 10_000},
+        }
+    }
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 # /healthz reports the queue "degraded" when a job failed within the window (seconds) or
 # the oldest job that is due has waited longer than the stuck threshold (seconds).
@@ -286,7 +300,15 @@ EHOME_IMPORT_MAX_BYTES = env_int("EHOME_IMPORT_MAX_BYTES", 20 * 1024 * 1024)
 
 # --- wagtail --------------------------------------------------------------------------
 WAGTAIL_SITE_NAME = "党建e家"
-WAGTAILADMIN_BASE_URL = env("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
+# Absolute URLs (API image URLs, admin notification links) are built from the request
+# being answered (core.absolute_urls); outside a request — a task, a command — from this,
+# by default where `make run` serves (EHOME_HOST, EHOME_PORT).
+_RUN_HOST = env("EHOME_HOST", "127.0.0.1")
+WAGTAILADMIN_BASE_URL = env(
+    "WAGTAILADMIN_BASE_URL",
+    f"http://{f'[{_RUN_HOST}]' if ':' in _RUN_HOST else _RUN_HOST}:{env('EHOME_PORT', '8000')}",
+)
+MIDDLEWARE += ["core.absolute_urls.RequestBaseUrlMiddleware"]
 WAGTAIL_I18N_ENABLED = False
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_EXTENSIONS = ["pdf", "epub", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "txt", "zip"]

@@ -17,7 +17,11 @@ from tests.portal import factories as f
 
 # serialized_rollback: start from the migrated database (Wagtail's root page and
 # collection come from data migrations that an earlier transactional test's flush removed).
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.xdist_group("browser"),  # one Chromium per run (tests/e2e/conftest.py)
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 MEMBER, SECRETARY = "member", "secretary_tz"
 

@@ -17,7 +17,8 @@ from elearning.models import Contest, ContestBest, ContestUnitScore
 from tests.elearning.test_contests_points import contest, play  # noqa: F401 - fixture
 from tests.factories import member_in
 
-pytestmark = pytest.mark.django_db
+# every test here flushes Redis db 11: under pytest-xdist they run in one worker, in turn
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("redis-db11")]
 # ruff: noqa: F811 - the contest fixture is imported, then used as a parameter
 
 
