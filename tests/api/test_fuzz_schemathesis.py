@@ -161,8 +161,22 @@ def _path_ids(path: str, ids: dict, attempt: int) -> dict:
     return out
 
 
+@pytest.fixture
+def callers(org, fuzz_data, client_for):
+    """A member and a secretary, each with an exam attempt of their own (through the
+    test client: before keep_test_connection, which the test client would undo)."""
+    users = {"member": member_in(org.a1).user, "secretary": user_with_role(org.a, "secretary")}
+    exam = fuzz_data["academy"].exam
+    attempts = {}
+    for who, user in users.items():
+        started = client_for(user).post(f"/api/v1/exams/{exam.pk}/attempts/", {}, format="json")
+        assert started.status_code == 201, started.content
+        attempts[who] = started.json()["id"]
+    return users, attempts
+
+
 def test_schemathesis_finds_no_server_error_or_schema_violation(
-    org, fuzz_data, keep_test_connection, no_rate_limits, client_for
+    fuzz_data, callers, keep_test_connection, no_rate_limits
 ):
     import schemathesis
     from django.core.wsgi import get_wsgi_application
@@ -172,16 +186,7 @@ def test_schemathesis_finds_no_server_error_or_schema_violation(
 
     schema = schemathesis.openapi.from_dict(_schema_dict())
     schema.app = get_wsgi_application()
-    callers = {
-        "member": member_in(org.a1).user,
-        "secretary": user_with_role(org.a, "secretary"),
-    }
-    exam = fuzz_data["academy"].exam
-    attempts = {}
-    for who, user in callers.items():  # each caller's own exam attempt, for /attempts/{id}/
-        started = client_for(user).post(f"/api/v1/exams/{exam.pk}/attempts/", {}, format="json")
-        assert started.status_code == 201, started.content
-        attempts[who] = started.json()["id"]
+    callers, attempts = callers
     failures: list[str] = []
     calls: Counter = Counter()
     by_operation: dict[str, Counter] = defaultdict(Counter)
