@@ -41,11 +41,15 @@ seed: migrate
 run: seed
 	@bin/dev-run
 
+# The suite runs in parallel (pytest-xdist, one worker per core; PYTEST_WORKERS=0 runs it in
+# one process). Each worker has its own test database, var/test/<worker>/ and cache keys;
+# tests sharing what cannot be split carry an xdist_group mark and run in one worker.
 # lint-imports: the layers of pyproject.toml [tool.importlinter] (docs/architecture.md).
+PYTEST_WORKERS ?= auto
 test: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports --no-cache
-	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+	$(VENV)/bin/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 lint: setup
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && $(VENV)/bin/lint-imports --no-cache

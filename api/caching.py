@@ -11,7 +11,8 @@ an object they cannot see) over:
   units, tags; digests also embed news);
 - the caller's *scope key* — a hash of the audience paths they read and the units they
   manage (organizations.selectors), so two members of different branches never share one;
-- path + sorted query string, and the active language;
+- the scheme and host the client used (bodies carry absolute image URLs built from them),
+  path + sorted query string, and the active language;
 - when storage URLs are presigned, the current URL-lifetime bucket (the ETag rotates before
   the URLs in a cached body expire).
 
@@ -40,6 +41,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from api.models import ContentVersion
+from core.absolute_urls import request_base_url
 
 #: what content JSON embeds besides the resource's own rows: images, documents, media
 #: assets, unit names, tag names. A change there invalidates every content ETag.
@@ -262,6 +264,7 @@ def validators_for(
         [
             [(k, vers[k].counter) for k in keys],
             scope,
+            request_base_url(request),  # bodies carry absolute URLs (core.absolute_urls)
             request.path_info,
             query,
             language,

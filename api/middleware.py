@@ -8,7 +8,9 @@ For a GET/HEAD on a content list or detail path (`api.caching.CONDITIONAL_PATHS`
    no SQL on a warm cache, no view, no serializer (a would-be 304 also reads the user's
    token version from the cache, so a revoked token gets the view's 401 instead);
 3. otherwise the view runs; a 200 gets `ETag`, `Last-Modified`, `Cache-Control: private,
-   no-cache` and `Vary: Authorization, Accept-Language, Cookie`.
+   no-cache` and `Vary: Authorization, Accept-Language, Cookie` — or becomes a 304 when the
+   request's validator matches after all (session-cookie requests, the portal's own calls,
+   are always answered this way: their user is known only once the view has run).
 
 Nothing in the resource views needs to know. Other paths pass straight through.
 """
@@ -112,6 +114,10 @@ class ConditionalContentMiddleware:
         v = caching.validators_for(
             request=request, keys=keys, vers=vers, scope=state["scope"], language=language
         )
+        if conditional and _not_modified(request, v):
+            # a session (the portal's own calls) or a Bearer token that could not be
+            # answered before the view: the client's copy is current all the same
+            response = HttpResponseNotModified()
         _headers(response, v)
         return response
 

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 
 from wagtail.images import get_image_model
 
+from core.absolute_urls import absolute_url
 from core.richtext import rich_text_html, sanitize_html  # noqa: F401 - re-exported
 from media_pipeline import services as media_services
 
@@ -38,7 +39,7 @@ def image_urls(image_ids: Iterable[int | None], spec: str) -> dict[int, dict]:
         except Exception:  # noqa: BLE001 - a broken source file must not break a listing
             continue
         out[image.id] = {
-            "url": r.full_url if hasattr(r, "full_url") else r.url,
+            "url": absolute_url(r.url),  # where the client reached us (core.absolute_urls)
             "width": r.width,
             "height": r.height,
             "alt": image.default_alt_text if hasattr(image, "default_alt_text") else image.title,

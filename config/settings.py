@@ -21,7 +21,12 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 # pytest sets PYTEST_VERSION before Django reads these settings (a conftest would be too
 # late): tests get their own var/ and run tasks inline on every profile.
 TESTING = "PYTEST_VERSION" in os.environ
-VAR_DIR = Path(env("EHOME_VAR_DIR", str(BASE_DIR / "var" / ("test" if TESTING else ""))))
+# Under pytest-xdist (`make test` runs the suite in parallel) each worker process gets its
+# own var/test/<worker>/ and cache keys; pytest-django gives it its own test database.
+TEST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "") if TESTING else ""
+VAR_DIR = Path(
+    env("EHOME_VAR_DIR", str(BASE_DIR / "var" / ("test" if TESTING else "") / TEST_WORKER))
+)
 
 DJANGO_ENV = env("DJANGO_ENV", "development")
 PRODUCTION = DJANGO_ENV == "production"
@@ -72,6 +77,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework_simplejwt.token_blacklist",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI for /api/docs/, served as our own static files
     "django_filters",
     # tasks
     "django_tasks",
@@ -179,7 +185,7 @@ if REDIS_URL:
         "default": {
             "BACKEND": "core.cache.RedisCache",  # one redis client per pool
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": env("EHOME_CACHE_PREFIX", "ehome"),
+            "KEY_PREFIX": "-".join(filter(None, [env("EHOME_CACHE_PREFIX", "ehome"), TEST_WORKER])),
         }
     }
     INSTALLED_APPS += ["django_rq"]
@@ -188,7 +194,16 @@ if REDIS_URL:
     RQ = {"JOB_CLASS": "django_tasks_rq.Job"}
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # One cache for every process of the install (web, worker, commands): files under
+    # var/cache/ (core.cache.SharedFileCache). A per-process cache would keep serving
+    # versions, login states and counters another process has changed.
+    CACHES = {
+        "default": {
+            "BACKEND": "core.cache.SharedFileCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+            "OPTIONS": {"MAX_ENTRIES": 10_000},
+        }
+    }
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 # /healthz reports the queue "degraded" when a job failed within the window (seconds) or
 # the oldest job that is due has waited longer than the stuck threshold (seconds).
@@ -294,7 +309,15 @@ WAGTAIL_SITE_NAME = "党建e家"
 # step approved; any change after an approval starts the review of the new revision over.
 WAGTAIL_FINISH_WORKFLOW_ACTION = "cms.review.publish_approved_workflow_state"
 WAGTAIL_WORKFLOW_REQUIRE_REAPPROVAL_ON_EDIT = True
-WAGTAILADMIN_BASE_URL = env("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
+# Absolute URLs (API image URLs, admin notification links) are built from the request
+# being answered (core.absolute_urls); outside a request — a task, a command — from this,
+# by default where `make run` serves (EHOME_HOST, EHOME_PORT).
+_RUN_HOST = env("EHOME_HOST", "127.0.0.1")
+WAGTAILADMIN_BASE_URL = env(
+    "WAGTAILADMIN_BASE_URL",
+    f"http://{f'[{_RUN_HOST}]' if ':' in _RUN_HOST else _RUN_HOST}:{env('EHOME_PORT', '8000')}",
+)
+MIDDLEWARE += ["core.absolute_urls.RequestBaseUrlMiddleware"]
 WAGTAIL_I18N_ENABLED = False
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_EXTENSIONS = ["pdf", "epub", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "txt", "zip"]
@@ -344,6 +367,13 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {},
     "PREPROCESSING_HOOKS": ["api.schema.only_api_v1"],
+    # /api/docs/ loads Swagger UI from this site (drf-spectacular-sidecar, pinned in
+    # requirements.lock), never from a CDN: it works offline and behind any firewall; no
+    # online validator badge either (it would call validator.swagger.io).
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
 }
 
 # --- logging --------------------------------------------------------------------------
@@ -406,8 +436,8 @@ if AWS_STORAGE_BUCKET_NAME:  # presigned media URLs point at the bucket's origin
         ]
     )
 CONTENT_SECURITY_POLICY = {
-    # the browsable schema page (drf-spectacular) loads Swagger UI from its CDN
-    "EXCLUDE_URL_PREFIXES": ["/api/docs/"],
+    # every page, /api/docs/ included (Swagger UI from our static files, its start-up
+    # script from /api/docs/?script: no inline script there either)
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF, NONCE],

@@ -37,14 +37,19 @@ The cache is an accelerator, never the source of truth, so no cache call raises:
 from __future__ import annotations
 
 import logging
+import os
+import re
 import threading
 import time
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.filebased import FileBasedCache
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient
+from django.core.files import locks
 from redis.exceptions import RedisError
 
 log = logging.getLogger(__name__)
@@ -339,7 +344,24 @@ class RedisCache(DjangoRedisCache):
         )
 
     def clear(self):
-        return self._run("clear", lambda: super(RedisCache, self).clear(), lambda: False)
+        """Delete this cache's own keys (those under its KEY_PREFIX), not the whole
+        database: RQ keeps its queues and jobs in the same Redis database (RQ_QUEUES), and
+        Django's FLUSHDB would drop every queued job with them."""
+
+        def scoped():
+            client = self._cache.get_client(None, write=True)
+            pattern = re.sub(r"([*?\[\]\\])", r"\\\1", self.key_prefix) + ":*"
+            batch = []
+            for key in client.scan_iter(match=pattern, count=1000):
+                batch.append(key)
+                if len(batch) == 1000:
+                    client.unlink(*batch)
+                    batch = []
+            if batch:
+                client.unlink(*batch)
+            return True
+
+        return self._run("clear", scoped, lambda: False)
 
     # --- direct Redis access ----------------------------------------------------------
     def redis_client(self):
@@ -369,3 +391,55 @@ class RedisCache(DjangoRedisCache):
                 return 1
 
         return self._run("incr_window", redis_incr, local_incr)
+
+
+class SharedFileCache(FileBasedCache):
+    """The embedded profile's cache (no REDIS_URL): files under `var/cache/`, one cache
+    for every process of the install — the web server, the task worker, a `manage.py`
+    command. A local-memory cache is per process: a change made by the worker or a
+    command (a scheduled page going live, an import, "log out everywhere") left the web
+    process answering 304 with a stale ETag, or accepting a revoked login, for minutes.
+
+    Counters (`add`, `incr`, `incr_window`: the rate and login limits) are updated under
+    an exclusive lock on one lock file, so they count across processes and threads. The
+    directory is checked against MAX_ENTRIES at most every CULL_INTERVAL seconds per
+    process instead of on every write."""
+
+    CULL_INTERVAL = 10.0
+
+    def __init__(self, dir, params):
+        super().__init__(dir, params)
+        self._lock_path = os.path.join(self._dir, "counters.lock")
+        self._next_cull = 0.0
+
+    @contextmanager
+    def _counter_lock(self):
+        self._createdir()
+        with open(self._lock_path, "ab") as f:
+            locks.lock(f, locks.LOCK_EX)
+            try:
+                yield
+            finally:
+                locks.unlock(f)
+
+    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        with self._counter_lock():
+            return super().add(key, value, timeout, version)
+
+    def incr(self, key, delta=1, version=None):
+        with self._counter_lock():
+            return super().incr(key, delta, version)
+
+    def incr_window(self, key: str, timeout: int) -> int:
+        """Count one hit in a fixed-window counter (api.throttling), atomically."""
+        with self._counter_lock():
+            count = int(self.get(key) or 0) + 1
+            self.set(key, count, timeout)
+            return count
+
+    def _cull(self):
+        now = time.monotonic()
+        if now < self._next_cull:
+            return
+        self._next_cull = now + self.CULL_INTERVAL
+        super()._cull()

@@ -3,8 +3,12 @@ invalidation on publish/unpublish/edit, per-scope validators, Cache-Control and 
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+from django.core.cache import cache
 from django.db import connection
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from django.utils.http import http_date
 
@@ -203,3 +207,87 @@ def test_non_content_paths_get_no_etag(client_for, org):
     r = client_for(member_in(org.a1).user).get("/api/v1/me/")
     assert r.status_code == 200
     assert not r.has_header("ETag")
+
+
+# --- the portal's own calls: session cookie instead of a Bearer token ----------------------
+def test_session_cookie_requests_honour_if_none_match(
+    client,
+    org,
+    published,
+    news,  # noqa: F811
+    django_capture_on_commit_callbacks,
+):
+    """The portal calls the API with its session cookie: a matching If-None-Match is a
+    304 with the same ETag (the API used to send the ETag and ignore it), a change a 200
+    with a new one, and If-Modified-Since is honoured too."""
+    client.force_login(member_in(org.a1).user)
+    first = client.get(NEWS)
+    assert first.status_code == 200 and first["ETag"].startswith('W/"')
+
+    again = client.get(NEWS, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 304 and again.content == b""
+    assert again["ETag"] == first["ETag"]
+    assert "private" in again["Cache-Control"]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        news(title="会话后新发布", publishing_unit=org.a, audience_unit=org.a)
+    changed = client.get(NEWS, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert changed.status_code == 200 and changed["ETag"] != first["ETag"]
+    assert "会话后新发布" in [n["title"] for n in changed.json()["results"]]
+
+    # Last-Modified is sent once the last change is over a second old
+    caching.ContentVersion.objects.update(changed_at=F("changed_at") - dt.timedelta(seconds=5))
+    cache.clear()
+    fresh = client.get(NEWS)
+    since = client.get(NEWS, HTTP_IF_MODIFIED_SINCE=fresh["Last-Modified"])
+    assert since.status_code == 304 and since.content == b""
+
+
+def test_session_validator_of_another_scope_is_not_honoured(client, org, published):
+    client.force_login(member_in(org.a1).user)
+    etag = client.get(NEWS)["ETag"]
+    client.force_login(member_in(org.b1).user)
+    r = client.get(NEWS, HTTP_IF_NONE_MATCH=etag)
+    assert r.status_code == 200 and r["ETag"] != etag
+
+
+# --- absolute URLs -------------------------------------------------------------------------
+@pytest.mark.parametrize("host", ["127.0.0.1:8123", "ehome.example.org"])
+def test_image_urls_point_where_the_client_reached_the_server(
+    client_for,
+    org,
+    news,  # noqa: F811
+    host,
+):
+    """Cover and body image URLs are absolute and built from the request's host (they
+    used to name WAGTAILADMIN_BASE_URL, http://127.0.0.1:8000, whatever the port)."""
+    from cms.samples import cover_png, wagtail_image
+
+    image = wagtail_image("封面", cover_png(1, (64, 36)), "cover.png")
+    page = news(
+        title="有图新闻",
+        publishing_unit=org.root,
+        audience_unit=org.root,
+        cover_image=image,
+        body=[("image", {"image": image, "caption": "图注"})],
+    )
+    c = client_for(member_in(org.a1).user)
+    listed = c.get(NEWS, HTTP_HOST=host).json()["results"][0]["cover"]["url"]
+    body = c.get(f"{NEWS}{page.pk}/", HTTP_HOST=host).json()["body"]
+    for url in (listed, body[0]["value"]["image"]["url"]):
+        assert url.startswith(f"http://{host}/media/images/"), url
+        assert c.get(url.removeprefix(f"http://{host}")).status_code == 200
+    # the same request from another host is another representation
+    other = c.get(NEWS, HTTP_HOST="10.1.2.3:9000")
+    first = c.get(NEWS, HTTP_HOST=host)
+    assert other["ETag"] != first["ETag"]
+
+
+def test_image_urls_outside_a_request_use_the_documented_base(org, settings):
+    from cms.rendering import COVER_SPEC, image_urls
+    from cms.samples import cover_png, wagtail_image
+
+    settings.WAGTAILADMIN_BASE_URL = "https://ehome.example.org"
+    image = wagtail_image("封面", cover_png(2, (64, 36)), "cover.png")
+    url = image_urls([image.pk], COVER_SPEC)[image.pk]["url"]
+    assert url.startswith("https://ehome.example.org/media/images/"), url

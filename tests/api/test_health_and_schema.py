@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.db import connection
 
 pytestmark = pytest.mark.django_db
@@ -60,6 +61,32 @@ def test_swagger_ui_served(client):
     schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
     assert schema.status_code == 200
     assert "/api/v1/auth/token/" in json.loads(schema.content)["paths"]
+
+
+def test_api_docs_load_everything_from_this_site_under_the_csp(client):
+    """Swagger UI, its stylesheet and start-up script come from this site (no CDN: the
+    page must work offline), and the page has the site's Content-Security-Policy.
+    (tests/e2e/test_api_docs.py renders it in Chromium with the network off.)"""
+    import re
+
+    page = client.get("/api/docs/")
+    html = page.content.decode()
+    assert "<script>" not in html  # no inline script: the start-up script is a URL
+    assets = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert len(assets) >= 4 and all(a.startswith("/") for a in assets), assets
+    from django.contrib.staticfiles import finders
+
+    for asset in assets:
+        if asset.startswith(settings.STATIC_URL):  # a static file we ship
+            found = finders.find(asset.removeprefix(settings.STATIC_URL))
+            assert found and Path(found).stat().st_size > 500, asset
+        else:
+            assert asset.startswith("/api/docs/?script"), asset
+    policy = page["Content-Security-Policy"]
+    assert "script-src 'self';" in policy + ";" and "connect-src 'self'" in policy
+    script = client.get("/api/docs/?script=")
+    assert script["Content-Type"].startswith("application/javascript")
+    assert b"SwaggerUIBundle" in script.content and b'"validatorUrl": null' in script.content
 
 
 def test_check_deploy_is_clean_in_production_profile():

@@ -289,3 +289,21 @@ def test_content_changed_while_redis_is_frozen_is_not_served_stale_after(
     again = learner.get("/api/v1/news/", HTTP_IF_NONE_MATCH=etag)
     assert again.status_code == 200 and again["ETag"] == changed["ETag"]
     assert learner.get("/api/v1/news/", HTTP_IF_NONE_MATCH=again["ETag"]).status_code == 304
+
+
+def test_clearing_the_cache_keeps_the_queued_jobs_in_the_same_database(own_redis):
+    """RQ keeps its queues in the cache's Redis database (RQ_QUEUES = REDIS_URL): clearing
+    the cache deletes the cache's own keys only, never a queued job."""
+    from rq import Queue
+
+    queue = Queue("default", connection=own_redis.client())
+    job = queue.enqueue("api.tasks.tombstones_purge")
+    own_redis.client().set("another-app:1:kept", "1")
+    cache.set("news-version", 7)
+    assert cache.get("news-version") == 7
+
+    cache.clear()
+
+    assert cache.get("news-version") is None
+    assert queue.count == 1 and queue.job_ids == [job.id]
+    assert own_redis.client().get("another-app:1:kept") == b"1"

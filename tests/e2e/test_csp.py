@@ -17,7 +17,11 @@ from django.urls import reverse
 
 from tests.e2e.helpers import play_media
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.xdist_group("browser"),  # one Chromium per run (tests/e2e/conftest.py)
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 RECORD_VIOLATIONS = """
 window.__csp = [];

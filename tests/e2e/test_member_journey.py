@@ -17,7 +17,11 @@ from tests.portal import factories as f
 
 # serialized_rollback: start from the migrated database (Wagtail's root page and
 # collection come from data migrations that an earlier transactional test's flush removed).
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.xdist_group("browser"),  # one Chromium per run (tests/e2e/conftest.py)
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 MEMBER, SECRETARY = "member", "secretary_tz"
 
@@ -82,13 +86,19 @@ def _fits_phone(page) -> bool:
 
 
 def test_member_studies_passes_and_secretary_sees_completion(
-    live_server, browser, screenshot, settings
+    live_server, browser, screenshot, settings, monkeypatch
 ):
     from elearning.models import Attempt, CourseProgress, LessonProgress
+    from media_pipeline import demo as media_demo
     from organizations.demo import demo_password
     from organizations.models import Member, OrgUnit
 
     _ensure_wagtail_tree()
+    # The member plays each clip to the end at the fastest rate the server accepts (2x),
+    # so the clips' length is the test's length: the demo's 30 s audio made as long as its
+    # video, 20 s (a lesson completes at ceil(90 %) of its seconds: a shorter clip leaves
+    # the player's first fraction of a second no room).
+    monkeypatch.setattr(media_demo, "AUDIO_SECONDS", media_demo.VIDEO_SECONDS)
     call_command("seed_demo")
     settings.EHOME_PORTAL_READING_HEARTBEAT_SECONDS = 2
     password = demo_password()

@@ -1,12 +1,13 @@
 """Contest ranks from Redis sorted sets (elearning.leaderboards) agree with the database's
 count of better rows, follow new results after commit, survive a Redis flush (rebuilt
 from the database) and fall back to the database when Redis is down. Uses the machine's
-Redis (db 11), whatever the cache of the test run is."""
+Redis (db 11, keys under a prefix of each test's own), whatever the cache of the run is."""
 
 from __future__ import annotations
 
 import datetime as dt
 import random
+import uuid
 
 import pytest
 import redis
@@ -27,15 +28,25 @@ def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+def _delete_prefixed(r, prefix: str) -> None:
+    keys = list(r.scan_iter(match=f"{prefix}:*", count=1000))
+    if keys:
+        r.delete(*keys)
+
+
 @pytest.fixture
-def live_redis(monkeypatch):
+def live_redis(monkeypatch, settings):
+    """The machine's Redis db 11 with a key prefix of this test's own: other test runs
+    (and pytest-xdist workers) use the same database at the same time."""
     r = redis.Redis(host="127.0.0.1", port=6379, db=11)
-    r.flushdb()
+    prefix = f"lbtest-{uuid.uuid4().hex[:12]}"
+    settings.CACHES = {"default": {**settings.CACHES["default"], "KEY_PREFIX": prefix}}
     monkeypatch.setattr(leaderboards, "client", lambda: r)
     monkeypatch.setattr(leaderboards, "_down_until", 0.0)
     monkeypatch.setattr(leaderboards, "_missed", False)
+    r.flush_own_keys = lambda: _delete_prefixed(r, prefix)
     yield r
-    r.flushdb()
+    r.flush_own_keys()
 
 
 @pytest.fixture
@@ -113,7 +124,7 @@ def test_a_finished_entry_moves_the_rank_after_commit(
 def test_flushed_redis_is_rebuilt_from_the_database(field, live_redis):
     c, people = field
     before = _ranks(c, people)
-    live_redis.flushdb()
+    live_redis.flush_own_keys()  # every set and marker gone, as after FLUSHDB
     assert _ranks(c, people) == before
     assert live_redis.zcard(leaderboards._key(f"contest:{c.pk}:m")) == 30
 
