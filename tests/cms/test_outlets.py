@@ -19,6 +19,7 @@ from cms.models import AuditEntry, NewsPage, Outlet
 from cms.models.outlets import display_name
 from cms.outlet_services import OutletError, outlet_approve, outlet_update
 from cms.outlets import OutletUnavailable
+from cms.services import page_review_run
 from cms.tasks import publish_scheduled_run
 from tests.cms.conftest import publish_news, staff_with_role
 from tests.cms.test_workflow import act, current_task_state, login, news_form
@@ -206,11 +207,16 @@ def test_each_publication_records_the_outlets_it_went_out_through(org, site, rol
                 subject_name="张三",
                 subject_unit=org.a1,
                 date=timezone.localdate(),
+                live=False,
                 publishing_unit=org.a,
                 audience_unit=org.a,
             )
             parent.add_child(instance=item)
-            item.save_revision(user=roles.reviewer_a).publish(user=roles.reviewer_a)
+            item.save_revision(user=roles.editor_a)
+            item = page_review_run(
+                page=item, submitted_by=roles.editor_a, reviewers=[roles.reviewer_a]
+            )
+            assert item.live
         else:
             item = publish_news(parent, title="通知甲", publishing_unit=org.a, audience_unit=org.a)
         entry = AuditEntry.objects.get(page_id=item.pk, action="publish")
@@ -396,12 +402,17 @@ def test_search_lists_only_what_an_active_app_or_portal_outlet_still_carries(
             title="党费公众号专稿",
             slug="wechat-only",
             date=timezone.localdate(),
+            live=False,
             publishing_unit=org.a,
             audience_unit=org.a,
         )
         site.channel.add_child(instance=wechat_only)
         wechat_only.outlets.set([outlets.wechat_a])
-        wechat_only.save_revision(user=roles.reviewer_a).publish(user=roles.reviewer_a)
+        wechat_only.save_revision(user=roles.editor_a)
+        wechat_only = page_review_run(
+            page=wechat_only, submitted_by=roles.editor_a, reviewers=[roles.reviewer_a]
+        )
+        assert wechat_only.live
     assert found("党费") == {both.pk}  # the WeChat-only item is not served by e-Home
 
     with django_capture_on_commit_callbacks(execute=True):
