@@ -153,7 +153,7 @@ def test_filters_by_unit_person_outlet_and_date_and_the_excel_export(
 def test_entries_cannot_be_changed_or_deleted(org, site, roles, outlets, published):
     entry = AuditEntry.objects.filter(page_id=published.pk).first()
     entry.comment = "改过"
-    with pytest.raises(AuditLogImmutable):
+    with pytest.raises(AuditLogImmutable, match="审核发布记录只能追加，不能修改或删除"):
         entry.save()
     with pytest.raises(AuditLogImmutable):
         entry.delete()
