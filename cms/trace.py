@@ -23,14 +23,21 @@ from wagtail.models import Page, Revision, TaskState
 from cms.models import AuditEntry, AuditEntryOutlet, Outlet, UnitScopedPage
 from cms.models.outlets import display_name
 from cms.outlets import outlets_of
+from core.errors import DomainError
 from organizations.selectors import path_prefix_q, role_paths, user_has_global_scope
 
 AUDITOR_ROLES = ("auditor", "secretary")
 AUDIT_ADMIN_ROLES = ("editor", "reviewer", "secretary", "auditor")
 
 
-class TraceNotFound(Exception):
+class TraceNotFound(DomainError):
     """No such content item, or outside the caller's scope (the same answer)."""
+
+    code = "not_found"
+    status = 404
+
+    def __init__(self, message: str = "找不到该内容", **kwargs):
+        super().__init__(message, **kwargs)
 
 
 def can_audit(user, roles=AUDITOR_ROLES) -> bool:

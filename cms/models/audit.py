@@ -20,12 +20,17 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from core.errors import DomainError
 
-class AuditLogImmutable(Exception):
-    """An attempt to change or delete an audit entry."""
 
-    def __init__(self, message: str = "审核发布记录只能追加，不能修改或删除"):
-        super().__init__(message)
+class AuditLogImmutable(DomainError):
+    """An attempt to change or delete an audit entry (refused: 409, `audit_log_immutable`)."""
+
+    code = "audit_log_immutable"
+    status = 409
+
+    def __init__(self, message: str = "审核发布记录只能追加，不能修改或删除", **kwargs):
+        super().__init__(message, **kwargs)
 
 
 class AppendOnlyQuerySet(models.QuerySet):

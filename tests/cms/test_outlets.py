@@ -13,12 +13,13 @@ import openpyxl
 import pytest
 from django.urls import reverse
 from django.utils import timezone
-from wagtail.models import PageLogEntry, TaskState
+from wagtail.models import PageLogEntry, TaskState, WorkflowState
 
 from cms.models import AuditEntry, NewsPage, Outlet
 from cms.models.outlets import display_name
 from cms.outlet_services import OutletError, outlet_approve, outlet_update
 from cms.outlets import OutletUnavailable
+from cms.services import page_review_run
 from cms.tasks import publish_scheduled_run
 from tests.cms.conftest import publish_news, staff_with_role
 from tests.cms.test_workflow import act, current_task_state, login, news_form
@@ -206,11 +207,16 @@ def test_each_publication_records_the_outlets_it_went_out_through(org, site, rol
                 subject_name="张三",
                 subject_unit=org.a1,
                 date=timezone.localdate(),
+                live=False,
                 publishing_unit=org.a,
                 audience_unit=org.a,
             )
             parent.add_child(instance=item)
-            item.save_revision(user=roles.reviewer_a).publish(user=roles.reviewer_a)
+            item.save_revision(user=roles.editor_a)
+            item = page_review_run(
+                page=item, submitted_by=roles.editor_a, reviewers=[roles.reviewer_a]
+            )
+            assert item.live
         else:
             item = publish_news(parent, title="通知甲", publishing_unit=org.a, audience_unit=org.a)
         entry = AuditEntry.objects.get(page_id=item.pk, action="publish")
@@ -248,28 +254,60 @@ def test_publishing_into_a_suspended_outlet_is_refused_by_every_route(
     ).exists()
     assert not PageLogEntry.objects.filter(page=page, action="wagtail.workflow.approve").exists()
 
-    # 2. the editor's form (a superuser publishing directly): refused on the field
+    # 2. approving in the edit form: refused on the field, nothing saved or approved
+    edit = reverse("wagtailadmin_pages:edit", args=(page.pk,))
+    approve_in_form = {"action-workflow-action": "true", "workflow-action-name": "approve"}
+    resp = login(roles.reviewer_a).post(
+        edit, {**news_form(org.a, org.a, slug="suspended-route"), **approve_in_form}
+    )
+    assert resp.status_code == 200
+    errors = resp.context["form"].errors["outlets"]
+    assert "阵地“门户·要闻”已暂停（整改），不能通过它发布" in errors
+    state.refresh_from_db()
+    page.refresh_from_db()
+    assert state.status == TaskState.STATUS_IN_PROGRESS and not page.live
+    assert page.revisions.count() == revisions_before
+
+    # 3. submitting for review: a new item into the suspended channel is refused on the
+    # field, and nothing is created
+    add = reverse("wagtailadmin_pages:add", args=("cms", "newspage", site.channel.pk))
+    resp = login(roles.editor_a).post(
+        add, {**news_form(org.a, org.a, slug="submitted-late"), "action-submit": "提交审核"}
+    )
+    assert resp.status_code == 200
+    assert "阵地“门户·要闻”已暂停（整改），不能通过它发布" in resp.context["form"].errors["outlets"]
+    assert not NewsPage.objects.filter(slug="submitted-late").exists()
+
+    # 4. the operator path through review (page_review_run): refused, rolled back
+    with pytest.raises(OutletUnavailable, match="门户·要闻"):
+        page_review_run(
+            page=NewsPage.objects.get(slug="live-a"),
+            submitted_by=roles.editor_a,
+            reviewers=[roles.reviewer_a],
+        )
+    assert not WorkflowState.objects.filter(object_id=str(live.pk)).exists()
+    assert not AuditEntry.objects.filter(page_id=live.pk, action__in=["submit", "approve"]).exists()
+
+    # routes that never publish unit content (no path around review), superusers included:
+    # the publish button, bulk publish and a live copy are refused and change nothing
     admin = staff_with_role(org.root, "editor", "root_admin")
     admin.is_superuser = True
     admin.save()
     resp = login(admin).post(
-        reverse("wagtailadmin_pages:edit", args=(page.pk,)),
+        edit,
         {**news_form(org.a, org.a, slug="suspended-route"), "action-publish": "发布"},
+        follow=True,
     )
-    assert resp.status_code == 200
-    errors = resp.context["form"].errors["outlets"]
-    assert any("门户·要闻" in e and "已暂停" in e for e in errors)
+    assert "不能直接发布" in " ".join(str(m) for m in resp.context["messages"])
     page.refresh_from_db()
     assert not page.live and page.revisions.count() == revisions_before
 
-    # 3. bulk publish from the explorer
     url = reverse("wagtail_bulk_action", args=("wagtailcore", "page", "publish"))
     resp = login(admin).post(f"{url}?id={page.pk}", {"include_descendants": ""}, follow=True)
-    assert "已暂停" in " ".join(str(m) for m in resp.context["messages"])
+    assert "不能批量直接发布" in " ".join(str(m) for m in resp.context["messages"])
     page.refresh_from_db()
     assert not page.live
 
-    # 4. copying a live item and keeping the copy live
     resp = login(admin).post(
         reverse("wagtailadmin_pages:copy", args=(live.pk,)),
         {
@@ -280,24 +318,35 @@ def test_publishing_into_a_suspended_outlet_is_refused_by_every_route(
         },
         follow=True,
     )
-    assert "未复制" in " ".join(str(m) for m in resp.context["messages"])
+    assert "复制的内容不能直接发布" in " ".join(str(m) for m in resp.context["messages"])
     assert not NewsPage.objects.filter(slug="copied").exists()
 
-    # 5. any publish in code
+    # 5. any publish in code, whoever asks
     with pytest.raises(OutletUnavailable, match="门户·要闻"):
         page.get_latest_revision().publish(user=admin)
     page.refresh_from_db()
     assert not page.live
     assert client_for(members.a1).get(f"/api/v1/news/{page.pk}/").status_code == 404
 
-    # choosing another outlet is possible: without the suspended channel it goes out
-    # (the app only), after a fresh review
-    page.outlets.set([outlets.app])
-    page.save_revision(user=roles.editor_a)
-    outlet_update(outlet=outlets.headline, user=admin, status="active")  # top unit: superuser
-    assert act(roles.reviewer_a, page, "approve", current_task_state(page)) in (200, 302)
+    # choosing another outlet is possible: the reviewer asks for changes, the editor
+    # resubmits without the suspended channel (the app only), and after a fresh review
+    # it goes out through the app alone
+    assert act(roles.reviewer_a, page, "reject", state, comment="要闻栏目暂停，请改选阵地") == 302
+    resp = login(roles.editor_a).post(
+        edit,
+        {
+            **news_form(org.a, org.a, slug="suspended-route"),
+            "outlets": [str(outlets.app.pk)],
+            "action-submit": "提交审核",
+        },
+    )
+    assert resp.status_code == 302, resp.content.decode()[:3000]
+    assert act(roles.reviewer_a, page, "approve", current_task_state(page)) == 302
     page.refresh_from_db()
     assert page.live
+    publish = AuditEntry.objects.get(page_id=page.pk, action="publish")
+    assert [r.outlet_id for r in publish.outlet_rows.all()] == [outlets.app.pk]
+    assert client_for(members.a1).get(f"/api/v1/news/{page.pk}/").status_code == 200
 
 
 def test_a_schedule_into_a_suspended_outlet_does_not_go_out(org, site, roles, outlets):
@@ -396,12 +445,17 @@ def test_search_lists_only_what_an_active_app_or_portal_outlet_still_carries(
             title="党费公众号专稿",
             slug="wechat-only",
             date=timezone.localdate(),
+            live=False,
             publishing_unit=org.a,
             audience_unit=org.a,
         )
         site.channel.add_child(instance=wechat_only)
         wechat_only.outlets.set([outlets.wechat_a])
-        wechat_only.save_revision(user=roles.reviewer_a).publish(user=roles.reviewer_a)
+        wechat_only.save_revision(user=roles.editor_a)
+        wechat_only = page_review_run(
+            page=wechat_only, submitted_by=roles.editor_a, reviewers=[roles.reviewer_a]
+        )
+        assert wechat_only.live
     assert found("党费") == {both.pk}  # the WeChat-only item is not served by e-Home
 
     with django_capture_on_commit_callbacks(execute=True):
