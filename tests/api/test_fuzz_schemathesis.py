@@ -102,7 +102,7 @@ def fuzz_data(org, site, academy):  # noqa: F811
         "academy": academy,
         "preview_token": preview_token_make(page=news),
         "ids": {
-            "news": news.pk, "stories": story.pk, "digests": digest.pk, "books": book.pk,
+            "news": news.pk, "content": news.pk, "stories": story.pk, "digests": digest.pk, "books": book.pk,
             "periodicals": periodical.pk, "periodical-issues": issue.pk,
             "courses": academy.course.pk, "lessons": academy.video.pk,
             "exams": academy.exam.pk, "contests": contest.pk, "media": media.pk,
@@ -154,7 +154,7 @@ def _path_ids(path: str, ids: dict, attempt: int) -> dict:
     """Real ids for an operation's path parameters ({} when it has none)."""
     if "{id}" not in path:
         return {}
-    resource = re.match(r"^/api/v1/([a-z-]+)/\{id\}", path).group(1)
+    resource = re.match(r"^/api/v1/(?:[a-z-]+/)*?([a-z-]+)/\{id\}", path).group(1)
     out = {"id": attempt if resource == "attempts" else ids[resource]}
     if "{name}" in path:
         out["name"] = "master.m3u8"
