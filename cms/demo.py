@@ -1,7 +1,12 @@
 """Demo content for `manage.py seed_demo` (idempotent; matched by slug / ISBN / ISSN):
 the site root, four news channels with 24 news for different audiences, six exemplar
 stories, 60 books and 3 periodicals with generated EPUB/PDF files and Pillow covers, one
-published digest issue, and the editor/reviewer groups with the unit review workflow."""
+published digest issue, and the editor/reviewer groups with the unit review workflow.
+
+Over 500 lines: most of it is the demo's content itself (titles, texts, book rows) in
+the order it is seeded; the writes all go through cms.services / cms.outlet_services.
+Splitting the content data (news, books, outlets) into a `cms/demo/` package is a known
+follow-up."""
 
 from __future__ import annotations
 

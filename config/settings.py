@@ -4,6 +4,10 @@ Unset variables give the embedded default (SQLite under var/, local-memory cache
 django-tasks-db queue, database search, media under var/media/). Setting DATABASE_URL,
 REDIS_URL, ELASTICSEARCH_URL or AWS_STORAGE_BUCKET_NAME switches each service to its
 production form; DJANGO_ENV=production turns on the deploy hardening. See README.md.
+
+Over 500 lines on purpose: DESIGN.md asks for ONE settings module whose profile the
+environment decides, so every setting and the reason for its value stay in one place
+(sections: core, database, cache, tasks, storage, security, wagtail, API, academy, media).
 """
 
 from __future__ import annotations
