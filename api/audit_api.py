@@ -14,7 +14,7 @@ from django.urls import path
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
-from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -22,7 +22,7 @@ from api.content import _page_of
 from api.pagination import PAGE_PARAMS, PagePagination
 from cms.models import AuditEntry, Outlet
 from cms.outlets import outlets_visible_to_auditor
-from cms.trace import AUDITOR_ROLES, TraceNotFound, audit_entries, can_audit, page_trace
+from cms.trace import AUDITOR_ROLES, audit_entries, can_audit, page_trace
 from organizations.models import OrgUnit
 
 ERRORS = {
@@ -133,10 +133,8 @@ class ContentTraceApi(APIView):
     )
     def get(self, request, id: int):
         _require_auditor(request)
-        try:
-            return Response(page_trace(request.user, id, roles=AUDITOR_ROLES))
-        except TraceNotFound:
-            raise NotFound from None
+        # TraceNotFound (missing or out of scope) is api.errors' plain 404
+        return Response(page_trace(request.user, id, roles=AUDITOR_ROLES))
 
 
 class OutletFilterSerializer(serializers.Serializer):

@@ -170,13 +170,10 @@ def version_bump(*resources: str) -> None:
 # --- the caller ---------------------------------------------------------------------------
 def scope_key_for(user) -> str:
     """What this user may see, as a short hash (organizations.selectors decides)."""
-    from organizations.selectors import audience_paths_for_user, role_paths
+    from organizations.selectors import scope_for
 
-    data = [
-        bool(getattr(user, "is_superuser", False)),
-        audience_paths_for_user(user),
-        role_paths(user),
-    ]
+    scope = scope_for(user)
+    data = [scope.is_global, list(scope.audience_paths), list(scope.managed_paths)]
     return hashlib.sha256(json.dumps(data).encode()).hexdigest()[:24]
 
 

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import posixpath
 
-from django.http import Http404
-from django.shortcuts import get_object_or_404
 from django.urls import path
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -165,12 +163,7 @@ class NewsDetailApi(APIView):
         responses={200: OpenApiTypes.OBJECT, **ERRORS},
     )
     def get(self, request, id: int):
-        page = get_object_or_404(
-            selectors.news_visible_to(request.user).select_related(
-                "publishing_unit", "audience_unit"
-            ),
-            pk=id,
-        )
+        page = selectors.access_news_by_id(request.user, id)
         page_read_record(page_id=page.pk)
         return Response(rep.news_detail(page, user=request.user))
 
@@ -200,12 +193,7 @@ class StoryDetailApi(APIView):
         responses={200: OpenApiTypes.OBJECT, **ERRORS},
     )
     def get(self, request, id: int):
-        page = get_object_or_404(
-            selectors.exemplars_visible_to(request.user).select_related(
-                "subject_unit", "related_video"
-            ),
-            pk=id,
-        )
+        page = selectors.access_exemplar_by_id(request.user, id)
         page_read_record(page_id=page.pk)
         return Response(rep.story_detail(page, user=request.user))
 
@@ -237,7 +225,7 @@ class DigestDetailApi(APIView):
         responses={200: OpenApiTypes.OBJECT, **ERRORS},
     )
     def get(self, request, id: int):
-        issue = get_object_or_404(selectors.digests_visible_to(request.user), pk=id)
+        issue = selectors.access_digest_by_id(request.user, id)
         news_ids = list(issue.items.values_list("news_id", flat=True))
         visible = set(
             selectors.news_visible_to(request.user)
@@ -272,7 +260,7 @@ class BookDetailApi(APIView):
         responses={200: OpenApiTypes.OBJECT, **ERRORS},
     )
     def get(self, request, id: int):
-        book = get_object_or_404(selectors.books_visible_to(request.user), pk=id)
+        book = selectors.access_book_by_id(request.user, id)
         return Response(rep.book_detail(book))
 
 
@@ -295,9 +283,7 @@ class BookFileApi(APIView):
         responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, 302: None, **ERRORS},
     )
     def get(self, request, id: int):
-        book = get_object_or_404(
-            selectors.books_visible_to(request.user).only("id", "file", "file_format"), pk=id
-        )
+        book = selectors.access_book_by_id(request.user, id, action="read")
         return _serve_file(book.file, f"book-{book.pk}", book.file_format)
 
 
@@ -325,14 +311,8 @@ class PeriodicalDetailApi(APIView):
         responses={200: OpenApiTypes.OBJECT, **ERRORS},
     )
     def get(self, request, id: int):
-        row = (
-            selectors.periodicals_visible_to(request.user)
-            .filter(pk=id)
-            .values(*rep.PERIODICAL_LIST_FIELDS)
-            .first()
-        )
-        if row is None:
-            raise Http404
+        periodical = selectors.access_periodical_by_id(request.user, id)
+        row = {f: getattr(periodical, f) for f in rep.PERIODICAL_LIST_FIELDS}
         data = rep.periodical_list([row])[0]
         issues = (
             selectors.periodical_issues_visible_to(request.user)
@@ -353,7 +333,7 @@ class PeriodicalIssueFileApi(APIView):
         responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, 302: None, **ERRORS},
     )
     def get(self, request, id: int):
-        issue = get_object_or_404(selectors.periodical_issues_visible_to(request.user), pk=id)
+        issue = selectors.access_periodical_issue_by_id(request.user, id, action="read")
         return _serve_file(issue.file, f"issue-{issue.pk}")
 
 

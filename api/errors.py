@@ -7,7 +7,9 @@ its messages for validation errors. Throttled answers carry ``Retry-After``.
 
 A service's refusal is a `core.errors.DomainError` (each app derives its own errors from
 it) with its `code` and HTTP `status`: views let it propagate and this handler answers
-it, so no view translates errors itself. Views raise `DomainError` too for a request
+it, so no view translates errors itself. `ObjectNotFound` (an `access_<entity>_by_id`
+selector's answer for a missing or out-of-scope id) is the plain 404 ``not_found``, the
+same body as any other missing object. Views raise `DomainError` too for a request
 they refuse before any service runs (a missing header, a bad query parameter).
 """
 
@@ -20,7 +22,7 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from core.errors import DomainError
+from core.errors import DomainError, ObjectNotFound
 
 __all__ = ["DomainError", "domain_error_body", "error_response", "exception_handler"]
 
@@ -86,14 +88,14 @@ def _token_message(detail) -> str:
 
 
 def exception_handler(exc, context):
-    if isinstance(exc, DomainError):  # every app's refusals, mapped here and only here
+    if isinstance(exc, (ObjectNotFound, Http404)):  # missing or out of scope: one answer
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DomainError):  # every app's refusals, mapped here and only here
         exc = _RefusedByDomain(exc)
     elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(
             detail=exc.message_dict if hasattr(exc, "error_dict") else exc.messages
         )
-    elif isinstance(exc, Http404):
-        exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
 

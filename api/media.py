@@ -13,8 +13,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from media_pipeline.selectors import (
+    access_asset_by_id,
     asset_for_token,
-    playable_assets_for,
     playback_info,
     proxied_text,
 )
@@ -67,9 +67,7 @@ class MediaPlaybackApi(APIView):
         responses={200: PlaybackSerializer, 401: _error, 404: _error},
     )
     def get(self, request, pk: int):
-        asset = playable_assets_for(request.user).filter(pk=pk).first()
-        if asset is None:
-            raise Http404
+        asset = access_asset_by_id(request.user, pk, action="play")
         data = playback_info(asset=asset, user=request.user, request=request)
         return Response(PlaybackSerializer(data).data)
 

@@ -32,7 +32,7 @@ from cms.trace import (
     page_trace,
 )
 from organizations.models import OrgUnit
-from organizations.selectors import role_paths
+from organizations.selectors import scope_for
 
 # kept for callers of the old module: the report's actions are the audit log's actions
 AUDITED_ACTIONS = dict(AuditEntry.Action.choices)
@@ -190,8 +190,6 @@ def trace_button(page, user, next_url=None, view_name=None):
     page = page.specific_deferred
     if not hasattr(page, "publishing_unit_id") or not audit_report_visible(user):
         return
-    unit = page.publishing_unit
-    paths = role_paths(user, AUDIT_ADMIN_ROLES)
-    if user.is_superuser or any(unit.path.startswith(p) for p in paths):
+    if scope_for(user, roles=AUDIT_ADMIN_ROLES).covers(page.publishing_unit.path):
         url = reverse("cms_content_trace", args=[page.pk])
         yield Button("内容追溯", url=url, icon_name="history", priority=66)

@@ -11,8 +11,10 @@ from wagtail.models import Page
 from cms.outlet_forms import OutletChoiceFormMixin
 from media_pipeline.blocks import assets_in_stream, media_use_errors
 from media_pipeline.models import MediaAsset
-from organizations.permissions import scope_form_choices
-from organizations.selectors import units_in_scope
+from organizations.permissions import scope_form_choices, scope_unit_fields
+from organizations.selectors import scope_for
+
+PUBLISHING_ROLES = ("editor", "reviewer")
 
 
 def _unit_scoped_page(model) -> bool:
@@ -45,9 +47,7 @@ def _scope_page_choices(form, user) -> None:
 class UnitScopedPageForm(OutletChoiceFormMixin, WagtailAdminPageForm):
     def __init__(self, *args, for_user=None, **kwargs):
         super().__init__(*args, for_user=for_user, **kwargs)
-        field = self.fields.get("publishing_unit")
-        if field is not None and for_user is not None and not for_user.is_superuser:
-            field.queryset = units_in_scope(for_user, roles=["editor", "reviewer"]).order_by("path")
+        scope_unit_fields(self, for_user, roles=PUBLISHING_ROLES, names=["publishing_unit"])
         scope_form_choices(self, for_user)
         if for_user is not None:
             _scope_page_choices(self, for_user)
@@ -66,8 +66,8 @@ class UnitScopedPageForm(OutletChoiceFormMixin, WagtailAdminPageForm):
     def clean_publishing_unit(self):
         unit = self.cleaned_data.get("publishing_unit")
         user = self.for_user
-        if unit is not None and user is not None and not user.is_superuser:
-            if not units_in_scope(user, roles=["editor", "reviewer"]).filter(pk=unit.pk).exists():
+        if unit is not None and user is not None:
+            if not scope_for(user, roles=PUBLISHING_ROLES).covers(unit.path):
                 raise forms.ValidationError("你只能以本单位或下级单位的名义发布内容")
         return unit
 

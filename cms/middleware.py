@@ -31,9 +31,13 @@ class PageAdminScopeMiddleware:
             return None
         ids = [view_kwargs[k] for k in PAGE_ID_KWARGS if k in view_kwargs]
         user = getattr(request, "user", None)
-        if not ids or user is None or not user.is_authenticated or user.is_superuser:
+        if not ids or user is None or not user.is_authenticated:
             return None
         from cms.permissions import page_in_admin_scope
+        from organizations.selectors import scope_for
+
+        if scope_for(user).is_global:
+            return None
 
         for page in Page.objects.filter(pk__in=ids).specific(defer=True):
             if not page_in_admin_scope(user, page):

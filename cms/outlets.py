@@ -30,7 +30,7 @@ from cms.models.outlets import display_name
 from core.errors import DomainError
 from organizations.models import OrgUnit
 from organizations.permissions import UnitScopedPermissionPolicy
-from organizations.selectors import role_paths, unit_in_scope, user_has_global_scope
+from organizations.selectors import scope_for
 
 OUTLET_ROLES = ("secretary", "unit_admin")
 APP_CODE = "app"
@@ -216,20 +216,14 @@ def outlets_visible_to_auditor(user, roles) -> QuerySet[Outlet]:
     `roles`, plus the outlets of the units above (the group's portal and app, which the
     subtree's content goes out through)."""
     qs = Outlet.objects.select_related("owner_unit", "owner", "deputy", "approved_by")
-    if user_has_global_scope(user):
-        return qs
-    paths = role_paths(user, roles)
-    if not paths:
+    scope = scope_for(user, roles=roles)
+    if not scope.has_role:
         return qs.none()
-    ancestors = {p[:i] for p in paths for i in range(OrgUnit.steplen, len(p), OrgUnit.steplen)}
-    q = Q(owner_unit__path__in=sorted(ancestors))
-    for p in paths:
-        q |= Q(owner_unit__path__startswith=p)
-    return qs.filter(q)
+    return qs.filter(scope.units_and_ancestors_q("owner_unit__path"))
 
 
 def outlet_can_manage(user, unit: OrgUnit) -> bool:
-    return unit_in_scope(user, unit, roles=OUTLET_ROLES)
+    return scope_for(user, roles=OUTLET_ROLES).covers(unit.path)
 
 
 def outlet_can_approve(user, outlet: Outlet) -> bool:
@@ -237,7 +231,4 @@ def outlet_can_approve(user, outlet: Outlet) -> bool:
     owning unit; superusers for outlets of a top unit."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
-    unit_path = outlet.owner_unit.path
-    if user.is_superuser:
-        return True
-    return any(unit_path.startswith(p) and p != unit_path for p in role_paths(user, OUTLET_ROLES))
+    return scope_for(user, roles=OUTLET_ROLES).covers(outlet.owner_unit.path, strictly=True)

@@ -18,34 +18,31 @@ from __future__ import annotations
 from django.db.models import Q
 from wagtail.models import PagePermissionTester
 
-from organizations.selectors import audience_q, path_prefix_q, role_paths
+from organizations.selectors import scope_for
 
 EDIT_ROLES = ("editor",)
 REVIEW_ROLES = ("reviewer",)
 
 
-def user_can_edit_unit(user, unit, roles=EDIT_ROLES) -> bool:
-    if user.is_superuser:
-        return True
-    if unit is None:
-        return False
-    return any(unit.path.startswith(p) for p in role_paths(user, roles))
-
-
 def pages_choosable_q(user) -> Q:
     """Content pages an editor may pick (page chooser, digest items): those they could
     read, or whose publishing unit they answer for."""
-    if user.is_superuser:
+    scope = scope_for(user, roles=EDIT_ROLES + REVIEW_ROLES)
+    if scope.is_global:
         return Q()
-    paths = role_paths(user, EDIT_ROLES + REVIEW_ROLES)
-    return audience_q(user) | path_prefix_q(paths, field="publishing_unit__path")
+    return scope.audience_q() | scope.units_q("publishing_unit__path")
+
+
+def pages_in_scope_q(user, roles=EDIT_ROLES + REVIEW_ROLES) -> Q:
+    """Unit-owned pages whose publishing unit lies in the user's `roles` subtrees."""
+    return scope_for(user, roles=roles).units_q("publishing_unit__path")
 
 
 def page_in_admin_scope(user, page) -> bool:
     """May `user` see this page in the admin at all? Pages a unit owns (they have a
     publishing unit) only for its editors and reviewers up the tree; other pages (home,
     channels) are left to Wagtail's group permissions."""
-    if user.is_superuser or not hasattr(page, "publishing_unit_id"):
+    if scope_for(user).is_global or not hasattr(page, "publishing_unit_id"):
         return True
     tester = page.permissions_for_user(user)
     return tester._in_scope(EDIT_ROLES + REVIEW_ROLES) or tester._reviews_current_step()
@@ -53,18 +50,18 @@ def page_in_admin_scope(user, page) -> bool:
 
 class UnitScopedPagePermissionTester(PagePermissionTester):
     def _in_scope(self, roles=EDIT_ROLES) -> bool:
-        if self.user.is_superuser:
+        scope = scope_for(self.user, roles=roles)
+        if scope.is_global:
             return True
-        unit_id = getattr(self.page, "publishing_unit_id", None)
-        if unit_id is None:
+        if getattr(self.page, "publishing_unit_id", None) is None:
             return False
-        return user_can_edit_unit(self.user, self.page.publishing_unit, roles)
+        return scope.covers(self.page.publishing_unit.path)
 
     def _reviews_current_step(self) -> bool:
         """A reviewer of the step the item is waiting for — e.g. the level that owns a
         wider audience (cms.review) — works on it during that step, whatever unit
         published it."""
-        if not role_paths(self.user, REVIEW_ROLES):
+        if not scope_for(self.user, roles=REVIEW_ROLES).paths:
             return False
         task_state = self.page.current_workflow_task_state
         if task_state is None:

@@ -61,18 +61,12 @@ def _media_payload(asset, user) -> dict | None:
 
 def _visible(page, user) -> bool:
     """Related content is shown only when the reader could open it (no title leaks)."""
-    from organizations.selectors import audience_paths_for_user, role_paths, user_has_global_scope
+    from organizations.selectors import scope_for
 
     if user is None:
         return False
-    if user_has_global_scope(user):
-        return True
     unit = getattr(page, "audience_unit", None)
-    if unit is None:
-        return False
-    return unit.path in audience_paths_for_user(user) or any(
-        unit.path.startswith(p) for p in role_paths(user)
-    )
+    return scope_for(user).sees_audience(unit.path if unit is not None else None)
 
 
 def stream_to_json(stream, *, user=None) -> list[dict]:

@@ -76,11 +76,11 @@ def chain_text(steps: list[ReviewStep]) -> str:
 
 def reviewer_covers(user, unit: OrgUnit | None) -> bool:
     """Is `user` a reviewer of `unit` or of an ancestor of it (superusers: everywhere)?"""
-    from organizations.selectors import unit_in_scope
+    from organizations.selectors import scope_for
 
     if user is None or not user.is_active or unit is None:
         return False
-    return unit_in_scope(user, unit, roles=[REVIEWER])
+    return scope_for(user, roles=[REVIEWER]).covers(unit.path)
 
 
 # --- pages ---------------------------------------------------------------------------------
@@ -175,7 +175,10 @@ def approval_refusal(task, task_state, user) -> str | None:
     obj = task_state.workflow_state.content_object
     pub, aud = revision_units(task_state.revision, fallback=obj)
     if pub is None or aud is None:
-        return None if user.is_superuser else "本内容没有发布单位，只能由系统管理员审核"
+        from organizations.selectors import scope_for
+
+        global_scope = scope_for(user).is_global
+        return None if global_scope else "本内容没有发布单位，只能由系统管理员审核"
     step = step_for(task, pub, aud)
     if not reviewer_covers(user, step.unit):
         return f"需经{step.describe()}：你不是该单位或其上级单位的审核员，不能审核此步骤"

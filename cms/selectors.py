@@ -9,6 +9,11 @@ Pages are also served only through an outlet that still carries them
 (`cms.outlets.served_q`): the API is the app (`through="app"`, the default), the web
 portal asks with `through="portal"`. An item whose live version went out through a
 suspended or closed outlet of that kind is not served there any more.
+
+`access_<entity>_by_id(user, id, *, action)` fetch one item for the API and the portal:
+the item, or `ObjectNotFound` — the same for a missing id and one the user may not read
+(readers' actions — view, read the file — all follow the visibility above; editors
+change items in the admin, under its unit-scoped permission policy).
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from cms.models import (
     PeriodicalIssue,
 )
 from cms.outlets import served_q
-from organizations.selectors import audience_q
+from organizations.selectors import audience_q, object_or_not_found
 
 APP, PORTAL = Outlet.Kind.APP, Outlet.Kind.PORTAL
 
@@ -55,6 +60,36 @@ def periodical_issues_visible_to(user) -> QuerySet[PeriodicalIssue]:
     return PeriodicalIssue.objects.filter(is_published=True, periodical__is_published=True).filter(
         audience_q(user, field="periodical__audience_unit__path")
     )
+
+
+def access_news_by_id(user, news_id, *, action: str = "view", through: str = APP) -> NewsPage:
+    qs = news_visible_to(user, through=through).select_related("publishing_unit", "audience_unit")
+    return object_or_not_found(qs, news_id)
+
+
+def access_exemplar_by_id(
+    user, exemplar_id, *, action: str = "view", through: str = APP
+) -> ExemplarPage:
+    qs = exemplars_visible_to(user, through=through).select_related("subject_unit", "related_video")
+    return object_or_not_found(qs, exemplar_id)
+
+
+def access_digest_by_id(
+    user, digest_id, *, action: str = "view", through: str = APP
+) -> DigestIssue:
+    return object_or_not_found(digests_visible_to(user, through=through), digest_id)
+
+
+def access_book_by_id(user, book_id, *, action: str = "view") -> Book:
+    return object_or_not_found(books_visible_to(user).select_related("cover"), book_id)
+
+
+def access_periodical_by_id(user, periodical_id, *, action: str = "view") -> Periodical:
+    return object_or_not_found(periodicals_visible_to(user), periodical_id)
+
+
+def access_periodical_issue_by_id(user, issue_id, *, action: str = "view") -> PeriodicalIssue:
+    return object_or_not_found(periodical_issues_visible_to(user), issue_id)
 
 
 def channels() -> QuerySet[NewsIndexPage]:

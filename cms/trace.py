@@ -23,18 +23,14 @@ from wagtail.models import Page, Revision, TaskState
 from cms.models import AuditEntry, AuditEntryOutlet, Outlet, UnitScopedPage
 from cms.models.outlets import display_name
 from cms.outlets import outlets_of
-from core.errors import DomainError
-from organizations.selectors import path_prefix_q, role_paths, user_has_global_scope
+from organizations.selectors import ObjectNotFound, scope_for
 
 AUDITOR_ROLES = ("auditor", "secretary")
 AUDIT_ADMIN_ROLES = ("editor", "reviewer", "secretary", "auditor")
 
 
-class TraceNotFound(DomainError):
+class TraceNotFound(ObjectNotFound):
     """No such content item, or outside the caller's scope (the same answer)."""
-
-    code = "not_found"
-    status = 404
 
     def __init__(self, message: str = "找不到该内容", **kwargs):
         super().__init__(message, **kwargs)
@@ -43,13 +39,7 @@ class TraceNotFound(DomainError):
 def can_audit(user, roles=AUDITOR_ROLES) -> bool:
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
-    return user_has_global_scope(user) or bool(role_paths(user, roles))
-
-
-def _scope(user, roles, field: str) -> Q:
-    if user_has_global_scope(user):
-        return Q()
-    return path_prefix_q(role_paths(user, roles), field=field)
+    return scope_for(user, roles=roles).has_role
 
 
 def audit_entries_filter(
@@ -90,7 +80,7 @@ def audit_entries_filter(
 def audit_entries(user, *, roles=AUDITOR_ROLES, **filters) -> QuerySet[AuditEntry]:
     """Entries of units in the user's subtree (newest first), with their outlets;
     `filters` as for `audit_entries_filter`."""
-    qs = AuditEntry.objects.filter(_scope(user, roles, "unit__path"))
+    qs = AuditEntry.objects.filter(scope_for(user, roles=roles).units_q("unit__path"))
     qs = audit_entries_filter(qs, **filters)
     return qs.select_related("unit").prefetch_related(
         Prefetch("outlet_rows", queryset=AuditEntryOutlet.objects.order_by("id"))
@@ -101,10 +91,7 @@ def content_in_scope(user, page_id: int, *, roles=AUDITOR_ROLES) -> UnitScopedPa
     page = Page.objects.filter(pk=page_id).specific(defer=False).first()
     if page is None or not isinstance(page, UnitScopedPage):
         raise TraceNotFound
-    unit = page.publishing_unit
-    if not user_has_global_scope(user) and not any(
-        unit.path.startswith(p) for p in role_paths(user, roles)
-    ):
+    if not scope_for(user, roles=roles).covers(page.publishing_unit.path):
         raise TraceNotFound
     return page
 

@@ -18,10 +18,13 @@ from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 from cms import admin_outlets  # noqa: F401 - registers the outlet registry's admin hooks
 from cms.audit import ContentAuditReportView, ContentTraceView, audit_report_visible
 from cms.models import Book, DigestIssue, ExemplarPage, NewsPage, Periodical, PeriodicalIssue
-from cms.permissions import EDIT_ROLES, REVIEW_ROLES, pages_choosable_q
-from organizations.models import OrgUnit
-from organizations.permissions import UnitScopedPermissionPolicy, UnitScopedViewSetMixin
-from organizations.selectors import path_prefix_q, role_paths
+from cms.permissions import EDIT_ROLES, REVIEW_ROLES, pages_choosable_q, pages_in_scope_q
+from organizations.permissions import (
+    UnitScopedPermissionPolicy,
+    UnitScopedViewSetMixin,
+    scope_unit_fields,
+)
+from organizations.selectors import scope_for
 
 SCOPED_PAGE_MODELS = (NewsPage, ExemplarPage, DigestIssue)
 
@@ -62,11 +65,7 @@ class _ScopedFormMixin:
     def get_form(self, *args, **kwargs):
         form = super().get_form(*args, **kwargs)
         user = self.request.user
-        if not user.is_superuser and "owner_unit" in form.fields:
-            form.fields["owner_unit"].queryset = OrgUnit.objects.filter(
-                path_prefix_q(role_paths(user, BOOKSHELF_ROLES))
-            )
-            form.fields["owner_unit"].required = True
+        scope_unit_fields(form, user, roles=BOOKSHELF_ROLES, names=["owner_unit"], required=True)
         if "periodical" in form.fields:
             form.fields["periodical"].queryset = PERIODICAL_POLICY.scoped(
                 user, form.fields["periodical"].queryset
@@ -158,16 +157,12 @@ register_snippet(BookshelfGroup)
 
 
 # --- pages: only the user's unit subtree ---------------------------------------------------
-def _scope_paths(user) -> list[str]:
-    return role_paths(user, EDIT_ROLES + REVIEW_ROLES)
-
-
 @hooks.register("construct_explorer_page_queryset")
 def hide_out_of_scope_pages(parent_page, pages, request):
     user = request.user
-    if user.is_superuser:
+    if scope_for(user).is_global:
         return pages
-    allowed = path_prefix_q(_scope_paths(user), field="publishing_unit__path")
+    allowed = pages_in_scope_q(user)
     for model in SCOPED_PAGE_MODELS:
         pages = pages.exclude(pk__in=model.objects.exclude(allowed).values("pk"))
     return pages
@@ -178,7 +173,7 @@ def choose_only_visible_pages(pages, request):
     """The page chooser (digest items, related-content blocks) offers only content the
     editor could read or answers for: no titles of other units' internal news."""
     user = request.user
-    if user.is_superuser:
+    if scope_for(user).is_global:
         return pages
     visible = pages_choosable_q(user)
     for model in SCOPED_PAGE_MODELS:
@@ -203,9 +198,9 @@ def delete_only_in_scope(request, page):
 
 @hooks.register("before_create_page")
 def create_only_with_editor_role(request, parent_page, page_class):
-    if request.user.is_superuser or not issubclass(page_class, SCOPED_PAGE_MODELS):
+    if not issubclass(page_class, SCOPED_PAGE_MODELS):
         return None
-    _deny_unless(bool(role_paths(request.user, EDIT_ROLES)))
+    _deny_unless(scope_for(request.user, roles=EDIT_ROLES).has_role)
     return None
 
 

@@ -23,3 +23,13 @@ class DomainError(Exception):
             self.code = code
         if status is not None:
             self.status = status
+
+
+class ObjectNotFound(DomainError):
+    """No such object — or one outside the caller's scope: the same answer, so that a
+    prober learns nothing from an id. Each app's `access_<entity>_by_id(user, id, *,
+    action)` raises it; the API answers it as its usual 404 ``not_found`` (api.errors),
+    the portal as Http404 (portal.access)."""
+
+    code = "not_found"
+    status = 404

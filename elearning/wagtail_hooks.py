@@ -25,13 +25,13 @@ from wagtail.admin.viewsets.model import ModelViewSet
 
 from elearning.exams import question_io
 from elearning.models import Assignment, Contest, Course, Exam, PointRule, Question
-from organizations.models import OrgUnit
 from organizations.permissions import (
     UnitScopedPermissionPolicy,
     UnitScopedViewSetMixin,
     scope_form_choices,
+    scope_unit_fields,
 )
-from organizations.selectors import scope_q
+from organizations.selectors import units_in_scope
 
 ROLES = ["instructor"]
 UNIT_FIELDS = ("audience_unit", "owner_unit")
@@ -51,7 +51,7 @@ CONTEST_POLICY = UnitScopedPermissionPolicy(Contest, scope_field="audience_unit_
 
 
 def instructor_units(user):
-    return OrgUnit.objects.filter(scope_q(user, field="path", roles=ROLES)).order_by("path")
+    return units_in_scope(user, roles=ROLES).order_by("path")
 
 
 class ScopedAdminForm(WagtailAdminModelForm):
@@ -63,9 +63,7 @@ class ScopedAdminForm(WagtailAdminModelForm):
         user = getattr(self, "for_user", None)
         if user is None:
             return
-        for name in UNIT_FIELDS:
-            if name in self.fields:
-                self.fields[name].queryset = instructor_units(user)
+        scope_unit_fields(self, user, roles=ROLES, names=UNIT_FIELDS)
         scope_form_choices(self, user)
 
 

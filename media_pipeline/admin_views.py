@@ -15,7 +15,7 @@ from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
@@ -27,7 +27,6 @@ from media_pipeline.services import AssetInputError, asset_create, asset_retrans
 from media_pipeline.views import MediaAssetChooserViewSet
 from organizations.models import OrgUnit
 from organizations.permissions import UnitScopedPermissionPolicy, UnitScopedViewSetMixin
-from organizations.selectors import units_in_scope
 
 MEDIA_POLICY = UnitScopedPermissionPolicy(
     MediaAsset,
@@ -46,9 +45,11 @@ media_asset_chooser_viewset = ScopedMediaAssetChooserViewSet("media_asset_choose
 
 
 def assets_for_editor(user):
-    return MEDIA_POLICY.scoped(
-        user, MediaAsset.objects.select_related("owner_unit", "audience_unit")
-    )
+    return MEDIA_POLICY.scoped(user, _assets())
+
+
+def _assets():
+    return MediaAsset.objects.select_related("owner_unit", "audience_unit")
 
 
 class MaxSizeUploadHandler(FileUploadHandler):
@@ -97,7 +98,7 @@ class UploadForm(forms.Form):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        units = units_in_scope(user).order_by("path")
+        units = MEDIA_POLICY.unit_choices(user)
         self.fields["owner_unit"].queryset = units
         self.fields["audience_unit"].queryset = units
         limit_mb = settings.EHOME_MEDIA_MAX_UPLOAD_BYTES / 1024**2
@@ -213,7 +214,7 @@ def step_timings(timings: dict) -> list[tuple[str, float]]:
 
 
 def detail(request, pk: int):
-    asset = get_object_or_404(assets_for_editor(request.user), pk=pk)
+    asset = MEDIA_POLICY.object_or_404(request.user, pk, action="view", queryset=_assets())
     playback = playback_info(asset=asset, request=request) if asset.is_ready else None
     return render(
         request,
@@ -224,7 +225,7 @@ def detail(request, pk: int):
 
 @require_POST
 def retranscode(request, pk: int):
-    asset = get_object_or_404(assets_for_editor(request.user), pk=pk)
+    asset = MEDIA_POLICY.object_or_404(request.user, pk, action="change", queryset=_assets())
     if not request.user.is_staff and not request.user.is_superuser:
         raise PermissionDenied
     try:

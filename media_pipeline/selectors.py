@@ -22,7 +22,7 @@ from django.urls import reverse
 
 from media_pipeline.models import MediaAsset
 from media_pipeline.storage import get_store
-from organizations.selectors import audience_q
+from organizations.selectors import audience_q, object_or_not_found
 
 TOKEN_SALT = "media_pipeline.playback"
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*\.(m3u8|vtt)$")
@@ -43,6 +43,13 @@ def playable_assets_for(user) -> QuerySet[MediaAsset]:
     return MediaAsset.objects.filter(_scope_q(user), status=MediaAsset.Status.READY).select_related(
         "audience_unit", "owner_unit"
     )
+
+
+def access_asset_by_id(user, asset_id, *, action: str = "play") -> MediaAsset:
+    """A ready asset whose audience (else its owner unit) the user may see, or
+    ObjectNotFound — the same for a missing id, one out of scope and one not ready.
+    (Editors manage assets in the admin, under its unit-scoped permission policy.)"""
+    return object_or_not_found(playable_assets_for(user), asset_id)
 
 
 def playback_token(asset: MediaAsset) -> str:

@@ -3,7 +3,8 @@
 What a user may do comes from Django model permissions (or, for the organisation admin
 and the media library, from holding a role at all); WHERE comes from the row's unit:
 it must lie in the subtree of a unit where the user holds one of the policy's roles
-(organizations.selectors.scope_q — the same rule the API and the portal apply).
+(`organizations.scope.scope_for(user, roles=…).units_q` — the same rule the API and the
+portal apply).
 
 `UnitScopedPermissionPolicy` answers Wagtail's permission questions with that rule, and
 `UnitScopedViewSetMixin` puts it in front of every view a viewset builds: the listing and
@@ -35,12 +36,11 @@ from wagtail.permission_policies.base import ModelPermissionPolicy
 
 from organizations.models import Member, OrgUnit, UnitRole
 from organizations.selectors import (
-    audience_q,
+    ObjectNotFound,
     members_in_scope,
-    role_paths,
-    scope_q,
+    object_or_not_found,
+    scope_for,
     units_in_scope,
-    user_has_global_scope,
 )
 
 ORG_ADMIN_ROLES = (UnitRole.Role.UNIT_ADMIN, UnitRole.Role.SECRETARY)
@@ -53,7 +53,7 @@ def can_manage_org(user) -> bool:
     """True when the user may open the organisation admin at all."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
-    return user_has_global_scope(user) or bool(role_paths(user, ORG_ADMIN_ROLES))
+    return scope_for(user, roles=ORG_ADMIN_ROLES).has_role
 
 
 def managed_units(user) -> QuerySet[OrgUnit]:
@@ -95,21 +95,31 @@ class UnitScopedPermissionPolicy(ModelPermissionPolicy):
         _POLICIES[model] = self
 
     # --- where ------------------------------------------------------------------------
+    def scope(self, user):
+        return scope_for(user, roles=self.roles)
+
     def scope_q(self, user) -> Q:
-        if user_has_global_scope(user):
+        scope = self.scope(user)
+        if scope.is_global:
             return Q()  # not OR-ed below: Q() | X is X, not "everything"
-        q = scope_q(user, field=self.scope_field, roles=self.roles)
-        if self.extra_q is not None and getattr(user, "is_authenticated", False):
+        q = scope.units_q(self.scope_field)
+        if self.extra_q is not None and scope.is_authenticated:
             q |= self.extra_q(user)
         return q
 
     def choose_q(self, user) -> Q:
-        if user_has_global_scope(user):
+        scope = self.scope(user)
+        if scope.is_global:
             return Q()
         q = self.scope_q(user)
-        if self.choose_field and getattr(user, "is_authenticated", False):
-            q |= audience_q(user, field=self.choose_field)
+        if self.choose_field and scope.is_authenticated:
+            q |= scope.audience_q(self.choose_field)
         return q
+
+    def unit_choices(self, user) -> QuerySet[OrgUnit]:
+        """Units a row may be given (its owner, audience, …): where the user holds the
+        policy's roles."""
+        return units_in_scope(user, roles=self.roles).order_by("path")
 
     def scoped(self, user, queryset: QuerySet | None = None) -> QuerySet:
         """Rows the user may manage (list, edit, copy, history, usage, delete, export)."""
@@ -124,6 +134,20 @@ class UnitScopedPermissionPolicy(ModelPermissionPolicy):
     def in_scope(self, user, instance) -> bool:
         return instance.pk is not None and self.scoped(user).filter(pk=instance.pk).exists()
 
+    def access_by_id(self, user, pk, *, action: str = "change", queryset=None):
+        """The row the user may `action` (model permission and scope), or ObjectNotFound
+        — the same for a missing row, one out of scope and one the user may not touch."""
+        if not self.user_has_permission(user, action):
+            raise ObjectNotFound
+        return object_or_not_found(self.scoped(user, queryset), pk)
+
+    def object_or_404(self, user, pk, *, action: str = "change", queryset=None):
+        """`access_by_id` for an admin view: the admin's not-found is Http404."""
+        try:
+            return self.access_by_id(user, pk, action=action, queryset=queryset)
+        except ObjectNotFound:
+            raise Http404 from None
+
     def can_choose(self, user, instance) -> bool:
         return instance.pk is not None and self.choosable(user).filter(pk=instance.pk).exists()
 
@@ -131,7 +155,7 @@ class UnitScopedPermissionPolicy(ModelPermissionPolicy):
     def _holds_role(self, user) -> bool:
         if not getattr(user, "is_authenticated", False) or not user.is_active:
             return False
-        return user_has_global_scope(user) or bool(role_paths(user, self.roles))
+        return self.scope(user).has_role
 
     def user_has_permission(self, user, action):
         if self.model_perms:
@@ -290,6 +314,32 @@ def scope_form_choices(form, user) -> None:
     for formset in getattr(form, "formsets", {}).values():
         for child in formset.forms:
             scope_form_choices(child, user)
+
+
+UNIT_FIELDS = ("owner_unit", "audience_unit", "publishing_unit")
+
+
+def scope_unit_fields(
+    form,
+    user,
+    *,
+    roles: Iterable[str] | None,
+    names: Iterable[str] = UNIT_FIELDS,
+    required: bool = False,
+) -> None:
+    """Limit the unit choice fields `names` of `form` to the units where `user` holds
+    `roles` (superusers: left as they are), ordered by the tree; `required`: a user
+    without global scope must choose one."""
+    if user is None:
+        return
+    scope = scope_for(user, roles=roles)
+    for name in names:
+        field = form.fields.get(name)
+        if field is None or scope.is_global:
+            continue
+        field.queryset = OrgUnit.objects.filter(scope.units_q("path")).order_by("path")
+        if required:
+            field.required = True
 
 
 class ScopedBulkActionMixin:

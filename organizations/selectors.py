@@ -1,10 +1,9 @@
-"""Organisation scope: the one place that decides what a user may see.
+"""Organisation reads: the scope rule's entry points, members and units by id, and the
+subtree roll-ups.
 
-Rules (DESIGN.md "Organisation scope"):
-- a role on a unit covers the unit's subtree (`path` prefix match);
-- content with an audience unit is visible to a member when the audience path is one of
-  the ≤ 64 ancestor paths of the member's unit (one indexed `IN`);
-- roll-ups over a subtree are one SQL query grouped by the child-unit path prefix.
+The scope rule itself lives in `organizations.scope` (`scope_for(user, roles=…)` →
+`Scope`, re-exported here); the functions below are its common uses. Roll-ups over a
+subtree are one SQL query grouped by the child-unit path prefix.
 Every other app asks these functions; none re-implements the rule.
 """
 
@@ -12,32 +11,40 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import reduce
-from operator import or_
 
-from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Q, QuerySet
 
-from organizations.models import Member, OrgUnit, UnitRole, ancestor_paths_of
+from core.errors import ObjectNotFound
+from organizations.models import Member, OrgUnit, ancestor_paths_of
+from organizations.scope import ALL_ROLES, Scope, member_for_user, scope_for
 
-ALL_ROLES = tuple(UnitRole.Role.values)
-
-
-def _is_global(user) -> bool:
-    return bool(getattr(user, "is_superuser", False))
-
-
-def member_for_user(user) -> Member | None:
-    """The user's member record (cached on the user object), or None."""
-    if user is None or isinstance(user, AnonymousUser) or not user.is_authenticated:
-        return None
-    cached = getattr(user, "_ehome_member", Ellipsis)
-    if cached is not Ellipsis:
-        return cached
-    member = Member.objects.select_related("unit").filter(user_id=user.pk).first()
-    user._ehome_member = member
-    return member
+__all__ = [
+    "ALL_ROLES",
+    "ObjectNotFound",
+    "Scope",
+    "access_member_by_id",
+    "access_unit_by_id",
+    "audience_paths_for_member",
+    "audience_paths_for_user",
+    "audience_q",
+    "is_visible_to_member",
+    "member_cache_set",
+    "member_for_user",
+    "member_search_q",
+    "members_in_scope",
+    "object_or_not_found",
+    "scope_for",
+    "scope_q",
+    "subtree_member_counts",
+    "subtree_member_total",
+    "top_unit_in_scope",
+    "unit_ancestors_in_scope",
+    "unit_in_scope",
+    "units_in_scope",
+    "user_has_global_scope",
+]
 
 
 def member_cache_set(user, member: Member | None) -> None:
@@ -46,75 +53,29 @@ def member_cache_set(user, member: Member | None) -> None:
     user._ehome_member = member
 
 
-def role_paths(user, roles: Iterable[str] | None = None) -> list[str]:
-    """Paths of the units on which the user holds any of `roles`, minimised (no path that
-    another one in the list already covers)."""
-    if user is None or not getattr(user, "is_authenticated", False):
-        return []
-    roles = tuple(roles or ALL_ROLES)
-    cache_key = "_ehome_role_paths_" + ",".join(sorted(roles))
-    cached = getattr(user, cache_key, None)
-    if cached is not None:
-        return cached
-    paths = sorted(
-        set(
-            UnitRole.objects.filter(
-                user_id=user.pk, role__in=roles, unit__is_active=True
-            ).values_list("unit__path", flat=True)
-        )
-    )
-    minimal: list[str] = []
-    for path in paths:  # sorted: an ancestor comes before its descendants
-        if not any(path.startswith(kept) for kept in minimal):
-            minimal.append(path)
-    setattr(user, cache_key, minimal)
-    return minimal
-
-
-def path_prefix_q(paths: Iterable[str], field: str = "path") -> Q:
-    """Q matching rows whose `field` lies in the subtree of any of `paths`."""
-    paths = list(paths)
-    if not paths:
-        return Q(pk__in=[])
-    return reduce(or_, (Q(**{f"{field}__startswith": p}) for p in paths))
-
-
 def user_has_global_scope(user) -> bool:
-    return _is_global(user)
+    return scope_for(user).is_global
 
 
 def scope_q(user, *, field: str, roles: Iterable[str] | None = None) -> Q:
     """Q keeping rows whose unit path (`field`, e.g. "owner_unit__path") lies in the subtree
-    of a unit where `user` holds one of `roles` (default: any role). Superusers: every
-    row; anonymous users: none. The admin's access rule (organizations.permissions) and
-    the listings below are all this one test."""
-    if user is None or not getattr(user, "is_authenticated", False):
-        return Q(pk__in=[])
-    if _is_global(user):
-        return Q()
-    return path_prefix_q(role_paths(user, roles), field=field)
+    of a unit where `user` holds one of `roles` (default: any role)."""
+    return scope_for(user, roles=roles).units_q(field)
 
 
 def units_in_scope(user, *, roles: Iterable[str] | None = None) -> QuerySet[OrgUnit]:
     """Units the user administers through any of `roles` (default: any role)."""
-    qs = OrgUnit.objects.all()
-    if _is_global(user):
-        return qs
-    return qs.filter(path_prefix_q(role_paths(user, roles)))
+    return OrgUnit.objects.filter(scope_for(user, roles=roles).units_q("path"))
 
 
 def members_in_scope(user, *, roles: Iterable[str] | None = None) -> QuerySet[Member]:
     """Members whose unit lies in the subtree of a unit where the user holds a role."""
     qs = Member.objects.select_related("unit", "user")
-    if _is_global(user):
-        return qs
-    return qs.filter(path_prefix_q(role_paths(user, roles), field="unit__path"))
+    return qs.filter(scope_for(user, roles=roles).units_q("unit__path"))
 
 
-def unit_in_scope(user, unit: OrgUnit, *, roles: Iterable[str] | None = None) -> bool:
-    if _is_global(user):
-        return True
-    return any(unit.path.startswith(p) for p in role_paths(user, roles))
+def unit_in_scope(user, unit: OrgUnit | None, *, roles: Iterable[str] | None = None) -> bool:
+    return scope_for(user, roles=roles).covers(unit.path if unit is not None else None)
 
 
 def audience_paths_for_member(member: Member | None) -> list[str]:
@@ -125,33 +86,63 @@ def audience_paths_for_member(member: Member | None) -> list[str]:
 
 
 def audience_paths_for_user(user) -> list[str]:
-    """Audience paths whose content this user may read as a member. Users without a
-    member record (pure staff accounts) read what their roles cover plus the ancestors
-    of those units (an editor of a branch sees group-wide news too)."""
-    member = member_for_user(user)
-    paths = set(audience_paths_for_member(member))
-    for p in role_paths(user):
-        paths.update(ancestor_paths_of(p, OrgUnit.steplen))
-    return sorted(paths)
+    """Audience paths whose content this user may read (`Scope.audience_paths`)."""
+    return list(scope_for(user).audience_paths)
 
 
 def audience_q(user, field: str = "audience_unit__path") -> Q:
-    """Q that keeps rows whose audience unit is visible to `user`.
-
-    Superusers see everything. Editors/secretaries additionally see content addressed to
-    units inside the subtree they manage (they answer for it)."""
-    if _is_global(user):
-        return Q()
-    paths = audience_paths_for_user(user)
-    q = Q(**{f"{field}__in": paths}) if paths else Q(pk__in=[])
-    managed = role_paths(user)
-    if managed:
-        q |= path_prefix_q(managed, field=field)
-    return q
+    """Q that keeps rows whose audience unit is visible to `user` (`Scope.audience_q`)."""
+    return scope_for(user).audience_q(field)
 
 
 def is_visible_to_member(*, audience_path: str, member: Member) -> bool:
     return member.unit.path.startswith(audience_path)
+
+
+# --- by id: the object, or one not-found answer for missing and out of scope ------------
+def object_or_not_found(queryset: QuerySet, pk):
+    """`queryset`'s row `pk`, or ObjectNotFound (also for an id of the wrong type)."""
+    try:
+        obj = queryset.filter(pk=pk).first()
+    except (TypeError, ValueError, ValidationError):
+        obj = None
+    if obj is None:
+        raise ObjectNotFound
+    return obj
+
+
+def access_unit_by_id(
+    user, unit_id, *, action: str = "view", roles: Iterable[str] | None = None
+) -> OrgUnit:
+    """A unit inside the subtrees where `user` holds `roles` (any action: the role is
+    what allows it)."""
+    return object_or_not_found(units_in_scope(user, roles=roles), unit_id)
+
+
+def top_unit_in_scope(user, *, roles: Iterable[str] | None = None) -> OrgUnit | None:
+    """Where a view over the user's subtree starts: the root for superusers, else the
+    first unit (in tree order) where the user holds `roles`; None without a role."""
+    scope = scope_for(user, roles=roles)
+    if scope.is_global:
+        return OrgUnit.get_first_root_node()
+    return OrgUnit.objects.filter(path=scope.paths[0]).first() if scope.paths else None
+
+
+def unit_ancestors_in_scope(
+    user, unit: OrgUnit, *, roles: Iterable[str] | None = None
+) -> list[OrgUnit]:
+    """`unit` and its ancestors the user may open (inside their `roles` subtrees), root
+    first — a breadcrumb trail."""
+    scope = scope_for(user, roles=roles)
+    units = OrgUnit.objects.filter(path__in=unit.ancestor_paths()).order_by("depth")
+    return [u for u in units if scope.covers(u.path)]
+
+
+def access_member_by_id(
+    user, member_id, *, action: str = "view", roles: Iterable[str] | None = None
+) -> Member:
+    """A member of a unit inside the subtrees where `user` holds `roles`."""
+    return object_or_not_found(members_in_scope(user, roles=roles), member_id)
 
 
 @dataclass(frozen=True)

@@ -10,10 +10,11 @@ import functools
 import zoneinfo
 
 from django.contrib.auth.decorators import login_required
+from django.http import Http404
 from django.utils import timezone
 
 from organizations.models import UnitRole
-from organizations.selectors import member_for_user, role_paths, user_has_global_scope
+from organizations.selectors import ObjectNotFound, member_for_user, scope_for
 
 
 def member_timezone(user) -> zoneinfo.ZoneInfo:
@@ -27,7 +28,8 @@ def member_timezone(user) -> zoneinfo.ZoneInfo:
 
 
 def portal_view(view):
-    """Login required; dates render in the member's unit time zone for this request."""
+    """Login required; dates render in the member's unit time zone for this request; an
+    id the selectors answer with ObjectNotFound (missing or out of scope) is a 404."""
 
     @login_required
     @functools.wraps(view)
@@ -35,7 +37,10 @@ def portal_view(view):
         tz = member_timezone(request.user)
         request.member = member_for_user(request.user)
         with timezone.override(tz):
-            response = view(request, *args, **kwargs)
+            try:
+                response = view(request, *args, **kwargs)
+            except ObjectNotFound:
+                raise Http404 from None
             # Template responses render lazily: render inside the time-zone override.
             if hasattr(response, "render") and not getattr(response, "is_rendered", True):
                 response.render()
@@ -49,6 +54,4 @@ SUPERVISOR_ROLES = (UnitRole.Role.SECRETARY,)
 
 def is_supervisor(user) -> bool:
     """Secretaries (and superusers) see the completion dashboard of their subtree."""
-    if user_has_global_scope(user):
-        return True
-    return bool(role_paths(user, SUPERVISOR_ROLES))
+    return scope_for(user, roles=SUPERVISOR_ROLES).has_role

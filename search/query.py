@@ -16,7 +16,7 @@ from django.db import connection
 from django.db.models import BooleanField, QuerySet
 from django.db.models.expressions import RawSQL
 
-from organizations.selectors import audience_paths_for_user, role_paths, user_has_global_scope
+from organizations.selectors import scope_for
 from search import registry
 from search.backends import BackendUnavailable, Criteria, RawHit, RawResult, Scope
 from search.backends.database import DatabaseBackend
@@ -63,9 +63,10 @@ class SearchResults:
 def scope_for_user(user) -> Scope:
     if user is None or not getattr(user, "is_authenticated", False):
         return Scope()
-    if user_has_global_scope(user):
+    scope = scope_for(user)
+    if scope.is_global:
         return Scope(everything=True)
-    return Scope(paths=tuple(audience_paths_for_user(user)), prefixes=tuple(role_paths(user)))
+    return Scope(paths=scope.audience_paths, prefixes=scope.managed_paths)
 
 
 def _backends() -> list:

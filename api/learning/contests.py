@@ -4,7 +4,6 @@ elearning.contests.representations)."""
 
 from __future__ import annotations
 
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
@@ -43,8 +42,8 @@ class ContestListApi(APIView):
         return pager.get_paginated_response([contest_json(c, now=now) for c in page])
 
 
-def _contest(request, pk) -> Contest:
-    return get_object_or_404(selectors.contests_visible(request.user), pk=pk)
+def _contest(request, pk, *, action: str = "view") -> Contest:
+    return selectors.access_contest_by_id(request.user, pk, action=action)
 
 
 class ContestAnswerSerializer(serializers.Serializer):

@@ -3,7 +3,6 @@ with their own progress (shapes: elearning.courses.representations)."""
 
 from __future__ import annotations
 
-from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
@@ -14,7 +13,7 @@ from api.learning.common import ERRORS, TAG, paged
 from api.pagination import PAGE_PARAMS, PagePagination
 from api.schema import shape_serializer
 from elearning.courses import selectors
-from elearning.courses.models import Course, Lesson
+from elearning.courses.models import Lesson
 from elearning.courses.representations import (
     AssignmentJSON,
     CourseDetailJSON,
@@ -73,10 +72,7 @@ def _playback(lesson: Lesson, user):
 class CourseDetailApi(APIView):
     @extend_schema(tags=[TAG], responses={200: shape_serializer(CourseDetailJSON), **ERRORS})
     def get(self, request, pk: int):
-        try:
-            course = selectors.course_for_user(request.user, pk)
-        except Course.DoesNotExist:
-            raise Http404 from None
+        course = selectors.access_course_by_id(request.user, pk)
         member = member_for_user(request.user)
         lessons = list(course.lessons.all())
         rows = selectors.my_lesson_progress(member, [lsn.pk for lsn in lessons])

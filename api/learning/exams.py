@@ -3,7 +3,6 @@ exam attempt (rules: elearning.exams.services; shape: elearning.exams.representa
 
 from __future__ import annotations
 
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -15,7 +14,7 @@ from api.schema import shape_serializer
 from elearning.exams import services as exams
 from elearning.exams.models import Attempt
 from elearning.exams.representations import AttemptJSON, attempt_as_dict
-from elearning.exams.selectors import exams_visible
+from elearning.exams.selectors import access_attempt_by_id, access_exam_by_id
 
 AttemptOut = shape_serializer(AttemptJSON)
 
@@ -32,14 +31,14 @@ class ExamAttemptStartApi(APIView):
     @extend_schema(tags=[TAG], request=None, responses={201: AttemptOut, **ERRORS})
     def post(self, request, pk: int):
         member = member_required(request)
-        exam = get_object_or_404(exams_visible(request.user), pk=pk)
+        exam = access_exam_by_id(request.user, pk, action="start")
         attempt = exams.attempt_start(exam=exam, member=member)
         return Response(attempt_as_dict(attempt), status=status.HTTP_201_CREATED)
 
 
-def _my_attempt(request, pk: int) -> Attempt:
-    member = member_required(request)
-    return get_object_or_404(Attempt.objects.select_related("exam", "member"), pk=pk, member=member)
+def _my_attempt(request, pk: int, *, action: str = "view") -> Attempt:
+    member_required(request)  # not a member: 403 not_member, before any id is looked at
+    return access_attempt_by_id(request.user, pk, action=action)
 
 
 class AttemptApi(APIView):
@@ -49,7 +48,7 @@ class AttemptApi(APIView):
 
     @extend_schema(tags=[TAG], request=AnswersSerializer, responses={200: AttemptOut, **ERRORS})
     def patch(self, request, pk: int):
-        attempt = _my_attempt(request, pk)
+        attempt = _my_attempt(request, pk, action="change")
         ser = AnswersSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         attempt = exams.attempt_autosave(attempt=attempt, answers=ser.validated_data["answers"])
@@ -72,7 +71,7 @@ class AttemptSubmitApi(APIView):
                 "交卷须带 Idempotency-Key 请求头（不超过 64 个字符）",
                 code="idempotency_key_required",
             )
-        attempt = _my_attempt(request, pk)
+        attempt = _my_attempt(request, pk, action="submit")
         ser = SubmitSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         attempt = exams.attempt_submit(

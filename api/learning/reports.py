@@ -4,7 +4,6 @@ secretaries, as JSON, CSV or Excel, with the drill-down to members (elearning.re
 from __future__ import annotations
 
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
@@ -13,11 +12,9 @@ from rest_framework.views import APIView
 from api.errors import DomainError
 from api.learning.common import ERRORS, TAG
 from api.schema import shape_serializer
-from elearning.courses.models import Assignment
 from elearning.reports import exports as report_exports
 from elearning.reports import selectors as reports
 from elearning.reports.selectors import CompletionReportJSON
-from organizations.models import OrgUnit
 
 
 class CompletionReportApi(APIView):
@@ -49,10 +46,9 @@ class CompletionReportApi(APIView):
             assignment_id, unit_id = int(qp.get("assignment", "")), int(qp.get("unit", ""))
         except ValueError:
             raise DomainError("须提供整数参数 assignment 和 unit", code="invalid") from None
-        assignment = get_object_or_404(
-            Assignment.objects.select_related("course", "audience_unit"), pk=assignment_id
+        assignment, unit = reports.access_report_by_id(
+            request.user, assignment_id=assignment_id, unit_id=unit_id
         )
-        unit = get_object_or_404(OrgUnit, pk=unit_id)
         fmt = qp.get("export", "")
         if fmt not in ("", "csv", "xlsx"):
             raise DomainError("export 只能是 csv 或 xlsx", code="invalid")

@@ -17,7 +17,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import Task, TaskState
 
-from organizations.selectors import role_paths
+from organizations.selectors import scope_for
 
 REVIEWER = "reviewer"
 
@@ -58,7 +58,7 @@ class _RoleReviewTask(Task):
         revision = task_state.revision if task_state is not None else None
         pub, aud = revision_units(revision, fallback=obj)
         if pub is None or aud is None:
-            return user.is_superuser
+            return scope_for(user).is_global
         return reviewer_covers(user, step_for(self, pub, aud).unit)
 
     def user_can_approve(self, obj, user, task_state=None) -> bool:
@@ -103,7 +103,7 @@ class _RoleReviewTask(Task):
 
     def get_task_states_user_can_moderate(self, user, **kwargs):
         states = self.task_states.filter(status=TaskState.STATUS_IN_PROGRESS)
-        if not user.is_superuser and not role_paths(user, [REVIEWER]):
+        if not scope_for(user, roles=[REVIEWER]).has_role:
             return TaskState.objects.none()
         keep = [
             s.pk

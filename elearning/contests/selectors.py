@@ -23,7 +23,7 @@ from elearning.contests.models import (
 )
 from elearning.contests.representations import LeaderboardJSON, PointsSummaryJSON
 from organizations.models import Member, OrgUnit
-from organizations.selectors import audience_q, is_visible_to_member
+from organizations.selectors import audience_q, is_visible_to_member, object_or_not_found
 
 
 def contests_visible(user) -> QuerySet[Contest]:
@@ -34,6 +34,12 @@ def contests_visible(user) -> QuerySet[Contest]:
         .annotate(question_count=Count("questions"))
         .order_by("-starts_at", "-id")
     )
+
+
+def access_contest_by_id(user, contest_id, *, action: str = "view") -> Contest:
+    """A published contest whose audience reaches the user (to view, enter, answer or see
+    its leaderboard), or ObjectNotFound — the same for a missing id and one out of scope."""
+    return object_or_not_found(contests_visible(user), contest_id)
 
 
 def contest_is_visible(*, contest: Contest, member: Member) -> bool:

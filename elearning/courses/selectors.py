@@ -17,6 +17,7 @@ from organizations.selectors import (
     audience_paths_for_member,
     audience_q,
     is_visible_to_member,
+    object_or_not_found,
 )
 
 
@@ -36,19 +37,22 @@ def courses_visible(user) -> QuerySet[Course]:
     )
 
 
-def course_for_user(user, pk: int) -> Course:
-    """A visible course with its lessons (404 otherwise, via get on the scoped queryset)."""
+def access_course_by_id(user, course_id, *, action: str = "view") -> Course:
+    """A published course whose audience reaches the user, with its lessons and exams —
+    or ObjectNotFound, the same for a missing id and one out of the user's scope.
+    (Members' actions on a course all follow its audience; instructors change courses in
+    the admin, under its unit-scoped permission policy.)"""
     lessons = Lesson.objects.select_related("media", "book").order_by("sort_order", "id")
-    return (
-        courses_visible(user)
-        .prefetch_related(Prefetch("lessons", queryset=lessons), "exams")
-        .get(pk=pk)
+    qs = courses_visible(user).prefetch_related(Prefetch("lessons", queryset=lessons), "exams")
+    return object_or_not_found(qs, course_id)
+
+
+def access_lesson_by_id(user, lesson_id, *, action: str = "view") -> Lesson:
+    """A lesson of a course the user sees (`access_course_by_id`), or ObjectNotFound."""
+    qs = Lesson.objects.select_related("media", "course").filter(
+        course_id__in=courses_visible(user).values("pk")
     )
-
-
-def lesson_for_user(user, pk: int) -> Lesson:
-    course_ids = courses_visible(user).values("pk")
-    return Lesson.objects.select_related("media", "course").get(pk=pk, course_id__in=course_ids)
+    return object_or_not_found(qs, lesson_id)
 
 
 _LESSON_TTL = 15.0

@@ -9,7 +9,13 @@ from django.utils import timezone
 
 from elearning.exams.models import Attempt, Exam
 from organizations.models import Member
-from organizations.selectors import audience_q, is_visible_to_member
+from organizations.selectors import (
+    ObjectNotFound,
+    audience_q,
+    is_visible_to_member,
+    member_for_user,
+    object_or_not_found,
+)
 
 
 def exams_visible(user) -> QuerySet[Exam]:
@@ -18,6 +24,22 @@ def exams_visible(user) -> QuerySet[Exam]:
         .filter(audience_q(user))
         .select_related("audience_unit")
     )
+
+
+def access_exam_by_id(user, exam_id, *, action: str = "view") -> Exam:
+    """A published exam whose audience reaches the user (to view or start), or
+    ObjectNotFound — the same for a missing id and one out of scope."""
+    return object_or_not_found(exams_visible(user), exam_id)
+
+
+def access_attempt_by_id(user, attempt_id, *, action: str = "view") -> Attempt:
+    """One of the user's own attempts (to view, autosave or submit), or ObjectNotFound —
+    another member's attempt answers like a missing one."""
+    member = member_for_user(user)
+    if member is None:
+        raise ObjectNotFound
+    qs = Attempt.objects.select_related("exam", "member").filter(member=member)
+    return object_or_not_found(qs, attempt_id)
 
 
 def exam_is_visible(*, exam: Exam, member: Member) -> bool:

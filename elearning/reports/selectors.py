@@ -15,13 +15,17 @@ import datetime as dt
 from typing import TypedDict
 
 from django.db import connection, transaction
-from django.http import Http404
 from django.utils import timezone
 
 from elearning.courses.models import Assignment
 from elearning.courses.selectors import assignment_deadline
 from organizations.models import Member, OrgUnit
-from organizations.selectors import role_paths, user_has_global_scope
+from organizations.selectors import (
+    ObjectNotFound,
+    access_unit_by_id,
+    object_or_not_found,
+    scope_for,
+)
 
 REPORT_ROLES = ["secretary"]
 
@@ -47,16 +51,25 @@ class CompletionReportJSON(TypedDict):
 
 
 def _scope_check(user, *, assignment: Assignment, unit: OrgUnit) -> None:
-    """404 unless the caller is a secretary (or superuser) over `unit`, and the assignment's
-    audience overlaps the caller's scope."""
-    if user_has_global_scope(user):
-        return
-    paths = role_paths(user, REPORT_ROLES)
-    if not any(unit.path.startswith(p) for p in paths):
-        raise Http404
-    aud = assignment.audience_unit.path
-    if not any(aud.startswith(p) or p.startswith(aud) for p in paths):
-        raise Http404
+    """Not found unless the caller is a secretary (or superuser) over `unit`, and the
+    assignment's audience overlaps the caller's scope."""
+    scope = scope_for(user, roles=REPORT_ROLES)
+    if not scope.covers(unit.path) or not scope.overlaps(assignment.audience_unit.path):
+        raise ObjectNotFound
+
+
+def access_report_by_id(
+    user, *, assignment_id, unit_id, action: str = "view"
+) -> tuple[Assignment, OrgUnit]:
+    """The assignment and unit of a completion report the user may see (a secretary over
+    the unit whose subtree the assignment's audience reaches), or ObjectNotFound — the
+    same for missing ids and ones outside the caller's scope."""
+    unit = access_unit_by_id(user, unit_id, action=action, roles=REPORT_ROLES)
+    assignment = object_or_not_found(
+        Assignment.objects.select_related("course", "audience_unit"), assignment_id
+    )
+    _scope_check(user, assignment=assignment, unit=unit)
+    return assignment, unit
 
 
 def _past_deadline_sql(params: dict, assignment: Assignment, unit: OrgUnit) -> str:

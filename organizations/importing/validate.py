@@ -13,7 +13,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from organizations.models import Member, OrgUnit
-from organizations.selectors import user_has_global_scope
+from organizations.scope import Scope, scope_for
 
 from .files import ImportRefused, Table
 
@@ -236,7 +236,7 @@ def _check_tree(rows: list[UnitRow], user, issues: list[Issue]) -> None:
     by_code = {r.code: r for r in rows if r.code}
     db = dict(OrgUnit.objects.values_list("code", "path"))
     code_of_path = {p: c for c, p in db.items()}
-    scope = None if user is None or user_has_global_scope(user) else _scope_paths(user)
+    scope = _scope(user)
 
     def parent_of(code):
         if code in by_code:
@@ -304,15 +304,15 @@ def _check_tree(rows: list[UnitRow], user, issues: list[Issue]) -> None:
                 )
 
 
-def _scope_paths(user) -> list[str]:
+def _scope(user) -> Scope | None:
+    """The importing user's organisation-admin scope (None: no user, no limit)."""
     from organizations.permissions import ORG_ADMIN_ROLES
-    from organizations.selectors import role_paths
 
-    return role_paths(user, ORG_ADMIN_ROLES)
+    return None if user is None else scope_for(user, roles=ORG_ADMIN_ROLES)
 
 
-def _in(path: str, scope: list[str]) -> bool:
-    return any(path.startswith(p) for p in scope)
+def _in(path: str, scope: Scope) -> bool:
+    return scope.covers(path)
 
 
 def parse_members(
@@ -322,7 +322,7 @@ def parse_members(
     seen: dict[str, MemberRow] = {}
     file_units = {u.code for u in unit_rows}
     db_units = dict(OrgUnit.objects.values_list("code", "path"))
-    scope = None if user is None or user_has_global_scope(user) else _scope_paths(user)
+    scope = _scope(user)
     today = timezone.localdate()
     for table in tables:
         for number, v in _rows(table, MEMBER_COLUMNS, MEMBER_REQUIRED, issues):

@@ -8,7 +8,7 @@ import posixpath
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
 from cms import selectors
@@ -58,9 +58,7 @@ def book_list(request):
 
 
 def _book(request, pk: int):
-    return get_object_or_404(
-        selectors.books_visible_to(request.user).select_related("cover"), pk=pk
-    )
+    return selectors.access_book_by_id(request.user, pk)
 
 
 @portal_view

@@ -5,7 +5,6 @@ portal layout by templates/cms/*.html (their serve() answers 404 out of scope)."
 from __future__ import annotations
 
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import redirect, render
 
 from cms import selectors
@@ -34,9 +33,7 @@ def news_list(request):
 
 @portal_view
 def news_detail(request, pk: int):
-    page = selectors.news_visible_to(request.user, through=PORTAL).filter(pk=pk).first()
-    if page is None:
-        raise Http404
+    page = selectors.access_news_by_id(request.user, pk, through=PORTAL)
     return redirect(page.url)
 
 
@@ -51,9 +48,7 @@ def story_list(request):
 
 @portal_view
 def story_detail(request, pk: int):
-    page = selectors.exemplars_visible_to(request.user, through=PORTAL).filter(pk=pk).first()
-    if page is None:
-        raise Http404
+    page = selectors.access_exemplar_by_id(request.user, pk, through=PORTAL)
     return redirect(page.url)
 
 
@@ -71,7 +66,5 @@ def digest_latest(request):
 
 @portal_view
 def digest_detail(request, pk: int):
-    issue = selectors.digests_visible_to(request.user, through=PORTAL).filter(pk=pk).first()
-    if issue is None:
-        raise Http404
+    issue = selectors.access_digest_by_id(request.user, pk, through=PORTAL)
     return redirect(issue.url)

@@ -14,7 +14,11 @@ from elearning.models import Assignment
 from elearning.reports import exports as report_exports
 from elearning.reports import selectors as reports
 from organizations.models import OrgUnit
-from organizations.selectors import role_paths, user_has_global_scope
+from organizations.selectors import (
+    access_unit_by_id,
+    top_unit_in_scope,
+    unit_ancestors_in_scope,
+)
 from portal.access import SUPERVISOR_ROLES, is_supervisor, portal_view
 
 MEMBERS_PAGE = 50
@@ -48,27 +52,16 @@ def _selection(request) -> tuple[list[Assignment], Assignment | None, OrgUnit | 
         raise Http404
     assignment = assignment or (assignments[0] if assignments else None)
     unit_id = _int(request.GET.get("unit"))
-    if unit_id is not None:
-        unit = OrgUnit.objects.filter(pk=unit_id).first()
-        if unit is None:
-            raise Http404
-    elif user_has_global_scope(request.user):
-        unit = OrgUnit.get_first_root_node()
+    if unit_id is not None:  # missing or outside the secretary's subtree: 404
+        unit = access_unit_by_id(request.user, unit_id, roles=SUPERVISOR_ROLES)
     else:
-        top = role_paths(request.user, SUPERVISOR_ROLES)
-        unit = OrgUnit.objects.filter(path=top[0]).first() if top else None
+        unit = top_unit_in_scope(request.user, roles=SUPERVISOR_ROLES)
     return assignments, assignment, unit
 
 
 def _breadcrumbs(request, unit: OrgUnit) -> list[OrgUnit]:
     """The unit's ancestors the user may open (inside their own scope)."""
-    if user_has_global_scope(request.user):
-        allowed = [""]
-    else:
-        allowed = role_paths(request.user, SUPERVISOR_ROLES)
-    paths = unit.ancestor_paths()
-    units = OrgUnit.objects.filter(path__in=paths).order_by("depth")
-    return [u for u in units if any(u.path.startswith(p) for p in allowed)]
+    return unit_ancestors_in_scope(request.user, unit, roles=SUPERVISOR_ROLES)
 
 
 @portal_view

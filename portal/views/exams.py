@@ -8,7 +8,7 @@ import uuid
 
 from django.contrib import messages
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -18,7 +18,7 @@ from elearning.contests.representations import contest_is_open
 from elearning.errors import AcademyError
 from elearning.exams import services as exams
 from elearning.exams.representations import attempt_as_dict
-from elearning.exams.selectors import exams_visible
+from elearning.exams.selectors import access_attempt_by_id, access_exam_by_id
 from elearning.models import Attempt, Question
 from portal.access import portal_view
 
@@ -52,7 +52,7 @@ def answers_from_post(post, questions: list[dict]) -> dict:
 @portal_view
 def exam_detail(request, pk: int):
     member = _member_or_404(request)
-    exam = get_object_or_404(exams_visible(request.user), pk=pk)
+    exam = access_exam_by_id(request.user, pk)
     attempts = list(Attempt.objects.filter(exam=exam, member=member).order_by("-number"))
     current = next((a for a in attempts if a.status == Attempt.Status.IN_PROGRESS), None)
     left = None
@@ -73,7 +73,7 @@ def exam_detail(request, pk: int):
 @portal_view
 def exam_start(request, pk: int):
     member = _member_or_404(request)
-    exam = get_object_or_404(exams_visible(request.user), pk=pk)
+    exam = access_exam_by_id(request.user, pk, action="start")
     try:
         attempt = exams.attempt_start(exam=exam, member=member)
     except AcademyError as exc:
@@ -83,8 +83,8 @@ def exam_start(request, pk: int):
 
 
 def _my_attempt(request, pk: int) -> Attempt:
-    member = _member_or_404(request)
-    return get_object_or_404(Attempt.objects.select_related("exam"), pk=pk, member=member)
+    _member_or_404(request)
+    return access_attempt_by_id(request.user, pk)
 
 
 @portal_view
@@ -143,7 +143,7 @@ def contest_list(request):
 
 
 def _contest(request, pk: int):
-    return get_object_or_404(contest_selectors.contests_visible(request.user), pk=pk)
+    return contest_selectors.access_contest_by_id(request.user, pk)
 
 
 @portal_view

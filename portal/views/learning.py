@@ -4,13 +4,12 @@ these views only render what its selectors and services return."""
 from __future__ import annotations
 
 from django.conf import settings
-from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
 
 from elearning.courses import progress, selectors
 from elearning.courses.representations import course_status
-from elearning.models import Course, Lesson
+from elearning.models import Lesson
 from portal.access import portal_view
 
 
@@ -33,10 +32,7 @@ def course_list(request):
 
 @portal_view
 def course_detail(request, pk: int):
-    try:
-        course = selectors.course_for_user(request.user, pk)
-    except Course.DoesNotExist:
-        raise Http404 from None
+    course = selectors.access_course_by_id(request.user, pk)
     lessons = list(course.lessons.all())
     prog = selectors.my_lesson_progress(request.member, [lsn.pk for lsn in lessons])
     cp = selectors.my_course_progress(request.member, [course.pk]).get(course.pk)
@@ -63,11 +59,8 @@ def _playback(lesson: Lesson, request) -> dict | None:
 
 @portal_view
 def lesson_detail(request, pk: int):
-    try:
-        lesson = selectors.lesson_for_user(request.user, pk)
-        course = selectors.course_for_user(request.user, lesson.course_id)
-    except (Lesson.DoesNotExist, Course.DoesNotExist):
-        raise Http404 from None
+    lesson = selectors.access_lesson_by_id(request.user, pk)
+    course = selectors.access_course_by_id(request.user, lesson.course_id)
     lessons = list(course.lessons.all())
     member = request.member
     state = None
