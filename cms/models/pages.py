@@ -145,7 +145,35 @@ class UnitScopedPage(Page):
         return not self.audience_unit.path.startswith(self.publishing_unit.path)
 
 
-class NewsIndexPage(Page):
+class ChannelIndexMixin:
+    """An index page (channel) whose portal page lists its newest children the reader
+    may see — published, audience in the reader's scope, served through the portal.
+    A subclass names its child model (`item_model_name`, a model of this app: it is
+    defined below the index) and `item_ordering`."""
+
+    item_model_name: str
+    item_ordering: tuple[str, ...]
+    ITEMS_SHOWN = 50
+
+    def get_context(self, request, *args, **kwargs):
+        from django.apps import apps
+
+        from organizations.selectors import scope_for
+
+        served_q = _outlet_rules().served_q
+        context = super().get_context(request, *args, **kwargs)
+        model = apps.get_model("cms", self.item_model_name)
+        context["items"] = (
+            model.objects.live()
+            .child_of(self)
+            .filter(scope_for(request.user).audience_q())
+            .filter(served_q("portal"))
+            .order_by(*self.item_ordering)[: self.ITEMS_SHOWN]
+        )
+        return context
+
+
+class NewsIndexPage(ChannelIndexMixin, Page):
     """A news channel (要闻, 基层动态, 海外项目, 通知公告): lists its NewsPages."""
 
     channel_code = models.SlugField(
@@ -157,22 +185,10 @@ class NewsIndexPage(Page):
     intro = models.TextField("频道简介", blank=True, help_text="可留空")
 
     content_panels = Page.content_panels + [FieldPanel("channel_code"), FieldPanel("intro")]
+    item_model_name = "NewsPage"
+    item_ordering = ("-pinned", "-date")
     parent_page_types = ["cms.HomePage"]
     subpage_types = ["cms.NewsPage"]
-
-    def get_context(self, request, *args, **kwargs):
-        served_q = _outlet_rules().served_q
-        from organizations.selectors import audience_q
-
-        context = super().get_context(request, *args, **kwargs)
-        context["items"] = (
-            NewsPage.objects.live()
-            .child_of(self)
-            .filter(audience_q(request.user))
-            .filter(served_q("portal"))
-            .order_by("-pinned", "-date")[:50]
-        )
-        return context
 
     class Meta:
         verbose_name = "新闻频道"
@@ -248,27 +264,15 @@ class NewsPage(UnitScopedPage):
         indexes = [models.Index(fields=["pinned", "date"], name="cms_news_pinned_date")]
 
 
-class ExemplarIndexPage(Page):
+class ExemplarIndexPage(ChannelIndexMixin, Page):
     """The list of exemplar stories (先进典型)."""
 
     intro = models.TextField("栏目简介", blank=True, help_text="可留空")
     content_panels = Page.content_panels + [FieldPanel("intro")]
+    item_model_name = "ExemplarPage"
+    item_ordering = ("-date",)
     parent_page_types = ["cms.HomePage"]
     subpage_types = ["cms.ExemplarPage"]
-
-    def get_context(self, request, *args, **kwargs):
-        served_q = _outlet_rules().served_q
-        from organizations.selectors import audience_q
-
-        context = super().get_context(request, *args, **kwargs)
-        context["items"] = (
-            ExemplarPage.objects.live()
-            .child_of(self)
-            .filter(audience_q(request.user))
-            .filter(served_q("portal"))
-            .order_by("-date")[:50]
-        )
-        return context
 
     class Meta:
         verbose_name = "先进典型栏目"
@@ -362,27 +366,15 @@ class ExemplarPage(UnitScopedPage):
         return [line.strip() for line in self.honours.splitlines() if line.strip()]
 
 
-class DigestIndexPage(Page):
+class DigestIndexPage(ChannelIndexMixin, Page):
     """The list of mobile-newspaper issues (手机报)."""
 
     intro = models.TextField("栏目简介", blank=True, help_text="可留空")
     content_panels = Page.content_panels + [FieldPanel("intro")]
+    item_model_name = "DigestIssue"
+    item_ordering = ("-issue_date",)
     parent_page_types = ["cms.HomePage"]
     subpage_types = ["cms.DigestIssue"]
-
-    def get_context(self, request, *args, **kwargs):
-        served_q = _outlet_rules().served_q
-        from organizations.selectors import audience_q
-
-        context = super().get_context(request, *args, **kwargs)
-        context["items"] = (
-            DigestIssue.objects.live()
-            .child_of(self)
-            .filter(audience_q(request.user))
-            .filter(served_q("portal"))
-            .order_by("-issue_date")[:50]
-        )
-        return context
 
     class Meta:
         verbose_name = "手机报栏目"
