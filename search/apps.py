@@ -7,7 +7,8 @@ class SearchConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from core.content import content_changed
         from search import adapters, signals
 
         adapters.register_all()
-        signals.connect_all()
+        content_changed.connect(signals.content_changed, dispatch_uid="search.content_changed")

@@ -1,17 +1,16 @@
 """The registry of indexed types: one adapter per model turns an object into a document.
 
-The core (backends, sync, service, API) only knows `SearchAdapter`; the adapters for the
-content and academy models live in search/adapters.py and register themselves only when
-their model exists, so search works while those apps are still being built.
+The core (backends, sync, service, API) only knows `SearchAdapter`; search/adapters.py
+makes one for every content type declared with a `SearchSpec` (core.content: the
+content apps declare their types once, in their own `content.py`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from django.apps import apps
 from django.db import models
 from django.utils import timezone
 from django.utils.html import strip_tags
@@ -64,7 +63,7 @@ class SearchAdapter:
 
     doc_type  stable type key used in the API (`?type=news`) and index names
     label     Chinese name shown in facets
-    model     "app_label.ModelName"
+    model     the model class
     title     attribute (or callable obj → str) for the title
     body      attributes (or callables) concatenated into the body text
     date      attribute (or callable) for the result date
@@ -74,7 +73,7 @@ class SearchAdapter:
 
     doc_type: str
     label: str
-    model: str
+    model: type[models.Model]
     title: str | Callable = "title"
     body: tuple = ()
     date: str | Callable | None = None
@@ -83,19 +82,15 @@ class SearchAdapter:
     url: Callable | None = None
     select_related: tuple = ("audience_unit",)
     is_page: bool = False
-    extra_signals: list = field(default_factory=list)
     #: obj → [(doc_type, [ids])] of other documents whose visibility follows this object
     #: (a course's lessons, a periodical's issues): reindexed when it changes
     dependents: Callable | None = None
 
-    def model_class(self) -> type[models.Model] | None:
-        try:
-            return apps.get_model(self.model)
-        except (LookupError, ValueError):
-            return None
+    def model_class(self) -> type[models.Model]:
+        return self.model
 
     def queryset(self) -> models.QuerySet:
-        model = self.model_class()
+        model = self.model
         qs = model._default_manager.all()
         related = [r for r in self.select_related if _relation_exists(model, r)]
         if related:
@@ -160,12 +155,8 @@ def _relation_exists(model, path: str) -> bool:
 _REGISTRY: dict[str, SearchAdapter] = {}
 
 
-def register(adapter: SearchAdapter) -> bool:
-    """Register `adapter` if its model exists; returns whether it was registered."""
-    if adapter.model_class() is None:
-        return False
+def register(adapter: SearchAdapter) -> None:
     _REGISTRY[adapter.doc_type] = adapter
-    return True
 
 
 def unregister(doc_type: str) -> None:
@@ -181,8 +172,7 @@ def get_adapter(doc_type: str) -> SearchAdapter | None:
 
 
 def adapters_for_model(model: type[models.Model]) -> list[SearchAdapter]:
-    label = model._meta.label_lower
-    return [a for a in _REGISTRY.values() if a.model.lower() == label]
+    return [a for a in _REGISTRY.values() if a.model is model]
 
 
 def doc_types() -> list[str]:
@@ -196,7 +186,6 @@ def labels() -> dict[str, str]:
 def iter_models() -> Iterable[type[models.Model]]:
     seen = set()
     for adapter in _REGISTRY.values():
-        model = adapter.model_class()
-        if model is not None and model not in seen:
-            seen.add(model)
-            yield model
+        if adapter.model not in seen:
+            seen.add(adapter.model)
+            yield adapter.model
