@@ -49,7 +49,7 @@ BULK = "bulk"
 
 @dataclass(frozen=True)
 class SearchSpec:
-    """How search indexes a content type (read by `search.adapters`).
+    """How search indexes a content type (read by `search.registry`).
 
     title      attribute (or callable obj → str) for the title
     body       attributes (or callables) concatenated into the body text

@@ -8,7 +8,7 @@ class SearchConfig(AppConfig):
 
     def ready(self):
         from core.content import content_changed
-        from search import adapters, signals
+        from search import signals
 
-        adapters.register_all()
+        # what to index comes from the declared content types (search.registry)
         content_changed.connect(signals.content_changed, dispatch_uid="search.content_changed")

@@ -1,8 +1,8 @@
 """The registry of indexed types: one adapter per model turns an object into a document.
 
-The core (backends, sync, service, API) only knows `SearchAdapter`; search/adapters.py
-makes one for every content type declared with a `SearchSpec` (core.content: the
-content apps declare their types once, in their own `content.py`).
+The core (backends, sync, service, API) only knows `SearchAdapter`; one is made for
+every content type declared with a `SearchSpec` (core.content: the content apps declare
+their types once, in their own `content.py`), so nothing here names a model.
 """
 
 from __future__ import annotations
@@ -14,6 +14,9 @@ from dataclasses import dataclass
 from django.db import models
 from django.utils import timezone
 from django.utils.html import strip_tags
+
+from core import content
+from core.content import ContentType
 
 
 @dataclass
@@ -152,40 +155,61 @@ def _relation_exists(model, path: str) -> bool:
     return True
 
 
-_REGISTRY: dict[str, SearchAdapter] = {}
+#: the adapter made for each content type declaration (kept while the declaration is)
+_MADE: dict[int, tuple[ContentType, SearchAdapter]] = {}
 
 
-def register(adapter: SearchAdapter) -> None:
-    _REGISTRY[adapter.doc_type] = adapter
+def adapter_for(ct: ContentType) -> SearchAdapter:
+    """The adapter of a content type declared with a `SearchSpec`: its name is the
+    document type (`?type=`), its audience the type's audience unit, what search lists
+    its `published` (or the spec's narrower rule)."""
+    made = _MADE.get(id(ct))
+    if made is not None and made[0] is ct:
+        return made[1]
+    spec = ct.search
+    adapter = SearchAdapter(
+        doc_type=ct.name,
+        label=ct.label,
+        model=ct.model,
+        title=spec.title,
+        body=spec.body,
+        date=spec.date,
+        published=spec.published or ct.is_published,
+        audience=ct.audience_path,
+        url=spec.url,
+        select_related=(ct.audience_field,),
+        is_page=ct.is_page,
+        dependents=spec.dependents,
+    )
+    _MADE[id(ct)] = (ct, adapter)
+    return adapter
 
 
-def unregister(doc_type: str) -> None:
-    _REGISTRY.pop(doc_type, None)
+def _registry() -> dict[str, SearchAdapter]:
+    """Every searchable content type's adapter, in declaration order: the registry is a
+    view of core.content, so a type declared there is searchable with nothing else."""
+    return {ct.name: adapter_for(ct) for ct in content.all_types() if ct.search is not None}
 
 
 def all_adapters() -> list[SearchAdapter]:
-    return list(_REGISTRY.values())
+    return list(_registry().values())
 
 
 def get_adapter(doc_type: str) -> SearchAdapter | None:
-    return _REGISTRY.get(doc_type)
+    return _registry().get(doc_type)
 
 
 def adapters_for_model(model: type[models.Model]) -> list[SearchAdapter]:
-    return [a for a in _REGISTRY.values() if a.model is model]
+    return [a for a in _registry().values() if a.model is model]
 
 
 def doc_types() -> list[str]:
-    return list(_REGISTRY)
+    return list(_registry())
 
 
 def labels() -> dict[str, str]:
-    return {a.doc_type: a.label for a in _REGISTRY.values()}
+    return {a.doc_type: a.label for a in _registry().values()}
 
 
 def iter_models() -> Iterable[type[models.Model]]:
-    seen = set()
-    for adapter in _REGISTRY.values():
-        if adapter.model not in seen:
-            seen.add(adapter.model)
-            yield adapter.model
+    return list(dict.fromkeys(a.model for a in _registry().values()))
