@@ -81,79 +81,83 @@ def _issue_ids(periodical) -> list[tuple[str, list[int]]]:
     return [("periodical_issue", list(ids))]
 
 
-NEWS = ContentType(
+def _page_type(*, body: tuple, date_field: str, **declared) -> ContentType:
+    """A page type: published while live; search lists it while an active app or portal
+    outlet carries it (cms.outlets)."""
+    return ContentType(
+        published=LIVE,
+        is_published=_live,
+        search=SearchSpec(
+            body=body, date=_first_of(date_field, "first_published_at"), published=page_served
+        ),
+        **declared,
+    )
+
+
+def _catalogue_type(*, body: tuple, dependents=None, **declared) -> ContentType:
+    """A bookshelf snippet: published while its reviewer ticked 已发布 (cms.review)."""
+    return ContentType(
+        published=PUBLISHED,
+        is_published=_flag,
+        search=SearchSpec(
+            body=body,
+            date=_first_of("created_at"),
+            dependents=dependents,
+        ),
+        **declared,
+    )
+
+
+NEWS = _page_type(
     name="news",
     model=NewsPage,
     label="新闻",
     resource="news",
-    published=LIVE,
-    is_published=_live,
-    # search lists an item while an active app or portal outlet carries it (cms.outlets)
-    search=SearchSpec(
-        body=("subtitle", "summary", "body", "source", "author"),
-        date=_first_of("date", "first_published_at"),
-        published=page_served,
-    ),
+    body=("subtitle", "summary", "body", "source", "author"),
+    date_field="date",
     representation=rep.news_detail,
     visible_to=selectors.news_visible_to,
     embedded_in=("digests",),
     parts=(NewsIndexPage, NewsPageTag),
 )
-EXEMPLAR = ContentType(
+EXEMPLAR = _page_type(
     name="exemplar",
     model=ExemplarPage,
     label="先进典型",
     resource="stories",
-    published=LIVE,
-    is_published=_live,
-    search=SearchSpec(
-        body=("subject_name", "summary", "honours", "deeds"),
-        date=_first_of("date", "first_published_at"),
-        published=page_served,
-    ),
+    body=("subject_name", "summary", "honours", "deeds"),
+    date_field="date",
     representation=rep.story_detail,
     visible_to=selectors.exemplars_visible_to,
     parts=(ExemplarIndexPage,),
 )
-DIGEST = ContentType(
+DIGEST = _page_type(
     name="digest",
     model=DigestIssue,
     label="手机报",
     resource="digests",
-    published=LIVE,
-    is_published=_live,
-    search=SearchSpec(
-        body=("editor_note", _digest_news_titles),
-        date=_first_of("issue_date", "first_published_at"),
-        published=page_served,
-    ),
+    body=("editor_note", _digest_news_titles),
+    date_field="issue_date",
     representation=rep.digest_detail,
     visible_to=selectors.digests_visible_to,
     parts=(DigestItem, DigestIndexPage),
 )
-BOOK = ContentType(
+BOOK = _catalogue_type(
     name="book",
     model=Book,
     label="图书",
     resource="books",
-    published=PUBLISHED,
-    is_published=_flag,
-    search=SearchSpec(body=(_book_body,), date=_first_of("created_at")),
+    body=(_book_body,),
     representation=rep.book_detail,
     visible_to=selectors.books_visible_to,
 )
-PERIODICAL = ContentType(
+PERIODICAL = _catalogue_type(
     name="periodical",
     model=Periodical,
     label="期刊",
     resource="periodicals",
-    published=PUBLISHED,
-    is_published=_flag,
-    search=SearchSpec(
-        body=("publisher", "issn", "cn_number", "description"),
-        date=_first_of("created_at"),
-        dependents=_issue_ids,
-    ),
+    body=("publisher", "issn", "cn_number", "description"),
+    dependents=_issue_ids,
     representation=rep.periodical_list,
     visible_to=selectors.periodicals_visible_to,
 )
