@@ -1,29 +1,20 @@
 """The api app: resources, plus the signal wiring behind HTTP caching and delta sync.
 
-`ready()` connects, for every model behind a content resource (resolved lazily with
-`apps.get_model`; a model an app has not shipped yet is skipped):
-- post_save / post_delete (and Wagtail's page_published / page_unpublished / post_page_move)
-  → `api.caching.version_bump(<resource>)` after commit;
+`ready()` connects:
+- `core.content.content_changed` (sent after commit for every change of a declared
+  content type: saves, publishes, unpublishes, moves, deletes, bulk imports, outlets)
+  → `api.caching.content_changed` (bumps the type's resources) and
+  `api.sync.content_changed` (tombstones on unpublish/delete/narrowed audience);
 - shared models (images, documents, media assets, units, tags) → bump "shared";
 - members, roles and units → bump "scope" and forget the user's cached auth state;
-- users → forget their cached auth state (deactivation takes effect on the next request);
-- content models with a published flag → `api.sync` tombstones on unpublish/delete/narrowed
-  audience;
-- `cms.signals.books_imported` (bulk import, no per-row signals) → bump "books".
+- users → forget their cached auth state (deactivation takes effect on the next request).
 Nothing else imports api; api may import every app.
 """
 
 from __future__ import annotations
 
-from django.apps import AppConfig, apps
-from django.db.models.signals import post_delete, post_save, pre_save
-
-
-def _model(label: str):
-    try:
-        return apps.get_model(label)
-    except (LookupError, ValueError):
-        return None
+from django.apps import AppConfig
+from django.db.models.signals import post_delete, post_save
 
 
 class _Bump:
@@ -46,17 +37,13 @@ class _Bump:
 
 
 def _forget_user(sender, instance, raw=False, **kwargs):
+    from django.contrib.auth import get_user_model
+
     from api.caching import auth_state_forget
 
-    user_id = instance.pk if sender is apps.get_model(*_user_label()) else instance.user_id
+    user_id = instance.pk if sender is get_user_model() else instance.user_id
     if user_id is not None:
         auth_state_forget(user_id)
-
-
-def _user_label() -> tuple[str, str]:
-    from django.conf import settings
-
-    return tuple(settings.AUTH_USER_MODEL.split("."))  # type: ignore[return-value]
 
 
 # MediaAsset saves many times while it transcodes; only these fields change what content
@@ -66,75 +53,44 @@ MEDIA_VISIBLE_FIELDS = frozenset(
 )
 
 
+def _connect_bump(model, bump: _Bump, uid: str) -> None:
+    post_save.connect(bump, sender=model, weak=False, dispatch_uid=uid + ".save")
+    post_delete.connect(bump, sender=model, weak=False, dispatch_uid=uid + ".delete")
+
+
 class ApiConfig(AppConfig):
     name = "api"
     verbose_name = "接口"
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from wagtail.signals import page_published, page_unpublished, post_page_move
+        from django.contrib.auth import get_user_model
+        from taggit.models import Tag
+        from wagtail.documents import get_document_model
+        from wagtail.images import get_image_model
 
         from api import caching, sync
+        from core.content import content_changed
+        from media_pipeline.models import MediaAsset
+        from organizations.models import Member, OrgUnit, UnitRole
 
-        resources_of: dict[str, list[str]] = {}
-        for resource, labels in caching.CONTENT_MODELS.items():
-            for label in labels:
-                resources_of.setdefault(label, []).append(resource)
+        content_changed.connect(caching.content_changed, dispatch_uid="api.caching.content")
+        content_changed.connect(sync.content_changed, dispatch_uid="api.sync.content")
 
-        for label, resources in resources_of.items():
-            model = _model(label)
-            if model is None:
-                continue
-            bump = _Bump(*resources)
-            uid = f"api.bump.{label}"
-            post_save.connect(bump, sender=model, weak=False, dispatch_uid=uid + ".save")
-            post_delete.connect(bump, sender=model, weak=False, dispatch_uid=uid + ".delete")
-            page_published.connect(bump, sender=model, weak=False, dispatch_uid=uid + ".pub")
-            page_unpublished.connect(bump, sender=model, weak=False, dispatch_uid=uid + ".unpub")
-            post_page_move.connect(bump, sender=model, weak=False, dispatch_uid=uid + ".move")
-
-        for label in caching.SHARED_MODELS:
-            model = _model(label)
-            if model is None:
-                continue
-            only = MEDIA_VISIBLE_FIELDS if label == "media_pipeline.MediaAsset" else None
+        # what content JSON embeds besides the content's own rows
+        for model in (get_image_model(), get_document_model(), MediaAsset, OrgUnit, Tag):
+            only = MEDIA_VISIBLE_FIELDS if model is MediaAsset else None
             bump = _Bump(caching.SHARED, only_fields=only)
-            uid = f"api.shared.{label}"
-            post_save.connect(bump, sender=model, weak=False, dispatch_uid=uid + ".save")
-            post_delete.connect(bump, sender=model, weak=False, dispatch_uid=uid + ".delete")
+            _connect_bump(model, bump, f"api.shared.{model._meta.label_lower}")
 
-        for label in caching.SCOPE_MODELS:
-            model = _model(label)
-            if model is None:
-                continue
-            bump = _Bump(caching.SCOPE)
-            uid = f"api.scope.{label}"
-            post_save.connect(bump, sender=model, weak=False, dispatch_uid=uid + ".save")
-            post_delete.connect(bump, sender=model, weak=False, dispatch_uid=uid + ".delete")
-            if label != "organizations.OrgUnit":
+        # who sees what
+        for model in (OrgUnit, Member, UnitRole):
+            uid = f"api.scope.{model._meta.label_lower}"
+            _connect_bump(model, _Bump(caching.SCOPE), uid)
+            if model is not OrgUnit:
                 post_save.connect(_forget_user, sender=model, dispatch_uid=uid + ".forget")
                 post_delete.connect(_forget_user, sender=model, dispatch_uid=uid + ".forget_d")
 
-        user_model = _model(".".join(_user_label()))
-        if user_model is not None:
-            post_save.connect(_forget_user, sender=user_model, dispatch_uid="api.user.forget")
-            post_delete.connect(_forget_user, sender=user_model, dispatch_uid="api.user.forget_d")
-
-        for label in sync.TOMBSTONE_MODELS:
-            model = _model(label)
-            if model is None:
-                continue
-            uid = f"api.tomb.{label}"
-            pre_save.connect(sync.on_pre_save, sender=model, dispatch_uid=uid + ".pre")
-            post_save.connect(sync.on_post_save, sender=model, dispatch_uid=uid + ".post")
-            post_delete.connect(sync.on_post_delete, sender=model, dispatch_uid=uid + ".del")
-            page_unpublished.connect(
-                sync.on_page_unpublished, sender=model, dispatch_uid=uid + ".unpub"
-            )
-
-        try:
-            from cms.signals import books_imported
-        except ImportError:
-            pass
-        else:
-            books_imported.connect(_Bump("books"), weak=False, dispatch_uid="api.bump.books_imp")
+        user_model = get_user_model()
+        post_save.connect(_forget_user, sender=user_model, dispatch_uid="api.user.forget")
+        post_delete.connect(_forget_user, sender=user_model, dispatch_uid="api.user.forget_d")

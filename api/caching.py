@@ -1,8 +1,9 @@
 """HTTP caching for content resources: versions, ETags and a cheap view of the caller.
 
 A *resource version* ("news", "books", …) is a counter plus the time of the last change,
-bumped after commit by the signals wired in `api.apps` whenever a model behind the resource
-changes. Versions live in the cache (`api:ver:<resource>`) with the `ContentVersion` table
+bumped after commit whenever the content behind the resource changes (`content_changed`
+below, for every declared content type: core.content) or what its JSON embeds (the
+signals wired in `api.apps`). Versions live in the cache (`api:ver:<resource>`) with the `ContentVersion` table
 as the fallback, so a cache flush never serves a stale 304.
 
 The ETag of a content response is an HMAC (keyed by SECRET_KEY, so nobody can forge one for
@@ -49,30 +50,6 @@ SHARED = "shared"
 #: who sees what: members, roles, the unit tree. Part of Last-Modified (If-Modified-Since
 #: carries no scope), and of the auth-state cache key.
 SCOPE = "scope"
-
-#: resource → the model labels whose changes bump it (resolved lazily; absent models skipped)
-CONTENT_MODELS: dict[str, tuple[str, ...]] = {
-    "news": ("cms.NewsPage", "cms.NewsIndexPage", "cms.NewsPageTag"),
-    "stories": ("cms.ExemplarPage", "cms.ExemplarIndexPage"),
-    "digests": ("cms.DigestIssue", "cms.DigestItem", "cms.DigestIndexPage", "cms.NewsPage"),
-    "books": ("cms.Book",),
-    "periodicals": ("cms.Periodical", "cms.PeriodicalIssue"),
-    "courses": ("elearning.Course", "elearning.Lesson", "elearning.Exam"),
-}
-SHARED_MODELS: tuple[str, ...] = (
-    "wagtailimages.Image",
-    "wagtaildocs.Document",
-    "media_pipeline.MediaAsset",
-    "organizations.OrgUnit",
-    "taggit.Tag",
-)
-SCOPE_MODELS: tuple[str, ...] = (
-    "organizations.OrgUnit",
-    "organizations.Member",
-    "organizations.UnitRole",
-)
-#: the resources whose objects can disappear for a reader (tombstones, /sync/changes/)
-SYNC_RESOURCES: tuple[str, ...] = ("news", "stories", "digests", "books", "periodicals", "courses")
 
 #: GET paths answered conditionally → the versions their body depends on. Courses are not
 #: here: their JSON carries the caller's own progress, which changes with every heartbeat.
@@ -157,6 +134,12 @@ def _apply_bump(resource: str) -> None:
                 counter=F("counter") + 1, changed_at=now
             )
     cache.delete(_vkey(resource))
+
+
+def content_changed(sender, change, **kwargs) -> None:
+    """core.content.content_changed (after commit): the changed type's resources, and
+    those embedding it, have a new version."""
+    version_bump(*change.content_type.resources)
 
 
 def version_bump(*resources: str) -> None:

@@ -4,9 +4,10 @@ An app keeps an offline copy of news, stories, digests, books, periodicals and c
 It learns what is new or changed from each list's `updated_since`, and what to DROP from
 `GET /api/v1/sync/changes/?since=…` — answered from `ContentTombstone` rows written here
 when a published object is unpublished, deleted, or its audience narrows (the old audience
-path is kept so only readers who could see it hear about it).
-
-The signal handlers below are connected by `api.apps.ApiConfig.ready`.
+path is kept so only readers who could see it hear about it). The resources are the
+synced content types' (core.content); the tombstones are written by the
+`content_changed` receiver below (connected by `api.apps.ApiConfig.ready`), after the
+change committed.
 """
 
 from __future__ import annotations
@@ -18,34 +19,10 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from api.models import ContentTombstone
+from core import content
+from core.content import DELETED, SAVED, ContentChange, Visibility
 
-#: model label → (resource, published flag field, audience path lookup)
-TOMBSTONE_MODELS: dict[str, tuple[str, str, str]] = {
-    "cms.NewsPage": ("news", "live", "audience_unit__path"),
-    "cms.ExemplarPage": ("stories", "live", "audience_unit__path"),
-    "cms.DigestIssue": ("digests", "live", "audience_unit__path"),
-    "cms.Book": ("books", "is_published", "audience_unit__path"),
-    "cms.Periodical": ("periodicals", "is_published", "audience_unit__path"),
-    "elearning.Course": ("courses", "is_published", "audience_unit__path"),
-}
 MAX_CHANGES = 1000
-
-
-def _label(model) -> str:
-    return f"{model._meta.app_label}.{model._meta.object_name}"
-
-
-def _is_page(model) -> bool:
-    return any(b._meta.label == "wagtailcore.Page" for b in model._meta.get_parent_list())
-
-
-def _audience_path(instance) -> str:
-    unit_id = getattr(instance, "audience_unit_id", None)
-    if unit_id is None:
-        return ""
-    from organizations.models import OrgUnit
-
-    return OrgUnit.objects.filter(pk=unit_id).values_list("path", flat=True).first() or ""
 
 
 def tombstone_write(*, resource: str, object_id: int, reason: str, audience_path: str) -> None:
@@ -58,89 +35,50 @@ def tombstone_write(*, resource: str, object_id: int, reason: str, audience_path
     )
 
 
-# --- signal handlers --------------------------------------------------------------------
-def on_pre_save(sender, instance, raw=False, update_fields=None, **kwargs):
-    """Remember the published flag and audience path the row had before this save."""
-    spec = TOMBSTONE_MODELS.get(_label(sender))
-    if raw or spec is None or instance.pk is None:
-        return
-    _resource, flag, path = spec
-    if update_fields is not None and not ({flag, "audience_unit"} & set(update_fields)):
-        return
-    instance._ehome_before = sender._base_manager.filter(pk=instance.pk).values(flag, path).first()
+def _narrowed(before: Visibility, after: Visibility) -> bool:
+    """Readers of the old audience lost it: the new audience does not contain the old."""
+    old, new = before.audience_path, after.audience_path
+    return bool(old) and new != old and not old.startswith(new or "\0")
 
 
-def on_post_save(sender, instance, created=False, raw=False, **kwargs):
-    spec = TOMBSTONE_MODELS.get(_label(sender))
-    before = instance.__dict__.pop("_ehome_before", None)
-    if raw or spec is None or created or not before:
-        return
-    resource, flag, path = spec
-    if not before[flag]:
+# --- the content_changed receiver ---------------------------------------------------------
+def content_changed(sender, change: ContentChange, **kwargs) -> None:
+    """Write a tombstone when a published object of a synced type was unpublished,
+    deleted or its audience narrowed (sent after commit by core.content)."""
+    ct, before = change.content_type, change.before
+    if not ct.synced or before is None or not before.published:
         return  # it was not visible to anyone: nothing to take back
-    old_path = before[path] or ""
-    if not getattr(instance, flag):
-        if not _is_page(sender):  # pages: page_unpublished writes it
-            tombstone_write(
-                resource=resource,
-                object_id=instance.pk,
-                reason=ContentTombstone.Reason.UNPUBLISHED,
-                audience_path=old_path,
-            )
+    reason = None
+    if change.action == DELETED:
+        reason = ContentTombstone.Reason.DELETED
+    elif change.action == SAVED and change.after is not None:
+        if not change.after.published:
+            reason = ContentTombstone.Reason.UNPUBLISHED
+        elif _narrowed(before, change.after):
+            reason = ContentTombstone.Reason.SCOPE_CHANGED
+    if reason is None:
         return
-    new_path = _audience_path(instance)
-    if old_path and new_path != old_path and not old_path.startswith(new_path or "\0"):
+    for object_id in change.object_ids:
         tombstone_write(
-            resource=resource,
-            object_id=instance.pk,
-            reason=ContentTombstone.Reason.SCOPE_CHANGED,
-            audience_path=old_path,
+            resource=ct.resource,
+            object_id=object_id,
+            reason=reason,
+            audience_path=before.audience_path,
         )
 
 
-def on_page_unpublished(sender, instance, **kwargs):
-    spec = TOMBSTONE_MODELS.get(_label(sender))
-    if spec is None:
-        return
-    tombstone_write(
-        resource=spec[0],
-        object_id=instance.pk,
-        reason=ContentTombstone.Reason.UNPUBLISHED,
-        audience_path=_audience_path(instance),
-    )
-
-
-def on_post_delete(sender, instance, **kwargs):
-    spec = TOMBSTONE_MODELS.get(_label(sender))
-    if spec is None:
-        return
-    resource, flag, _path = spec
-    if not getattr(instance, flag, False):
-        return
-    tombstone_write(
-        resource=resource,
-        object_id=instance.pk,
-        reason=ContentTombstone.Reason.DELETED,
-        audience_path=_audience_path(instance),
-    )
-
-
 # --- reads --------------------------------------------------------------------------------
+def resources() -> tuple[str, ...]:
+    """The resources an app keeps offline copies of (the synced content types')."""
+    return content.synced_resources()
+
+
 def _visible(resource: str, user) -> QuerySet:
-    if resource == "courses":
-        from elearning.models import Course
-        from organizations.selectors import audience_q
-
-        return Course.objects.filter(is_published=True).filter(audience_q(user))
-    from cms import selectors
-
-    return {
-        "news": selectors.news_visible_to,
-        "stories": selectors.exemplars_visible_to,
-        "digests": selectors.digests_visible_to,
-        "books": selectors.books_visible_to,
-        "periodicals": selectors.periodicals_visible_to,
-    }[resource](user)
+    """What the API serves `user` of `resource` now (its synced content type's selector)."""
+    for ct in content.all_types():
+        if ct.synced and ct.resource == resource:
+            return ct.visible_to(user)
+    raise LookupError(resource)
 
 
 @dataclass(frozen=True)

@@ -52,7 +52,7 @@ class ChangesQuerySerializer(serializers.Serializer):
     resource = serializers.CharField(
         required=False,
         max_length=200,
-        help_text="逗号分隔的资源名：" + ", ".join(caching.SYNC_RESOURCES) + "；缺省为全部",
+        help_text="逗号分隔的资源名：" + ", ".join(sync.resources()) + "；缺省为全部",
     )
 
     def validate_since(self, value: datetime) -> datetime:
@@ -62,17 +62,17 @@ class ChangesQuerySerializer(serializers.Serializer):
 
     def validate_resource(self, value: str) -> list[str]:
         names = [v.strip() for v in value.split(",") if v.strip()]
-        unknown = [n for n in names if n not in caching.SYNC_RESOURCES]
+        unknown = [n for n in names if n not in sync.resources()]
         if unknown or not names:
             raise serializers.ValidationError(
                 f"未知的资源：{', '.join(unknown) or '（空）'}；可选："
-                + ", ".join(caching.SYNC_RESOURCES)
+                + ", ".join(sync.resources())
             )
         return list(dict.fromkeys(names))
 
 
 class ChangeSerializer(serializers.Serializer):
-    resource = serializers.ChoiceField(choices=list(caching.SYNC_RESOURCES))
+    resource = serializers.ChoiceField(choices=list(sync.resources()))
     id = serializers.IntegerField()
     reason = serializers.ChoiceField(
         choices=["unpublished", "deleted", "scope_changed"],
@@ -141,7 +141,7 @@ class SyncChangesApi(APIView):
         params = ChangesQuerySerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         since = params.validated_data["since"]
-        resources = params.validated_data.get("resource") or list(caching.SYNC_RESOURCES)
+        resources = params.validated_data.get("resource") or list(sync.resources())
         now = timezone.now()
         if since < now - timedelta(days=_retention_days()):
             raise DomainError(

@@ -14,6 +14,10 @@ class CmsConfig(AppConfig):
     outlet_rules = None
 
     def ready(self):
+        from cms import content
+
+        content.register()  # news, stories, digests, the bookshelf (cms/content.py)
+
         from cms.representations import preview_payload
 
         self.preview_payload = preview_payload

@@ -25,6 +25,7 @@ from wagtail.models import (
 )
 
 from cms.models import (
+    Book,
     DigestIndexPage,
     DigestIssue,
     DigestItem,
@@ -33,11 +34,14 @@ from cms.models import (
     NewsIndexPage,
     NewsPage,
     PageReadCount,
+    Periodical,
+    PeriodicalIssue,
     UnitReviewTask,
     UpperReviewTask,
 )
 from cms.review import ReviewRefused
 from core.errors import DomainError
+from core.model_permissions import model_permissions
 from organizations.models import OrgUnit, UnitRole
 
 EDITORS_GROUP = "内容编辑"
@@ -181,19 +185,21 @@ class ContentSetup:
     workflow: Workflow
 
 
-SNIPPET_PERMS = [
-    ("cms", "book", ("add", "change", "delete", "view")),
-    ("cms", "periodical", ("add", "change", "delete", "view")),
-    ("cms", "periodicalissue", ("add", "change", "delete", "view")),
-    ("wagtailimages", "image", ("add", "change", "choose")),
-    ("wagtaildocs", "document", ("add", "change", "choose")),
-]
-# Reviewers open bookshelf items to publish (tick 已发布) or withdraw them (cms.review).
-REVIEWER_SNIPPET_PERMS = [
-    ("cms", "book", ("change", "view")),
-    ("cms", "periodical", ("change", "view")),
-    ("cms", "periodicalissue", ("change", "view")),
-]
+def _snippet_perms() -> tuple[list, list]:
+    """(model, actions) the editors and the reviewers are given. Reviewers open bookshelf
+    items to publish (tick 已发布) or withdraw them (cms.review)."""
+    from wagtail.documents import get_document_model
+    from wagtail.images import get_image_model
+
+    editors = [
+        (Book, ("add", "change", "delete", "view")),
+        (Periodical, ("add", "change", "delete", "view")),
+        (PeriodicalIssue, ("add", "change", "delete", "view")),
+        (get_image_model(), ("add", "change", "choose")),
+        (get_document_model(), ("add", "change", "choose")),
+    ]
+    reviewers = [(model, ("change", "view")) for model in (Book, Periodical, PeriodicalIssue)]
+    return editors, reviewers
 
 
 @transaction.atomic
@@ -207,12 +213,9 @@ def content_setup_ensure(*, home: Page | None = None) -> ContentSetup:
     )
     editors.permissions.add(access_admin)
     reviewers.permissions.add(access_admin)
-    for group, perm_list in ((editors, SNIPPET_PERMS), (reviewers, REVIEWER_SNIPPET_PERMS)):
-        for app, model, actions in perm_list:
-            perms = Permission.objects.filter(
-                content_type__app_label=app, codename__in=[f"{a}_{model}" for a in actions]
-            )
-            group.permissions.add(*perms)
+    for group, perm_list in zip((editors, reviewers), _snippet_perms(), strict=True):
+        for model, actions in perm_list:
+            group.permissions.add(*model_permissions(model, actions=actions))
     # No group publishes directly: the workflow's last approval publishes (cms.review).
     # Installs set up before this rule held gave reviewers publish_page: take it away.
     GroupPagePermission.objects.filter(

@@ -7,10 +7,13 @@ class ElearningConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from elearning import content
         from elearning.contests import services as contests
         from elearning.courses.signals import lesson_completed, lesson_watched
         from elearning.exams.signals import exam_passed
         from organizations.signals import members_moved, unit_roles_changed
+
+        content.register()  # courses and lessons (elearning/content.py)
 
         # study points for the events the courses and exams domains verified
         lesson_completed.connect(

@@ -7,10 +7,18 @@ course progress), `elearning.courses.progress` (lesson progress),
 
 from __future__ import annotations
 
+from core.model_permissions import model_permissions
+
 # --- instructors -----------------------------------------------------------------------
 INSTRUCTOR_GROUP = "网络学院教员"
 INSTRUCTOR_ROLE = "instructor"
-INSTRUCTOR_MODELS = ["course", "lesson", "assignment", "question", "exam", "examrule", "contest"]
+
+
+def _instructor_models() -> list:
+    """The academy models an instructor holds every permission of."""
+    from elearning.models import Assignment, Contest, Course, Exam, ExamRule, Lesson, Question
+
+    return [Course, Lesson, Assignment, Question, Exam, ExamRule, Contest]
 
 
 def academy_setup_ensure(stdout=None) -> dict:
@@ -20,9 +28,7 @@ def academy_setup_ensure(stdout=None) -> dict:
     from django.contrib.auth.models import Group, Permission
 
     group, _ = Group.objects.get_or_create(name=INSTRUCTOR_GROUP)
-    perms = Permission.objects.filter(
-        content_type__app_label="elearning", content_type__model__in=INSTRUCTOR_MODELS
-    )
+    perms = model_permissions(*_instructor_models())
     access = Permission.objects.filter(
         content_type__app_label="wagtailadmin", codename="access_admin"
     )

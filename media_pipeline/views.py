@@ -4,9 +4,11 @@ the user may use (CMS video/audio blocks and lessons)."""
 
 from wagtail.admin.viewsets.chooser import ChooserViewSet
 
+from media_pipeline.models import MediaAsset
+
 
 class MediaAssetChooserViewSet(ChooserViewSet):
-    model = "media_pipeline.MediaAsset"
+    model = MediaAsset
     icon = "media"
     choose_one_text = "选择音视频"
     choose_another_text = "选择其他音视频"

@@ -7,7 +7,8 @@ class SearchConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from search import adapters, signals
+        from core.content import content_changed
+        from search import signals
 
-        adapters.register_all()
-        signals.connect_all()
+        # what to index comes from the declared content types (search.registry)
+        content_changed.connect(signals.content_changed, dispatch_uid="search.content_changed")

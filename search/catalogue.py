@@ -16,6 +16,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from cms.validators import normalize_isbn, normalize_issn
+from core import content
 from search.normalize import query_tokens, to_simplified
 from search.query import object_ids_matching
 
@@ -76,19 +77,20 @@ def _catalogue_search(
     return qs.filter(pk__in=ids)
 
 
-#: model → (search-app document type, fields for the recent-row substring match, the
+#: content type (core.content) → (fields for the recent-row substring match, the
 #: (field, normaliser) matched exactly against the normalised query: ISBN / ISSN)
-CATALOGUE_SEARCH: dict[str, tuple[str, tuple[str, ...], tuple[str, Callable] | None]] = {
-    "cms.Book": ("book", ("title", "authors"), ("isbn", normalize_isbn)),
-    "cms.Periodical": ("periodical", ("title",), ("issn", normalize_issn)),
-    "cms.PeriodicalIssue": ("periodical_issue", ("label", "periodical__title"), None),
+CATALOGUE_SEARCH: dict[str, tuple[tuple[str, ...], tuple[str, Callable] | None]] = {
+    "book": (("title", "authors"), ("isbn", normalize_isbn)),
+    "periodical": (("title",), ("issn", normalize_issn)),
+    "periodical_issue": (("label", "periodical__title"), None),
 }
 
 
 def catalogue_search(qs: QuerySet, q: str) -> QuerySet:
     """The bookshelf search everyone gets — the admin listings, the apps' `?q=` and the
     portal's bookshelf: `_catalogue_search` with the model's own settings."""
-    doc_type, fields, code = CATALOGUE_SEARCH[qs.model._meta.label]
+    doc_type = content.of_model(qs.model).name
+    fields, code = CATALOGUE_SEARCH[doc_type]
     return _catalogue_search(
         qs,
         q,

@@ -1,20 +1,22 @@
 """The registry of indexed types: one adapter per model turns an object into a document.
 
-The core (backends, sync, service, API) only knows `SearchAdapter`; the adapters for the
-content and academy models live in search/adapters.py and register themselves only when
-their model exists, so search works while those apps are still being built.
+The core (backends, sync, service, API) only knows `SearchAdapter`; one is made for
+every content type declared with a `SearchSpec` (core.content: the content apps declare
+their types once, in their own `content.py`), so nothing here names a model.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from django.apps import apps
 from django.db import models
 from django.utils import timezone
 from django.utils.html import strip_tags
+
+from core import content
+from core.content import ContentType
 
 
 @dataclass
@@ -64,7 +66,7 @@ class SearchAdapter:
 
     doc_type  stable type key used in the API (`?type=news`) and index names
     label     Chinese name shown in facets
-    model     "app_label.ModelName"
+    model     the model class
     title     attribute (or callable obj → str) for the title
     body      attributes (or callables) concatenated into the body text
     date      attribute (or callable) for the result date
@@ -74,7 +76,7 @@ class SearchAdapter:
 
     doc_type: str
     label: str
-    model: str
+    model: type[models.Model]
     title: str | Callable = "title"
     body: tuple = ()
     date: str | Callable | None = None
@@ -83,19 +85,15 @@ class SearchAdapter:
     url: Callable | None = None
     select_related: tuple = ("audience_unit",)
     is_page: bool = False
-    extra_signals: list = field(default_factory=list)
     #: obj → [(doc_type, [ids])] of other documents whose visibility follows this object
     #: (a course's lessons, a periodical's issues): reindexed when it changes
     dependents: Callable | None = None
 
-    def model_class(self) -> type[models.Model] | None:
-        try:
-            return apps.get_model(self.model)
-        except (LookupError, ValueError):
-            return None
+    def model_class(self) -> type[models.Model]:
+        return self.model
 
     def queryset(self) -> models.QuerySet:
-        model = self.model_class()
+        model = self.model
         qs = model._default_manager.all()
         related = [r for r in self.select_related if _relation_exists(model, r)]
         if related:
@@ -157,46 +155,61 @@ def _relation_exists(model, path: str) -> bool:
     return True
 
 
-_REGISTRY: dict[str, SearchAdapter] = {}
+#: the adapter made for each content type declaration (kept while the declaration is)
+_MADE: dict[int, tuple[ContentType, SearchAdapter]] = {}
 
 
-def register(adapter: SearchAdapter) -> bool:
-    """Register `adapter` if its model exists; returns whether it was registered."""
-    if adapter.model_class() is None:
-        return False
-    _REGISTRY[adapter.doc_type] = adapter
-    return True
+def adapter_for(ct: ContentType) -> SearchAdapter:
+    """The adapter of a content type declared with a `SearchSpec`: its name is the
+    document type (`?type=`), its audience the type's audience unit, what search lists
+    its `published` (or the spec's narrower rule)."""
+    made = _MADE.get(id(ct))
+    if made is not None and made[0] is ct:
+        return made[1]
+    spec = ct.search
+    adapter = SearchAdapter(
+        doc_type=ct.name,
+        label=ct.label,
+        model=ct.model,
+        title=spec.title,
+        body=spec.body,
+        date=spec.date,
+        published=spec.published or ct.is_published,
+        audience=ct.audience_path,
+        url=spec.url,
+        select_related=(ct.audience_field,),
+        is_page=ct.is_page,
+        dependents=spec.dependents,
+    )
+    _MADE[id(ct)] = (ct, adapter)
+    return adapter
 
 
-def unregister(doc_type: str) -> None:
-    _REGISTRY.pop(doc_type, None)
+def _registry() -> dict[str, SearchAdapter]:
+    """Every searchable content type's adapter, in declaration order: the registry is a
+    view of core.content, so a type declared there is searchable with nothing else."""
+    return {ct.name: adapter_for(ct) for ct in content.all_types() if ct.search is not None}
 
 
 def all_adapters() -> list[SearchAdapter]:
-    return list(_REGISTRY.values())
+    return list(_registry().values())
 
 
 def get_adapter(doc_type: str) -> SearchAdapter | None:
-    return _REGISTRY.get(doc_type)
+    return _registry().get(doc_type)
 
 
 def adapters_for_model(model: type[models.Model]) -> list[SearchAdapter]:
-    label = model._meta.label_lower
-    return [a for a in _REGISTRY.values() if a.model.lower() == label]
+    return [a for a in _registry().values() if a.model is model]
 
 
 def doc_types() -> list[str]:
-    return list(_REGISTRY)
+    return list(_registry())
 
 
 def labels() -> dict[str, str]:
-    return {a.doc_type: a.label for a in _REGISTRY.values()}
+    return {a.doc_type: a.label for a in _registry().values()}
 
 
 def iter_models() -> Iterable[type[models.Model]]:
-    seen = set()
-    for adapter in _REGISTRY.values():
-        model = adapter.model_class()
-        if model is not None and model not in seen:
-            seen.add(model)
-            yield model
+    return list(dict.fromkeys(a.model for a in _registry().values()))

@@ -1,8 +1,9 @@
-"""Keep the search index in step with the indexed models.
+"""Keep the search index in step with the content: the `content_changed` receiver.
 
-Connected from SearchConfig.ready(): publishing, unpublishing, saving and deleting an
-indexed object enqueues an index task once the transaction commits (a rolled-back edit
-indexes nothing). Bulk imports announce themselves with `cms.signals.books_imported`.
+`core.content.content_changed` is sent after the transaction commits (a rolled-back
+edit indexes nothing) for every save, publish, unpublish, move and delete of a declared
+content type and for bulk changes (an import, an outlet suspended). Connected from
+`SearchConfig.ready()`.
 """
 
 from __future__ import annotations
@@ -10,13 +11,11 @@ from __future__ import annotations
 import logging
 
 from django.db import transaction
-from django.db.models.signals import post_delete, post_save
 
+from core.content import DELETED, PART, ContentChange
 from search import registry
 
 log = logging.getLogger(__name__)
-_connected: set[tuple] = set()
-
 
 BATCH = 1000
 
@@ -41,57 +40,17 @@ def enqueue_delete(doc_type: str, object_ids: list[int]) -> None:
         transaction.on_commit(lambda b=batch: delete_objects.enqueue(doc_type, b))
 
 
-def _on_save(sender, instance, raw=False, **kwargs):
-    if raw:  # loaddata
+def content_changed(sender, change: ContentChange, **kwargs) -> None:
+    """Reindex (or drop) the documents of what changed, and of what follows it (a
+    course's lessons, a periodical's issues)."""
+    adapter = registry.get_adapter(change.content_type.name)
+    if adapter is None or change.action == PART:
         return
-    for adapter in registry.adapters_for_model(type(instance)):
-        enqueue_index(adapter.doc_type, [instance.pk])
-        if adapter.dependents is not None:
-            for doc_type, ids in adapter.dependents(instance):
-                enqueue_index(doc_type, list(ids))
-
-
-def _on_delete(sender, instance, **kwargs):
-    for adapter in registry.adapters_for_model(type(instance)):
-        enqueue_delete(adapter.doc_type, [instance.pk])
-
-
-def _on_page_event(sender, instance, **kwargs):
-    page = instance.specific if hasattr(instance, "specific") else instance
-    for adapter in registry.adapters_for_model(type(page)):
-        enqueue_index(adapter.doc_type, [page.pk])
-
-
-def _on_bulk(doc_type: str):
-    def handler(sender=None, ids=None, **kwargs):
-        enqueue_index(doc_type, list(ids or []))
-
-    return handler
-
-
-def _connect_once(signal, handler, sender, key):
-    if key in _connected:
+    ids = list(change.object_ids)
+    if change.action == DELETED:
+        enqueue_delete(adapter.doc_type, ids)
         return
-    signal.connect(handler, sender=sender, weak=False, dispatch_uid=f"search:{key}")
-    _connected.add(key)
-
-
-def connect_all() -> None:
-    """Connect handlers for every registered adapter (safe to call again)."""
-    from wagtail.signals import page_published, page_unpublished
-
-    for adapter in registry.all_adapters():
-        model = adapter.model_class()
-        if model is None:
-            continue
-        label = model._meta.label_lower
-        _connect_once(post_save, _on_save, model, ("save", label))
-        _connect_once(post_delete, _on_delete, model, ("delete", label))
-        if adapter.is_page:
-            _connect_once(page_published, _on_page_event, model, ("published", label))
-            _connect_once(page_unpublished, _on_page_event, model, ("unpublished", label))
-        for signal in adapter.extra_signals:
-            key = ("extra", adapter.doc_type, id(signal))
-            if key not in _connected:
-                signal.connect(_on_bulk(adapter.doc_type), weak=False, dispatch_uid=f"search:{key}")
-                _connected.add(key)
+    enqueue_index(adapter.doc_type, ids)
+    if adapter.dependents is not None and change.instance is not None:
+        for doc_type, dependent_ids in adapter.dependents(change.instance):
+            enqueue_index(doc_type, list(dependent_ids))

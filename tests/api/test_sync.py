@@ -1,5 +1,9 @@
 """Delta sync: `updated_since` on every content list, and /sync/changes/ telling an app
-with an offline copy what to drop — scoped, validated, never leaking other units' ids."""
+with an offline copy what to drop — scoped, validated, never leaking other units' ids.
+
+Tombstones are written once a change commits (core.content.content_changed): the
+changes below run inside `committed()`, which runs the on-commit work of the test's
+transaction."""
 
 from __future__ import annotations
 
@@ -17,6 +21,11 @@ pytestmark = pytest.mark.django_db
 CHANGES = "/api/v1/sync/changes/"
 
 
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks):
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
 def _since(minutes=5):
     return (timezone.now() - timedelta(minutes=minutes)).isoformat()
 
@@ -27,29 +36,32 @@ def _removed(client, **params):
     return {(c["resource"], c["id"], c["reason"]) for c in r.json()["removed"]}
 
 
-def test_unpublished_news_reaches_its_audience_only(client_for, org, news):  # noqa: F811
+def test_unpublished_news_reaches_its_audience_only(client_for, org, news, committed):  # noqa: F811
     page = news(title="撤回的新闻", publishing_unit=org.a, audience_unit=org.a)
     in_scope = client_for(member_in(org.a1).user)
     out_of_scope = client_for(member_in(org.b1).user)
-    page.unpublish()
+    with committed():
+        page.unpublish()
     assert ("news", page.pk, "unpublished") in _removed(in_scope)
     assert _removed(out_of_scope) == set()
 
 
-def test_republished_news_is_not_reported(client_for, org, news):  # noqa: F811
+def test_republished_news_is_not_reported(client_for, org, news, committed):  # noqa: F811
     page = news(title="撤回又发布", publishing_unit=org.a, audience_unit=org.a)
-    page.unpublish()
-    page.save_revision().publish()
+    with committed():
+        page.unpublish()
+        page.save_revision().publish()
     assert _removed(client_for(member_in(org.a1).user)) == set()
 
 
-def test_deleted_book_and_narrowed_audience(client_for, org):
+def test_deleted_book_and_narrowed_audience(client_for, org, committed):
     gone = Book.objects.create(title="将删除", audience_unit=org.root, is_published=True)
     narrowed = Book.objects.create(title="范围缩小", audience_unit=org.root, is_published=True)
     gone_id = gone.pk
-    gone.delete()
-    narrowed.audience_unit = org.a
-    narrowed.save()
+    with committed():
+        gone.delete()
+        narrowed.audience_unit = org.a
+        narrowed.save()
     member_b = client_for(member_in(org.b1).user)
     member_a = client_for(member_in(org.a1).user)
     assert _removed(member_b, resource="books") == {
@@ -60,18 +72,20 @@ def test_deleted_book_and_narrowed_audience(client_for, org):
     assert _removed(member_a, resource="books") == {("books", gone_id, "deleted")}
 
 
-def test_unpublished_book_and_drafts_never_reported(client_for, org):
+def test_unpublished_book_and_drafts_never_reported(client_for, org, committed):
     book = Book.objects.create(title="撤下", audience_unit=org.root, is_published=True)
     draft = Book.objects.create(title="从未发布", audience_unit=org.root, is_published=False)
-    book.is_published = False
-    book.save()
-    draft.delete()
+    with committed():
+        book.is_published = False
+        book.save()
+        draft.delete()
     assert _removed(client_for(member_in(org.a1).user)) == {("books", book.pk, "unpublished")}
 
 
-def test_resource_filter_and_versions(client_for, org):
+def test_resource_filter_and_versions(client_for, org, committed):
     book = Book.objects.create(title="书", audience_unit=org.root, is_published=True)
-    book.delete()
+    with committed():
+        book.delete()
     c = client_for(member_in(org.a1).user)
     assert _removed(c, resource="news") == set()
     body = c.get(CHANGES, {"since": _since(), "resource": "news,books"}).json()
@@ -79,7 +93,7 @@ def test_resource_filter_and_versions(client_for, org):
     assert body["has_more"] is False
 
 
-def test_paging_with_has_more(client_for, org, monkeypatch):
+def test_paging_with_has_more(client_for, org, monkeypatch, committed):
     from api import sync
 
     monkeypatch.setattr(sync, "MAX_CHANGES", 2)
@@ -87,7 +101,8 @@ def test_paging_with_has_more(client_for, org, monkeypatch):
     for i in range(3):
         b = Book.objects.create(title=f"书{i}", audience_unit=org.root, is_published=True)
         ids.append(b.pk)
-        b.delete()
+        with committed():
+            b.delete()
     c = client_for(member_in(org.a1).user)
     seen = set()
     params = {"since": _since()}
@@ -167,7 +182,7 @@ def test_updated_since_filters_news(client_for, org, news):  # noqa: F811
     assert c.get("/api/v1/news/", {"updated_since": "not-a-date"}).status_code == 400
 
 
-def test_tombstones_older_than_retention_are_purged(org, settings):
+def test_tombstones_older_than_retention_are_purged(org, settings, committed):
     from api.models import ContentTombstone
     from api.tasks import tombstones_purge
 
@@ -175,8 +190,9 @@ def test_tombstones_older_than_retention_are_purged(org, settings):
     old = Book.objects.create(title="旧", audience_unit=org.root, is_published=True)
     new = Book.objects.create(title="新", audience_unit=org.root, is_published=True)
     old_id = old.pk
-    old.delete()
-    new.delete()
+    with committed():
+        old.delete()
+        new.delete()
     ContentTombstone.objects.filter(object_id=old_id).update(at=timezone.now() - timedelta(days=31))
     tombstones_purge.call()
     assert list(ContentTombstone.objects.values_list("reason", flat=True)) == ["deleted"]
