@@ -204,3 +204,17 @@ def test_in_scope_object_is_told_from_a_missing_one(world, case):
         if mine != missing:
             return
     pytest.fail(f"{url}: in scope answered like a missing id: {answers}")
+
+
+@pytest.mark.django_db
+def test_admin_api_page_listing_leaves_out_other_units_pages(world):
+    """Not an id, but the same leak: the admin API's page listing (the sidebar's explorer)
+    showed every unit's page titles to any editor."""
+    from cms.models import NewsPage
+
+    client = world.client("editor", "web")
+    channel = world.theirs[NewsPage].get_parent().pk
+    for query in (f"child_of={channel}", "search=BOLA", "type=cms.NewsPage", ""):
+        body = _body(client.get(f"/admin/api/main/pages/?{query}"))
+        assert THEIRS.encode() not in body, query
+    assert b"BOLAMINE" in _body(client.get(f"/admin/api/main/pages/?child_of={channel}"))
