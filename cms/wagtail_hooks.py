@@ -248,3 +248,18 @@ def register_audit_report():
     return AuditMenuItem(
         "审核发布记录", reverse("cms_content_audit"), icon_name="list-ul", order=900
     )
+
+
+# --- the admin API's page listing (the sidebar's page explorer) --------------------------------
+# Found by the BOLA harness (tests/security/test_bola.py): /admin/api/main/pages/ listed every
+# unit's pages (titles) unless called with ?for_explorer=1; its base queryset now leaves out
+# what the explorer leaves out. Its detail view answers 404 in cms.middleware.
+@hooks.register("construct_admin_api")
+def scope_admin_api_pages(router):
+    from wagtail.admin.api.views import PagesAdminAPIViewSet
+
+    class ScopedPagesAdminAPIViewSet(PagesAdminAPIViewSet):
+        def get_base_queryset(self):
+            return hide_out_of_scope_pages(None, super().get_base_queryset(), self.request)
+
+    router.register_endpoint("pages", ScopedPagesAdminAPIViewSet)

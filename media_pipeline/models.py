@@ -14,7 +14,10 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from organizations.registry import scoped
 
+
+@scoped(unit="owner_unit", audience="audience_unit", routes=("media",))
 class MediaAsset(models.Model):
     class Kind(models.TextChoices):
         VIDEO = "video", _("视频")

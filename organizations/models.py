@@ -17,12 +17,15 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node
 
+from organizations.registry import scoped
+
 
 def validate_timezone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
         raise ValidationError(_("“%(tz)s” 不是有效的 IANA 时区名称"), params={"tz": value})
 
 
+@scoped(unit="")
 class OrgUnit(MP_Node):
     """A party committee, general branch or branch. Roles on a unit cover its subtree."""
 
@@ -71,6 +74,7 @@ def ancestor_paths_of(path: str, steplen: int = OrgUnit.steplen) -> list[str]:
     return [path[:i] for i in range(steplen, len(path) + 1, steplen)]
 
 
+@scoped(unit="unit")
 class Member(models.Model):
     """A party member: one-to-one with a login user, belongs to exactly one unit."""
 
@@ -122,6 +126,7 @@ class Member(models.Model):
         return f"{self.name}（{self.member_no}）"
 
 
+@scoped(unit="unit")
 class UnitRole(models.Model):
     """A role a user holds on a unit; it covers the unit's whole subtree."""
 
@@ -161,6 +166,7 @@ class UnitRole(models.Model):
         return f"{self.user} · {self.get_role_display()} · {self.unit}"
 
 
+@scoped(unit="member__unit")
 class Transfer(models.Model):
     """History of a member's organisation relationship transfers (组织关系转接)."""
 

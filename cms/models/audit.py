@@ -21,6 +21,7 @@ from django.db import models
 from django.utils import timezone
 
 from core.errors import DomainError
+from organizations.registry import scoped
 
 
 class AuditLogImmutable(DomainError):
@@ -62,6 +63,7 @@ class AppendOnlyModel(models.Model):
         raise AuditLogImmutable
 
 
+@scoped(unit="unit", routes=("audit-entry",))
 class AuditEntry(AppendOnlyModel):
     class Action(models.TextChoices):
         SUBMIT = "submit", "提交审核"

@@ -18,6 +18,7 @@ from wagtail.search import index
 
 from cms.forms import CatalogueItemForm
 from cms.validators import validate_book_file, validate_clc, validate_isbn, validate_issn
+from organizations.registry import scoped
 
 
 class Language(models.TextChoices):
@@ -128,6 +129,7 @@ class CatalogueItem(models.Model):
         return self.title
 
 
+@scoped(unit="owner_unit", audience="audience_unit")
 class Book(index.Indexed, CatalogueItem):
     """A book (图书) with its EPUB or PDF file."""
 
@@ -205,6 +207,7 @@ class Book(index.Indexed, CatalogueItem):
         super().save(*args, **kwargs)
 
 
+@scoped(unit="owner_unit", audience="audience_unit")
 class Periodical(index.Indexed, CatalogueItem):
     """A periodical (期刊); its issues carry the files."""
 
@@ -266,6 +269,11 @@ class Periodical(index.Indexed, CatalogueItem):
         super().save(*args, **kwargs)
 
 
+@scoped(
+    unit="periodical__owner_unit",
+    audience="periodical__audience_unit",
+    routes=("periodical-issue",),
+)
 class PeriodicalIssue(models.Model):
     """One issue of a periodical, with its EPUB/PDF file. Visible when the periodical is."""
 

@@ -20,6 +20,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from organizations.registry import scoped
+
 
 def display_name(user) -> str:
     """A person as the registry and the audit log name them: their name (the member's, or
@@ -32,6 +34,7 @@ def display_name(user) -> str:
     return f"{name}（{login}）" if name and name != login else login
 
 
+@scoped(unit="owner_unit")
 class Outlet(models.Model):
     class Kind(models.TextChoices):
         PORTAL = "portal", "门户网站栏目"

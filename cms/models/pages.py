@@ -15,6 +15,7 @@ from wagtail.search import index
 from cms.blocks import BodyBlock
 from cms.forms import UnitScopedPageForm
 from core.richtext import SanitisedRichTextField
+from organizations.registry import scoped
 
 
 def _outlet_rules():
@@ -41,6 +42,11 @@ class HomePage(Page):
     class Meta:
         verbose_name = "首页"
         verbose_name_plural = "首页"
+
+
+#: URLs that take the id of any content page, whatever its type: the auditors' trace of an
+#: item in the API (`api:audit-content-trace`) and in the admin (`cms_content_trace`)
+PAGE_ROUTES = ("audit-content", "cms-content-trace")
 
 
 class UnitScopedPage(Page):
@@ -201,6 +207,7 @@ class NewsPageTag(TaggedItemBase):
     )
 
 
+@scoped(unit="publishing_unit", audience="audience_unit", routes=("news", *PAGE_ROUTES))
 class NewsPage(UnitScopedPage):
     """A news item (动态资讯)."""
 
@@ -279,6 +286,7 @@ class ExemplarIndexPage(ChannelIndexMixin, Page):
         verbose_name_plural = "先进典型栏目"
 
 
+@scoped(unit="publishing_unit", audience="audience_unit", routes=("story", *PAGE_ROUTES))
 class ExemplarPage(UnitScopedPage):
     """A model member or collective (先进典型) with their honours and deeds."""
 
@@ -381,6 +389,7 @@ class DigestIndexPage(ChannelIndexMixin, Page):
         verbose_name_plural = "手机报栏目"
 
 
+@scoped(unit="publishing_unit", audience="audience_unit", routes=("digest", *PAGE_ROUTES))
 class DigestIssue(UnitScopedPage):
     """One issue of the mobile newspaper: an ordered selection of news with short
     summaries. `cms.services.digest_propose` drafts one from a week's news."""

@@ -12,8 +12,10 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from elearning.exams.models import Question
+from organizations.registry import scoped
 
 
+@scoped(unit="audience_unit", audience="audience_unit", routes=("contest", "leaderboard"))
 class Contest(models.Model):
     class Mode(models.TextChoices):
         FIXED = "fixed", _("固定试卷")
@@ -64,6 +66,7 @@ class ContestEntry(models.Model):
         return f"{self.contest_id}/{self.member_id}"
 
 
+@scoped(unit="unit", member="member")
 class ContestBest(models.Model):
     contest = models.ForeignKey(Contest, on_delete=models.CASCADE, related_name="+")
     member = models.ForeignKey("organizations.Member", on_delete=models.CASCADE, related_name="+")
@@ -81,6 +84,7 @@ class ContestBest(models.Model):
         return f"{self.contest_id}/{self.member_id}: {self.score}"
 
 
+@scoped(unit="unit")
 class ContestUnitScore(models.Model):
     contest = models.ForeignKey(Contest, on_delete=models.CASCADE, related_name="+")
     unit = models.ForeignKey("organizations.OrgUnit", on_delete=models.CASCADE, related_name="+")

@@ -22,8 +22,10 @@ from wagtail.models import Orderable
 
 from core.richtext import SanitisedRichTextField
 from elearning.courses.fields import IntMultiRangeField
+from organizations.registry import scoped
 
 
+@scoped(unit="audience_unit", audience="audience_unit")
 class Course(ClusterableModel):
     class Kind(models.TextChoices):
         COMPULSORY = "compulsory", _("必修")
@@ -77,6 +79,7 @@ class Course(ClusterableModel):
         return self.title
 
 
+@scoped(unit="course__audience_unit", audience="course__audience_unit")
 class Lesson(Orderable):
     class Kind(models.TextChoices):
         VIDEO = "video", _("视频")
@@ -130,6 +133,7 @@ class Lesson(Orderable):
         return 0
 
 
+@scoped(unit="audience_unit", audience="audience_unit")
 class Assignment(models.Model):
     course = models.ForeignKey(
         Course, on_delete=models.CASCADE, related_name="assignments", verbose_name=_("课程")

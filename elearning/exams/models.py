@@ -14,8 +14,10 @@ from modelcluster.models import ClusterableModel
 from wagtail.models import Orderable
 
 from elearning.courses.models import Course
+from organizations.registry import scoped
 
 
+@scoped(unit="owner_unit")
 class Question(models.Model):
     class Type(models.TextChoices):
         SINGLE = "single", _("单选题")
@@ -69,6 +71,7 @@ class Question(models.Model):
         return self.title or self.stem[:40]
 
 
+@scoped(unit="audience_unit", audience="audience_unit")
 class Exam(ClusterableModel):
     class ReviewShow(models.TextChoices):
         NOTHING = "nothing", _("不显示")
@@ -176,6 +179,7 @@ class ExamRule(Orderable):
         verbose_name_plural = _("抽题规则")
 
 
+@scoped(member="member")
 class Attempt(models.Model):
     class Status(models.TextChoices):
         IN_PROGRESS = "in_progress", _("作答中")
