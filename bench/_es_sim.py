@@ -10,7 +10,8 @@ documented logic:
   `cjk_bigram`: adjacent Han characters → bigrams, a lone one stays a unigram). The
   smartcn variant cannot be reproduced without the plugin;
 - BM25 per field (k1 = 1.2, b = 0.75, idf = ln(1 + (N − n + 0.5) / (n + 0.5))) × boost;
-- `bool` (must / should / filter / must_not / minimum_should_match), `multi_match`
+- `bool` (must / should / filter / must_not / minimum_should_match), `constant_score`,
+  `multi_match`
   (`best_fields`: the best field, `cross_fields`: every term in some field, scored by its
   best field; `operator`), `match`, `match_phrase` (slop 0), `term`, `terms`, `prefix`,
   `range`, `post_filter`, the `doc_type` terms aggregation, sort by `_score` then date.
@@ -182,6 +183,10 @@ class Evaluator:
         fld = self.field(f)
         boost = float(opts.get("boost", 1))
         return {i: boost * sum(fld.bm25(i, t) for t in terms) for i in ids if fld.phrase(i, terms)}
+
+    def q_constant_score(self, spec, ids):
+        boost = float(spec.get("boost", 1))
+        return {i: boost for i in self.run(spec["filter"], ids)}
 
     def q_match_all(self, spec, ids):
         return {i: 1.0 for i in ids}
