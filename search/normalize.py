@@ -190,15 +190,17 @@ _SPACE_BY_CJK = re.compile(rf"\s+(?=[{_CJK}])|(?<=[{_CJK}])\s+")
 
 def query_phrases(query: str) -> tuple[str, ...]:
     """The whole query as a phrase to look for in a document's text: lower-cased, NUL
-    bytes dropped, spaces collapsed (and dropped next to Chinese, which is written without
-    them). The folded (Simplified) form comes first, then the form as typed when it
-    differs, so a Traditional query also finds the phrase in Traditional text."""
+    bytes dropped, spaces collapsed — once without the spaces next to Chinese (written
+    without them: 工程 书屋 → 工程书屋) and once with them (BIM 技术 as in "BIM 技术应用").
+    The folded (Simplified) forms come first, then the forms as typed when they differ, so
+    a Traditional query also finds the phrase in Traditional text."""
     query = (query or "")[:MAX_QUERY_CHARS]
     out: dict[str, None] = {}
     for text in (fold(query), query.replace("\x00", "").lower()):
-        text = _SPACE_BY_CJK.sub("", _SPACES.sub(" ", text).strip())
-        if text:
-            out.setdefault(text, None)
+        spaced = _SPACES.sub(" ", text).strip()
+        for form in (_SPACE_BY_CJK.sub("", spaced), spaced):
+            if form:
+                out.setdefault(form, None)
     return tuple(out)
 
 

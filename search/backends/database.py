@@ -223,14 +223,16 @@ def _filters(c: Criteria, *, with_types: bool, vendor: str = "") -> tuple[str, l
 
 def phrase_tier(c: Criteria, vendor: str) -> tuple[str, list]:
     """SQL (on `d`) ranking documents that contain the whole query: 2 in the title, 1 in
-    the body text (its first SNIPPET_MAX_CHARS characters, as stored), 0 otherwise. The
-    phrases are parameters; `lower()` folds Latin letters as the query was folded."""
-    if not c.phrases:
+    the body text (its first SNIPPET_MAX_CHARS characters, as stored), 0 otherwise. Spaces
+    are ignored on both sides (BIM技术 finds "BIM 技术"); the phrases are parameters and
+    `lower()` folds Latin letters as the query was folded."""
+    phrases = list(dict.fromkeys(p.replace(" ", "") for p in c.phrases if p.strip()))
+    if not phrases:
         return "0", []
     find = "strpos({}, %s) > 0" if vendor == "postgresql" else "instr({}, %s) > 0"
-    title = " OR ".join(find.format("lower(d.title)") for _ in c.phrases)
-    body = " OR ".join(find.format("lower(d.snippet_text)") for _ in c.phrases)
-    return f"(CASE WHEN {title} THEN 2 WHEN {body} THEN 1 ELSE 0 END)", [*c.phrases] * 2
+    title = " OR ".join(find.format("replace(lower(d.title), ' ', '')") for _ in phrases)
+    body = " OR ".join(find.format("replace(lower(d.snippet_text), ' ', '')") for _ in phrases)
+    return f"(CASE WHEN {title} THEN 2 WHEN {body} THEN 1 ELSE 0 END)", phrases * 2
 
 
 def _date_key(date):

@@ -89,6 +89,16 @@ def test_a_phrase_in_the_title_ranks_above_a_phrase_in_the_body(index_docs, supe
     ]
 
 
+def test_a_phrase_with_latin_and_chinese_matches_with_or_without_the_space(index_docs, superuser):
+    index_docs(
+        make_doc("技术与BIM", "技术和BIM。", days_ago=0),
+        make_doc("年度工作报告", FILLER + "推广BIM 技术应用。" + FILLER, days_ago=1),
+        make_doc("年度总结", FILLER + "推广BIM技术应用。" + FILLER, days_ago=2),
+    )
+    assert _titles("BIM 技术", superuser)[-1] == "技术与BIM"
+    assert _titles("BIM技术", superuser)[-1] == "技术与BIM"
+
+
 def test_phrase_first_also_by_the_second_page(index_docs, superuser):
     docs = [make_doc(f"书屋 工程 {i}", "书屋和工程。", days_ago=i) for i in range(12)]
     docs.append(make_doc("长篇通讯", FILLER + "工程书屋" + FILLER, days_ago=30))
