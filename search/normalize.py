@@ -189,19 +189,34 @@ _SPACE_BY_CJK = re.compile(rf"\s+(?=[{_CJK}])|(?<=[{_CJK}])\s+")
 
 
 def query_phrases(query: str) -> tuple[str, ...]:
-    """The whole query as a phrase to look for in a document's text: lower-cased, NUL
-    bytes dropped, spaces collapsed — once without the spaces next to Chinese (written
-    without them: 工程 书屋 → 工程书屋) and once with them (BIM 技术 as in "BIM 技术应用").
-    The folded (Simplified) forms come first, then the forms as typed when they differ, so
-    a Traditional query also finds the phrase in Traditional text."""
-    query = (query or "")[:MAX_QUERY_CHARS]
+    """The whole query as a phrase to look for in a document's text: folded (Simplified,
+    lower-case), spaces collapsed — once without the spaces next to Chinese (written
+    without them: 工程 书屋 → 工程书屋) and once with them (BIM 技术 as in "BIM 技术应用") —
+    then the same in Traditional characters (OpenCC s2t of the folded form), so the phrase
+    is also found in Traditional text. Built from the folded form only: a query typed in
+    Simplified or in Traditional gives the same phrases, hence the same ranking."""
+    folded = fold((query or "")[:MAX_QUERY_CHARS])
     out: dict[str, None] = {}
-    for text in (fold(query), query.replace("\x00", "").lower()):
+    for text in (folded, _to_traditional(folded)):
         spaced = _SPACES.sub(" ", text).strip()
         for form in (_SPACE_BY_CJK.sub("", spaced), spaced):
             if form:
                 out.setdefault(form, None)
     return tuple(out)
+
+
+@lru_cache(maxsize=1)
+def _s2t():
+    import opencc
+
+    try:
+        return opencc.OpenCC("s2t")
+    except Exception:  # older builds want the file name
+        return opencc.OpenCC("s2t.json")
+
+
+def _to_traditional(text: str) -> str:
+    return _s2t().convert(text) if text else ""
 
 
 def query_text(query: str) -> str:
