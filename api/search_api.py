@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -22,6 +22,17 @@ from search import registry
 from search.query import MAX_PAGE_SIZE, search, suggest
 
 MAX_Q_CHARS = 200
+#: the API resource of each result type (`api_url`); tests/api walks every indexed type
+API_ROUTES = {
+    "news": "api:news-detail",
+    "exemplar": "api:story-detail",
+    "digest": "api:digest-detail",
+    "book": "api:book-detail",
+    "periodical": "api:periodical-detail",
+    "periodical_issue": "api:periodical-issue-detail",
+    "course": "api:course-detail",
+    "lesson": "api:lesson-detail",
+}
 MAX_PAGE = 500
 ERRORS = {400: OpenApiTypes.OBJECT, 401: OpenApiTypes.OBJECT}
 
@@ -60,7 +71,7 @@ class SearchParamsSerializer(serializers.Serializer):
             "required": "请输入搜索关键词（参数 q）",
             "max_length": f"搜索关键词不能超过 {MAX_Q_CHARS} 个字",
         },
-        help_text="搜索词，简体或繁体均可；空格分隔多个词（全部匹配优先）",
+        help_text="搜索词，简体或繁体均可；每个词都须匹配，含整个搜索词的结果排在前面",
     )
     type = serializers.CharField(
         required=False, max_length=200, help_text="类型，逗号分隔：news,exemplar,book,…"
@@ -142,6 +153,7 @@ class HitSerializer(serializers.Serializer):
     )
     date = serializers.DateTimeField(allow_null=True)
     url = serializers.CharField(allow_blank=True)
+    api_url = serializers.CharField(help_text="该结果的 API 资源地址（如 /api/v1/news/42/）")
 
 
 class SearchResponseSerializer(serializers.Serializer):
@@ -163,6 +175,7 @@ class SuggestHitSerializer(serializers.Serializer):
     title = serializers.CharField()
     title_highlighted = serializers.CharField()
     url = serializers.CharField(allow_blank=True)
+    api_url = serializers.CharField(help_text="该结果的 API 资源地址")
 
 
 class SuggestResponseSerializer(serializers.Serializer):
@@ -179,7 +192,13 @@ def _hit_dict(h) -> dict:
         "snippet": h.snippet,
         "date": h.date,
         "url": h.url,
+        "api_url": hit_api_url(h),
     }
+
+
+def hit_api_url(hit) -> str:
+    route = API_ROUTES.get(hit.type)
+    return reverse(route, args=[hit.id]) if route else ""
 
 
 def _page_url(request, page: int) -> str:

@@ -2,7 +2,8 @@
 
 Each benchmark is a module `bench/<name>.py` with `main(argv: list[str]) -> None` that
 prints its results (ratios against a baseline measured in the same run) and says which
-section of docs/benchmarks.md they belong to. With no names, every module runs."""
+section of docs/benchmarks.md they belong to. With no names, every module runs; a name may
+be spelt with hyphens (`search-relevance` runs bench/search_relevance.py)."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ def main() -> None:
     if "--" in argv:
         idx = argv.index("--")
         argv, extra = argv[:idx], argv[idx + 1 :]
-    names = argv or available()
+    names = [n.replace("-", "_") for n in argv] or available()
     unknown = [n for n in names if n not in available()]
     if unknown:
         sys.exit(f"unknown benchmark(s): {', '.join(unknown)}; available: {', '.join(available())}")

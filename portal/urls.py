@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from portal.views import books, content, dashboard, exams, home, learning, search
+from portal.views import books, content, dashboard, exams, home, learning, periodicals, search
 
 app_name = "portal"
 
@@ -18,6 +18,14 @@ urlpatterns = [
     path("books/<int:pk>/", books.book_detail, name="book_detail"),
     path("books/<int:pk>/read/", books.book_read, name="book_read"),
     path("books/<int:pk>/file/", books.book_file, name="book_file"),
+    path("periodicals/", periodicals.periodical_list, name="periodicals"),
+    path("periodicals/<int:pk>/", periodicals.periodical_detail, name="periodical_detail"),
+    path("periodicals/issues/<int:pk>/", periodicals.issue_detail, name="periodical_issue"),
+    path(
+        "periodicals/issues/<int:pk>/file/",
+        periodicals.issue_file,
+        name="periodical_issue_file",
+    ),
     path("search/", search.search_page, name="search"),
     path("learn/", learning.course_list, name="courses"),
     path("learn/courses/<int:pk>/", learning.course_detail, name="course"),

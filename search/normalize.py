@@ -8,7 +8,9 @@ Pipeline: OpenCC Traditional → Simplified, lower-case, then split the text int
   with the hyphens removed, so ``978-7-01-012345-6`` and ``9787010123456`` match;
 - other Latin letters/digits are kept as lower-case words (``iso9001``, ``the``, ``art``);
 - a ``+`` glued to a word adds the token ``<word>plus`` next to the word itself, so
-  "互联网+" is findable as such while "互联网" still finds it.
+  "互联网+" is findable as such while "互联网" still finds it;
+- indexed text also carries every Chinese character of its words once, after the words
+  (`index_tokens`): a one-character query finds the words that contain it.
 Everything else (punctuation, emoji, NUL bytes, FTS syntax such as ``"``, ``*``, ``:``)
 is dropped: tokens only ever contain letters and digits, which is what makes every
 backend's query syntax safe to build from them.
@@ -146,10 +148,20 @@ def _tokens(text: str, *, for_query: bool) -> list[str]:
 
 
 def index_tokens(text: str) -> list[str]:
-    """Tokens to index (search-mode segmentation)."""
+    """Tokens to index: the search-mode words, then each Chinese character of them once
+    (in order of first appearance, those that are not a word of their own already), so a
+    one-character query finds the words that contain it (党 → 党员, 共产党, 入党). The
+    characters come after every word, so the words keep their relative positions."""
     if not text:
         return []
-    return _tokens(text, for_query=False)
+    words = _tokens(text, for_query=False)
+    single = {w for w in words if len(w) == 1}
+    chars = dict.fromkeys(c for w in words if len(w) > 1 for c in w if _is_cjk(c))
+    return words + [c for c in chars if c not in single]
+
+
+def _is_cjk(char: str) -> bool:
+    return "\u3400" <= char <= "\u9fff" or "\uf900" <= char <= "\ufaff"
 
 
 def index_text(text: str) -> str:
@@ -170,6 +182,41 @@ def query_tokens(query: str) -> list[str]:
     tokens = list(seen)
     content = [t for t in tokens if t not in QUERY_STOPWORDS]
     return content or tokens
+
+
+_SPACES = re.compile(r"\s+")
+_SPACE_BY_CJK = re.compile(rf"\s+(?=[{_CJK}])|(?<=[{_CJK}])\s+")
+
+
+def query_phrases(query: str) -> tuple[str, ...]:
+    """The whole query as a phrase to look for in a document's text: folded (Simplified,
+    lower-case), spaces collapsed — once without the spaces next to Chinese (written
+    without them: 工程 书屋 → 工程书屋) and once with them (BIM 技术 as in "BIM 技术应用") —
+    then the same in Traditional characters (OpenCC s2t of the folded form), so the phrase
+    is also found in Traditional text. Built from the folded form only: a query typed in
+    Simplified or in Traditional gives the same phrases, hence the same ranking."""
+    folded = fold((query or "")[:MAX_QUERY_CHARS])
+    out: dict[str, None] = {}
+    for text in (folded, _to_traditional(folded)):
+        spaced = _SPACES.sub(" ", text).strip()
+        for form in (_SPACE_BY_CJK.sub("", spaced), spaced):
+            if form:
+                out.setdefault(form, None)
+    return tuple(out)
+
+
+@lru_cache(maxsize=1)
+def _s2t():
+    import opencc
+
+    try:
+        return opencc.OpenCC("s2t")
+    except Exception:  # older builds want the file name
+        return opencc.OpenCC("s2t.json")
+
+
+def _to_traditional(text: str) -> str:
+    return _s2t().convert(text) if text else ""
 
 
 def query_text(query: str) -> str:

@@ -22,7 +22,7 @@ from search.backends import BackendUnavailable, Criteria, RawHit, RawResult, Sco
 from search.backends.database import DatabaseBackend
 from search.highlight import highlight, highlight_all
 from search.models import SearchDocument
-from search.normalize import query_tokens
+from search.normalize import query_phrases, query_tokens
 
 log = logging.getLogger(__name__)
 
@@ -122,7 +122,9 @@ def search(
     types    doc types to return (facet counts always cover every type)
     filters  {"date_from": datetime, "date_to": datetime} (to is exclusive)
     sort     "relevance" (title matches first) or "date" (newest first)
-    Words are ANDed; if that finds nothing, any word may match (ranked by relevance).
+    Every word must match (a one-character word matches the words that contain it);
+    with several words, documents that contain the whole query as written rank first —
+    in the title, then in the body — and relevance orders each tier.
     """
     if sort not in SORTS:
         raise ValueError(f"unknown sort {sort!r}")
@@ -139,11 +141,9 @@ def search(
         sort=sort,
         offset=(page - 1) * page_size,
         limit=page_size,
+        phrases=query_phrases(query or "") if len(tokens) > 1 else (),
     )
     raw: RawResult = _run("search", criteria)
-    if raw.total == 0 and len(tokens) > 1 and not raw.facets:
-        criteria.match = "or"
-        raw = _run("search", criteria)
     labels = registry.labels()
     return SearchResults(
         query=query,

@@ -14,7 +14,12 @@ from api.learning.contests import (
     ContestLeaderboardApi,
     ContestListApi,
 )
-from api.learning.courses import AssignmentListApi, CourseDetailApi, CourseListApi
+from api.learning.courses import (
+    AssignmentListApi,
+    CourseDetailApi,
+    CourseListApi,
+    LessonDetailApi,
+)
 from api.learning.exams import AttemptApi, AttemptSubmitApi, ExamAttemptStartApi
 from api.learning.points import PointsApi
 from api.learning.progress import lesson_progress
@@ -24,6 +29,7 @@ urlpatterns = [
     path("courses/", CourseListApi.as_view(), name="course-list"),
     path("courses/<int:pk>/", CourseDetailApi.as_view(), name="course-detail"),
     path("assignments/", AssignmentListApi.as_view(), name="assignment-list"),
+    path("lessons/<int:pk>/", LessonDetailApi.as_view(), name="lesson-detail"),
     path("lessons/<int:pk>/progress/", lesson_progress, name="lesson-progress"),
     path("exams/<int:pk>/attempts/", ExamAttemptStartApi.as_view(), name="exam-attempts"),
     path("attempts/<int:pk>/", AttemptApi.as_view(), name="attempt-detail"),

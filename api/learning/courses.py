@@ -18,8 +18,10 @@ from elearning.courses.representations import (
     AssignmentJSON,
     CourseDetailJSON,
     CourseJSON,
+    LessonJSON,
     course_detail_json,
     course_json,
+    lesson_json,
 )
 from organizations.selectors import member_for_user
 
@@ -85,6 +87,28 @@ class CourseDetailApi(APIView):
             playback=lambda lesson: _playback(lesson, request.user),
         )
         return Response(data)
+
+
+class LessonDetailJSON(LessonJSON):
+    course_id: int
+
+
+class LessonDetailApi(APIView):
+    """One lesson of a course the caller may see (a search result type of its own), with
+    the member's progress; 404 when its course is out of scope or unpublished."""
+
+    @extend_schema(
+        tags=[TAG],
+        responses={200: shape_serializer(LessonDetailJSON), **ERRORS},
+    )
+    def get(self, request, pk: int):
+        try:
+            lesson = selectors.lesson_for_user(request.user, pk)
+        except Lesson.DoesNotExist:
+            raise Http404 from None
+        rows = selectors.my_lesson_progress(member_for_user(request.user), [lesson.pk])
+        data = lesson_json(lesson, rows.get(lesson.pk), playback=_playback(lesson, request.user))
+        return Response({**data, "course_id": lesson.course_id})
 
 
 class AssignmentListApi(APIView):

@@ -15,6 +15,8 @@ PORTAL_ROUTES = {
     "exemplar": "portal:story_detail",
     "digest": "portal:digest_detail",
     "book": "portal:book_detail",
+    "periodical": "portal:periodical_detail",
+    "periodical_issue": "portal:periodical_issue",
     "course": "portal:course",
     "lesson": "portal:lesson",
 }
@@ -29,8 +31,9 @@ def _date(value: str | None):
 
 
 def hit_url(hit) -> str:
+    """The portal page of a result: every indexed type has one (tests/portal walks them)."""
     route = PORTAL_ROUTES.get(hit.type)
-    return reverse(route, args=[hit.id]) if route else (hit.url or "#")
+    return reverse(route, args=[hit.id]) if route else hit.url
 
 
 @portal_view

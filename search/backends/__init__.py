@@ -36,6 +36,9 @@ class Criteria:
     offset: int = 0
     limit: int = 20
     match: str = "and"  # "and" | "or"
+    #: the whole query as a phrase (lower-case; the folded form first): documents that
+    #: contain one of them rank before the others (title, then body). Empty: no tier.
+    phrases: tuple[str, ...] = ()
 
 
 @dataclass

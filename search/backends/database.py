@@ -1,10 +1,16 @@
 """Database full-text backend: PostgreSQL `tsvector('simple')` + GIN, or SQLite FTS5.
 
+Over 400 lines: one backend whose two vendors' SQL stays side by side, sharing the filter
+tokens, the scope SQL and the ranking rules; split by vendor it would repeat them.
+
 Both search the normalised, segmented text in `SearchDocument.title_norm/body_norm`.
 Queries are built only from normaliser tokens (letters and digits) and are passed as
 parameters: `plainto_tsquery` on PostgreSQL, each token double-quoted for FTS5 — so no
-user input can produce a query-syntax error. Titles weigh more: weight A vs B with
-`ts_rank` on PostgreSQL, bm25 column weights 10:1 on SQLite.
+user input can produce a query-syntax error. Every word must match. Titles weigh more:
+weight A vs B with `ts_rank` on PostgreSQL, bm25 column weights 10:1 on SQLite. A query of
+several words ranks first the documents that contain it whole (`phrase_tier`: in the title,
+then in the body text) — whatever their length — then by that score; the phrase is found
+in the stored text (`strpos`/`instr`), so the join query ranks those queries on SQLite too.
 
 Filtering inside the full-text index. Every row also carries `filter_tokens` (see
 `filter_tokens()`): its type, its audience path and every ancestor prefix of it, its year
@@ -52,6 +58,8 @@ RANK_CANDIDATES = 1000
 # PostgreSQL: candidates of each kind ranked for a very common word (ts_rank reads the
 # whole vector of each candidate).
 PG_RANK_CANDIDATES = 300
+# A hit's score adds this per phrase tier (phrase_tier), so scores keep the hit order.
+PHRASE_TIER_SCORE = 1000.0
 # SQLite: rows fetched beyond the requested page from FTS5's bm25 order, to settle ties.
 RANK_SLACK = 50
 # SQLite, sort by date: up to this many matches are sorted in one join; more → year walk.
@@ -213,6 +221,20 @@ def _filters(c: Criteria, *, with_types: bool, vendor: str = "") -> tuple[str, l
     return " AND ".join(where), params
 
 
+def phrase_tier(c: Criteria, vendor: str) -> tuple[str, list]:
+    """SQL (on `d`) ranking documents that contain the whole query: 2 in the title, 1 in
+    the body text (its first SNIPPET_MAX_CHARS characters, as stored), 0 otherwise. Spaces
+    are ignored on both sides (BIM技术 finds "BIM 技术"); the phrases are parameters and
+    `lower()` folds Latin letters as the query was folded."""
+    phrases = list(dict.fromkeys(p.replace(" ", "") for p in c.phrases if p.strip()))
+    if not phrases:
+        return "0", []
+    find = "strpos({}, %s) > 0" if vendor == "postgresql" else "instr({}, %s) > 0"
+    title = " OR ".join(find.format("replace(lower(d.title), ' ', '')") for _ in phrases)
+    body = " OR ".join(find.format("replace(lower(d.snippet_text), ' ', '')") for _ in phrases)
+    return f"(CASE WHEN {title} THEN 2 WHEN {body} THEN 1 ELSE 0 END)", phrases * 2
+
+
 def _date_key(date):
     """Sort key for `reverse=True`: newest first, no date last (ORDER BY date DESC)."""
     return (0,) if date is None else (1, date)
@@ -307,6 +329,10 @@ class DatabaseBackend:
             total = sum(n for t, n in facets.items() if not c.types or t in c.types)
             if not total or c.offset >= total:
                 return RawResult(hits=[], total=total, facets=facets, backend=self.name)
+            if c.phrases and c.sort != "date":
+                # the phrase tier reads the text: the join query ranks (a several-word
+                # query has few matches next to one very common word)
+                return self._search_join(c, facets=facets)
             tfilt = _fts5_filter(c, with_types=True)
             expr = _fts5_query(words, tfilt)
             if c.sort == "date":
@@ -390,20 +416,21 @@ class DatabaseBackend:
             total = sum(n for t, n in facets.items() if not c.types or t in c.types)
             if not total or c.offset >= total:
                 return RawResult(hits=[], total=total, facets=facets, backend=self.name)
-            cols = HIT_COLS
+            tier_sql, tier_params = phrase_tier(c, vendor)
+            cols = f"{HIT_COLS}, {tier_sql} AS tier"
+            order = f"tier DESC, score DESC, d.date DESC{nulls}, d.id DESC"
             if c.sort == "date":
                 sql = (
-                    f"SELECT {cols}, 0 AS score FROM {from_sql} WHERE {match_sql} AND {where} "
-                    f"ORDER BY d.date DESC{nulls}, d.id DESC LIMIT %s OFFSET %s"
+                    f"SELECT {HIT_COLS}, 0, 0 AS score FROM {from_sql} WHERE {match_sql} "
+                    f"AND {where} ORDER BY d.date DESC{nulls}, d.id DESC LIMIT %s OFFSET %s"
                 )
                 params = mparams + wparams + [c.limit, c.offset]
             elif total <= RANK_CANDIDATES:
                 sql = (
                     f"SELECT {cols}, {score_sql} AS score FROM {from_sql} WHERE {match_sql} "
-                    f"AND {where} ORDER BY score DESC, d.date DESC{nulls}, d.id DESC "
-                    f"LIMIT %s OFFSET %s"
+                    f"AND {where} ORDER BY {order} LIMIT %s OFFSET %s"
                 )
-                params = mparams + wparams + [c.limit, c.offset]
+                params = tier_params + mparams + wparams + [c.limit, c.offset]
             else:
                 # Very common words: rank only the candidates that can reach the first
                 # pages — the newest documents with the words in their title, plus the
@@ -419,6 +446,13 @@ class DatabaseBackend:
                     tparams + wparams + [cand_n],
                 )
                 cand = [row[0] for row in cur.fetchall()]
+                if c.phrases:  # the newest documents with the whole phrase, first
+                    cur.execute(
+                        f"SELECT d.id FROM {from_sql} WHERE {match_sql} AND {where} "
+                        f"AND {tier_sql} > 0 ORDER BY d.date DESC{nulls} LIMIT %s",
+                        mparams + wparams + tier_params + [cand_n],
+                    )
+                    cand = list(dict.fromkeys([row[0] for row in cur.fetchall()] + cand))
                 if len(cand) < need:
                     cur.execute(
                         f"SELECT d.id FROM {from_sql} WHERE {match_sql} AND {where} "
@@ -429,12 +463,14 @@ class DatabaseBackend:
                 marks = ", ".join(["%s"] * len(cand))
                 sql = (
                     f"SELECT {cols}, {score_sql} AS score FROM {from_sql} WHERE {match_sql} "
-                    f"AND d.id IN ({marks}) ORDER BY score DESC, d.date DESC{nulls}, d.id DESC "
-                    f"LIMIT %s OFFSET %s"
+                    f"AND d.id IN ({marks}) ORDER BY {order} LIMIT %s OFFSET %s"
                 )
-                params = mparams + cand + [c.limit, c.offset]
+                params = tier_params + mparams + cand + [c.limit, c.offset]
             cur.execute(sql, params)
-            hits = [RawHit(*row[:6], score=float(row[6] or 0)) for row in cur.fetchall()]
+            hits = [
+                RawHit(*row[:6], score=float(row[6]) * PHRASE_TIER_SCORE + float(row[7] or 0))
+                for row in cur.fetchall()
+            ]
         return RawResult(hits=hits, total=total, facets=facets, backend=self.name)
 
     # -- suggestions ----------------------------------------------------------------

@@ -11,6 +11,7 @@ zero-downtime rebuilds and queries.
   completion field whose contexts encode the audience rule.
 - Rebuild: create a new index, bulk-load it from the database rows, swap the alias in one
   `_aliases` call, delete the old index. Readers never see a missing or half-built index.
+- The query bodies are built in search/backends/elastic_query.py.
 """
 
 from __future__ import annotations
@@ -26,6 +27,16 @@ from elasticsearch import ApiError, Elasticsearch, TransportError, dsl, helpers
 
 from organizations.models import OrgUnit, ancestor_paths_of
 from search.backends import BackendUnavailable, Criteria, RawHit, RawResult, Scope
+from search.backends.elastic_query import (  # noqa: F401 - the query bodies, re-exported
+    PHRASE_BOOST,
+    SOURCE_FIELDS,
+    alias_name,
+    build_search,
+    build_suggest,
+    phrase_boosts,
+    prefix,
+    scope_filter,
+)
 from search.models import SearchDocument, SearchIndexState
 from search.normalize import fold
 
@@ -33,7 +44,6 @@ log = logging.getLogger(__name__)
 
 SMARTCN_PLUGIN = "analysis-smartcn"
 DOWN_SECONDS = 30
-SOURCE_FIELDS = ["doc_type", "object_id", "title_display", "snippet_text", "date", "url"]
 
 _client: Elasticsearch | None = None
 _client_lock = threading.Lock()
@@ -87,14 +97,6 @@ def ping() -> bool:
 
 
 # -- names, analysis, mapping --------------------------------------------------------------
-def prefix() -> str:
-    return getattr(settings, "EHOME_SEARCH_INDEX_PREFIX", "ehome")
-
-
-def alias_name(doc_type: str) -> str:
-    return f"{prefix()}-{doc_type.replace('_', '-')}"
-
-
 def new_index_name(doc_type: str) -> str:
     return f"{alias_name(doc_type)}-{timezone.now():%Y%m%d%H%M%S%f}"
 
@@ -301,76 +303,6 @@ def rebuild(
         client.indices.delete(index=o, ignore_unavailable=True)
     _known_aliases.add(alias)
     return _record_state(doc_type, alias, index, analyzer, count)
-
-
-# -- queries ----------------------------------------------------------------------------
-def scope_filter(scope: Scope) -> dsl.query.Query | None:
-    if scope.everything:
-        return None
-    should = []
-    if scope.paths:
-        should.append(dsl.Q("terms", audience_path=list(scope.paths)))
-    for p in scope.prefixes:
-        should.append(dsl.Q("prefix", audience_path=p))
-    return dsl.Q("bool", should=should, minimum_should_match=1)
-
-
-def build_search(c: Criteria, doc_types: list[str], client=None) -> dsl.Search:
-    op = "or" if c.match == "or" else "and"
-    text = " ".join(c.tokens)
-    s = dsl.Search(using=client, index=[alias_name(t) for t in doc_types])
-    s = s.params(ignore_unavailable=True)
-    query = dsl.Q(
-        "bool",
-        should=[
-            dsl.Q(
-                "multi_match",
-                query=text,
-                fields=["title_tokens^3", "body_tokens"],
-                type="cross_fields",
-                operator=op,
-            ),
-            dsl.Q(
-                "multi_match",
-                query=text,
-                fields=["title^3", "body", "title.cjk^2", "body.cjk"],
-                type="best_fields",
-                operator=op,
-            ),
-        ],
-        minimum_should_match=1,
-    )
-    filters = [dsl.Q("term", is_published=True)]
-    scope = scope_filter(c.scope)
-    if scope is not None:
-        filters.append(scope)
-    if c.date_from or c.date_to:
-        rng = {}
-        if c.date_from:
-            rng["gte"] = c.date_from.isoformat()
-        if c.date_to:
-            rng["lt"] = c.date_to.isoformat()
-        filters.append(dsl.Q("range", date=rng))
-    s = s.query(dsl.Q("bool", must=[query], filter=filters))
-    if c.types:
-        s = s.post_filter("terms", doc_type=list(c.types))
-    s.aggs.bucket("types", "terms", field="doc_type", size=50)
-    if c.sort == "date":
-        s = s.sort({"date": {"order": "desc", "missing": "_last"}}, "_score")
-    else:
-        s = s.sort("_score", {"date": {"order": "desc", "missing": "_last"}})
-    s = s.source(SOURCE_FIELDS).extra(track_total_hits=True)
-    return s[c.offset : c.offset + c.limit]
-
-
-def build_suggest(tokens: list[str], scope: Scope, doc_types: list[str], limit: int, client=None):
-    s = dsl.Search(using=client, index=[alias_name(t) for t in doc_types])
-    s = s.params(ignore_unavailable=True).source(SOURCE_FIELDS)
-    completion: dict = {"field": "suggest", "size": limit, "skip_duplicates": True}
-    if not scope.everything:
-        contexts = [f"eq:{p}" for p in scope.paths] + [f"under:{p}" for p in scope.prefixes]
-        completion["contexts"] = {"audience": contexts}
-    return s.suggest("titles", "".join(tokens), completion=completion).extra(size=0)
 
 
 def _hit(src: dict, score: float) -> RawHit:

@@ -113,8 +113,9 @@ def test_empty_query_message_is_chinese(reader_client, docs):
         ("AND", False),
         ("-", False),
         (":", False),
-        ('党费" OR "x', True),
-        ("党费 NEAR/2 AND -通知 title_norm:*", True),  # no doc has every word: any-word fallback
+        ('党费" OR "', False),  # every word must match: no document has "or"
+        ("党费 NEAR/2 AND -通知 title_norm:*", False),  # …nor all of these
+        ('"党费" *', True),
         ("'); DROP TABLE search_searchdocument; --", False),
         ("党费😀", True),
     ],
