@@ -27,91 +27,33 @@ at once — line number and question title — and a file with any problem impor
 
 from __future__ import annotations
 
-import math
 import re
-from dataclasses import dataclass
 
 from elearning.exams.models import Question
 from elearning.exams.question_io.drafts import MAX_QUESTIONS, Draft, ImportErrors
-from elearning.exams.text import SOURCE_FORMATS, needs_html, source_to_html
+from elearning.exams.question_io.gift_answers import AnswerBlocks
+from elearning.exams.question_io.gift_text import (
+    COMMENT,
+    TF_WORDS,
+    WEIGHT,
+    Refused,
+    Rich,
+    finalize,
+    protect,
+    restore,
+    walk,
+)
+from elearning.exams.text import SOURCE_FORMATS, needs_html
 
-# An escaped special character becomes two private-use characters, so offsets (and line
-# numbers) stay those of the file while the parser no longer sees it as special.
-_MARK = "\ue000"
-_ESCAPES = {
-    ":": "\ue03a",
-    "#": "\ue023",
-    "=": "\ue03d",
-    "{": "\ue07b",
-    "}": "\ue07d",
-    "~": "\ue07e",
-    "\\": "\ue05c",
-    "n": "\ue00a",
-}
-_RESTORE = str.maketrans({v: ("\n" if k == "n" else k) for k, v in _ESCAPES.items()} | {_MARK: ""})
-_WEIGHT = re.compile(r"%(-?\d+(?:\.\d+)?)%")
 _CONTEXTS = re.compile(r"^\$(course|system|module|coursecategory|cat\d*)\$/?")
-_TF = {"T": True, "TRUE": True, "F": False, "FALSE": False}
 
 
-def _protect(text: str) -> str:
-    out, i = [], 0
-    while i < len(text):
-        if text[i] == "\\" and i + 1 < len(text) and text[i + 1] in _ESCAPES:
-            out.append(_MARK + _ESCAPES[text[i + 1]])
-            i += 2
-        else:
-            out.append(text[i])
-            i += 1
-    return "".join(out)
-
-
-_COMMENT = "\ue001"  # a comment line inside a question (kept for the line numbers)
-
-
-def _restore(text: str) -> str:
-    return text.replace("\n" + _COMMENT, "").replace(_COMMENT, "").translate(_RESTORE)
-
-
-class _Refused(Exception):
-    """Ends the parsing of one question (its problems are already recorded)."""
-
-
-@dataclass
-class _Rich:
-    """A text in a GIFT format, converted once the question's storage format is known."""
-
-    text: str
-    fmt: str
-
-
-def _finalize(value, as_html: bool):
-    if isinstance(value, _Rich):
-        return source_to_html(value.text, value.fmt) if as_html else value.text
-    if isinstance(value, dict):
-        return {k: _finalize(v, as_html) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_finalize(v, as_html) for v in value]
-    return value
-
-
-def _walk(value):
-    if isinstance(value, _Rich):
-        yield value
-    elif isinstance(value, dict):
-        for v in value.values():
-            yield from _walk(v)
-    elif isinstance(value, list):
-        for v in value:
-            yield from _walk(v)
-
-
-class _QuestionParser:
-    """One question block: `parse()` returns a Draft or raises _Refused after recording
+class _QuestionParser(AnswerBlocks):
+    """One question block: `parse()` returns a Draft or raises Refused after recording
     its problems in `errors` as (line, message)."""
 
     def __init__(self, text: str, start: int, category: str):
-        self.src = _protect(text)
+        self.src = protect(text)
         self.start = start
         self.category = category
         self.errors: list[tuple[int, str]] = []
@@ -130,18 +72,18 @@ class _QuestionParser:
         if self.title:
             return f"“{self.title}”"
         text = self.src.split("{", 1)[0]
-        first = _restore(text).strip().lstrip(":").strip().splitlines()
+        first = restore(text).strip().lstrip(":").strip().splitlines()
         snippet = first[0] if first else ""
         return f"“{snippet[:20]}{'…' if len(snippet) > 20 else ''}”"
 
-    def rich(self, raw: str, default: str | None = None) -> _Rich:
+    def rich(self, raw: str, default: str | None = None) -> Rich:
         """A text with its optional [format] prefix (Moodle's parse_text_with_format)."""
         raw = raw.strip()
         fmt = default or self.fmt
         m = re.match(r"\[(\w+)\]", raw)
         if m and m.group(1) in SOURCE_FORMATS:
             fmt, raw = m.group(1), raw[m.end() :]
-        return _Rich(_restore(raw).strip(), fmt)
+        return Rich(restore(raw).strip(), fmt)
 
     def plain(self, raw: str) -> str:
         return self.rich(raw).text
@@ -168,9 +110,9 @@ class _QuestionParser:
         body = seg.lstrip()
         if not body.startswith("%"):
             return default, seg
-        m = _WEIGHT.match(body)
+        m = WEIGHT.match(body)
         if m is None:
-            shown = _restore(body).strip().splitlines()[0][:20]
+            shown = restore(body).strip().splitlines()[0][:20]
             self.error(offset, f"权重格式错误“{shown}”（应为 %50% 或 %-50%）")
             return default, body
         w = float(m.group(1))
@@ -190,8 +132,8 @@ class _QuestionParser:
             end = src.find("::", body_at + 2)
             if end < 0:
                 self.error(body_at, "题目名称缺少结尾的“::”")
-                raise _Refused
-            self.title = _restore(src[body_at + 2 : end]).strip()
+                raise Refused
+            self.title = restore(src[body_at + 2 : end]).strip()
             body_at = end + 2
         body = src[body_at:]
         lb, rb = body.find("{"), body.find("}")
@@ -199,21 +141,21 @@ class _QuestionParser:
             return self.finish(self.stem(body), "", Question.Type.DESCRIPTION)
         if rb < 0:
             self.error(body_at + lb, "答案块缺少结尾的“}”（文字中的 { 须写成 \\{）")
-            raise _Refused
+            raise Refused
         if lb < 0 or rb < lb:
             self.error(body_at + rb, "答案块缺少开头的“{”（文字中的 } 须写成 \\}）")
-            raise _Refused
+            raise Refused
         inner_lb = body.find("{", lb + 1)
         if 0 <= inner_lb < rb:
             self.error(body_at + inner_lb, "答案块里不能再有“{”（文字中的 { 须写成 \\{）")
-            raise _Refused
+            raise Refused
         more = min(
             (i for i in (body.find("{", rb + 1), body.find("}", rb + 1)) if i >= 0), default=-1
         )
         if more >= 0:
             self.error(body_at + more, "一道题只能有一个答案块（两道题之间须空一行）")
             self.merged = True
-            raise _Refused
+            raise Refused
         after = body[rb + 1 :]
         stem_src = body[:lb] + ("" if not after.strip() else "____" + after)
         stem = self.stem(stem_src)
@@ -233,27 +175,27 @@ class _QuestionParser:
         if "=" in stripped and "->" in stripped:
             return self.finish(stem, general, *self.matching(stripped, at))
         word = self.feedback_split(stripped)[0].strip().upper()
-        if word in _TF:
+        if word in TF_WORDS:
             return self.finish(stem, general, *self.true_false(stripped))
         if stripped.startswith("="):
             return self.finish(stem, general, *self.short_answer(stripped, at))
-        self.error(at, f"无法识别的答案“{_restore(stripped)[:20]}”（答案须以 = 或 ~ 开头）")
-        raise _Refused
+        self.error(at, f"无法识别的答案“{restore(stripped)[:20]}”（答案须以 = 或 ~ 开头）")
+        raise Refused
 
-    def stem(self, raw: str) -> _Rich:
+    def stem(self, raw: str) -> Rich:
         text = self.rich(raw, "moodle")
         self.fmt = text.fmt
         return text
 
-    def finish(self, stem: _Rich, general: str, qtype, options=(), answer=(), feedback=None):
+    def finish(self, stem: Rich, general: str, qtype, options=(), answer=(), feedback=None):
         """The Draft, once the question's storage format is known: plain when every text
         shows the same as plain text, sanitised HTML otherwise."""
         if self.errors:
-            raise _Refused
+            raise Refused
         if not stem.text:
             self.error(0, "题干为空")
-            raise _Refused
-        explanation = self.rich(general) if general.strip() else _Rich("", self.fmt)
+            raise Refused
+        explanation = self.rich(general) if general.strip() else Rich("", self.fmt)
         parts = {
             "stem": stem,
             "options": list(options),
@@ -261,8 +203,8 @@ class _QuestionParser:
             "feedback": feedback or {},
             "exp": explanation,
         }
-        as_html = any(needs_html(r.text, r.fmt) for r in _walk(parts))
-        done = _finalize(parts, as_html)
+        as_html = any(needs_html(r.text, r.fmt) for r in walk(parts))
+        done = finalize(parts, as_html)
         return Draft(
             type=qtype,
             stem=done["stem"],
@@ -274,163 +216,6 @@ class _QuestionParser:
             text_format="html" if as_html else "plain",
             feedback={k: v for k, v in done["feedback"].items() if v},
         )
-
-    # --- answer blocks -------------------------------------------------------------------
-    def _lead(self, lead: str, at: int) -> None:
-        if lead.strip():
-            self.error(at, f"答案块开头有无法识别的内容“{_restore(lead.strip())[:20]}”")
-
-    def choice(self, text: str, at: int):
-        lead, parts = self.split(text, at, "~=")
-        self._lead(lead, at)
-        single = any(m == "=" for m, _, _ in parts)
-        keys = [chr(ord("A") + i) for i in range(len(parts))]
-        if len(parts) < 2:
-            self.error(at, "选择题至少需要两个选项")
-        if len(parts) > 26:
-            self.error(at, "选项不能超过 26 个")
-            raise _Refused
-        options, correct = [], []
-        for key, (marker, seg, off) in zip(keys, parts, strict=True):
-            if marker == "=":
-                w, seg = 100.0, seg
-                if seg.lstrip().startswith("%"):
-                    self.error(off, "“=”表示满分答案，不能再写权重（部分得分请写 ~%50%）")
-            else:
-                w, seg = self.weight(seg, off, 0.0)
-            answer, fb = self.feedback_split(seg)
-            text = self.rich(answer)
-            if not text.text:
-                self.error(off, f"选项 {key} 的内容为空")
-            option = {"key": key, "text": text}
-            if marker == "~" and w:
-                option["weight"] = w
-            if fb.strip():
-                option["feedback"] = self.rich(fb)
-            options.append(option)
-            if w >= 100 or (not single and w > 0):
-                correct.append(key)
-        if not single and not self.errors:
-            total = sum(o.get("weight", 0) for o in options if o.get("weight", 0) > 0)
-            if not correct:
-                self.error(at, "多选题没有权重为正的正确选项（单选题请用 = 标出正确答案）")
-            elif abs(total - 100) > 0.6:
-                self.error(at, f"多选题正确选项的权重之和须为 100%（现为 {total:g}%）")
-        qtype = Question.Type.SINGLE if single else Question.Type.MULTIPLE
-        return qtype, options, correct
-
-    def matching(self, text: str, at: int):
-        lead, parts = self.split(text, at, "=")
-        self._lead(lead, at)
-        options, pairs, extra = [], {}, []
-        for _marker, seg, off in parts:
-            arrow = seg.find("->")
-            if arrow < 0:
-                self.error(
-                    off, f"配对题的每一项须写成“=子问题 -> 答案”：“{_restore(seg.strip())[:20]}”"
-                )
-                continue
-            sub, match = self.rich(seg[:arrow]), self.plain(seg[arrow + 2 :])
-            if not match:
-                self.error(off, "配对题的答案为空（“->”后须有内容）")
-                continue
-            if not sub.text:
-                extra.append(match)  # an answer matching no sub-question: a distractor
-                continue
-            key = chr(ord("A") + len(options))
-            options.append({"key": key, "text": sub})
-            pairs[key] = match
-        if len(options) < 2 and not self.errors:
-            self.error(at, "配对题至少需要两组“子问题 -> 答案”")
-        return Question.Type.MATCHING, options, {"pairs": pairs, "extra": extra}
-
-    def true_false(self, text: str):
-        bits = text.split("#", 2)
-        value = _TF[bits[0].strip().upper()]
-        wrong = self.rich(bits[1]) if len(bits) > 1 else None
-        right = self.rich(bits[2]) if len(bits) > 2 else None
-        feedback = {"true": right, "false": wrong} if value else {"true": wrong, "false": right}
-        feedback = {k: v for k, v in feedback.items() if v is not None and v.text}
-        return Question.Type.TRUE_FALSE, [], value, feedback
-
-    def short_answer(self, text: str, at: int):
-        _lead, parts = self.split(text, at, "=")
-        answers = []
-        for _m, seg, off in parts:
-            w, seg = self.weight(seg, off, 100.0)
-            answer, fb = self.feedback_split(seg)
-            value = self.plain(answer)
-            if not value:
-                self.error(off, "存在内容为空的答案")
-                continue
-            if len(value) > 500:
-                self.error(off, "答案不能超过 500 字")
-            if w == 100 and not fb.strip():
-                answers.append(value)
-            else:
-                entry = {"text": value, "weight": w}
-                if fb.strip():
-                    entry["feedback"] = self.rich(fb)
-                answers.append(entry)
-        if answers and not any(isinstance(a, str) or a["weight"] == 100 for a in answers):
-            self.error(at, "填空题至少要有一个得满分（100%）的答案")
-        return Question.Type.FILL, [], answers
-
-    def numerical(self, text: str, at: int):
-        other = ""
-        tilde = text.find("~")
-        if tilde >= 0:
-            text, other = text[:tilde], text[tilde + 1 :]
-        lead, parts = self.split(text, at, "=")
-        if lead.strip():
-            parts.insert(0, ("=", lead, at))
-        answers = []
-        for _m, seg, off in parts:
-            w, seg = self.weight(seg, off, 100.0)
-            spec, fb = self.feedback_split(seg)
-            spec = _restore(spec).strip()
-            value, tolerance = self._number_spec(spec, off)
-            if value is None:
-                continue
-            entry = {"value": value, "tolerance": tolerance, "weight": w}
-            if fb.strip():
-                entry["feedback"] = self.rich(fb)
-            answers.append(entry)
-        if not parts:
-            self.error(at, "数值题缺少答案（如 {#3.14:0.01} 或 {#1..5}）")
-        elif answers and not any(a["weight"] == 100 for a in answers):
-            self.error(at, "数值题至少要有一个得满分（100%）的答案")
-        feedback = {}
-        if other.strip():
-            feedback["other"] = self.rich(self.feedback_split(other)[1] or other)
-        return Question.Type.NUMERICAL, [], answers, feedback
-
-    def _number_spec(self, spec: str, off: int) -> tuple[float | None, float]:
-        def num(s: str) -> float | None:
-            try:
-                v = float(s.strip())
-            except ValueError:
-                return None
-            return v if math.isfinite(v) else None
-
-        if (dots := spec.find("..", 1)) > 0:
-            lo, hi = num(spec[:dots]), num(spec[dots + 2 :])
-            if lo is None or hi is None:
-                self.error(off, f"数值题的范围“{spec}”须为“最小值..最大值”")
-                return None, 0.0
-            if lo > hi:
-                self.error(off, f"数值题的范围“{spec}”的最小值大于最大值")
-                return None, 0.0
-            return (lo + hi) / 2, (hi - lo) / 2
-        value_s, _, tol_s = spec.partition(":") if spec.find(":", 1) > 0 else (spec, "", "0")
-        value, tol = num(value_s), num(tol_s)
-        if value is None or tol is None:
-            self.error(off, f"数值题的答案“{spec}”不是数字（应为 3.14、3.14:0.01 或 1..5）")
-            return None, 0.0
-        if tol < 0:
-            self.error(off, f"数值题的误差“{tol_s}”不能为负数")
-            return None, 0.0
-        return value, tol
 
 
 def _category_path(raw: str) -> str:
@@ -456,7 +241,7 @@ def parse_gift(text: str) -> list[Draft]:
         parser = _QuestionParser("\n".join(lines), first, category)
         try:
             draft = parser.parse()
-        except _Refused:
+        except Refused:
             label = parser.label()
             errors.extend((n, f"第 {n} 行（{label}）：{msg}") for n, msg in parser.errors)
             if parser.merged and recover:
@@ -481,7 +266,7 @@ def parse_gift(text: str) -> list[Draft]:
         stripped = line.strip()
         if stripped.startswith("//"):
             if block:
-                block.append(_COMMENT)  # keeps the line numbers of the rest of the question
+                block.append(COMMENT)  # keeps the line numbers of the rest of the question
             continue
         if stripped.startswith("$CATEGORY:"):
             flush()

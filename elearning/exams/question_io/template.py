@@ -181,6 +181,7 @@ def row_to_draft(v: dict, *, option_lines: list[str] | None = None, weights=None
     d = Draft(
         type=qtype,
         stem=stem,
+        answer=[],
         explanation=v.get("解析", ""),
         category=category_path(v.get("分类", "")),
         difficulty=DIFFICULTY[diff_raw],
