@@ -249,3 +249,38 @@ def test_attempts_serve_safe_html_for_formatted_questions(org, client_for):
     (served,) = r.json()["questions"]
     assert served["text_format"] == "html"
     assert served["stem_html"] == "<p>加<b>粗</b></p>"
+
+
+PORTAL_BANK = """$CATEGORY: 格式
+::html:: [html]<p>加<b>粗</b><img src\\=x onerror\\=alert(1)></p>{=[html]<i>斜体</i> ~正体}
+
+::num:: 建党年份？{#1921:0}
+"""
+
+
+def test_the_portal_shows_formatted_texts_safely_and_numerical_answers(org):
+    from django.test import Client
+
+    from elearning.models import Attempt, ExamRule
+
+    questions_import(drafts=parse_gift(PORTAL_BANK), owner_unit=org.root)
+    exam = Exam.objects.create(
+        title="格式考试", audience_unit=org.root, is_published=True, attempts_allowed=1
+    )
+    ExamRule.objects.create(exam=exam, category="格式", count=2, points=50)
+    client = Client()
+    client.force_login(member_in(org.a1).user)
+    url = client.post(f"/learn/exams/{exam.pk}/start/")["Location"]
+    page = client.get(url).content.decode()
+    assert "加<b>粗</b>" in page and "<i>斜体</i>" in page  # rendered, not escaped
+    assert "onerror" not in page and "&lt;b&gt;" not in page
+    attempt = Attempt.objects.get(pk=int(url.rstrip("/").split("/")[-1]))
+    html_q = Question.objects.get(title="html")
+    num_q = Question.objects.get(title="num")
+    data = {"idempotency_key": "k", f"q{html_q.pk}": "A", f"q{num_q.pk}": "1921"}
+    result = client.post(url, data)
+    assert result.status_code == 302
+    attempt.refresh_from_db()
+    assert attempt.percent == 100.0
+    review = client.get(result["Location"]).content.decode()
+    assert "1921" in review and "斜体" in review and "{&#x27;value" not in review
