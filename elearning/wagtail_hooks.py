@@ -82,15 +82,20 @@ class QuestionAdminForm(ScopedAdminForm):
     answer_text = forms.CharField(
         label="答案",
         max_length=2000,
+        required=False,
         help_text="选择题写正确选项字母（如 A 或 ABD）；判断题写“正确”或“错误”；"
-        "填空题写可接受的答案，多个用 | 分隔。",
+        "填空题写可接受的答案，多个用 | 分隔；数值题写“3.14:0.01”（答案:误差）或“1..5”。"
+        "配对题在“选项”里每行写“子问题 -> 答案”；问答题和说明留空。",
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.initial.setdefault(
-                "options_text", question_io.options_as_text(self.instance.options)
+                "options_text",
+                question_io.options_as_text(
+                    self.instance.options, self.instance.type, self.instance.answer
+                ),
             )
             self.initial.setdefault(
                 "answer_text", question_io.answer_as_text(self.instance.type, self.instance.answer)
@@ -106,6 +111,7 @@ class QuestionAdminForm(ScopedAdminForm):
                 stem=data.get("stem", ""),
                 options_text=data.get("options_text", ""),
                 answer_text=data.get("answer_text", ""),
+                previous=self.instance if self.instance.pk else None,
             )
         except question_io.QuestionValueError as exc:
             field = {"answer": "answer_text", "options": "options_text"}.get(exc.field, exc.field)
@@ -305,28 +311,14 @@ def question_import_view(request):
         elif unit is None:
             ctx["errors"] = ["请选择所属党组织（须在您的管理范围内）"]
         else:
-            name = upload.name
             try:
-                data = upload.read()
-                if name.lower().endswith(".xlsx"):
-                    drafts = question_io.parse_excel(data, filename=name)
-                elif name.lower().endswith((".gift", ".txt")):
-                    try:
-                        text = data.decode("utf-8")
-                    except UnicodeDecodeError:
-                        raise question_io.ImportErrors(
-                            [f"{name}：请使用 UTF-8 编码保存 GIFT 文件"]
-                        ) from None
-                    drafts = question_io.parse_gift(text)
-                else:
-                    raise question_io.ImportErrors(
-                        [f"{name}：只支持 .xlsx（导入模板）和 .gift/.txt（GIFT 格式）"]
-                    )
+                drafts = question_io.parse_question_file(name=upload.name, data=upload.read())
                 created = question_io.questions_import(drafts=drafts, owner_unit=unit)
             except question_io.ImportErrors as exc:
                 ctx["errors"] = exc.errors
             else:
-                messages.success(request, f"已导入 {len(created)} 道试题")
+                summary = question_io.drafts_summary(drafts)
+                messages.success(request, f"已导入 {len(created)} 道试题（{summary}）")
                 return redirect(reverse("elearning_questions:index"))
     return TemplateResponse(request, "elearning/admin/question_import.html", ctx)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from elearning.exams.models import Question
+from elearning.exams.models import AUTO_GRADED_TYPES, Question
 from organizations.registry import scoped
 
 
@@ -32,7 +32,13 @@ class Contest(models.Model):
     starts_at = models.DateTimeField(_("开始时间"))
     ends_at = models.DateTimeField(_("结束时间"))
     mode = models.CharField(_("模式"), max_length=10, choices=Mode.choices, default=Mode.FIXED)
-    questions = models.ManyToManyField(Question, verbose_name=_("题目"), related_name="+")
+    questions = models.ManyToManyField(
+        Question,
+        verbose_name=_("题目"),
+        related_name="+",
+        limit_choices_to={"type__in": AUTO_GRADED_TYPES},
+        help_text=_("只能选择可自动评分的题目（配对题、问答题和说明除外）"),
+    )
     seconds_per_question = models.PositiveSmallIntegerField(
         _("每题限时（秒）"), default=20, help_text=_("以服务器收到题目到收到答案的时间为准")
     )

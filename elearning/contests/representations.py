@@ -9,6 +9,7 @@ from typing import NotRequired, TypedDict
 
 from elearning.contests.models import Contest, ContestEntry
 from elearning.exams.models import Question
+from elearning.exams.text import question_text_html
 
 
 class ContestJSON(TypedDict):
@@ -72,11 +73,21 @@ def contest_json(contest: Contest, *, now: dt.datetime) -> ContestJSON:
 
 
 def question_public(q: Question) -> dict:
+    """The question without its answer; ``*_html`` texts are safe to show unescaped."""
     return {
         "id": q.pk,
         "type": q.type,
+        "text_format": q.text_format,
         "stem": q.stem,
-        "options": [{"key": o["key"], "text": o["text"]} for o in q.options],
+        "stem_html": question_text_html(q.stem, q.text_format),
+        "options": [
+            {
+                "key": o["key"],
+                "text": o["text"],
+                "html": question_text_html(o["text"], q.text_format),
+            }
+            for o in q.options
+        ],
     }
 
 

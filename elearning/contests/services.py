@@ -42,7 +42,7 @@ from elearning.contests.selectors import member_local_day
 from elearning.courses.models import Lesson
 from elearning.errors import AcademyError
 from elearning.exams.grading import grade_question, validate_answer
-from elearning.exams.models import Question
+from elearning.exams.models import AUTO_GRADED_TYPES, Question
 from organizations.models import Member
 
 # --- contests ---------------------------------------------------------------------------
@@ -65,7 +65,9 @@ def contest_enter(*, contest: Contest, member: Member) -> ContestStateJSON:
             raise AcademyError(
                 "entries_exhausted", f"每人最多参赛 {contest.entries_allowed} 次，已用完", 409
             )
-        ids = sorted(contest.questions.values_list("pk", flat=True))
+        ids = sorted(
+            contest.questions.filter(type__in=AUTO_GRADED_TYPES).values_list("pk", flat=True)
+        )
         if not ids:
             raise AcademyError("contest_empty", "竞答尚未设置题目", 409)
         if contest.mode == Contest.Mode.CHALLENGE:

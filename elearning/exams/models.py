@@ -24,6 +24,14 @@ class Question(models.Model):
         MULTIPLE = "multiple", _("多选题")
         TRUE_FALSE = "true_false", _("判断题")
         FILL = "fill", _("填空题")
+        NUMERICAL = "numerical", _("数值题")
+        MATCHING = "matching", _("配对题")
+        ESSAY = "essay", _("问答题")
+        DESCRIPTION = "description", _("说明")
+
+    class TextFormat(models.TextChoices):
+        PLAIN = "plain", _("纯文本")
+        HTML = "html", _("HTML（保存和显示时清理）")
 
     class Difficulty(models.IntegerChoices):
         EASY = 1, _("易")
@@ -33,20 +41,50 @@ class Question(models.Model):
     type = models.CharField(_("题型"), max_length=12, choices=Type.choices)
     title = models.CharField(_("题目名称"), max_length=200, blank=True)
     stem = models.TextField(_("题干"))
+    text_format = models.CharField(
+        _("文本格式"),
+        max_length=8,
+        choices=TextFormat.choices,
+        default=TextFormat.PLAIN,
+        help_text=_("题干、选项、解析和反馈的格式；HTML 只保留安全的标签（无脚本）"),
+    )
     options = models.JSONField(
         _("选项"),
         default=list,
         blank=True,
-        help_text=_('单选/多选题：[{"key": "A", "text": "…", "weight": 100}]'),
+        help_text=_(
+            '单选/多选题：[{"key": "A", "text": "…", "weight": 100, "feedback": "…"}]；'
+            "配对题：每个子问题一项"
+        ),
     )
     answer = models.JSONField(
         _("答案"),
         default=list,
         blank=True,
-        help_text=_("选择题为正确选项字母列表；判断题为 true/false；填空题为可接受答案列表"),
+        help_text=_(
+            "选择题为正确选项字母列表；判断题为 true/false；填空题为可接受答案列表"
+            '（部分得分的答案写成 {"text": "…", "weight": 50}）；'
+            '数值题为 [{"value": 3.14, "tolerance": 0.01, "weight": 100}]；'
+            '配对题为 {"pairs": {"A": "答案"}, "extra": ["干扰项"]}；问答题和说明为空'
+        ),
     )
-    explanation = models.TextField(_("解析"), blank=True)
-    category = models.CharField(_("题库分类"), max_length=100, db_index=True, default="默认")
+    explanation = models.TextField(_("解析"), blank=True, help_text=_("交卷后显示的总体反馈"))
+    feedback = models.JSONField(
+        _("反馈"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            '判断题：{"true": "选“正确”时的反馈", "false": "选“错误”时的反馈"}；'
+            '数值题：{"other": "其他答案的反馈"}'
+        ),
+    )
+    category = models.CharField(
+        _("题库分类"),
+        max_length=255,
+        db_index=True,
+        default="默认",
+        help_text=_("分类路径，层级之间用“/”分隔，如“安全/消防”"),
+    )
     difficulty = models.PositiveSmallIntegerField(
         _("难度"), choices=Difficulty.choices, default=Difficulty.MEDIUM
     )
@@ -69,6 +107,39 @@ class Question(models.Model):
 
     def __str__(self) -> str:
         return self.title or self.stem[:40]
+
+    def save(self, *args, **kwargs):
+        """HTML texts are sanitised on every save (the admin form included), as imports
+        do, so the bank never holds a script; they are cleaned again when shown."""
+        if self.text_format == self.TextFormat.HTML:
+            from core.richtext import sanitize_html
+
+            self.stem = sanitize_html(self.stem)
+            self.explanation = sanitize_html(self.explanation)
+            self.options = [
+                {k: sanitize_html(v) if k in ("text", "feedback") else v for k, v in o.items()}
+                for o in self.options or []
+            ]
+            self.feedback = {k: sanitize_html(str(v)) for k, v in (self.feedback or {}).items()}
+        super().save(*args, **kwargs)
+
+
+# Types an exam or contest can draw: the portal shows them and the server grades them.
+# Matching questions wait for a portal form, essays for manual grading; descriptions
+# carry no score. All of them stay in the bank (GIFT import, admin, export).
+AUTO_GRADED_TYPES = (
+    Question.Type.SINGLE,
+    Question.Type.MULTIPLE,
+    Question.Type.TRUE_FALSE,
+    Question.Type.FILL,
+    Question.Type.NUMERICAL,
+)
+AUTO_GRADED_CHOICES = [(t.value, t.label) for t in AUTO_GRADED_TYPES]
+
+
+def category_q(category: str, field: str = "category") -> models.Q:
+    """A category and every category below it ("安全" also holds "安全/消防")."""
+    return models.Q(**{field: category}) | models.Q(**{f"{field}__startswith": f"{category}/"})
 
 
 @scoped(unit="audience_unit", audience="audience_unit")
@@ -156,7 +227,11 @@ class Exam(ClusterableModel):
 
 class ExamRule(Orderable):
     exam = ParentalKey(Exam, on_delete=models.CASCADE, related_name="rules")
-    category = models.CharField(_("题库分类"), max_length=100)
+    category = models.CharField(
+        _("题库分类"),
+        max_length=255,
+        help_text=_("也从其下级分类抽题（“安全”包括“安全/消防”）"),
+    )
     difficulty = models.PositiveSmallIntegerField(
         _("难度"),
         choices=Question.Difficulty.choices,
@@ -167,9 +242,9 @@ class ExamRule(Orderable):
     question_type = models.CharField(
         _("题型"),
         max_length=12,
-        choices=Question.Type.choices,
+        choices=AUTO_GRADED_CHOICES,
         blank=True,
-        help_text=_("留空表示不限"),
+        help_text=_("留空表示不限（配对题、问答题和说明不参加自动组卷）"),
     )
     count = models.PositiveSmallIntegerField(_("抽题数量"), default=10)
     points = models.PositiveSmallIntegerField(_("每题分值"), default=5)

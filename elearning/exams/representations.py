@@ -1,6 +1,7 @@
 """What a member gets to see of an exam attempt, declared once (`AttemptJSON`, which the
 API documents through api.schema.shape_serializer) and built once, for the API and the
-portal."""
+portal. Question texts come as stored (``stem``, ``text``, in ``text_format``) and as
+HTML that is safe to show unescaped (``stem_html``, ``html``: see elearning.exams.text)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import TypedDict
 
 from elearning.exams.models import Attempt, Exam, Question
 from elearning.exams.selectors import review_level
+from elearning.exams.text import question_text_html
 
 
 class AttemptJSON(TypedDict):
@@ -45,9 +47,18 @@ def attempt_as_dict(attempt: Attempt) -> AttemptJSON:
             "id": q.pk,
             "number": i,
             "type": q.type,
+            "text_format": q.text_format,
             "stem": q.stem,
+            "stem_html": question_text_html(q.stem, q.text_format),
             "points": item["points"],
-            "options": [{"key": k, "text": text.get(k, "")} for k in item["options"]],
+            "options": [
+                {
+                    "key": k,
+                    "text": text.get(k, ""),
+                    "html": question_text_html(text.get(k, ""), q.text_format),
+                }
+                for k in item["options"]
+            ],
             "my_answer": attempt.answers.get(str(q.pk)),
         }
         if level in ("correctness", "answers"):
@@ -57,6 +68,7 @@ def attempt_as_dict(attempt: Attempt) -> AttemptJSON:
         if level == "answers":
             entry["answer"] = q.answer
             entry["explanation"] = q.explanation
+            entry["explanation_html"] = question_text_html(q.explanation, q.text_format)
         questions.append(entry)
     data: AttemptJSON = {
         "id": attempt.pk,

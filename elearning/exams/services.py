@@ -27,7 +27,7 @@ from django.utils import timezone
 from elearning.courses.services import course_progress_exam_result
 from elearning.errors import AcademyError
 from elearning.exams.grading import attempt_grade, validate_answer
-from elearning.exams.models import Attempt, Exam, Question
+from elearning.exams.models import AUTO_GRADED_TYPES, Attempt, Exam, Question, category_q
 from elearning.exams.signals import exam_passed
 from organizations.models import Member
 
@@ -54,7 +54,8 @@ def _clean_answers(attempt: Attempt, answers: dict) -> dict[str, object]:
 
 
 def _draw(exam: Exam, member: Member, rng: random.Random) -> list[dict]:
-    """Questions for a new attempt by the exam's rules. Questions of the member's earlier
+    """Questions for a new attempt by the exam's rules: a rule's category includes its
+    sub-categories, and only auto-graded types are drawn (see AUTO_GRADED_TYPES). Questions of the member's earlier
     attempts are drawn only when a rule's pool has too few others: where the bank allows,
     each attempt gets questions the member has not seen."""
     seen: set[int] = set()
@@ -65,7 +66,7 @@ def _draw(exam: Exam, member: Member, rng: random.Random) -> list[dict]:
     drawn: list[dict] = []
     taken: set[int] = set()
     for rule in exam.rules.all():
-        qs = Question.objects.filter(category=rule.category)
+        qs = Question.objects.filter(category_q(rule.category), type__in=AUTO_GRADED_TYPES)
         if rule.difficulty:
             qs = qs.filter(difficulty=rule.difficulty)
         if rule.question_type:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import template
+from django.utils.html import strip_tags
 
 register = template.Library()
 
@@ -125,11 +126,26 @@ def answer_texts(question: dict) -> str:
     """The right answer of a reviewed question as option texts (choice questions) or the
     accepted answers (fill-in)."""
     answer = question.get("answer")
-    keys = [str(a) for a in (answer if isinstance(answer, list) else [answer])]
+    answers = answer if isinstance(answer, list) else [answer]
     options = {str(o["key"]): o["text"] for o in question.get("options") or []}
+    if question.get("text_format") == "html":  # shown as text here: no markup
+        options = {k: strip_tags(v) for k, v in options.items()}
     if options:
-        return "、".join(options.get(k, k) for k in keys)
-    return "、".join(keys)
+        return "、".join(options.get(str(k), str(k)) for k in answers)
+    return "、".join(_full_marks(a) for a in answers if _full_marks(a))
+
+
+def _full_marks(a) -> str:
+    """An accepted answer as a reader says it: fill-in "text", numerical "3.14 ± 0.01";
+    answers worth less than full marks (GIFT =%50%) are not "the" answer."""
+    if not isinstance(a, dict):
+        return str(a)
+    if float(a.get("weight", 100)) < 100:
+        return ""
+    if "value" in a:
+        tolerance = float(a.get("tolerance") or 0)
+        return f"{float(a['value']):g}" + (f" ± {tolerance:g}" if tolerance else "")
+    return str(a.get("text", ""))
 
 
 @register.filter

@@ -55,7 +55,7 @@ def test_gift_subset_is_parsed():
         "single",
     ]
     q1 = drafts[0]
-    assert q1.title == "Q1" and q1.category == "总纲"
+    assert q1.title == "Q1" and q1.category == "党章/总纲"
     assert q1.answer == ["A"] and [o["text"] for o in q1.options][0] == "实现共产主义"
     assert q1.explanation == "见党章总纲"
     assert drafts[1].answer is True and drafts[2].answer is False
@@ -71,9 +71,9 @@ def test_gift_subset_is_parsed():
     "text,line,fragment",
     [
         ("::a:: 题干 {=对 ~错", 1, "缺少结尾"),
-        ("\n\n题干 {}", 3, "答案块为空"),
-        ("// c\n::x:: 题干没有答案", 2, "缺少答案块"),
-        ("q {=a =b ~c}", 1, "只有一个"),
+        ("\n\n题干 {=}", 3, "内容为空"),
+        ("// c\n::x:: 题干 {=a ~b}\n::y:: 题干 {T}", 3, "须空一行"),
+        ("q {=a ~b}{T}", 1, "只能有一个答案块"),
         ("q {~%40%a ~%40%b ~c}", 1, "100%"),
         ("q {maybe}", 1, "无法识别"),
     ],
@@ -90,7 +90,9 @@ def test_gift_error_anywhere_imports_nothing(org):
     with pytest.raises(ImportErrors) as exc:
         parse_gift(bad)
     bad_line = len(GIFT.splitlines()) + 3
-    assert exc.value.errors == [f"第 {bad_line} 行：答案块缺少结尾的“}}”"]
+    assert exc.value.errors == [
+        f"第 {bad_line} 行（“bad”）：答案块缺少结尾的“}}”（文字中的 {{ 须写成 \\{{）"
+    ]
     assert Question.objects.count() == 0
 
 

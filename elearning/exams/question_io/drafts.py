@@ -25,6 +25,9 @@ class Draft:
     difficulty: int = 2
     tags: str = ""
     title: str = ""
+    text_format: str = "plain"
+    feedback: dict = field(default_factory=dict)
+    line: int = 0  # where the question starts in its file (GIFT)
 
 
 class ImportErrors(DomainError):
@@ -46,6 +49,17 @@ class QuestionValueError(DomainError, ValueError):
         self.field = field
 
 
+def drafts_summary(drafts: list[Draft]) -> str:
+    """ "12 道题：单选题 5、判断题 7；分类 2 个" — what an import would write."""
+    counts: dict[str, int] = {}
+    for d in drafts:
+        counts[d.type] = counts.get(d.type, 0) + 1
+    labels = dict(Question.Type.choices)
+    kinds = "、".join(f"{labels.get(t, t)} {n}" for t, n in counts.items())
+    categories = len({d.category for d in drafts})
+    return f"{len(drafts)} 道题：{kinds}；分类 {categories} 个"
+
+
 @transaction.atomic
 def questions_import(*, drafts: list[Draft], owner_unit: OrgUnit) -> list[Question]:
     """All-or-nothing insert of validated drafts."""
@@ -58,6 +72,8 @@ def questions_import(*, drafts: list[Draft], owner_unit: OrgUnit) -> list[Questi
                 options=d.options,
                 answer=d.answer,
                 explanation=d.explanation,
+                text_format=d.text_format,
+                feedback=d.feedback,
                 category=d.category,
                 difficulty=d.difficulty,
                 tags=d.tags,
