@@ -1,5 +1,7 @@
 """Courses and the lesson player. Scope, progress and completion rules live in elearning;
-these views only render what its selectors and services return."""
+these views only render what its selectors and services return. The pages that show the
+member's progress are never cached: back to the course page after a lesson shows the
+progress just made, not a stored copy."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ from django.conf import settings
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
+from django.views.decorators.cache import never_cache
 
 from elearning.courses import progress, selectors
 from elearning.courses.representations import course_status
@@ -23,6 +26,7 @@ def _lesson_rows(lessons, prog: dict) -> list[dict]:
     return rows
 
 
+@never_cache
 @portal_view
 def course_list(request):
     courses = list(selectors.courses_visible(request.user)[:200])
@@ -31,6 +35,7 @@ def course_list(request):
     return render(request, "portal/learn/course_list.html", {"nav": "learn", "rows": rows})
 
 
+@never_cache
 @portal_view
 def course_detail(request, pk: int):
     try:
@@ -61,6 +66,7 @@ def _playback(lesson: Lesson, request) -> dict | None:
     return playback_info(asset=media, user=request.user, request=request)
 
 
+@never_cache
 @portal_view
 def lesson_detail(request, pk: int):
     try:
