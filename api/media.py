@@ -27,6 +27,14 @@ class RenditionSerializer(serializers.Serializer):
     average_bitrate = serializers.IntegerField(help_text="平均码率（bit/s，含音频）")
 
 
+class AudioRenditionSerializer(serializers.Serializer):
+    name = serializers.CharField(help_text="audio（立体声 96 kbit/s）或 audio_low（单声道，弱网）")
+    channels = serializers.IntegerField(allow_null=True)
+    bitrate = serializers.IntegerField(help_text="峰值码率（bit/s，含容器开销）")
+    average_bitrate = serializers.IntegerField(help_text="平均码率（bit/s，含容器开销）")
+    url = serializers.CharField(help_text="该档位的 HLS 媒体播放列表")
+
+
 class PlaybackSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     title = serializers.CharField()
@@ -40,6 +48,7 @@ class PlaybackSerializer(serializers.Serializer):
     storyboard_url = serializers.CharField(allow_null=True, help_text="缩略图 WebVTT（#xywh=）")
     download_url = serializers.CharField(allow_null=True, help_text="音频课程的 M4A 下载")
     renditions = RenditionSerializer(many=True)
+    audio_renditions = AudioRenditionSerializer(many=True, help_text="纯音频档位，码率从高到低")
     expires_in = serializers.IntegerField(allow_null=True, help_text="签名链接有效期（秒）")
 
 

@@ -6,6 +6,10 @@ group. So after the encode we measure: segment sizes and durations give peak (BA
 and mean (AVERAGE-BANDWIDTH) bit rates, ffprobe on a segment gives the real H.264
 profile/level (CODECS `avc1.64xxxx`) and resolution, and the master is written from those
 numbers. Media playlists are checked to be VOD (`#EXT-X-PLAYLIST-TYPE:VOD`, ENDLIST).
+
+Two audio-only variants close the master: the stereo group itself (96 kb/s) and the low
+mono one (≤ 64 kb/s with the container). The low one names no AUDIO group: its segments
+carry their own audio, so a player on it never also fetches the stereo group.
 """
 
 from __future__ import annotations
@@ -146,31 +150,37 @@ def write_master(out: Path, plan: Plan) -> dict:
                     "segments": len(media.segments),
                 }
             )
-    # the audio-only variant: what a member on a bad network still gets
-    lines += [
-        "#EXT-X-STREAM-INF:"
-        + ",".join(
-            [
-                f"BANDWIDTH={audio.peak_bps}",
-                f"AVERAGE-BANDWIDTH={audio.average_bps}",
-                f'CODECS="{AUDIO_CODEC}"',
-            ]
-            + ([f'AUDIO="{AUDIO_GROUP}"'] if plan.kind == "video" else [])
-        ),
-        audio.uri,
-    ]
-    renditions.append(
-        {
-            "name": "audio",
-            "width": None,
-            "height": None,
-            "bitrate": audio.peak_bps,
-            "average_bitrate": audio.average_bps,
-            "codecs": AUDIO_CODEC,
-            "playlist": audio.uri,
-            "segments": len(audio.segments),
-        }
-    )
+    # the audio-only variants: what a member on a bad network still gets
+    low = read_media_playlist(out, "audio_low/index.m3u8")
+    for name, media, channels, group in (
+        ("audio", audio, 2, plan.kind == "video"),
+        ("audio_low", low, 1, False),
+    ):
+        lines += [
+            "#EXT-X-STREAM-INF:"
+            + ",".join(
+                [
+                    f"BANDWIDTH={media.peak_bps}",
+                    f"AVERAGE-BANDWIDTH={media.average_bps}",
+                    f'CODECS="{AUDIO_CODEC}"',
+                ]
+                + ([f'AUDIO="{AUDIO_GROUP}"'] if group else [])
+            ),
+            media.uri,
+        ]
+        renditions.append(
+            {
+                "name": name,
+                "width": None,
+                "height": None,
+                "channels": channels,
+                "bitrate": media.peak_bps,
+                "average_bitrate": media.average_bps,
+                "codecs": AUDIO_CODEC,
+                "playlist": media.uri,
+                "segments": len(media.segments),
+            }
+        )
     (out / "master.m3u8").write_text("\n".join(lines) + "\n", "utf-8")
     return {"renditions": renditions, "audio_playlist": audio.uri}
 

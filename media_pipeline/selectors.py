@@ -109,6 +109,20 @@ def playback_info(*, asset: MediaAsset, user=None, request=None) -> dict:
         for r in asset.renditions
         if r.get("height")
     ]
+    # audio-only variants, best first; the low one (≤ 64 kb/s) exists for assets
+    # transcoded since it was added
+    audio_renditions = [
+        {
+            "name": r["name"],
+            "channels": r.get("channels"),
+            "bitrate": r.get("bitrate"),
+            "average_bitrate": r.get("average_bitrate"),
+            "url": url(f"{asset.storage_prefix}/{r['playlist']}"),
+        }
+        for r in asset.renditions
+        if not r.get("height") and r.get("name") and r.get("playlist")
+    ]
+    audio_renditions.sort(key=lambda r: -(r["bitrate"] or 0))
     return {
         "id": asset.pk,
         "title": asset.title,
@@ -122,6 +136,7 @@ def playback_info(*, asset: MediaAsset, user=None, request=None) -> dict:
         "storyboard_url": url(asset.storyboard_key),
         "download_url": url(asset.download_key),
         "renditions": renditions,
+        "audio_renditions": audio_renditions,
         "expires_in": settings.EHOME_MEDIA_URL_EXPIRE if presigned else None,
     }
 

@@ -5,7 +5,8 @@ every 2 s forced at the same timestamps in every rung (`-force_key_frames` + no 
 keyframes) so segments line up across renditions; two more split branches make the poster
 frame and the storyboard sprite. Audio: loudnorm with the values of a cheap measuring pass
 (EBU R128 two-pass) → AAC stereo, muxed once as a separate audio group that doubles as the
-audio-only variant. Audio lessons: the same audio to HLS plus an M4A download.
+audio-only variant, plus a low audio-only variant (AAC-LC mono, 24 kHz) for the poorest
+networks. Audio lessons: the same two audio variants to HLS plus an M4A download.
 
 Only numbers computed here enter the filtergraph; the source path appears once, as an
 `-i file:` input guarded by the same whitelists as the probe.
@@ -30,6 +31,13 @@ from media_pipeline.probe import ProbeResult, ffmpeg_input_options
 SEGMENT_SECONDS = 6
 KEYFRAME_SECONDS = 2
 AUDIO_BITRATE = 96_000  # AAC-LC stereo, speech-first; also the audio-only variant
+# The low audio-only variant must stay ≤ 64 kb/s in total, MPEG-TS overhead included
+# (≈ 55 kb/s measured, docs/benchmarks.md). Debian's ffmpeg has no HE-AAC encoder
+# (libfdk_aac), so it is AAC-LC: mono at 24 kHz gives LC's few bits to one channel up to
+# ~11 kHz, which speech (most lessons) needs, instead of two thin channels; 24 kHz halves
+# the frame rate, so fewer ADTS/PES headers per second.
+LOW_AUDIO_BITRATE = 48_000
+LOW_AUDIO_SAMPLE_RATE = 24_000
 DOWNLOAD_AUDIO_BITRATE = 128_000
 LOUDNORM_TARGET = {"i": -16.0, "tp": -1.5, "lra": 11.0}
 # (short side, video bitrate, maxrate) — the ladder is cut at the source's short side
@@ -230,11 +238,22 @@ def _audio_chain(inp, plan: Plan, measured: dict):
     )
 
 
+def _low_audio(audio):
+    return audio.filter("aresample", LOW_AUDIO_SAMPLE_RATE).filter(
+        "aformat", sample_fmts="fltp", channel_layouts="mono"
+    )
+
+
 def build_command(src: Path, out: Path, plan: Plan, measured: dict) -> list[str]:
     """argv for the single ffmpeg run, writing everything under `out`."""
     threads = settings.EHOME_MEDIA_FFMPEG_THREADS
     inp = ffmpeg.input(f"file:{src}", **ffmpeg_input_options())
-    audio = _audio_chain(inp, plan, measured)
+    # one loudness-normalised decode feeds the stereo group, the low variant (and the
+    # audio lesson's download)
+    audio_split = _audio_chain(inp, plan, measured).filter_multi_output(
+        "asplit", 2 if plan.kind == "video" else 3
+    )
+    audio, audio_low = audio_split.stream(0), _low_audio(audio_split.stream(1))
     common_out = {"map_metadata": -1, "map_chapters": -1, "threads": threads}
     outputs = []
     hls_opts = {
@@ -245,8 +264,12 @@ def build_command(src: Path, out: Path, plan: Plan, measured: dict) -> list[str]
         "hls_flags": "independent_segments",
         "hls_segment_filename": str(out / "%v" / "seg_%05d.ts"),
         "c:a": "aac",
-        "b:a": AUDIO_BITRATE,
-        "ac": 2,
+        # output audio streams: 0 = the stereo group/variant, 1 = the low mono variant
+        "b:a:0": AUDIO_BITRATE,
+        "ac:a:0": 2,
+        "b:a:1": LOW_AUDIO_BITRATE,
+        "ac:a:1": 1,
+        "ar:a:1": LOW_AUDIO_SAMPLE_RATE,
         **common_out,
     }
     if plan.kind == "video":
@@ -299,11 +322,12 @@ def build_command(src: Path, out: Path, plan: Plan, measured: dict) -> list[str]
             video_opts[f"maxrate:v:{i}"] = rung.maxrate
             video_opts[f"bufsize:v:{i}"] = rung.maxrate * 2
         names = [f"v:{i},agroup:aud,name:{r.name}" for i, r in enumerate(plan.rungs)]
-        names.append("a:0,agroup:aud,name:audio")
+        names += ["a:0,agroup:aud,name:audio", "a:1,name:audio_low"]
         outputs.append(
             ffmpeg.output(
                 *scaled,
                 audio,
+                audio_low,
                 str(out / "%v" / "index.m3u8"),
                 var_stream_map=" ".join(names),
                 **video_opts,
@@ -315,18 +339,18 @@ def build_command(src: Path, out: Path, plan: Plan, measured: dict) -> list[str]
             ffmpeg.output(sprite, str(out / "storyboard.jpg"), frames=1, q=5, **common_out)
         )
     else:
-        split = audio.filter_multi_output("asplit", 2)
         outputs.append(
             ffmpeg.output(
-                split.stream(0),
+                audio,
+                audio_low,
                 str(out / "%v" / "index.m3u8"),
-                var_stream_map="a:0,name:audio",
+                var_stream_map="a:0,name:audio a:1,name:audio_low",
                 **hls_opts,
             )
         )
         outputs.append(
             ffmpeg.output(
-                split.stream(1),
+                audio_split.stream(2),
                 str(out / "download.m4a"),
                 **{"c:a": "aac", "b:a": DOWNLOAD_AUDIO_BITRATE, "ac": 2},
                 movflags="+faststart",
@@ -361,6 +385,7 @@ def transcode(
     for rung in plan.rungs:
         (out / rung.name).mkdir(exist_ok=True)
     (out / "audio").mkdir(exist_ok=True)
+    (out / "audio_low").mkdir(exist_ok=True)
     argv = build_command(src, out, plan, measured)
     run_ffmpeg(
         argv,

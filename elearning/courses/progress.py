@@ -22,8 +22,10 @@ every event as one `ProgressCommand` through `progress_submit`; the portal's les
 opens the lesson (`progress_open`) and its player reports through the API.
 
 Article/reading lessons: the client sends ``open`` then ``heartbeat`` events; the server
-adds the time between consecutive events it received (each capped), never a duration the
-client states.
+adds the time between consecutive events it received (each capped, fractions carried to
+the next event), never a duration the client states. The portal sends a heartbeat when
+the requirement falls due, not only every 20 s; ``seconds_spent`` is shown capped at the
+requirement.
 """
 
 from __future__ import annotations
@@ -88,7 +90,13 @@ def _state(
     if row is not None:
         st.unique_seconds = row.unique_seconds
         st.unique_seconds_before = row.unique_seconds_before
-        st.seconds_spent = row.seconds_spent
+        # reading time counts towards the requirement and is shown against it: never
+        # "79 / 60" (time read after completion changes nothing)
+        st.seconds_spent = (
+            row.seconds_spent
+            if lesson.is_timed_media
+            else min(row.seconds_spent, st.required_seconds)
+        )
         st.completed_at = row.completed_at
         st.completed = row.completed_at is not None
         st.intervals = as_seconds(row.intervals)

@@ -110,15 +110,26 @@ def heartbeat_record(
     *, member: Member, lesson: Lesson, cap: int, need: int
 ) -> tuple[LessonProgress, bool] | None:
     """Add the time since the previous event (at most `cap` seconds) to an opened
-    reading row; (row, just completed) or None when the lesson was never opened."""
+    reading row; (row, just completed) or None when the lesson was never opened.
+
+    Whole seconds are counted and the fraction is carried to the next heartbeat (the
+    clock advances by what was counted), so beats 19.9 s apart lose nothing and a beat
+    sent when the requirement is reached completes the lesson. A pause longer than `cap`
+    counts `cap` and restarts the clock."""
     with transaction.atomic():
         row = LessonProgress.objects.select_for_update().filter(member=member, lesson=lesson)
         row = row.first()
         if row is None or row.last_report_at is None:
             return None
         now = timezone.now()
-        row.seconds_spent += int(min(cap, max(0.0, (now - row.last_report_at).total_seconds())))
-        row.last_report_at = now
+        elapsed = max(0.0, (now - row.last_report_at).total_seconds())
+        if elapsed > cap:
+            row.seconds_spent += int(cap)
+            row.last_report_at = now
+        else:
+            counted = int(elapsed)
+            row.seconds_spent += counted
+            row.last_report_at += dt.timedelta(seconds=counted)
         row.reports += 1
         just = row.completed_at is None and row.seconds_spent >= need
         if just:

@@ -1,11 +1,14 @@
 """Courses and the lesson player. Scope, progress and completion rules live in elearning;
-these views only render what its selectors and services return."""
+these views only render what its selectors and services return. The pages that show the
+member's progress are never cached: back to the course page after a lesson shows the
+progress just made, not a stored copy."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.shortcuts import render
 from django.urls import reverse
+from django.views.decorators.cache import never_cache
 
 from elearning.courses import progress, selectors
 from elearning.courses.representations import course_status
@@ -22,6 +25,7 @@ def _lesson_rows(lessons, prog: dict) -> list[dict]:
     return rows
 
 
+@never_cache
 @portal_view
 def course_list(request):
     courses = list(selectors.courses_visible(request.user)[:200])
@@ -30,6 +34,7 @@ def course_list(request):
     return render(request, "portal/learn/course_list.html", {"nav": "learn", "rows": rows})
 
 
+@never_cache
 @portal_view
 def course_detail(request, pk: int):
     course = selectors.access_course_by_id(request.user, pk)
@@ -57,6 +62,7 @@ def _playback(lesson: Lesson, request) -> dict | None:
     return playback_info(asset=media, user=request.user, request=request)
 
 
+@never_cache
 @portal_view
 def lesson_detail(request, pk: int):
     lesson = selectors.access_lesson_by_id(request.user, pk)

@@ -158,6 +158,37 @@ def test_article_time_is_measured_by_the_server(academy, member, client_for, rew
     assert r.json()["seconds_spent"] <= 20 + 60 + 2
 
 
+def test_reading_completes_when_the_required_time_is_reached(academy, member, client_for, rewind):
+    """Heartbeats a little under 20 s apart (timers drift) still add up: a 30 s article
+    read for 30 s is complete at the beat sent at 30 s, not one beat later."""
+    c = client_for(member.user)
+    lesson = academy.article  # 30 s required
+    c.post(url(lesson), {"event": "open"}, format="json")
+    rewind(member, lesson, 9.7)
+    assert c.post(url(lesson), {"event": "heartbeat"}, format="json").json()["seconds_spent"] == 9
+    rewind(member, lesson, 9.8)
+    r = c.post(url(lesson), {"event": "heartbeat"}, format="json").json()
+    assert r["seconds_spent"] == 19 and not r["completed"]
+    rewind(member, lesson, 10.6)  # 30.1 s since open
+    r = c.post(url(lesson), {"event": "heartbeat"}, format="json").json()
+    assert r["completed"] is True and r["seconds_spent"] == 30 and r["coverage"] == 1.0
+
+
+def test_reading_time_shown_never_exceeds_the_requirement(academy, member, client_for, rewind):
+    c = client_for(member.user)
+    lesson = academy.article  # 30 s required
+    c.post(url(lesson), {"event": "open"}, format="json")
+    rewind(member, lesson, 50)
+    r = c.post(url(lesson), {"event": "heartbeat"}, format="json").json()
+    assert (r["seconds_spent"], r["required_seconds"], r["completed"]) == (30, 30, True)
+    rewind(member, lesson, 20)  # reading on after completion
+    assert c.post(url(lesson), {"event": "heartbeat"}, format="json").json()["seconds_spent"] == 30
+    assert c.get(url(lesson)).json()["seconds_spent"] == 30
+    # also a row stored before the cap existed
+    LessonProgress.objects.filter(member=member, lesson=lesson).update(seconds_spent=79)
+    assert c.get(url(lesson)).json()["seconds_spent"] == 30
+
+
 def test_lesson_of_an_invisible_course_is_404(academy, org, client_for):
     from tests.factories import member_in
 

@@ -36,11 +36,22 @@ def ready_asset(*, owner, audience=None, status=MediaAsset.Status.READY, kind="v
                 "average_bitrate": 800000,
             },
             {
+                "name": "audio_low",
+                "width": None,
+                "height": None,
+                "channels": 1,
+                "bitrate": 56000,
+                "average_bitrate": 55000,
+                "playlist": "audio_low/index.m3u8",
+            },
+            {
                 "name": "audio",
                 "width": None,
                 "height": None,
+                "channels": 2,
                 "bitrate": 100000,
                 "average_bitrate": 98000,
+                "playlist": "audio/index.m3u8",
             },
         ],
     )
@@ -59,6 +70,23 @@ def test_member_in_audience_gets_playback_info(org, client_for, media_settings):
     assert data["download_url"] is None and data["duration"] == 20.0
     assert data["renditions"] == [
         {"height": 360, "width": 640, "bitrate": 900000, "average_bitrate": 800000}
+    ]
+    # the audio-only variants, best first: the low one for the poorest networks
+    assert data["audio_renditions"] == [
+        {
+            "name": "audio",
+            "channels": 2,
+            "bitrate": 100000,
+            "average_bitrate": 98000,
+            "url": f"{prefix}/audio/index.m3u8",
+        },
+        {
+            "name": "audio_low",
+            "channels": 1,
+            "bitrate": 56000,
+            "average_bitrate": 55000,
+            "url": f"{prefix}/audio_low/index.m3u8",
+        },
     ]
 
 

@@ -19,7 +19,7 @@ def test_seed_creates_ready_assets_for_the_whole_group_once(org, media_settings,
     audio = MediaAsset.objects.get(title="微听党章：总纲")
     assert (video.kind, video.status, video.audience_unit) == ("video", "ready", org.root)
     assert (audio.kind, audio.status, audio.audience_unit) == ("audio", "ready", org.root)
-    assert [r["height"] for r in video.renditions] == [360, None]
+    assert [r["height"] for r in video.renditions] == [360, None, None]
     assert audio.download_key and abs(audio.duration - 3.0) < 0.2
 
     assert demo.seed() == {"media_assets_created": 0, "media_assets_kept": 2}

@@ -13,6 +13,7 @@ from media_pipeline.models import MediaAsset
 from media_pipeline.processing import asset_transcode, workdir_for
 from media_pipeline.services import AssetInputError, asset_create, asset_retranscode
 from media_pipeline.tasks import assets_recover_stale
+from tests.factories import member_in
 
 pytestmark = pytest.mark.django_db
 Status = MediaAsset.Status
@@ -46,7 +47,7 @@ def test_upload_runs_the_task_after_commit_and_ends_ready(
     assert asset.master_key == f"media/{asset.checksum}/master.m3u8"
     assert (asset.width, asset.height) == (320, 180) and abs(asset.duration - 4.0) < 0.2
     assert set(asset.timings) >= {"probe", "loudness", "transcode", "package", "upload", "total"}
-    assert [r["height"] for r in asset.renditions] == [180, None]
+    assert [r["height"] for r in asset.renditions] == [180, None, None]
     files = stored_files(media_settings, asset)
     assert {"master.m3u8", "poster.jpg", "storyboard.jpg", "storyboard.vtt"} <= files
     assert "audio/index.m3u8" in files and "v180/index.m3u8" in files
@@ -54,12 +55,21 @@ def test_upload_runs_the_task_after_commit_and_ends_ready(
     assert not workdir_for(asset.pk).exists()
 
 
-def test_audio_lesson_has_download_and_no_poster(org, clips, media_settings):
+def test_audio_lesson_has_download_and_no_poster(org, clips, media_settings, client_for):
     asset = create(clips["audio"], org, kind="audio")
     asset = asset_transcode(asset_id=asset.pk)
     assert asset.status == Status.READY
     assert asset.download_key.endswith("/download.m4a") and asset.poster_key == ""
     assert asset.audio_playlist_key.endswith("audio/index.m3u8")
+    # the player's API lists both audio-only variants, and each one is stored
+    data = client_for(member_in(org.a1).user).get(f"/api/v1/media/{asset.pk}/").json()
+    variants = data["audio_renditions"]
+    assert [(v["name"], v["channels"]) for v in variants] == [("audio", 2), ("audio_low", 1)]
+    assert variants[1]["bitrate"] <= 64_000 < variants[0]["bitrate"]
+    files = stored_files(media_settings, asset)
+    base = f"http://testserver/media/{asset.storage_prefix}/"
+    for v in variants:
+        assert v["url"].startswith(base) and v["url"][len(base) :] in files
 
 
 def test_bad_input_is_rejected_with_reason_and_nothing_stored(org, tmp_path, media_settings):

@@ -79,7 +79,12 @@ def test_ladder_never_upscales():
 
 def test_renditions_are_h264_high_and_not_upscaled(hls):
     out = hls["out"]
-    assert sorted(p.name for p in out.iterdir() if p.is_dir()) == ["audio", "v360", "v480"]
+    assert sorted(p.name for p in out.iterdir() if p.is_dir()) == [
+        "audio",
+        "audio_low",
+        "v360",
+        "v480",
+    ]
     for name, size in (("v480", (854, 480)), ("v360", (640, 360))):
         stream = ffprobe_json(out / name / "seg_00000.ts", "-show_streams")["streams"]
         video = [s for s in stream if s["codec_type"] == "video"]
@@ -96,7 +101,7 @@ def test_audio_group_is_aac_stereo(hls):
 
 
 def test_segments_are_six_seconds(hls):
-    for name in ("v480", "v360", "audio"):
+    for name in ("v480", "v360", "audio", "audio_low"):
         media = read_media_playlist(hls["out"], f"{name}/index.m3u8")
         durations = [d for _, d, _ in media.segments]
         assert len(durations) == 2, durations
@@ -131,7 +136,12 @@ def test_master_playlist_carries_measured_attributes(hls):
     assert '#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="aud"' in master
     infs = re.findall(r"#EXT-X-STREAM-INF:(.*)\n(.*)", master)
     by_uri = {uri: dict(re.findall(r'([A-Z-]+)=("[^"]*"|[^,]*)', attrs)) for attrs, uri in infs}
-    assert set(by_uri) == {"v480/index.m3u8", "v360/index.m3u8", "audio/index.m3u8"}
+    assert set(by_uri) == {
+        "v480/index.m3u8",
+        "v360/index.m3u8",
+        "audio/index.m3u8",
+        "audio_low/index.m3u8",
+    }
     audio = read_media_playlist(out, "audio/index.m3u8")
     for uri, res in (("v480/index.m3u8", "854x480"), ("v360/index.m3u8", "640x360")):
         attrs = by_uri[uri]
@@ -147,6 +157,77 @@ def test_master_playlist_carries_measured_attributes(hls):
     # level in CODECS is the one x264 actually wrote
     level = ffprobe_json(out / "v480" / "seg_00000.ts", "-show_streams")["streams"][0]["level"]
     assert by_uri["v480/index.m3u8"]["CODECS"].startswith(f'"avc1.6400{level:02x}')
+
+
+LOW_AUDIO_LIMIT = 64_000  # bit/s in total: what the poorest networks abroad carry
+
+
+def master_variants(out: Path) -> dict[str, dict[str, str]]:
+    master = (out / "master.m3u8").read_text()
+    infs = re.findall(r"#EXT-X-STREAM-INF:(.*)\n(.*)", master)
+    return {uri: dict(re.findall(r'([A-Z-]+)=("[^"]*"|[^,]*)', attrs)) for attrs, uri in infs}
+
+
+def real_bps(out: Path, name: str) -> float:
+    """What a player downloads per second: every segment's bytes over the playlist's time."""
+    media = read_media_playlist(out, f"{name}/index.m3u8")
+    total = sum((out / name / uri).stat().st_size for uri, _, _ in media.segments)
+    return total * 8 / media.duration
+
+
+def assert_low_audio_variant(out: Path) -> dict[str, float]:
+    low = master_variants(out)["audio_low/index.m3u8"]
+    declared, average = int(low["BANDWIDTH"]), int(low["AVERAGE-BANDWIDTH"])
+    measured = real_bps(out, "audio_low")
+    assert declared <= LOW_AUDIO_LIMIT and average <= LOW_AUDIO_LIMIT, low
+    assert measured <= LOW_AUDIO_LIMIT and abs(measured - average) <= 1, (measured, low)
+    assert declared >= average > 0
+    # its segments carry their own audio: no AUDIO group to fetch on top of it
+    assert low["CODECS"] == '"mp4a.40.2"' and "AUDIO" not in low and "RESOLUTION" not in low
+    streams = ffprobe_json(out / "audio_low" / "seg_00000.ts", "-show_streams")["streams"]
+    assert [
+        (s["codec_type"], s["codec_name"], s["profile"], s["channels"], s["sample_rate"])
+        for s in streams
+    ] == [("audio", "aac", "LC", 1, "24000")]
+    return {"declared": declared, "average": average, "measured": measured}
+
+
+def test_low_audio_variant_fits_64_kbps_with_the_container(hls):
+    """The video master offers an AAC-LC mono variant that needs ≤ 64 kb/s in total
+    (declared and as downloaded), listed after the stereo audio-only one."""
+    out = hls["out"]
+    assert_low_audio_variant(out)
+    variants = master_variants(out)
+    assert list(variants)[-2:] == ["audio/index.m3u8", "audio_low/index.m3u8"]
+    assert int(variants["audio/index.m3u8"]["BANDWIDTH"]) > LOW_AUDIO_LIMIT  # stereo kept
+    low = next(r for r in hls["summary"]["renditions"] if r["name"] == "audio_low")
+    assert (low["channels"], low["playlist"], low["height"]) == (1, "audio_low/index.m3u8", None)
+
+
+def test_low_audio_variant_of_a_dense_audio_lesson(tmp_path):
+    """Pink noise under a voice-band tone is about the densest sound for AAC: still
+    ≤ 64 kb/s, and the lesson's master lists both audio-only variants."""
+    src = tmp_path / "dense.m4a"
+    subprocess.run(
+        [
+            "ffmpeg", "-nostdin", "-v", "error", "-y",
+            "-f", "lavfi", "-i", "anoisesrc=d=13:c=pink:a=0.3",
+            "-f", "lavfi", "-i", "sine=f=220:b=4:d=13",
+            "-filter_complex", "amix=inputs=2,aformat=channel_layouts=stereo",
+            "-c:a", "aac", "-b:a", "192k", str(src),
+        ],
+        check=True,
+        timeout=120,
+    )  # fmt: skip
+    plan = plan_for(probe_file(src, kind="audio"), "audio")
+    argv = transcode(src, tmp_path / "out", plan, measure_loudness(src, workdir=tmp_path))
+    assert argv.count("-i") == 1 and argv[0] == "ffmpeg"  # still one process for all of it
+    write_master(tmp_path / "out", plan)
+    assert assert_low_audio_variant(tmp_path / "out")["measured"] > 40_000  # not silence
+    assert list(master_variants(tmp_path / "out")) == [
+        "audio/index.m3u8",
+        "audio_low/index.m3u8",
+    ]
 
 
 def test_poster_and_storyboard(hls):
@@ -185,7 +266,7 @@ def test_audio_lesson_gets_audio_hls_and_m4a_download(clips, tmp_path, settings)
     summary = write_master(tmp_path / "out", plan)
     master = (tmp_path / "out" / "master.m3u8").read_text()
     assert "#EXT-X-MEDIA" not in master and 'CODECS="mp4a.40.2"' in master
-    assert [r["name"] for r in summary["renditions"]] == ["audio"]
+    assert [r["name"] for r in summary["renditions"]] == ["audio", "audio_low"]
     info = ffprobe_json(tmp_path / "out" / "download.m4a", "-show_streams", "-show_format")
     assert info["format"]["format_name"].startswith("mov,mp4,m4a")
     assert [(s["codec_name"], s["channels"]) for s in info["streams"]] == [("aac", 2)]

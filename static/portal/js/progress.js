@@ -145,15 +145,68 @@
     this.timer = setTimeout(function () { self.timer = null; self.send(); }, wait);
   };
 
-  /* Article/reading lessons: the server measures the time between the events it gets. */
-  function startReading(url, onState, seconds) {
-    function beat() {
-      if (document.visibilityState !== "visible") return;
-      postJSON(url, { event: "heartbeat" }).then(function (resp) {
-        return resp.ok ? resp.json().then(onState) : null;
-      }).catch(function () { /* next beat */ });
+  /* Article/reading lessons: the server measures the time between the events it gets.
+   * A heartbeat goes every `seconds`, and one more exactly when the required time falls
+   * due (the server's clock started when it rendered the page, before this timer), so a
+   * 60 s lesson completes at 60 s, not at the next regular beat. None after completion. */
+  function startReading(url, onState, seconds, opts) {
+    opts = opts || {};
+    var every = (seconds || 20) * 1000;
+    var required = opts.required || 0, spent = opts.spent || 0, done = !!opts.completed;
+    var timer = null;
+    function schedule() {
+      if (done) { timer = null; return; }
+      var wait = every;
+      if (required > spent) wait = Math.min(every, (required - spent) * 1000 + 250);
+      timer = setTimeout(beat, wait);
     }
-    return setInterval(beat, (seconds || 20) * 1000);
+    function whenVisible() {
+      if (document.visibilityState === "visible") beat();
+      else document.addEventListener("visibilitychange", whenVisible, { once: true });
+    }
+    function beat() {
+      if (document.visibilityState !== "visible") { timer = null; whenVisible(); return; }
+      postJSON(url, { event: "heartbeat" }).then(function (resp) {
+        return resp.ok ? resp.json() : null;
+      }).then(function (state) {
+        if (state) {
+          spent = state.seconds_spent || 0;
+          required = state.required_seconds || required;
+          done = !!state.completed;
+          onState(state);
+        }
+        schedule();
+      }).catch(function () { schedule(); /* next beat */ });
+    }
+    schedule();
+    return { stop: function () { clearTimeout(timer); done = true; } };
+  }
+
+  /* The lesson list beside the lesson (and on the course page): the reported lesson's
+   * row shows its new percentage, or the "done" badge, without a reload. */
+  function renderLessonRow(state) {
+    document.querySelectorAll('[data-lesson-row="' + state.lesson + '"]').forEach(function (row) {
+      var bar = row.querySelector("[data-lesson-bar]");
+      var pct = row.querySelector("[data-lesson-percent]");
+      if (state.completed) {
+        if (row.querySelector(".badge-done")) return;
+        var list = row.closest("[data-done-text]");
+        var badge = document.createElement("span");
+        badge.className = "badge badge-done";
+        badge.setAttribute("data-testid", "lesson-done-" + state.lesson);
+        badge.textContent = (list && list.getAttribute("data-done-text")) || "✓";
+        if (bar) bar.remove();
+        if (pct) pct.remove();
+        row.appendChild(badge);
+        return;
+      }
+      var percent = Math.round((state.coverage || 0) * 100);
+      if (bar) {
+        bar.setAttribute("aria-valuenow", percent);
+        if (bar.firstElementChild) bar.firstElementChild.style.width = percent + "%";
+      }
+      if (pct) pct.textContent = percent + "%";
+    });
   }
 
   function renderState(box) {
@@ -162,20 +215,33 @@
       if (error) { box.setAttribute("data-last-error", (error.error && error.error.code) || "error"); return; }
       ["unique_seconds", "seconds_spent"].forEach(function (f) {
         var el = box.querySelector('[data-field="' + f + '"]');
-        if (el && state[f] !== undefined) el.textContent = state[f];
+        var value = state[f];
+        // never "79 / 60": reading time is shown against the requirement
+        if (f === "seconds_spent" && state.required_seconds && value > state.required_seconds) value = state.required_seconds;
+        if (el && value !== undefined) el.textContent = value;
       });
       var status = box.querySelector('[data-field="status"]');
       if (status && state.completed) status.textContent = box.getAttribute("data-done-text") || "✓";
       box.setAttribute("data-completed", state.completed ? "1" : "0");
+      if (state.lesson !== undefined) renderLessonRow(state);
     };
   }
 
-  window.EhomeProgress = { Reporter: Reporter, startReading: startReading, renderState: renderState, mergeIntervals: mergeIntervals };
+  window.EhomeProgress = { Reporter: Reporter, startReading: startReading, renderState: renderState, renderLessonRow: renderLessonRow, mergeIntervals: mergeIntervals };
 
   document.addEventListener("DOMContentLoaded", function () {
     var box = document.getElementById("lesson-progress");
     if (box && box.getAttribute("data-reading")) {
-      startReading(box.getAttribute("data-progress-url"), renderState(box), parseFloat(box.getAttribute("data-heartbeat-seconds")));
+      startReading(box.getAttribute("data-progress-url"), renderState(box), parseFloat(box.getAttribute("data-heartbeat-seconds")), {
+        required: parseFloat(box.getAttribute("data-required-seconds")) || 0,
+        spent: parseFloat(box.getAttribute("data-seconds-spent")) || 0,
+        completed: box.getAttribute("data-completed") === "1",
+      });
     }
+  });
+  /* Back to a page with a lesson list restored from the back/forward cache: it shows the
+   * progress of when it was left; load it again (the views also send no-store). */
+  window.addEventListener("pageshow", function (e) {
+    if (e.persisted && document.querySelector("[data-lesson-row]")) location.reload();
   });
 })();
