@@ -25,7 +25,7 @@ HEADER_MAX_PX = 100
 MIN_FONT_PX = 11
 # elements holding one number (a count, a percentage, a score): one line each
 NUMBERS = "td.num, th.num, .bars-value, .points, [data-testid=score]"
-NAMES = ".board td.name"
+NAMES = "section[aria-labelledby=lb-m] tbody td:nth-child(2)"  # the people's board: names
 
 # What a reader sees, measured in the page: sideways overflow, the header's height, text
 # under the minimum size (SVG text by its on-screen scale), and the elements above that
@@ -200,7 +200,7 @@ def test_main_pages_fit_a_phone(live_server, browser, screenshot):
     page = context.new_page()
     login(page, base, "secretary_g01", password)
     page.goto(f"{base}/dashboard/")
-    expect(page.get_by_test_id("completion-chart")).to_be_visible()
+    expect(page.get_by_test_id("report-table")).to_be_visible()
     check(page, "dashboard")
     context.close()
 
