@@ -374,6 +374,41 @@ BOOK_TITLES = [
     ("新时代的建设者", "I25"),
 ]
 
+# Who wrote them: the literary classics by their authors, the rest by plausible
+# editorial groups and authors (a shelf where every book says 本书编写组 reads as fake).
+BOOK_AUTHORS = {
+    "中国共产党简史": "本书编写组",
+    "红色家书": "中央档案馆 编",
+    "长征：一部伟大的史诗": "石仲泉",
+    "平凡的世界": "路遥",
+    "红岩": "罗广斌、杨益言",
+    "林海雪原": "曲波",
+    "青春之歌": "杨沫",
+    "苦难辉煌": "金一南",
+    "觉醒年代": "龙平平",
+    "大国工匠": "中央电视台《大国工匠》节目组 编",
+}
+DEMO_AUTHORS = [
+    "中共中央党校（国家行政学院）编写组",
+    "张建国",
+    "李明华、王晓燕",
+    "中国建筑工程总公司党群工作部 编",
+    "陈志强 主编",
+    "刘芳",
+    "赵立新、孙伟",
+    "国际工程管理研究会 编",
+    "周文斌",
+    "黄丽 译",
+    "党建读物出版社编辑部 编",
+    "吴海涛、郑晓明",
+    "马建军 主编",
+]
+
+
+def _book_authors(i: int, title: str) -> str:
+    return BOOK_AUTHORS.get(title) or DEMO_AUTHORS[i % len(DEMO_AUTHORS)]
+
+
 PERIODICALS = [
     ("求是", "semimonthly", "D2", 1),
     ("党建研究", "monthly", "D26", 2),
@@ -621,7 +656,7 @@ def seed(stdout=None) -> dict:
         data = epub_bytes(title) if fmt == "epub" else pdf_bytes(f"Book {i + 1}")
         book = Book(
             title=title,
-            authors="本书编写组",
+            authors=_book_authors(i, title),
             publisher=["人民出版社", "党建读物出版社", "中国建筑工业出版社", "中共党史出版社"][
                 i % 4
             ],

@@ -16,6 +16,7 @@ urlpatterns = [
     path("digest/<int:pk>/", content.digest_detail, name="digest_detail"),
     path("books/", books.book_list, name="books"),
     path("books/<int:pk>/", books.book_detail, name="book_detail"),
+    path("books/<int:pk>/cover.svg", books.book_cover, name="book_cover"),
     path("books/<int:pk>/read/", books.book_read, name="book_read"),
     path("books/<int:pk>/file/", books.book_file, name="book_file"),
     path("periodicals/", periodicals.periodical_list, name="periodicals"),

@@ -24,6 +24,15 @@ class ContestJSON(TypedDict):
     is_open: bool
 
 
+class ContestLastAnswerJSON(TypedDict):
+    """The outcome of the answer just given."""
+
+    correct: bool
+    timed_out: bool
+    # that question with its right answer and explanation (question_revealed)
+    question: dict
+
+
 class ContestStateJSON(TypedDict):
     entry: int
     finished: bool
@@ -33,8 +42,8 @@ class ContestStateJSON(TypedDict):
     total: int
     seconds_per_question: int
     question: dict | None
-    # after an answer: {"correct": …, "timed_out": …}
-    last: NotRequired[dict]
+    # only in the reply to an answer
+    last: NotRequired[ContestLastAnswerJSON]
 
 
 class LeaderboardJSON(TypedDict):
@@ -89,6 +98,13 @@ def question_public(q: Question) -> dict:
             for o in q.options
         ],
     }
+
+
+def question_revealed(q: Question) -> dict:
+    """The question just answered, with its right answer and explanation: sent only in
+    the reply to that question's answer (never with the question itself), so a member
+    who missed it learns the answer without anyone learning it in advance."""
+    return {**question_public(q), "answer": q.answer, "explanation": q.explanation}
 
 
 def entry_state(entry: ContestEntry, contest: Contest) -> ContestStateJSON:

@@ -37,7 +37,11 @@ from elearning.contests.models import (
     PointLedger,
     PointRule,
 )
-from elearning.contests.representations import ContestStateJSON, entry_state
+from elearning.contests.representations import (
+    ContestStateJSON,
+    entry_state,
+    question_revealed,
+)
 from elearning.contests.selectors import member_local_day
 from elearning.courses.models import Lesson
 from elearning.errors import AcademyError
@@ -113,7 +117,7 @@ def contest_answer(
         if done:
             _record_best(contest, member, entry)
     state = entry_state(entry, contest)
-    state["last"] = {"correct": right, "timed_out": not in_time}
+    state["last"] = {"correct": right, "timed_out": not in_time, "question": question_revealed(q)}
     if done:
         points_award(
             member=member, rule="contest", event_key=f"contest:{entry.pk}", units=entry.correct

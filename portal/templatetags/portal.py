@@ -157,3 +157,22 @@ def utc_offset(value) -> str:
     minutes = int(offset.total_seconds() // 60)
     hours, rest = divmod(abs(minutes), 60)
     return f"UTC{'-' if minutes < 0 else '+'}{hours}" + (f":{rest:02d}" if rest else "")
+
+
+@register.filter
+def clc_name(code) -> str:
+    """A 中图法 class code as readers name it: "I25" → "报告文学" (cms.classification)."""
+    from cms.classification import clc_name as name_of
+
+    return name_of(str(code or ""))
+
+
+@register.filter
+def question_type(value) -> str:
+    """A question's type as the paper labels it: 单选题, 多选题, 判断题, 填空题."""
+    from elearning.models import Question
+
+    try:
+        return Question.Type(value).label
+    except ValueError:
+        return ""

@@ -3,15 +3,19 @@
 
 from __future__ import annotations
 
+import hashlib
 import posixpath
 
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import Http404
-from django.shortcuts import render
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils.cache import get_conditional_response
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
 from cms import selectors
+from cms.classification import clc_name, clc_path
+from cms.covers import book_cover_svg
 from cms.validators import CLC_CLASSES
 from core.files import content_type_for, protected_file_response
 from portal.access import portal_view
@@ -51,7 +55,7 @@ def book_list(request):
         "page_obj": page,
         "facets": category_facets(visible),
         "category": category,
-        "category_name": CLC_CLASSES.get(category[:1], "") if category else "",
+        "category_name": clc_name(category) if category else "",
         "q": query,
     }
     return render(request, "portal/books/list.html", context)
@@ -64,7 +68,31 @@ def _book(request, pk: int):
 @portal_view
 def book_detail(request, pk: int):
     book = _book(request, pk)
-    return render(request, "portal/books/detail.html", {"nav": "books", "book": book})
+    context = {"nav": "books", "book": book, "classes": clc_path(book.category)}
+    return render(request, "portal/books/detail.html", context)
+
+
+# The cover is a function of the book's fields: a day in the browser's cache, then an
+# ETag revalidation; the page links it with ?v=<updated_at> so an edit shows at once.
+COVER_MAX_AGE = 24 * 3600
+
+
+@portal_view
+def book_cover(request, pk: int):
+    """The generated cover (cms.covers) of a book without a cover image; scope-checked
+    like the book (an out-of-scope book's title is not served either)."""
+    book = _book(request, pk)
+    svg = book_cover_svg(
+        title=book.title, subtitle=book.subtitle, authors=book.authors, category=book.category
+    )
+    tag = '"' + hashlib.sha256(svg.encode()).hexdigest()[:32] + '"'
+    response = get_conditional_response(request, etag=tag)
+    if response is None:
+        response = HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
+    response["ETag"] = tag
+    response["Cache-Control"] = f"private, max-age={COVER_MAX_AGE}"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @portal_view

@@ -183,6 +183,7 @@ def contest_play(request, pk: int):
         request.session[f"contest-last-{contest.pk}"] = json.dumps(last)
         if state.get("finished"):
             result = {k: state[k] for k in ("correct", "total", "answered", "elapsed_ms")}
+            result["last"] = last  # the final answer's outcome (and the right answer)
             request.session[f"contest-result-{contest.pk}"] = json.dumps(result)
             return redirect("portal:contest", pk=contest.pk)
         return redirect("portal:contest_play", pk=contest.pk)

@@ -79,7 +79,7 @@ def test_academy_answers_have_the_documented_fields(
         format="json",
     ).json()
     _documented(schemas, "ContestState", answered)
-    assert set(answered["last"]) == {"correct", "timed_out"}
+    assert set(answered["last"]) == {"correct", "timed_out", "question"}
     _documented(schemas, "Leaderboard", c.get(f"/api/v1/contests/{contest.pk}/leaderboard/").json())
     _documented(schemas, "Points", c.get("/api/v1/points/").json())
 

@@ -193,6 +193,7 @@ def test_member_studies_passes_and_secretary_sees_completion(
         message="answers to autosave",
     )
     page.get_by_role("button", name="交卷").click()
+    page.get_by_role("dialog").get_by_role("button", name="确定交卷").click()
     page.wait_for_url(re.compile(r"/result/$"))
     attempt.refresh_from_db()
     assert attempt.status == "submitted" and attempt.passed

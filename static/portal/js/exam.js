@@ -104,14 +104,44 @@
     attempt(0);
   }
 
-  form.addEventListener("submit", function (e) { e.preventDefault(); submit("user"); });
+  // Handing in asks first, saying how many questions are still unanswered.
+  var confirmBox = document.getElementById("submit-confirm");
+  function unanswered() {
+    var answers = collect(true);
+    return Object.keys(answers).filter(function (k) {
+      var v = answers[k];
+      return v === null || (Array.isArray(v) && !v.length);
+    }).length;
+  }
+  if (confirmBox && typeof confirmBox.showModal === "function") {
+    confirmBox.addEventListener("close", function () {
+      if (confirmBox.returnValue === "confirm") submit("user");
+    });
+  } else {
+    confirmBox = null;
+  }
+
+  form.addEventListener("submit", function (e) {
+    e.preventDefault();
+    if (!confirmBox) { submit("user"); return; }
+    var n = unanswered();
+    confirmBox.querySelector("[data-unanswered-count]").textContent = String(n);
+    confirmBox.querySelector("[data-unanswered-note]").hidden = n === 0;
+    confirmBox.querySelector("[data-all-answered-note]").hidden = n !== 0;
+    confirmBox.returnValue = "";
+    confirmBox.showModal();
+  });
 
   function tick() {
     var left = Math.max(0, Math.floor((deadline - (Date.now() + skew)) / 1000));
     var h = Math.floor(left / 3600), m = Math.floor((left % 3600) / 60), s = left % 60;
     remainingEl.textContent = (h ? h + ":" + String(m).padStart(2, "0") : m) + ":" + String(s).padStart(2, "0");
     timer.dataset.left = String(left);
-    if (left <= 0) { submit("timeout"); return; }
+    if (left <= 0) {
+      if (confirmBox && confirmBox.open) confirmBox.close("timeout");
+      submit("timeout");
+      return;
+    }
     setTimeout(tick, 1000 - ((Date.now() + skew) % 1000));
   }
   tick();
