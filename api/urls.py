@@ -13,6 +13,7 @@ urlpatterns = [
     path("auth/logout/", LogoutApi.as_view(), name="logout"),
     path("me/", MeApi.as_view(), name="me"),
     path("", include("api.content")),
+    path("", include("api.digests_api")),
     path("", include("api.media")),
     path("", include("api.learning")),
     path("", include("api.search_api")),

@@ -14,6 +14,7 @@ urlpatterns = [
     path("stories/<int:pk>/", content.story_detail, name="story_detail"),
     path("digest/", content.digest_latest, name="digest"),
     path("digest/<int:pk>/", content.digest_detail, name="digest_detail"),
+    path("digest/archive/", content.digest_archive, name="digest_archive"),
     path("books/", books.book_list, name="books"),
     path("books/<int:pk>/", books.book_detail, name="book_detail"),
     path("books/<int:pk>/read/", books.book_read, name="book_read"),
