@@ -23,6 +23,7 @@ urlpatterns = [
     path("learn/", learning.course_list, name="courses"),
     path("learn/courses/<int:pk>/", learning.course_detail, name="course"),
     path("learn/lessons/<int:pk>/", learning.lesson_detail, name="lesson"),
+    path("learn/points/", learning.points_history, name="points"),
     path("learn/exams/<int:pk>/", exams.exam_detail, name="exam"),
     path("learn/exams/<int:pk>/start/", exams.exam_start, name="exam_start"),
     path("learn/attempts/<int:pk>/", exams.attempt_take, name="attempt"),
