@@ -1,5 +1,5 @@
-"""/api/v1/ content resources: news, exemplar stories, digests, books, periodicals and the
-headless preview (docs/api.md "Content").
+"""/api/v1/ content resources: news, exemplar stories, books, periodicals and the
+headless preview (docs/api.md "Content"); digests are in api.digests_api.
 
 Every list and detail is audience-scoped through cms.selectors (out of scope = 404 like a
 missing object). Lists are `values()` rows mapped by cms.representations with bulk
@@ -198,43 +198,6 @@ class StoryDetailApi(APIView):
         return Response(rep.story_detail(page, user=request.user))
 
 
-# --- digests -------------------------------------------------------------------------
-class DigestListApi(APIView):
-    @extend_schema(
-        tags=["content"],
-        operation_id="digests_list",
-        summary="手机报列表",
-        parameters=[ContentFilterSerializer, *PAGE_PARAMS],
-        responses={200: _page_of("DigestList"), **ERRORS},
-    )
-    def get(self, request):
-        p = _params(ContentFilterSerializer, request)
-        qs = _page_filters(selectors.digests_visible_to(request.user), p, date_field="issue_date")
-        qs = qs.order_by("-issue_date", "-id").values(
-            "id", "title", "issue_number", "issue_date", "editor_note", "last_published_at"
-        )
-        return _paginate(self, qs, rep.digest_list)
-
-
-class DigestDetailApi(APIView):
-    @extend_schema(
-        tags=["content"],
-        operation_id="digests_detail",
-        summary="手机报详情（只含读者可见的新闻）",
-        parameters=[ID_PARAM],
-        responses={200: OpenApiTypes.OBJECT, **ERRORS},
-    )
-    def get(self, request, id: int):
-        issue = selectors.access_digest_by_id(request.user, id)
-        news_ids = list(issue.items.values_list("news_id", flat=True))
-        visible = set(
-            selectors.news_visible_to(request.user)
-            .filter(pk__in=news_ids)
-            .values_list("pk", flat=True)
-        )
-        return Response(rep.digest_detail(issue, visible_news_ids=visible))
-
-
 # --- books and periodicals -----------------------------------------------------------
 class BookListApi(APIView):
     @extend_schema(
@@ -378,8 +341,6 @@ urlpatterns = [
     path("news/<int:id>/", NewsDetailApi.as_view(), name="news-detail"),
     path("stories/", StoryListApi.as_view(), name="story-list"),
     path("stories/<int:id>/", StoryDetailApi.as_view(), name="story-detail"),
-    path("digests/", DigestListApi.as_view(), name="digest-list"),
-    path("digests/<int:id>/", DigestDetailApi.as_view(), name="digest-detail"),
     path("books/", BookListApi.as_view(), name="book-list"),
     path("books/<int:id>/", BookDetailApi.as_view(), name="book-detail"),
     path("books/<int:id>/file/", BookFileApi.as_view(), name="book-file"),

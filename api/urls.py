@@ -14,6 +14,7 @@ urlpatterns = [
     path("me/", MeApi.as_view(), name="me"),
     path("", include("api.content")),
     path("", include("api.periodical_issues")),
+    path("", include("api.digests_api")),
     path("", include("api.media")),
     path("", include("api.learning")),
     path("", include("api.search_api")),

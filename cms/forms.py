@@ -1,14 +1,17 @@
 """Admin forms: the publishing-unit choice is limited to units where the editor holds the
-editor role (or its subtree), so an editor cannot file content under another unit; and a
-page may embed (in its body or as its video) only media its editor may use."""
+editor role (or its subtree), so an editor cannot file content under another unit; a
+page may embed (in its body or as its video) only media its editor may use; and a page's
+slug is ASCII (pinyin of its title, cms.slugs) whatever the browser prefilled."""
 
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm, WagtailAdminPageForm
 from wagtail.models import Page
 
 from cms.outlet_forms import OutletChoiceFormMixin
+from cms.slugs import is_ascii_slug, page_kind, page_slug
 from media_pipeline.blocks import assets_in_stream, media_use_errors
 from media_pipeline.models import MediaAsset
 from organizations.permissions import scope_form_choices, scope_unit_fields
@@ -44,7 +47,43 @@ def _scope_page_choices(form, user) -> None:
             _scope_page_choices(child, user)
 
 
-class UnitScopedPageForm(OutletChoiceFormMixin, WagtailAdminPageForm):
+class AsciiSlugFormMixin:
+    """The slug may be left empty; an empty slug, or a Chinese one on a new page (or one
+    the editor just typed), becomes the pinyin of the title (or of what was typed),
+    unique among the page's siblings. A page that already has a Chinese slug keeps it
+    until someone changes it: its URL may be linked from elsewhere."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields.get("slug")
+        if field is not None:
+            field.required = False
+            field.help_text = _(
+                "网址中的页面名称，只用英文字母、数字和连字符；留空则按标题拼音生成"
+            )
+
+    def clean(self):
+        if "slug" in self.fields and "slug" not in self.errors:
+            slug = (self.cleaned_data.get("slug") or "").strip()
+            typed = self.instance.pk is None or "slug" in self.changed_data
+            if not slug or (not is_ascii_slug(slug) and typed):
+                parent = self.parent_page or (
+                    self.instance.get_parent() if self.instance.pk else None
+                )
+                self.cleaned_data["slug"] = page_slug(
+                    text=slug or self.cleaned_data.get("title") or "",
+                    parent=parent,
+                    page=self.instance if self.instance.pk else None,
+                    kind=page_kind(type(self.instance)),
+                )
+        return super().clean()
+
+
+class CmsPageForm(AsciiSlugFormMixin, WagtailAdminPageForm):
+    """The admin form of the site's own pages (home, channels, sections)."""
+
+
+class UnitScopedPageForm(AsciiSlugFormMixin, OutletChoiceFormMixin, WagtailAdminPageForm):
     def __init__(self, *args, for_user=None, **kwargs):
         super().__init__(*args, for_user=for_user, **kwargs)
         scope_unit_fields(self, for_user, roles=PUBLISHING_ROLES, names=["publishing_unit"])

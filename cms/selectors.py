@@ -18,7 +18,8 @@ change items in the admin, under its unit-scoped permission policy).
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
+from django.db.models.functions import ExtractMonth, ExtractYear
 
 from cms.models import (
     Book,
@@ -46,6 +47,27 @@ def exemplars_visible_to(user, *, through: str = APP) -> QuerySet[ExemplarPage]:
 
 def digests_visible_to(user, *, through: str = APP) -> QuerySet[DigestIssue]:
     return DigestIssue.objects.live().filter(audience_q(user)).filter(served_q(through))
+
+
+def digest_archive_months(issues: QuerySet[DigestIssue]) -> list[dict]:
+    """The months of `issues` (already scoped) that have an issue, newest first:
+    ``[{"year": 2026, "month": 11, "count": 4}, …]`` — one GROUP BY query."""
+    return list(
+        issues.order_by()
+        .annotate(year=ExtractYear("issue_date"), month=ExtractMonth("issue_date"))
+        .values("year", "month")
+        .annotate(count=Count("pk"))
+        .order_by("-year", "-month")
+    )
+
+
+def digests_in_month(issues: QuerySet[DigestIssue], *, year: int | None, month: int | None):
+    """`issues` of one year (and month), when given."""
+    if year is not None:
+        issues = issues.filter(issue_date__year=year)
+        if month is not None:
+            issues = issues.filter(issue_date__month=month)
+    return issues
 
 
 def books_visible_to(user) -> QuerySet[Book]:

@@ -7,7 +7,9 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404
+from django.templatetags.static import static
 from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.module_loading import import_string
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
@@ -209,6 +211,35 @@ def copy_only_in_scope(request, page):
     _deny_unless(page.specific_deferred.permissions_for_user(request.user).can_copy())
 
 
+# --- ASCII slug prefill (cms.slugs) -----------------------------------------------------
+def slug_prefill_view(request):
+    """The slug a new page titled `title` would get under `parent` (pinyin, unique among
+    the siblings; '' when the title has nothing to spell: the server then falls back at
+    save). A parent the editor may not add pages under answers like a missing one."""
+    from cms.slugs import pinyin_slug, unique_among_siblings
+
+    try:
+        parent_id = int(request.GET.get("parent", ""))
+    except ValueError:
+        raise Http404 from None
+    parent = get_object_or_404(Page, pk=parent_id).specific_deferred
+    if not parent.permissions_for_user(request.user).can_add_subpage():
+        raise Http404
+    base = pinyin_slug(request.GET.get("title", "")[:255])
+    return JsonResponse({"slug": unique_among_siblings(base, parent=parent) if base else ""})
+
+
+@hooks.register("insert_editor_js")
+def slug_prefill_js():
+    """On "add page", the slug follows the title as pinyin (static/cms/js/slug-prefill.js)
+    instead of Wagtail's own prefill, which leaves Chinese out."""
+    return format_html(
+        '<script src="{}" data-url="{}" defer></script>',
+        static("cms/js/slug-prefill.js"),
+        reverse("cms_slug_prefill"),
+    )
+
+
 # --- app preview token ----------------------------------------------------------------------
 def preview_token_view(request, page_id: int):
     from cms.services import preview_token_make
@@ -226,6 +257,7 @@ def preview_token_view(request, page_id: int):
 def cms_admin_urls():
     return [
         path("cms/preview-token/<int:page_id>/", preview_token_view, name="cms_preview_token"),
+        path("cms/slug/", slug_prefill_view, name="cms_slug_prefill"),
         path("reports/content-audit/", ContentAuditReportView.as_view(), name="cms_content_audit"),
         path(
             "reports/content-audit/results/",

@@ -323,6 +323,9 @@ WAGTAILADMIN_BASE_URL = env(
 )
 MIDDLEWARE += ["core.absolute_urls.RequestBaseUrlMiddleware"]
 WAGTAIL_I18N_ENABLED = False
+# page slugs are ASCII (pinyin of a Chinese title, cms.slugs): the admin's own slug prefill
+# then leaves Chinese out instead of putting percent-encoded text into URLs
+WAGTAIL_ALLOW_UNICODE_SLUGS = False
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_EXTENSIONS = ["pdf", "epub", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "txt", "zip"]
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024

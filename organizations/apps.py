@@ -26,6 +26,13 @@ class OrganizationsConfig(AppConfig):
             if user is not None:  # None: the user itself is being deleted
                 _roles_changed(user)
 
+        # a person is shown by their member name (organizations.names)
+        from organizations.models import Member
+        from organizations.names import install_user_display, member_saved
+
+        post_save.connect(member_saved, sender=Member, dispatch_uid="organizations.member_name")
+        install_user_display()
+
         for signal, uid in ((post_save, "roles_saved"), (post_delete, "roles_deleted")):
             signal.connect(
                 _changed, sender=UnitRole, dispatch_uid=f"organizations.{uid}", weak=False

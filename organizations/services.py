@@ -168,9 +168,12 @@ def role_holders_resync() -> int:
 
 
 def setup_ensure(stdout=None) -> dict:
-    """`ehome_setup` step: the "后台用户" group."""
+    """`ehome_setup` step: the "后台用户" group, and every login named as its member
+    (organizations.names; rows written before that rule)."""
+    from organizations.names import user_names_sync
+
     admin_group()
-    return {"groups": ADMIN_GROUP_NAME}
+    return {"groups": ADMIN_GROUP_NAME, "logins_renamed": user_names_sync()}
 
 
 # --- units ----------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from api.learning.courses import (
     LessonDetailApi,
 )
 from api.learning.exams import AttemptApi, AttemptSubmitApi, ExamAttemptStartApi
-from api.learning.points import PointsApi
+from api.learning.points import PointsApi, PointsHistoryApi
 from api.learning.progress import lesson_progress
 from api.learning.reports import CompletionReportApi
 
@@ -43,5 +43,6 @@ urlpatterns = [
         name="contest-leaderboard",
     ),
     path("points/", PointsApi.as_view(), name="points"),
+    path("points/history/", PointsHistoryApi.as_view(), name="points-history"),
     path("reports/completion/", CompletionReportApi.as_view(), name="report-completion"),
 ]

@@ -102,10 +102,7 @@ class LessonDetailApi(APIView):
         responses={200: shape_serializer(LessonDetailJSON), **ERRORS},
     )
     def get(self, request, pk: int):
-        try:
-            lesson = selectors.lesson_for_user(request.user, pk)
-        except Lesson.DoesNotExist:
-            raise Http404 from None
+        lesson = selectors.access_lesson_by_id(request.user, pk)
         rows = selectors.my_lesson_progress(member_for_user(request.user), [lesson.pk])
         data = lesson_json(lesson, rows.get(lesson.pk), playback=_playback(lesson, request.user))
         return Response({**data, "course_id": lesson.course_id})

@@ -14,6 +14,7 @@ from wagtail.search import index
 
 from cms.blocks import BodyBlock
 from cms.forms import UnitScopedPageForm
+from cms.models.slugged import AsciiSlugPageMixin
 from core.richtext import SanitisedRichTextField
 from organizations.registry import scoped
 
@@ -25,7 +26,7 @@ def _outlet_rules():
     return apps.get_app_config("cms").outlet_rules
 
 
-class HomePage(Page):
+class HomePage(AsciiSlugPageMixin, Page):
     """The site root: channels, exemplar stories and digests hang below it."""
 
     intro = SanitisedRichTextField(
@@ -49,7 +50,7 @@ class HomePage(Page):
 PAGE_ROUTES = ("audit-content", "cms-content-trace")
 
 
-class UnitScopedPage(Page):
+class UnitScopedPage(AsciiSlugPageMixin, Page):
     """Abstract base of content pages: who publishes (and answers for) it, who may read it.
 
     The publishing unit decides who may edit and review (editors/reviewers whose role unit
@@ -179,7 +180,7 @@ class ChannelIndexMixin:
         return context
 
 
-class NewsIndexPage(ChannelIndexMixin, Page):
+class NewsIndexPage(ChannelIndexMixin, AsciiSlugPageMixin, Page):
     """A news channel (要闻, 基层动态, 海外项目, 通知公告): lists its NewsPages."""
 
     channel_code = models.SlugField(
@@ -271,7 +272,7 @@ class NewsPage(UnitScopedPage):
         indexes = [models.Index(fields=["pinned", "date"], name="cms_news_pinned_date")]
 
 
-class ExemplarIndexPage(ChannelIndexMixin, Page):
+class ExemplarIndexPage(ChannelIndexMixin, AsciiSlugPageMixin, Page):
     """The list of exemplar stories (先进典型)."""
 
     intro = models.TextField("栏目简介", blank=True, help_text="可留空")
@@ -374,7 +375,7 @@ class ExemplarPage(UnitScopedPage):
         return [line.strip() for line in self.honours.splitlines() if line.strip()]
 
 
-class DigestIndexPage(ChannelIndexMixin, Page):
+class DigestIndexPage(ChannelIndexMixin, AsciiSlugPageMixin, Page):
     """The list of mobile-newspaper issues (手机报)."""
 
     intro = models.TextField("栏目简介", blank=True, help_text="可留空")

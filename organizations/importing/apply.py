@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from organizations import services
 from organizations.models import Member, OrgUnit, Transfer
+from organizations.names import user_names_sync
 
 from .validate import MemberRow, UnitRow
 
@@ -139,4 +140,6 @@ def apply_members(
             changed, [*MEMBER_UPDATE_FIELDS, "unit", "is_overseas", "updated_at"]
         )
         Transfer.objects.bulk_create(transfers)
+        # bulk writes send no signals: the logins of new and renamed members take their names
+        user_names_sync(member_ids=[m.pk for m in changed])
         counts["members_updated"] += len(changed)

@@ -9,7 +9,7 @@ import posixpath
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.utils.cache import get_conditional_response
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 

@@ -1,11 +1,13 @@
-"""News, exemplar stories and the digest. The lists come from cms.selectors (audience
-scope decided there); detail pages are the Wagtail pages themselves, rendered in the
-portal layout by templates/cms/*.html (their serve() answers 404 out of scope)."""
+"""News, exemplar stories and the digest (the latest issue and the archive of past ones).
+The lists come from cms.selectors (audience scope decided there); detail pages are the
+Wagtail pages themselves, rendered in the portal layout by templates/cms/*.html (their
+serve() answers 404 out of scope)."""
 
 from __future__ import annotations
 
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from cms import selectors
 from cms.selectors import PORTAL
@@ -68,3 +70,46 @@ def digest_latest(request):
 def digest_detail(request, pk: int):
     issue = selectors.access_digest_by_id(request.user, pk, through=PORTAL)
     return redirect(issue.url)
+
+
+def _year_month(request) -> tuple[int | None, int | None, str]:
+    """?year=2026&month=11 (month needs a year) → (year, month, error message)."""
+    raw_year, raw_month = request.GET.get("year", ""), request.GET.get("month", "")
+    year = month = None
+    if raw_year:
+        if not raw_year.isdigit() or not 1900 <= int(raw_year) <= 2999:
+            return None, None, _("年份应为四位数字，如 2026")
+        year = int(raw_year)
+    if raw_month:
+        if year is None:
+            return None, None, _("按月份查看时请同时指定年份")
+        if not raw_month.isdigit() or not 1 <= int(raw_month) <= 12:
+            return None, None, _("月份应为 1 到 12 之间的数字")
+        month = int(raw_month)
+    return year, month, ""
+
+
+@portal_view
+def digest_archive(request):
+    """Past issues by year and month (newest first), 20 a page, only those the member
+    may read; the month list counts them per month."""
+    visible = selectors.digests_visible_to(request.user, through=PORTAL)
+    year, month, error = _year_month(request)
+    months = selectors.digest_archive_months(visible)
+    years: dict[int, list[dict]] = {}
+    for m in months:
+        years.setdefault(m["year"], []).append(m)
+    issues = selectors.digests_in_month(visible, year=year, month=month)
+    page = _page(request, issues.order_by("-issue_date", "-id"))
+    context = {
+        "nav": "digest_archive",
+        "page_obj": page,
+        "years": [
+            {"year": y, "months": ms, "count": sum(m["count"] for m in ms)}
+            for y, ms in years.items()
+        ],
+        "year": year,
+        "month": month,
+        "error": error,
+    }
+    return render(request, "portal/digest_archive.html", context, status=400 if error else 200)

@@ -6,10 +6,13 @@ progress just made, not a stored copy."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 
+from elearning.contests import points_history as history
+from elearning.contests.selectors import points_summary
 from elearning.courses import progress, selectors
 from elearning.courses.representations import course_status
 from elearning.models import Lesson
@@ -89,3 +92,20 @@ def lesson_detail(request, pk: int):
         "heartbeat_seconds": getattr(settings, "EHOME_PORTAL_READING_HEARTBEAT_SECONDS", 20),
     }
     return render(request, "portal/learn/lesson.html", context)
+
+
+@portal_view
+def points_history(request):
+    """The member's own study-points history (times in their unit's time zone, set by
+    portal_view), 20 events a page, newest first, with the running total."""
+    member = request.member
+    page = Paginator(
+        history.points_history(member=member) if member is not None else [], 20
+    ).get_page(request.GET.get("page"))
+    context = {
+        "nav": "learn",
+        "page_obj": page,
+        "events": history.points_events(list(page.object_list)) if member is not None else [],
+        "total": points_summary(member=member)["total"] if member is not None else 0,
+    }
+    return render(request, "portal/learn/points.html", context)
