@@ -23,7 +23,8 @@ pytestmark = pytest.mark.django_db
 DOMAIN_APPS = ["core", "organizations", "media_pipeline", "cms", "elearning", "search"]
 # Exceptions that are not a refusal of what someone asked for: the media worker's own
 # signals and a probe verdict stored on the asset, a search backend that is down (the
-# query falls back), and a decoding failure each importer turns into its own refusal.
+# query falls back), a decoding failure each importer turns into its own refusal, and the
+# GIFT parser's signal that ends one question (its problems are already in the report).
 NOT_REFUSALS = {
     "media_pipeline.ffmpeg_run.FFmpegError",
     "media_pipeline.ffmpeg_run.FFmpegAborted",
@@ -31,6 +32,7 @@ NOT_REFUSALS = {
     "media_pipeline.probe.MediaRejected",
     "search.backends.BackendUnavailable",
     "core.textfile.UnsupportedEncoding",
+    "elearning.exams.question_io.gift_text.Refused",
 }
 
 
