@@ -104,7 +104,12 @@ def question_revealed(q: Question) -> dict:
     """The question just answered, with its right answer and explanation: sent only in
     the reply to that question's answer (never with the question itself), so a member
     who missed it learns the answer without anyone learning it in advance."""
-    return {**question_public(q), "answer": q.answer, "explanation": q.explanation}
+    return {
+        **question_public(q),
+        "answer": q.answer,
+        "explanation": q.explanation,
+        "explanation_html": question_text_html(q.explanation, q.text_format),
+    }
 
 
 def entry_state(entry: ContestEntry, contest: Contest) -> ContestStateJSON:
