@@ -10,6 +10,7 @@ needs a kind, a file URL wants a file) has its factory in `FACTORIES` below.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from dataclasses import dataclass, field
 
 import pytest
@@ -55,23 +56,26 @@ class World:
     clients: dict[tuple[str, str], object] = field(default_factory=dict)
     missing: dict[tuple, tuple] = field(default_factory=dict)  # cache of "missing id" answers
     workflow_id: int | None = None
+    tokens_at: dict[tuple[str, str], float | None] = field(default_factory=dict)
 
     def client(self, role: str, surface: str):
         """A logged-in client: JWT for the API, a session for the portal and the admin."""
         key = (role, "api" if surface == "api" else "web")
         if key not in self.clients:
-            user = self.users[role]
             if key[1] == "api":
                 from rest_framework.test import APIClient
 
-                c = APIClient()
-                c.credentials(
-                    HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(user).access_token}"
-                )
+                self.clients[key] = APIClient()
+                self.tokens_at[key] = None
             else:
-                c = Client()
-                c.force_login(user)
-            self.clients[key] = c
+                self.clients[key] = Client()
+                self.clients[key].force_login(self.users[role])
+        if key[1] == "api" and (
+            self.tokens_at[key] is None or time.monotonic() - self.tokens_at[key] > 300
+        ):  # access tokens live 15 minutes; a slow run must not probe with an expired one
+            token = RefreshToken.for_user(self.users[role]).access_token
+            self.clients[key].credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+            self.tokens_at[key] = time.monotonic()
         return self.clients[key]
 
 

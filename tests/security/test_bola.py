@@ -43,7 +43,9 @@ ENTRIES = scoped_models()
 
 #: answers that do not depend on the object: the same for theirs as for a missing id
 ROLE_REFUSALS = {
-    "api": {401, 403, 405},  # e.g. the auditors' API refuses non-auditors before any lookup
+    # e.g. the auditors' API refuses non-auditors before any lookup; never 401: every
+    # caller is logged in, and a 401 would make the probe prove nothing
+    "api": {403, 405},
     "portal": {405},
     "admin": {302, 403, 405},  # Wagtail: login redirect, "no permission" redirect
 }
