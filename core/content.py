@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import partial
 
 from django.db import models, transaction
@@ -106,7 +106,11 @@ class ContentType:
     embedded_in: tuple[str, ...] = ()
     parts: tuple[type[models.Model], ...] = ()
     #: concrete fields the published filter and the audience depend on (derived)
-    visibility_fields: frozenset[str] = field(default=frozenset(), compare=False)
+    visibility_fields: frozenset[str] = field(init=False, default=frozenset())
+
+    def __post_init__(self):
+        fields = _q_fields(self.published) | {self.audience_field.split("__")[0]}
+        object.__setattr__(self, "visibility_fields", frozenset(fields))
 
     @property
     def is_page(self) -> bool:
@@ -174,14 +178,12 @@ def register(*types: ContentType) -> None:
         known = _TYPES.get(ct.name)
         if known is not None and known.model is not ct.model:
             raise ValueError(f"content type {ct.name!r} is already declared for {known.model}")
-        fields = frozenset(_q_fields(ct.published) | {ct.audience_field.split("__")[0]})
-        ct = replace(ct, visibility_fields=fields)
         _TYPES[ct.name] = ct
         _BY_MODEL[ct.model] = ct
         _connect(ct.model, f"content.{ct.name}")
         for part in ct.parts:
-            if ct not in _PARTS.setdefault(part, []):
-                _PARTS[part].append(ct)
+            owners = _PARTS.setdefault(part, [])
+            owners[:] = [t for t in owners if t.name != ct.name] + [ct]
             _connect(part, f"content.part.{part._meta.label_lower}")
 
 
