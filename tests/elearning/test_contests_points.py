@@ -83,7 +83,8 @@ def test_late_answer_counts_as_wrong(org, contest, client_for):
         {"question": q["id"], "answer": key},
         format="json",
     ).json()
-    assert r["last"] == {"correct": False, "timed_out": True} and r["finished"]
+    assert r["last"]["correct"] is False and r["last"]["timed_out"] is True and r["finished"]
+    assert r["last"]["question"]["id"] == q["id"]  # now answered (late): its answer is shown
 
 
 def test_answer_to_another_question_is_refused(org, contest, client_for):
