@@ -10,6 +10,9 @@ adds the others (idempotent: re-importing the same file updates, never duplicate
 databases use bulk_create/bulk_update. No per-row post_save fires, so search/reference
 indexing is deferred: after commit `cms.signals.books_imported(ids=...)` is sent once and
 a task rebuilds the reference index for books that got covers.
+
+Over 400 lines: the validation pass and the one-transaction write pass share the row
+tuple and the error wording; split apart, each would need the other's internals.
 """
 
 from __future__ import annotations

@@ -32,6 +32,9 @@ The cache is an accelerator, never the source of truth, so no cache call raises:
 
 `redis_down()` lets code that talks to Redis directly through `redis_client()`
 (elearning.contests.leaderboards) skip Redis while the breaker is open.
+
+Over 400 lines: one cache backend (the pooled Redis client, its degrading wrapper and
+the file cache every process shares) whose parts share the key and timeout handling.
 """
 
 from __future__ import annotations

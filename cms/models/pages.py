@@ -1,4 +1,8 @@
-"""Page types. Content pages inherit `UnitScopedPage` (publishing + audience unit)."""
+"""Page types. Content pages inherit `UnitScopedPage` (publishing + audience unit).
+
+Over 400 lines: every Wagtail page type of the site in one module — Wagtail's
+parent/subpage rules refer to each other, and the content pages share `UnitScopedPage`.
+"""
 
 from __future__ import annotations
 

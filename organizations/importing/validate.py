@@ -1,6 +1,10 @@
 """Checking every row before anything is written: each problem names the file/sheet, the
 row and the column. Units are checked against the file and the database together (unknown
-parent codes, cycles, scope); members against the units and existing member numbers."""
+parent codes, cycles, scope); members against the units and existing member numbers.
+
+Over 400 lines: units and members are checked together (a member row refers to units
+of the same file and the database), with one error collector for both.
+"""
 
 from __future__ import annotations
 
