@@ -146,7 +146,7 @@ def course_detail_json(
     rows: dict[int, LessonProgress],
     playback: Callable[[Lesson], dict | None],
 ) -> CourseDetailJSON:
-    """A course (`course_for_user`, exams prefetched) with its lessons and the member's
+    """A course (`access_course_by_id`, exams prefetched) with its lessons and the member's
     progress rows by lesson id; `playback(lesson)` gives a lesson's playback info."""
     published = [e for e in course.exams.all() if e.is_published]
     return {
