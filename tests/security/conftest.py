@@ -14,14 +14,16 @@ import time
 from dataclasses import dataclass, field
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.db import models, transaction
 from django.test import Client, TestCase, override_settings
 from django.utils import timezone
 from rest_framework_simplejwt.tokens import RefreshToken
+from wagtail.coreutils import get_supported_content_language_variant
 from wagtail.fields import StreamField
-from wagtail.models import Page, Site, Workflow
+from wagtail.models import Locale, Page, Site, Workflow
 
 from cms.models import (
     Book,
@@ -256,6 +258,11 @@ def build(model, unit: OrgUnit, mark: str, world: World, side: dict):
 # --- the world ------------------------------------------------------------------------------
 def _site() -> HomePage:
     root = Page.get_first_root_node()
+    if root is None:  # a transactional test flushed what Wagtail's migrations created
+        locale, _ = Locale.objects.get_or_create(
+            language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE)
+        )
+        root = Page.add_root(instance=Page(title="Root", slug="root", locale=locale))
     home = HomePage(title="党建e家", slug="bola-home")
     root.add_child(instance=home)
     home.save_revision().publish()
@@ -311,8 +318,8 @@ def _world() -> World:
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker):
     """Built once per module (per xdist worker) inside a transaction that is rolled back
-    at the end; each test runs in a savepoint inside it, so whatever a request changed is
-    undone before the next test."""
+    at the end; each test (marked django_db) runs in a savepoint inside it, so whatever a
+    request changed is undone before the next test."""
     # PBKDF2 with production iterations costs ~0.7 s per user on a 2-core box
     fast = override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
     with django_db_blocker.unblock(), fast:

@@ -11,6 +11,10 @@ through, in this order:
 4. the registry's route names (`routes=`): API, portal and the project's own admin views.
 Anything else that takes an id must be listed in `EXEMPT_URLS` with the reason no
 unit-owned object is behind it — or `test_every_url_that_takes_an_id_is_claimed` fails.
+
+A URL that serves several models (Wagtail's page views serve every page type, the
+auditors' trace any content page) is one view whatever the type: the models take turns
+(`UrlCase.turn`), so every role tries it once, each time with one of the models.
 """
 
 from __future__ import annotations
@@ -75,6 +79,7 @@ class UrlCase:
     methods: tuple[str, ...]
     query: str = ""
     fixed: tuple[tuple[str, str], ...] = ()  # kwargs with a value of their own
+    turn: tuple[int, int] = (0, 1)  # (this model's turn, models sharing the URL)
 
     @property
     def label(self) -> str:
@@ -225,11 +230,12 @@ def discover() -> tuple[list[UrlCase], list[tuple[str, str]], dict[str, str]]:
             else:
                 exempted[name] = reason
             continue
-        for model, id_kwarg in owners:
+        for i, (model, id_kwarg) in enumerate(owners):
             if any(k != id_kwarg and k not in FILLED_KWARGS for k in kwargs):
                 unclaimed.append((name, f"{route}: no value for {kwargs}"))
                 continue
-            cases.append(UrlCase(model, surface, name, id_kwarg, kwargs, methods))
+            turn = (i, len(owners))
+            cases.append(UrlCase(model, surface, name, id_kwarg, kwargs, methods, turn=turn))
     cases += _bulk_cases()
     return sorted(cases, key=lambda c: c.label), unclaimed, exempted
 
