@@ -116,8 +116,9 @@ def test_the_contest_api_sends_an_answer_only_after_its_question_is_answered(
     api = client_for(member_b1.user)
     state = api.post(f"/api/v1/contests/{contest.pk}/entries/").json()
     asked = state["question"]
-    assert set(asked) == {"id", "type", "stem", "options"}
-    assert all(set(o) == {"key", "text"} for o in asked["options"])
+    # the question as first sent: its text (plain and sanitised HTML), never its answer
+    assert set(asked) == {"id", "type", "text_format", "stem", "stem_html", "options"}
+    assert all(set(o) == {"key", "text", "html"} for o in asked["options"])
     answered = api.post(
         f"/api/v1/contests/{contest.pk}/answers/",
         {"question": asked["id"], "answer": "B"},
