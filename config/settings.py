@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     # elearning <- search <- api, portal; pyproject.toml [tool.importlinter] checks it)
     "core",
     "organizations",
+    "notifications",
     "media_pipeline",
     "cms",
     "elearning",
