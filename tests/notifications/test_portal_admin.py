@@ -117,3 +117,11 @@ def test_the_admin_lists_what_was_sent_in_the_viewers_subtree(org, client):
 def test_a_member_without_a_role_has_no_admin_list(me, client):
     client.force_login(me.user)
     assert client.get("/admin/notifications/").status_code in (302, 403)
+
+
+def test_the_inbox_reads_in_english_when_chosen(me, client, settings):
+    client.force_login(me.user)
+    send(me, "开会通知", "k1")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get("/notifications/").content.decode()
+    assert "1 unread" in page and "Mark all read" in page and "Mark read" in page
