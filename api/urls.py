@@ -20,4 +20,5 @@ urlpatterns = [
     path("", include("api.search_api")),
     path("", include("api.sync_api")),
     path("", include("api.audit_api")),
+    path("", include("api.notifications_api")),
 ]

@@ -51,10 +51,12 @@ else:
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    # project apps, lowest layer first (core <- organizations <- media_pipeline <- cms,
-    # elearning <- search <- api, portal; pyproject.toml [tool.importlinter] checks it)
+    # project apps, lowest layer first (core <- organizations <- notifications <-
+    # media_pipeline <- cms, elearning <- search <- api, portal; pyproject.toml
+    # [tool.importlinter] checks it)
     "core",
     "organizations",
+    "notifications",
     "media_pipeline",
     "cms",
     "elearning",

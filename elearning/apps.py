@@ -14,6 +14,7 @@ class ElearningConfig(AppConfig):
         from organizations.signals import members_moved, unit_roles_changed
 
         content.register()  # courses and lessons (elearning/content.py)
+        _notifications()
 
         # study points for the events the courses and exams domains verified
         lesson_completed.connect(
@@ -36,3 +37,36 @@ class ElearningConfig(AppConfig):
                 user_academy_groups_sync(user=user)
 
         unit_roles_changed.connect(_sync, dispatch_uid="elearning.academy_groups_sync", weak=False)
+
+
+def _notifications() -> None:
+    """The academy's notification kinds, and the trigger: a new assignment tells its
+    audience once the assignment is committed (in-app rows written in bulk)."""
+    from django.db import transaction
+    from django.db.models.signals import post_save
+    from django.utils.translation import gettext_lazy as _
+
+    from elearning.courses.models import Assignment
+    from notifications.kinds import Kind, register
+
+    register(
+        Kind(
+            code="course_assigned",
+            label=_("学习任务"),
+            title_template=_("新的学习任务：《{course}》"),
+            body_template=_("请在 {due} 前完成《{course}》的学习。{note}"),
+            mandatory=True,
+        )
+    )
+
+    def _assigned(sender, instance, created, raw=False, **kwargs):
+        if created and not raw:
+            from elearning.courses.services import assignment_notify
+
+            pk = instance.pk
+            # robust: a failed notification is logged, never undoes or fails the save
+            transaction.on_commit(lambda: assignment_notify(assignment_id=pk), robust=True)
+
+    post_save.connect(
+        _assigned, sender=Assignment, dispatch_uid="elearning.assignment_notify", weak=False
+    )

@@ -1,12 +1,19 @@
-"""Template context every portal page needs (navigation state)."""
+"""Template context every portal page needs (navigation state, the bell's unread count)."""
 
 from __future__ import annotations
 
+from django.utils.functional import SimpleLazyObject
+
+from notifications.selectors import unread_count
 from portal.access import is_supervisor
 
 
 def portal(request) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"portal_is_supervisor": False}
-    return {"portal_is_supervisor": lambda: is_supervisor(user)}
+        return {"portal_is_supervisor": False, "portal_unread": 0}
+    return {
+        "portal_is_supervisor": lambda: is_supervisor(user),
+        # the bell's count: one query, only on pages that show the header
+        "portal_unread": SimpleLazyObject(lambda: unread_count(user)),
+    }

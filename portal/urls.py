@@ -2,7 +2,17 @@
 
 from django.urls import path
 
-from portal.views import books, content, dashboard, exams, home, learning, periodicals, search
+from portal.views import (
+    books,
+    content,
+    dashboard,
+    exams,
+    home,
+    inbox,
+    learning,
+    periodicals,
+    search,
+)
 
 app_name = "portal"
 
@@ -41,6 +51,11 @@ urlpatterns = [
     path("contests/<int:pk>/", exams.contest_detail, name="contest"),
     path("contests/<int:pk>/play/", exams.contest_play, name="contest_play"),
     path("contests/<int:pk>/leaderboard/", exams.contest_leaderboard, name="leaderboard"),
+    path("notifications/", inbox.inbox, name="notifications"),
+    path("notifications/read-all/", inbox.notifications_read_all, name="notifications_read_all"),
+    path("notifications/<int:pk>/open/", inbox.notification_open, name="notification_open"),
+    path("notifications/<int:pk>/read/", inbox.notification_read, name="notification_read"),
+    path("notifications/<int:pk>/delete/", inbox.notification_delete, name="notification_delete"),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("dashboard/members/", dashboard.dashboard_members, name="dashboard_members"),
     path(

@@ -77,3 +77,38 @@ def assignment_create(
         created_by=created_by,
         note=note,
     )
+
+
+def assignment_notify(*, assignment_id: int) -> int:
+    """Tell every active member of the assignment's audience subtree, in-app (kind
+    `course_assigned`, written in bulk; the key makes a repeat a no-op). Called after
+    the assignment's transaction commits, however it was created (service, admin, import)."""
+    from django.urls import reverse
+
+    from notifications.services import notification_send
+
+    assignment = (
+        Assignment.objects.select_related("course", "audience_unit")
+        .filter(pk=assignment_id)
+        .first()
+    )
+    if assignment is None:  # deleted before the commit hook ran
+        return 0
+    recipients = Member.objects.filter(
+        unit__path__startswith=assignment.audience_unit.path, status=Member.Status.ACTIVE
+    ).values_list("pk", flat=True)
+    course = assignment.course
+    return notification_send(
+        kind="course_assigned",
+        recipients=recipients,
+        context={
+            "course": course.title,
+            "due": assignment.due_date.isoformat(),
+            "note": assignment.note,
+        },
+        link=(
+            reverse("api:course-detail", args=[course.pk]),
+            reverse("portal:course", args=[course.pk]),
+        ),
+        idempotency_key=f"assignment-{assignment.pk}",
+    )

@@ -20,7 +20,15 @@ from tests.factories import member_in
 
 pytestmark = pytest.mark.django_db
 
-DOMAIN_APPS = ["core", "organizations", "media_pipeline", "cms", "elearning", "search"]
+DOMAIN_APPS = [
+    "core",
+    "organizations",
+    "notifications",
+    "media_pipeline",
+    "cms",
+    "elearning",
+    "search",
+]
 # Exceptions that are not a refusal of what someone asked for: the media worker's own
 # signals and a probe verdict stored on the asset, a search backend that is down (the
 # query falls back), a decoding failure each importer turns into its own refusal, and the

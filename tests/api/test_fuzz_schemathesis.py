@@ -25,6 +25,8 @@ from cms.samples import pdf_bytes
 from cms.services import preview_token_make
 from elearning.models import Contest, Course, Lesson
 from media_pipeline.models import MediaAsset
+from notifications.models import Notification
+from notifications.services import notification_send
 from tests.cms.conftest import publish_news, site  # noqa: F401 - fixtures
 from tests.elearning.conftest import academy  # noqa: F401 - fixture
 from tests.factories import member_in, user_with_role
@@ -150,12 +152,13 @@ def _current_access_token(user) -> str:
 ONLY_404_BY_DESIGN = {"GET /api/v1/media/{id}/hls/{name}"}
 
 
-def _path_ids(path: str, ids: dict, attempt: int) -> dict:
-    """Real ids for an operation's path parameters ({} when it has none)."""
+def _path_ids(path: str, ids: dict, own: dict) -> dict:
+    """Real ids for an operation's path parameters ({} when it has none); `own`: the
+    caller's own objects (their attempt, a notification of theirs)."""
     if "{id}" not in path:
         return {}
     resource = re.match(r"^/api/v1/(?:[a-z-]+/)*?([a-z-]+)/\{id\}", path).group(1)
-    out = {"id": attempt if resource == "attempts" else ids[resource]}
+    out = {"id": own[resource] if resource in own else ids[resource]}
     if "{name}" in path:
         out["name"] = "master.m3u8"
     return out
@@ -171,7 +174,16 @@ def callers(org, fuzz_data, client_for):
     for who, user in users.items():
         started = client_for(user).post(f"/api/v1/exams/{exam.pk}/attempts/", {}, format="json")
         assert started.status_code == 201, started.content
-        attempts[who] = started.json()["id"]
+        notification_send(
+            kind="announcement",
+            recipients=[user.member],
+            context={"title": "通知", "body": "内容"},
+            idempotency_key="fuzz",
+        )
+        attempts[who] = {
+            "attempts": started.json()["id"],
+            "notifications": Notification.objects.get(recipient__user=user).pk,
+        }
     return users, attempts
 
 
@@ -263,6 +275,7 @@ LISTS = [
     "/api/v1/periodicals/",
     "/api/v1/courses/",
     "/api/v1/contests/",
+    "/api/v1/notifications/",
 ]
 DETAILS = [
     "/api/v1/news/{}/",

@@ -38,6 +38,8 @@ from cms.samples import pdf_bytes
 from elearning.exams.services import attempt_start
 from elearning.models import Attempt, Contest, Course, Exam, ExamRule, Lesson
 from media_pipeline.models import MediaAsset
+from notifications.models import Notification
+from notifications.services import notification_send
 from organizations.models import Member, OrgUnit, UnitRole
 from organizations.registry import scoped_entry, scoped_models
 from tests.factories import make_org_tree, member_in
@@ -208,6 +210,19 @@ def _attempt(unit, mark, world, side):
     return attempt_start(exam=build(Exam, unit, mark, world, side), member=owner)
 
 
+def _notification(unit, mark, world, side):
+    """A notification is one member's own: mine is the control user's."""
+    owner = Member.objects.get(user=world.users["all"]) if mark == MINE else _member(unit, mark)
+    notification_send(
+        kind="announcement",
+        recipients=[owner],
+        context={"title": f"{mark}消息", "body": f"{mark}内容"},
+        link=("", ""),
+        idempotency_key=f"bola-{mark}",
+    )
+    return Notification.objects.get(recipient=owner, idempotency_key=f"bola-{mark}")
+
+
 def _contest(unit, mark, world, side):
     now = timezone.now()
     return Contest.objects.create(
@@ -239,6 +254,7 @@ FACTORIES = {
     Lesson: _lesson,
     Exam: _exam,
     Attempt: _attempt,
+    Notification: _notification,
     Contest: _contest,
     MediaAsset: _media,
 }

@@ -1,0 +1,32 @@
+"""Reads of the inbox: a member sees only their own notifications; another member's id
+answers like a missing one (ObjectNotFound)."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from notifications.models import Notification
+from organizations.selectors import ObjectNotFound, member_for_user, object_or_not_found
+
+
+def inbox(user) -> QuerySet[Notification]:
+    """The user's notifications, newest first (none for a user who is not a member)."""
+    member = member_for_user(user)
+    if member is None:
+        return Notification.objects.none()
+    return Notification.objects.filter(recipient=member).order_by("-created_at", "-id")
+
+
+def unread_count(user) -> int:
+    member = member_for_user(user)
+    if member is None:
+        return 0
+    return Notification.objects.filter(recipient=member, read_at__isnull=True).count()
+
+
+def access_notification_by_id(user, notification_id, *, action: str = "view") -> Notification:
+    """One of the user's own notifications (any action: it is theirs), or ObjectNotFound."""
+    member = member_for_user(user)
+    if member is None:
+        raise ObjectNotFound
+    return object_or_not_found(Notification.objects.filter(recipient=member), notification_id)
