@@ -27,6 +27,8 @@ from cms.models import Book, Outlet, Periodical, PeriodicalIssue
 from cms.services import content_setup_ensure, user_content_groups_sync
 from elearning.models import Assignment, Contest, Course, Exam, Question
 from media_pipeline.models import MediaAsset
+from notifications.models import Notification
+from notifications.services import notification_send
 from organizations.models import Member, OrgUnit
 from organizations.permissions import UnitScopedViewSetMixin, policy_for
 from organizations.services import unit_role_grant
@@ -48,9 +50,18 @@ def _objects(unit: OrgUnit, mark: str) -> dict[type, models.Model]:
     periodical = Periodical.objects.create(
         title=f"{mark}期刊", owner_unit=unit, audience_unit=unit, is_published=True
     )
+    member = member_in(unit, name=f"{mark}党员")
+    notification_send(
+        kind="announcement",
+        recipients=[member],
+        context={"title": f"{mark}消息", "body": f"{mark}内容"},
+        link=("", ""),
+        idempotency_key=f"scope-{mark}",
+    )
     return {
         OrgUnit: unit,
-        Member: member_in(unit, name=f"{mark}党员"),
+        Member: member,
+        Notification: Notification.objects.get(recipient=member, idempotency_key=f"scope-{mark}"),
         Course: course,
         Assignment: Assignment.objects.create(
             course=course, audience_unit=unit, due_date=dt.date.today(), note=f"{mark}任务"
