@@ -410,10 +410,10 @@ def _pg_url(db: str) -> tuple[str, str]:
     return admin, urlunsplit(parts._replace(path=f"/{db}"))
 
 
-def _run_worker(env: dict, argv: list[str], timeout: float) -> dict:
-    """Run one database's measurement in its own process; its progress goes to our
-    stderr, its JSON result is the last line of its stdout."""
-    cmd = [sys.executable, "-m", "bench", "search", "--", "--worker", *argv]
+def _run_worker(env: dict, argv: list[str], timeout: float, *, bench: str = "search") -> dict:
+    """Run one database's measurement of `bench` in its own process; its progress goes to
+    our stderr, its JSON result is the last line of its stdout."""
+    cmd = [sys.executable, "-m", "bench", bench, "--", "--worker", *argv]
     try:
         proc = subprocess.run(
             cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True, timeout=timeout

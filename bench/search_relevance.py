@@ -31,13 +31,13 @@ import json
 import math
 import os
 import shutil
-import subprocess
 import sys
 import time
 from collections import defaultdict
 from pathlib import Path
 
 from bench.search import _pg_url
+from bench.search import _run_worker as run_search_worker
 
 ROOT = Path(__file__).resolve().parent.parent
 SQLITE_DIR = Path("/tmp/ehome_bench_relevance")
@@ -215,17 +215,7 @@ def summarise(rows: list[dict]) -> dict:
 
 
 def _run_worker(env: dict, argv: list[str], timeout: float) -> dict:
-    cmd = [sys.executable, "-m", "bench", "search_relevance", "--", "--worker", *argv]
-    try:
-        proc = subprocess.run(
-            cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True, timeout=timeout
-        )
-    except subprocess.TimeoutExpired:
-        return {"error": f"timed out after {timeout:.0f}s"}
-    lines = (proc.stdout or "").strip().splitlines()
-    if proc.returncode != 0 or not lines:
-        return {"error": f"worker exited with status {proc.returncode}"}
-    return json.loads(lines[-1])
+    return run_search_worker(env, argv, timeout, bench="search_relevance")
 
 
 def main(argv: list[str]) -> None:

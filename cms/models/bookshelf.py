@@ -43,7 +43,37 @@ def book_file_path(instance, filename: str) -> str:
     )
 
 
-class CatalogueItem(models.Model):
+class PublicationReview(models.Model):
+    """Who last edited a bookshelf item and which reviewer published it (separation of
+    duties: the reviewer may not be the last editor; cms.review)."""
+
+    edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        db_index=False,  # never looked up by; keeps the 100,000-row import as fast
+        verbose_name="最后修改人",
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        db_index=False,
+        verbose_name="发布审核人",
+    )
+    reviewed_at = models.DateTimeField("审核发布时间", null=True, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+
+class CatalogueItem(PublicationReview):
     """Fields shared by books and periodicals."""
 
     title = models.CharField(
@@ -96,27 +126,6 @@ class CatalogueItem(models.Model):
         help_text="勾选后党员才能看到。须由管理单位（可见范围更大时为可见范围所在单位）"
         "或其上级的审核员勾选，且不能是最后修改人；已发布的条目须先取消发布才能修改",
     )
-    edited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        editable=False,
-        db_index=False,  # never looked up by; keeps the 100,000-row import as fast
-        verbose_name="最后修改人",
-    )
-    reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        editable=False,
-        db_index=False,
-        verbose_name="发布审核人",
-    )
-    reviewed_at = models.DateTimeField("审核发布时间", null=True, blank=True, editable=False)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True, db_index=True)
 
@@ -274,7 +283,7 @@ class Periodical(index.Indexed, CatalogueItem):
     audience="periodical__audience_unit",
     routes=("periodical-issue",),
 )
-class PeriodicalIssue(models.Model):
+class PeriodicalIssue(PublicationReview):
     """One issue of a periodical, with its EPUB/PDF file. Visible when the periodical is."""
 
     periodical = models.ForeignKey(
@@ -308,27 +317,6 @@ class PeriodicalIssue(models.Model):
         help_text="勾选后党员才能看到（期刊也须已发布）。须由期刊管理单位或其上级的审核员勾选，"
         "且不能是最后修改人；已发布的期次须先取消发布才能修改",
     )
-    edited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        editable=False,
-        db_index=False,  # never looked up by; keeps the 100,000-row import as fast
-        verbose_name="最后修改人",
-    )
-    reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        editable=False,
-        db_index=False,
-        verbose_name="发布审核人",
-    )
-    reviewed_at = models.DateTimeField("审核发布时间", null=True, blank=True, editable=False)
     updated_at = models.DateTimeField("更新时间", auto_now=True, db_index=True)
 
     base_form_class = CatalogueItemForm
