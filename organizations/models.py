@@ -138,6 +138,12 @@ class UnitRole(models.Model):
         INSTRUCTOR = "instructor", _("教员")
         # reads the audit log and traces published content in its subtree (cms.audit)
         AUDITOR = "auditor", _("监督员")
+        # member records: reveals sensitive fields (with a stated purpose), transfers
+        ORGANIZER = "organizer", _("组织委员")
+        # party dues: bases, refunds, adjustments, collection reports (dues)
+        TREASURER = "treasurer", _("党费管理员")
+        # answers members' questions addressed to the unit (interaction Q&A)
+        ANSWERER = "answerer", _("答疑员")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="unit_roles"
