@@ -52,14 +52,18 @@ CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
     # project apps, lowest layer first (core <- organizations <- notifications <-
-    # media_pipeline <- cms, elearning <- search <- api, portal; pyproject.toml
-    # [tool.importlinter] checks it)
+    # media_pipeline <- cms, elearning <- interaction, publications, supervision, care,
+    # dues <- search <- api, portal; pyproject.toml [tool.importlinter] checks it)
     "core",
     "organizations",
     "notifications",
     "media_pipeline",
     "cms",
     "elearning",
+    "interaction",
+    "supervision",
+    "care",
+    "dues",
     "search",
     "api",
     # wagtail

@@ -1,0 +1,1 @@
+"""Models of the app, gathered from its sub-packages."""
