@@ -1,10 +1,10 @@
 """Organisation at production scale (docs/benchmarks.md, "## Organisation").
 
-`python -m bench org [-- --units 8000 --members 140000 --repeat 200]`
+`python -m bench org [-- --units 8000 --members 140000 --repeat 200 --db-name ehome_bench_org]`
 
 Needs PostgreSQL: the database named by DATABASE_URL's server (default
-postgres://postgres@127.0.0.1:5432) gets a dedicated database `ehome_bench_org`, dropped
-and recreated. Then:
+postgres://postgres@127.0.0.1:5432) gets a dedicated database (`--db-name`, default
+`ehome_bench_org`, or EHOME_BENCH_ORG_DB), dropped and recreated. Then:
 1. `generate_org` at full size, timed (target ≤ 60 s);
 2. median latency of the subtree member count and of "is unit X's content visible to
    member M" — each one SQL query — against naive baselines measured in the same run
@@ -27,22 +27,22 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH_DB = "ehome_bench_org"
 
 
-def _urls() -> tuple[str, str]:
+def _urls(db_name: str = BENCH_DB) -> tuple[str, str]:
     base = os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/postgres"
     parts = urlsplit(base)
     if not parts.scheme.startswith("postgres"):
         sys.exit("bench/org.py needs PostgreSQL: set DATABASE_URL=postgres://…")
     admin = urlunsplit(parts._replace(path="/postgres"))
-    bench = urlunsplit(parts._replace(path=f"/{BENCH_DB}"))
+    bench = urlunsplit(parts._replace(path=f"/{db_name}"))
     return admin, bench
 
 
-def _recreate(admin_url: str) -> None:
+def _recreate(admin_url: str, db_name: str) -> None:
     import psycopg
 
     with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
+        conn.execute(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{db_name}"')
 
 
 def main(argv: list[str]) -> None:
@@ -50,17 +50,24 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--units", type=int, default=8000)
     parser.add_argument("--members", type=int, default=140000)
     parser.add_argument("--repeat", type=int, default=200)
+    parser.add_argument(
+        "--db-name",
+        default=os.environ.get("EHOME_BENCH_ORG_DB", BENCH_DB),
+        help="the PostgreSQL database to drop, recreate and fill",
+    )
     parser.add_argument("--measure-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.measure_only:
         print(json.dumps(_measure(args.repeat)))
         return
-    admin_url, bench_url = _urls()
+    if not args.db_name.replace("_", "").isalnum():
+        sys.exit("--db-name: letters, digits and underscores only")
+    admin_url, bench_url = _urls(args.db_name)
     env = {**os.environ, "DATABASE_URL": bench_url, "DJANGO_DEBUG": "0"}
     env.pop("EHOME_TASKS_IMMEDIATE", None)
     py = sys.executable
-    print(f"database {BENCH_DB}: recreate and migrate …", flush=True)
-    _recreate(admin_url)
+    print(f"database {args.db_name}: recreate and migrate …", flush=True)
+    _recreate(admin_url, args.db_name)
     subprocess.run([py, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
     cmd = [
         py,
