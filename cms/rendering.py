@@ -4,7 +4,7 @@ Rich text is expanded (internal page links → URLs, embedded images → renditi
 Wagtail's `expand_db_html` and then sanitised by `core.richtext` (nh3): only a fixed set
 of tags and attributes survive; no <script>/<style>, no event handlers, no `javascript:`
 URLs. Lesson bodies and every other rich text go through the same sanitiser.
-Images are rendition URLs fetched in bulk (one query for images + renditions).
+Images are rendition URLs fetched in bulk (one query: renditions joined to their images).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from wagtail.images import get_image_model
+from wagtail.images.models import Filter
 
 from core.absolute_urls import absolute_url
 from core.richtext import rich_text_html, sanitize_html  # noqa: F401 - re-exported
@@ -27,18 +28,31 @@ BODY_IMAGE_SPEC = "max-1080x1080"
 def image_urls(image_ids: Iterable[int | None], spec: str) -> dict[int, dict]:
     """{image_id: {"url", "width", "height", "alt"}} for the given images, in bulk.
 
-    Existing renditions come with the images in one prefetch; a missing rendition is
-    generated once (and then reused by every later request)."""
+    Existing renditions come with their images in ONE query (renditions joined to their
+    image, kept when the focal point they were cut for is still the image's); an image
+    without a current rendition is loaded and rendered once, and every later request
+    finds the rendition."""
     ids = {i for i in image_ids if i}
     if not ids:
         return {}
+    Image = get_image_model()
+    fil = Filter(spec=spec)
+    found: dict[int, tuple] = {}
+    renditions = Image.get_rendition_model().objects.filter(image_id__in=ids, filter_spec=spec)
+    for rendition in renditions.select_related("image"):
+        image = rendition.image
+        if rendition.focal_point_key == fil.get_cache_key(image):
+            found[image.id] = (image, rendition)
+    missing = ids - found.keys()
+    if missing:
+        for image in Image.objects.filter(id__in=missing):
+            try:
+                found[image.id] = (image, image.get_rendition(spec))
+            except Exception:  # noqa: BLE001 - a broken source file must not break a listing
+                continue
     out: dict[int, dict] = {}
-    for image in get_image_model().objects.filter(id__in=ids).prefetch_renditions(spec):
-        try:
-            r = image.get_rendition(spec)
-        except Exception:  # noqa: BLE001 - a broken source file must not break a listing
-            continue
-        out[image.id] = {
+    for image_id, (image, r) in found.items():
+        out[image_id] = {
             "url": absolute_url(r.url),  # where the client reached us (core.absolute_urls)
             "width": r.width,
             "height": r.height,

@@ -193,11 +193,11 @@ SINCE = (timezone.now() - dt.timedelta(hours=1)).isoformat()
 #: endpoint → (object maker, url with page_size=25, pinned query count). The user, their
 #: member record and unit come in ONE query (api.authentication.MemberJWTAuthentication).
 LISTS = {
-    "news": (_news, "/api/v1/news/?page_size=25", 7),  # cursor: no COUNT(*)
-    "stories": (_stories, "/api/v1/stories/?page_size=25", 6),
+    "news": (_news, "/api/v1/news/?page_size=25", 6),  # cursor: no COUNT(*)
+    "stories": (_stories, "/api/v1/stories/?page_size=25", 5),
     "digests": (_digests, "/api/v1/digests/?page_size=25", 4),
-    "books": (_books, "/api/v1/books/?page_size=25", 6),
-    "periodicals": (_periodicals, "/api/v1/periodicals/?page_size=25", 6),
+    "books": (_books, "/api/v1/books/?page_size=25", 5),
+    "periodicals": (_periodicals, "/api/v1/periodicals/?page_size=25", 5),
     "courses": (_courses, "/api/v1/courses/?page_size=25", 5),
     "assignments": (_assignments, "/api/v1/assignments/?page_size=25", 3),
     "contests": (_contests, "/api/v1/contests/?page_size=25", 4),
