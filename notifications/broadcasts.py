@@ -78,6 +78,7 @@ def broadcast_create(
     audience: str = Broadcast.Audience.UNIT,
     source: str = "",
     sent_by=None,
+    image_url: str = "",
 ) -> Broadcast:
     """Record a broadcast and queue its fan-out after commit. The same key again answers
     the broadcast already recorded (and queues nothing): a retried send never
@@ -105,6 +106,7 @@ def broadcast_create(
         body=body,
         api_path=api_path[:300],
         portal_url=portal_url[:300],
+        image_url=(image_url or "")[:500],
         audience=audience,
         audience_unit=audience_unit,
         source=source[:64],
@@ -166,6 +168,7 @@ def broadcast_step(broadcast_id: int) -> bool:
                     body=broadcast.body,
                     api_path=broadcast.api_path,
                     portal_url=broadcast.portal_url,
+                    image_url=broadcast.image_url,
                     idempotency_key=key,
                 )
                 for member_id in ids

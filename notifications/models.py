@@ -27,6 +27,8 @@ class Notification(models.Model):
     #: the resource it is about, as an API path ("/api/v1/courses/7/") and a portal URL
     api_path = models.CharField(_("接口路径"), max_length=300, blank=True)
     portal_url = models.CharField(_("门户链接"), max_length=300, blank=True)
+    #: a picture shown with it (the mobile newspaper's cover), as a URL
+    image_url = models.CharField(_("配图"), max_length=500, blank=True, default="")
     idempotency_key = models.CharField(_("幂等键"), max_length=128)
     created_at = models.DateTimeField(_("发送时间"), auto_now_add=True)
     read_at = models.DateTimeField(_("阅读时间"), null=True, blank=True)
@@ -85,6 +87,7 @@ class Broadcast(models.Model):
     body = models.TextField(_("内容"), blank=True)
     api_path = models.CharField(_("接口路径"), max_length=300, blank=True)
     portal_url = models.CharField(_("门户链接"), max_length=300, blank=True)
+    image_url = models.CharField(_("配图"), max_length=500, blank=True, default="")
     audience = models.CharField(
         _("发送对象"), max_length=16, choices=Audience.choices, default=Audience.UNIT
     )
