@@ -1,21 +1,21 @@
 """Background work of notifications (django-tasks), each idempotent:
 
-- `broadcast_run`: the fan-out of one broadcast (notifications.broadcasts), resumable;
+- `broadcast_run`: the fan-out of one broadcast (notifications.fanout), resumable;
 - `broadcasts_resume`: periodic, queues again a fan-out whose worker died;
 - `periodic_execute`: the scheduler's wrapper around one claimed slot of a periodic job
-  (notifications.scheduler) — runs the job's task and records finished/failed.
+  (notifications.periodic) — runs the job's task and records finished/failed.
 """
 
 from __future__ import annotations
 
 from django_tasks import task
 
-from notifications import broadcasts
+from notifications import fanout, periodic
 
 
 @task()
 def broadcast_run(broadcast_id: int) -> dict:
-    broadcast = broadcasts.broadcast_run_all(broadcast_id)
+    broadcast = fanout.broadcast_run_all(broadcast_id)
     if broadcast is None:
         return {"broadcast": broadcast_id, "status": "missing"}
     return {"broadcast": broadcast_id, "status": broadcast.status, "written": broadcast.written}
@@ -23,7 +23,7 @@ def broadcast_run(broadcast_id: int) -> dict:
 
 @task()
 def broadcasts_resume() -> dict:
-    stalled = broadcasts.broadcasts_stalled()
+    stalled = fanout.broadcasts_stalled()
     for broadcast_id in stalled:
         broadcast_run.enqueue(broadcast_id)
     return {"resumed": stalled}
@@ -31,6 +31,4 @@ def broadcasts_resume() -> dict:
 
 @task()
 def periodic_execute(run_id: int) -> str:
-    from notifications.scheduler import run_execute
-
-    return run_execute(run_id)
+    return periodic.run_execute(run_id)

@@ -297,7 +297,7 @@ def _may_see_jobs(user) -> bool:
 
 
 def periodic_jobs(request):
-    from notifications.scheduler import jobs_overview
+    from notifications.periodic import jobs_overview
 
     if not _may_see_jobs(request.user):
         raise Http404

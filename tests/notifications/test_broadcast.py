@@ -8,8 +8,9 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from notifications.broadcasts import broadcast_create, broadcast_step, broadcasts_stalled
+from notifications.broadcasts import broadcast_create
 from notifications.errors import NotificationError
+from notifications.fanout import broadcast_step, broadcasts_stalled
 from notifications.models import Broadcast, Notification
 from organizations.models import Member, Transfer
 from tests.factories import member_in

@@ -14,7 +14,7 @@ import pytest
 from django.core.management import call_command
 
 from core import schedule
-from notifications import scheduler
+from notifications import periodic, scheduler
 from notifications.models import PeriodicRun
 from tests.procs import ROOT, database_url, require_shared_database
 
@@ -71,12 +71,12 @@ def test_a_slot_is_claimed_once_run_and_recorded(
 def test_overview_lists_every_job_with_last_and_next_run(
     only_test_jobs, django_capture_on_commit_callbacks
 ):
-    rows = {r["job"].name: r for r in scheduler.jobs_overview(NOW)}
+    rows = {r["job"].name: r for r in periodic.jobs_overview(NOW)}
     assert rows["t.ok"]["last"] is None and rows["t.ok"]["every"] == "每 15 分钟"
     assert rows["t.fails"]["every"] == "每小时"
     with django_capture_on_commit_callbacks(execute=True):
         scheduler.tick(NOW)
-    rows = {r["job"].name: r for r in scheduler.jobs_overview(NOW)}
+    rows = {r["job"].name: r for r in periodic.jobs_overview(NOW)}
     assert rows["t.ok"]["last"].status == "finished"
     assert rows["t.ok"]["next"] == dt.datetime(2026, 12, 7, 1, 15, tzinfo=dt.UTC)
     assert rows["t.fails"]["next"] == dt.datetime(2026, 12, 7, 2, 5, tzinfo=dt.UTC)

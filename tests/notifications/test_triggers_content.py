@@ -17,7 +17,7 @@ from cms.notify import digest_propose_weekly
 from cms.services import page_review_run
 from notifications.models import Notification
 from organizations.models import Member
-from tests.cms.conftest import _fast_passwords, publish_news, roles, site, staff_with_role  # noqa: F401
+from tests.cms.conftest import publish_news, staff_with_role
 from tests.cms.test_workflow import create_and_submit, current_task_state, login
 from tests.factories import member_in
 
