@@ -131,3 +131,37 @@ def test_bad_input_is_refused_and_nothing_is_written(org, kwargs, message):
     with pytest.raises(NotificationError, match=message):
         broadcast_create(**args)
     assert not Broadcast.objects.exists() and not Notification.objects.exists()
+
+
+def test_the_inbox_costs_the_same_queries_with_5_and_5000_notifications(org, client_for):
+    """The inbox of a member whom broadcasts reached 5,000 times: first page and a page
+    deep in the cursor run as many queries as for a member with 5."""
+    few, many = member_in(org.a1), member_in(org.a1)
+
+    def fill(member, n):
+        Notification.objects.bulk_create(
+            Notification(
+                kind="announcement", recipient=member, title=f"通知{i}", idempotency_key=f"k{i}"
+            )
+            for i in range(n)
+        )
+
+    fill(few, 5)
+    fill(many, 5000)
+    url = "/api/v1/notifications/"
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    small_api, api = client_for(few.user), client_for(many.user)
+    small_api.get(url), api.get(url)  # warm: the login's first request
+    with CaptureQueriesContext(connection) as small:
+        assert len(small_api.get(url).json()["results"]) == 5
+    with CaptureQueriesContext(connection) as large:
+        page = api.get(url).json()
+    for _ in range(10):
+        page = api.get(page["next"]).json()
+    with CaptureQueriesContext(connection) as deep:
+        deep_page = api.get(page["next"]).json()
+    assert len(deep_page["results"]) == len(page["results"]) > 0
+    assert len(large) == len(small)  # no query per row
+    assert len(deep) <= len(large)  # a page deep in the cursor costs no more
