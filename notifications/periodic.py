@@ -33,7 +33,13 @@ def run_execute(run_id: int) -> str:
         return "missing"
     if run.status in (PeriodicRun.Status.FINISHED, PeriodicRun.Status.FAILED):
         return run.status  # a repeated delivery of the same queued job
-    job = schedule.get(run.job)
+    try:
+        job = schedule.get(run.job)
+    except LookupError:  # the job was removed from the schedule after it was queued
+        PeriodicRun.objects.filter(pk=run_id).update(
+            status=PeriodicRun.Status.FAILED, finished_at=timezone.now(), result="任务已不在计划中"
+        )
+        return PeriodicRun.Status.FAILED
     started = timezone.now()
     PeriodicRun.objects.filter(pk=run_id).update(
         status=PeriodicRun.Status.RUNNING, started_at=started
