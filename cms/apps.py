@@ -35,6 +35,8 @@ class CmsConfig(AppConfig):
             page_log_entry_saved, sender=PageLogEntry, dispatch_uid="cms.audit_log", weak=False
         )
 
+        _notifications()
+
         # Wagtail group membership follows unit roles (editor → 内容编辑, reviewer → 内容审核).
         try:
             from organizations.signals import unit_roles_changed
@@ -48,3 +50,44 @@ class CmsConfig(AppConfig):
                 user_content_groups_sync(user=user)
 
         unit_roles_changed.connect(_sync, dispatch_uid="cms.user_content_groups_sync", weak=False)
+
+
+def _notifications() -> None:
+    """Kinds and triggers of content: the mobile newspaper delivered on publish, items
+    pushed on a reviewer's request, the weekly digest proposal."""
+    import datetime as dt
+
+    from django.utils.translation import gettext_lazy as _
+    from wagtail.signals import page_published
+
+    from cms.notify import content_published
+    from core.schedule import Periodic
+    from core.schedule import register as schedule
+    from notifications.kinds import Kind, register
+
+    register(
+        Kind(
+            code="digest_published",
+            label=_("手机报"),
+            title_template=_("{title}"),
+            body_template=_("{headlines}"),
+        )
+    )
+    register(
+        Kind(
+            code="content_push",
+            label=_("内容推送"),
+            title_template=_("{title}"),
+            body_template=_("{summary}"),
+        )
+    )
+    page_published.connect(content_published, dispatch_uid="cms.notify_published", weak=False)
+    schedule(
+        Periodic(
+            name="cms.digest_propose",
+            task="cms.tasks.digest_propose_weekly",
+            every=dt.timedelta(days=7),
+            offset=dt.timedelta(hours=1),  # Mondays 01:00 UTC (09:00 Beijing)
+            description=_("每周一生成上周手机报草稿，供编辑审核发布"),
+        )
+    )

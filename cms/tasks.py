@@ -36,3 +36,11 @@ def books_reference_index_update(ids: list[int]) -> int:
             ReferenceIndex.create_or_update_for_object(book)
             done += 1
     return done
+
+
+@task()
+def digest_propose_weekly() -> dict:
+    """Periodic (core.schedule, Mondays): draft last week's mobile newspaper for review."""
+    from cms.notify import digest_propose_weekly as propose
+
+    return propose()

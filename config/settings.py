@@ -601,3 +601,12 @@ EHOME_SEED_DEMO_STEPS += ["search.demo.seed"]
 # Outermost: a GET/HEAD/OPTIONS whose database connection dropped during the request is
 # answered once more on a new connection (core/db.py).
 MIDDLEWARE.insert(0, "core.db.DatabaseReconnectMiddleware")
+
+# --- notification broadcasts (notifications.broadcasts) ---------------------------------
+# Members per fan-out batch (one transaction: rows + progress); the lease a running
+# fan-out renews each batch (a worker killed mid-way is resumed by
+# notifications.broadcasts_resume once it runs out); an optional pause between batches
+# (seconds) to spare a busy database.
+EHOME_BROADCAST_BATCH = env_int("EHOME_BROADCAST_BATCH", 5000)
+EHOME_BROADCAST_LEASE_SECONDS = env_int("EHOME_BROADCAST_LEASE_SECONDS", 60)
+EHOME_BROADCAST_PAUSE_SECONDS = float(env("EHOME_BROADCAST_PAUSE_SECONDS", "0"))

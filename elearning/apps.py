@@ -59,6 +59,63 @@ def _notifications() -> None:
         )
     )
 
+    register(
+        Kind(
+            code="course_reminder",
+            label=_("学习提醒"),
+            title_template=_("学习提醒：《{course}》还有 {days} 天截止"),
+            body_template=_("《{course}》将于 {due} 截止，请尽快完成学习。"),
+            mandatory=True,
+        )
+    )
+    register(
+        Kind(
+            code="course_last_day",
+            label=_("学习截止提醒"),
+            title_template=_("今天截止：《{course}》"),
+            body_template=_("《{course}》今天（{due}）截止，请在今天 24:00 前完成学习。"),
+            mandatory=True,
+        )
+    )
+    register(
+        Kind(
+            code="exam_open",
+            label=_("考试开始"),
+            title_template=_("考试已开始：{title}"),
+            body_template=_("《{title}》现已开放，请按时参加。"),
+        )
+    )
+    register(
+        Kind(
+            code="contest_open",
+            label=_("竞答开始"),
+            title_template=_("知识竞答已开始：{title}"),
+            body_template=_("《{title}》现已开始，欢迎参加。"),
+        )
+    )
+
+    import datetime as dt
+
+    from core.schedule import Periodic
+    from core.schedule import register as schedule
+
+    schedule(
+        Periodic(
+            name="elearning.assignment_reminders",
+            task="elearning.tasks.assignment_reminders_send",
+            every=dt.timedelta(minutes=15),
+            description=_("学习任务截止提醒：截止前 3 天、前 1 天和当天，各组织当地时间 9:00"),
+        )
+    )
+    schedule(
+        Periodic(
+            name="elearning.openings",
+            task="elearning.tasks.openings_announce",
+            every=dt.timedelta(minutes=5),
+            description=_("考试、知识竞答开始时通知面向的党员"),
+        )
+    )
+
     def _assigned(sender, instance, created, raw=False, **kwargs):
         if created and not raw:
             from elearning.courses.services import assignment_notify

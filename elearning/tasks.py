@@ -22,3 +22,19 @@ def points_unit_paths_sync() -> int:
     from elearning.contests.services import points_unit_paths_sync as sync
 
     return sync()
+
+
+@task()
+def assignment_reminders_send() -> dict:
+    """Periodic (core.schedule, every 15 minutes): 09:00-local assignment reminders."""
+    from elearning.notify import assignment_reminders
+
+    return assignment_reminders()
+
+
+@task()
+def openings_announce() -> dict:
+    """Periodic (core.schedule, every 5 minutes): exams and contests that opened."""
+    from elearning.notify import openings_announce as announce
+
+    return announce()

@@ -20,3 +20,17 @@ class NotificationsConfig(AppConfig):
                 body_template=_("{body}"),
             )
         )
+
+        import datetime as dt
+
+        from core.schedule import Periodic
+        from core.schedule import register as schedule
+
+        schedule(
+            Periodic(
+                name="notifications.broadcasts_resume",
+                task="notifications.tasks.broadcasts_resume",
+                every=dt.timedelta(minutes=1),
+                description=_("继续发送中断的群发通知（发送进程意外退出后）"),
+            )
+        )

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from typing import TypedDict
 
-FIELDS = ("id", "kind", "title", "body", "api_path", "portal_url", "created_at", "read_at")
+FIELDS = (
+    "id",
+    "kind",
+    "title",
+    "body",
+    "api_path",
+    "portal_url",
+    "created_at",
+    "read_at",
+    "image_url",
+)
 
 
 class NotificationJSON(TypedDict):
@@ -13,6 +23,7 @@ class NotificationJSON(TypedDict):
     title: str
     body: str
     link: dict
+    image: str | None
     created_at: str
     read_at: str | None
     is_read: bool
@@ -31,6 +42,7 @@ def notification_as_dict(n) -> NotificationJSON:
         "title": get("title"),
         "body": get("body"),
         "link": {"api": get("api_path") or None, "portal": get("portal_url") or None},
+        "image": get("image_url") or None,
         "created_at": _iso(get("created_at")),
         "read_at": _iso(get("read_at")),
         "is_read": get("read_at") is not None,

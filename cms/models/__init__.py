@@ -28,7 +28,7 @@ from cms.models.pages import (
     PageReadCount,
     UnitScopedPage,
 )
-from cms.models.workflow import UnitReviewTask, UpperReviewTask
+from cms.models.workflow import ReviewPush, UnitReviewTask, UpperReviewTask
 
 __all__ = [
     "AuditEntry",
@@ -46,6 +46,7 @@ __all__ = [
     "NewsPage",
     "NewsPageTag",
     "PageReadCount",
+    "ReviewPush",
     "Periodical",
     "PeriodicalIssue",
     "UnitReviewTask",

@@ -13,13 +13,27 @@ The rules themselves (who may approve, separation of duties) live in `cms.review
 
 from __future__ import annotations
 
+from django import forms
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from wagtail.forms import TaskStateCommentForm
 from wagtail.models import Task, TaskState
 
 from organizations.selectors import scope_for
 
 REVIEWER = "reviewer"
+
+
+class ApproveForm(TaskStateCommentForm):
+    """The approval form: a comment and whether to push the item to its audience's
+    phones and inboxes when it is published."""
+
+    push = forms.BooleanField(
+        label="发布后推送",
+        required=False,
+        help_text="勾选后，内容发布时以消息（及手机推送）通知其发布对象",
+    )
 
 
 class _RoleReviewTask(Task):
@@ -95,11 +109,19 @@ class _RoleReviewTask(Task):
         obj = task_state.workflow_state.content_object
         if not self.user_can_review(obj, user, task_state):
             raise ReviewRefused(self.refusal_for(obj, user, task_state) or "无权审核")
+        push = bool(kwargs.pop("push", False))
         if action_name == "approve":
             refusal = self.refusal_for(obj, user, task_state)
             if refusal:
                 raise ReviewRefused(refusal)
+            if push:  # recorded before the last approval publishes the revision
+                ReviewPush.objects.get_or_create(
+                    revision=task_state.revision, defaults={"requested_by": user}
+                )
         return super().on_action(task_state, user, action_name, **kwargs)
+
+    def get_form_for_action(self, action):
+        return ApproveForm if action == "approve" else super().get_form_for_action(action)
 
     def get_task_states_user_can_moderate(self, user, **kwargs):
         states = self.task_states.filter(status=TaskState.STATUS_IN_PROGRESS)
@@ -151,3 +173,27 @@ class UpperReviewTask(_RoleReviewTask):
             task_state.comment = "可见范围未超出发布单位，无需上级审核"
             task_state.save(update_fields=["status", "comment"])
         return task_state
+
+
+class ReviewPush(models.Model):
+    """A reviewer's "推送" on approving a revision: when that revision is published, the
+    item is pushed to its audience (cms.notify.content_published). One per revision."""
+
+    revision = models.OneToOneField(
+        "wagtailcore.Revision", on_delete=models.CASCADE, related_name="+", verbose_name="版本"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name="审核人",
+    )
+    created_at = models.DateTimeField("时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "审核推送"
+        verbose_name_plural = "审核推送"
+
+    def __str__(self) -> str:
+        return f"推送 {self.revision_id}"

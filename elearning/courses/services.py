@@ -79,28 +79,31 @@ def assignment_create(
     )
 
 
-def assignment_notify(*, assignment_id: int) -> int:
-    """Tell every active member of the assignment's audience subtree, in-app (kind
-    `course_assigned`, written in bulk; the key makes a repeat a no-op). Called after
-    the assignment's transaction commits, however it was created (service, admin, import)."""
+def assignment_notify(*, assignment_id: int):
+    """Tell the assignment's audience (every active member of its audience subtree, as
+    the organisation's audience helpers define it) through a background broadcast (kind
+    `course_assigned`): written in batches by the worker, never inside the request. The
+    key names the assignment, so a repeated hook answers the broadcast already recorded.
+    Called after the assignment's transaction commits, however it was created (service,
+    admin, import). Answers the Broadcast (None when the assignment is gone)."""
     from django.urls import reverse
 
-    from notifications.services import notification_send
+    from notifications.broadcasts import broadcast_create
+    from notifications.models import Broadcast
 
     assignment = (
-        Assignment.objects.select_related("course", "audience_unit")
+        Assignment.objects.select_related("course", "audience_unit", "created_by")
         .filter(pk=assignment_id)
         .first()
     )
     if assignment is None:  # deleted before the commit hook ran
-        return 0
-    recipients = Member.objects.filter(
-        unit__path__startswith=assignment.audience_unit.path, status=Member.Status.ACTIVE
-    ).values_list("pk", flat=True)
+        return None
     course = assignment.course
-    return notification_send(
+    return broadcast_create(
         kind="course_assigned",
-        recipients=recipients,
+        audience_unit=assignment.audience_unit,
+        audience=Broadcast.Audience.ASSIGNMENT,
+        source=f"assignment:{assignment.pk}",
         context={
             "course": course.title,
             "due": assignment.due_date.isoformat(),
@@ -111,4 +114,5 @@ def assignment_notify(*, assignment_id: int) -> int:
             reverse("portal:course", args=[course.pk]),
         ),
         idempotency_key=f"assignment-{assignment.pk}",
+        sent_by=assignment.created_by,
     )

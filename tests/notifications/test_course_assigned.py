@@ -9,7 +9,7 @@ import pytest
 
 from elearning.courses.services import assignment_create, assignment_notify
 from elearning.models import Assignment, Course
-from notifications.models import Notification
+from notifications.models import Broadcast, Notification
 from organizations.models import Member
 from tests.factories import member_in
 
@@ -28,8 +28,9 @@ def test_members_of_the_audience_subtree_are_told_after_commit(
             course=course, audience_unit=org.a, due_date=dt.date(2026, 12, 31), note="必修"
         )
     assert not Notification.objects.exists()  # nothing before the commit
-    for callback in callbacks:
-        callback()
+    with django_capture_on_commit_callbacks(execute=True):
+        for callback in callbacks:  # the broadcast is recorded, then fanned out
+            callback()
     told = Notification.objects.filter(kind="course_assigned")
     assert set(told.values_list("recipient", flat=True)) == {a.pk, a1.pk}
     n = told.get(recipient=a1)
@@ -39,8 +40,11 @@ def test_members_of_the_audience_subtree_are_told_after_commit(
     assert n.portal_url == f"/learn/courses/{course.pk}/"
     assert not Notification.objects.filter(recipient__in=[gone, outside]).exists()
 
-    # a repeated hook (a retried job) notifies nobody twice
-    assert assignment_notify(assignment_id=assignment.pk) == 0
+    broadcast = Broadcast.objects.get(source=f"assignment:{assignment.pk}")
+    assert (broadcast.audience, broadcast.total, broadcast.written) == ("assignment", 2, 2)
+    # a repeated hook (a retried job) answers the same broadcast and notifies nobody twice
+    with django_capture_on_commit_callbacks(execute=True):
+        assert assignment_notify(assignment_id=assignment.pk).pk == broadcast.pk
     assert told.count() == 2
 
 

@@ -38,7 +38,8 @@ from cms.samples import pdf_bytes
 from elearning.exams.services import attempt_start
 from elearning.models import Attempt, Contest, Course, Exam, ExamRule, Lesson
 from media_pipeline.models import MediaAsset
-from notifications.models import Notification
+from notifications.broadcasts import broadcast_create
+from notifications.models import Broadcast, Notification
 from notifications.services import notification_send
 from organizations.models import Member, OrgUnit, UnitRole
 from organizations.registry import scoped_entry, scoped_models
@@ -210,6 +211,16 @@ def _attempt(unit, mark, world, side):
     return attempt_start(exam=build(Exam, unit, mark, world, side), member=owner)
 
 
+def _broadcast(unit, mark, world, side):
+    """A broadcast to the unit's subtree (its fan-out is not run here)."""
+    return broadcast_create(
+        kind="announcement",
+        audience_unit=unit,
+        context={"title": f"{mark}群发", "body": f"{mark}内容"},
+        idempotency_key=f"bola-broadcast-{mark}",
+    )
+
+
 def _notification(unit, mark, world, side):
     """A notification is one member's own: mine is the control user's."""
     owner = Member.objects.get(user=world.users["all"]) if mark == MINE else _member(unit, mark)
@@ -255,6 +266,7 @@ FACTORIES = {
     Exam: _exam,
     Attempt: _attempt,
     Notification: _notification,
+    Broadcast: _broadcast,
     Contest: _contest,
     MediaAsset: _media,
 }
