@@ -20,3 +20,18 @@ class NotificationsConfig(AppConfig):
                 body_template=_("{body}"),
             )
         )
+
+        # push, e-mail and SMS deferred by quiet hours or waiting for a retry come due here
+        import datetime as dt
+
+        from core.schedule import Periodic
+        from core.schedule import register as schedule
+
+        schedule(
+            Periodic(
+                name="notifications.deferred",
+                task="notifications.delivery.deliveries_due_send",
+                every=dt.timedelta(minutes=1),
+                description=_("发送到期的推迟消息（免打扰结束、重试）"),
+            )
+        )
