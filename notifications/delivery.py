@@ -56,6 +56,10 @@ def enqueue_delivery(notification_ids: Iterable[int]) -> None:
 @task()
 def deliver_notifications(notification_ids: list[int]) -> dict:
     """Write the Delivery rows of these notifications (once) and send the open ones."""
+    return deliver(notification_ids)
+
+
+def deliver(notification_ids: Iterable[int], *, now: dt.datetime | None = None) -> dict:
     ids = [int(i) for i in notification_ids]
     existing = set(
         Notification.objects.filter(pk__in=ids).values_list("pk", flat=True)
@@ -65,9 +69,9 @@ def deliver_notifications(notification_ids: list[int]) -> dict:
         ignore_conflicts=True,
     )
     rows = Delivery.objects.filter(notification_id__in=existing, status=S.PENDING).filter(
-        Q(due_at__isnull=True) | Q(due_at__lte=timezone.now())
+        Q(due_at__isnull=True) | Q(due_at__lte=now or timezone.now())
     )
-    return deliveries_process(list(rows.values_list("pk", flat=True)))
+    return deliveries_process(list(rows.values_list("pk", flat=True)), now=now)
 
 
 @task()

@@ -164,7 +164,11 @@ def _fcm(devices, message: Message) -> list[tuple[str, str]]:
         if exc is None:
             out.append((Outcome.SENT, ""))
         elif isinstance(exc, permanent) or isinstance(exc, fb.InvalidArgumentError):
-            out.append((Outcome.FAILED, f"FCM 拒绝令牌（{exc.code}），已停用"))
+            reason = {
+                messaging.UnregisteredError: "UNREGISTERED",
+                messaging.SenderIdMismatchError: "SENDER_ID_MISMATCH",
+            }.get(type(exc), exc.code)
+            out.append((Outcome.FAILED, f"FCM 拒绝令牌（{reason}），已停用"))
         elif isinstance(exc, fb.PermissionDeniedError | fb.UnauthenticatedError):
             out.append((Outcome.FAILED, f"FCM 凭据无效（{exc.code}）"))
         else:
