@@ -72,7 +72,9 @@ def test_web_push_is_encrypted_for_the_browser_and_signed_with_vapid(me, send, w
     scheme, _, params = req.headers["authorization"].partition(" ")
     assert scheme == "vapid"
     token = dict(p.split("=", 1) for p in params.split(","))["t"]
-    claims = jwt.decode(token, webpush.vapid_public, algorithms=["ES256"], audience=webpush.base_url)
+    claims = jwt.decode(
+        token, webpush.vapid_public, algorithms=["ES256"], audience=webpush.base_url
+    )
     assert claims["sub"] == "mailto:ops@ehome.test"
     # only the browser can read the payload: the title, body and deep link
     payload = browser.decrypt(req.body)
@@ -83,9 +85,7 @@ def test_web_push_is_encrypted_for_the_browser_and_signed_with_vapid(me, send, w
 
 
 @pytest.mark.parametrize("answer", ["gone", "missing"])
-def test_a_subscription_the_push_service_no_longer_knows_is_deactivated(
-    me, send, webpush, answer
-):
+def test_a_subscription_the_push_service_no_longer_knows_is_deactivated(me, send, webpush, answer):
     register_webpush(me.user, webpush.endpoint(answer), Browser())
     n = send(me)
     d = delivery(n, "push")

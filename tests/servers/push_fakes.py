@@ -78,7 +78,9 @@ def ec_private_pem(key=None) -> tuple[bytes, ec.EllipticCurvePrivateKey]:
     return pem, key
 
 
-def service_account(token_uri: str, project_id: str = "ehome-test") -> tuple[dict, rsa.RSAPrivateKey]:
+def service_account(
+    token_uri: str, project_id: str = "ehome-test"
+) -> tuple[dict, rsa.RSAPrivateKey]:
     """A Google service-account key (what Firebase's console downloads) whose token_uri
     points at the fake."""
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -198,7 +200,11 @@ class FakeFCM(_Base):
             form = parse_qs(rec.body.decode())
             self.assertions.append(form.get("assertion", [""])[0])
             self.tokens_issued += 1
-            body = {"access_token": f"fake-{self.tokens_issued}", "expires_in": 3600, "token_type": "Bearer"}
+            body = {
+                "access_token": f"fake-{self.tokens_issued}",
+                "expires_in": 3600,
+                "token_type": "Bearer",
+            }
             return 200, {"Content-Type": "application/json"}, json.dumps(body).encode()
         message = json.loads(rec.body)["message"]
         token = message.get("token", "")
