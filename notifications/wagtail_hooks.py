@@ -83,6 +83,10 @@ class NotificationViewSet(UnitScopedViewSetMixin, ModelViewSet):
             .order_by("-created_at", "-id")
         )
 
+    def get_index_view_kwargs(self, **kwargs):
+        # the list reads get_queryset (with the delivery counts), scoped by the mixin
+        return super().get_index_view_kwargs(queryset=self.get_queryset(None), **kwargs)
+
     def get_common_view_kwargs(self, **kwargs):
         view_kwargs = super().get_common_view_kwargs(**kwargs)
         for name in ("add", "edit", "delete", "history", "usage", "copy"):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 
 import jwt
 import pytest
@@ -16,7 +17,7 @@ from push_notifications.models import APNSDevice, GCMDevice, WebPushDevice
 from notifications.channels import devices
 from notifications.channels.sms import ConsoleSMSBackend
 from notifications.delivery import deliver, deliveries_due
-from notifications.models import Delivery
+from notifications.models import Delivery, Notification
 from tests.factories import member_in
 from tests.notifications.conftest import NOTHING, Browser, delivery
 
@@ -280,3 +281,60 @@ def test_a_vendor_module_plugs_in_by_its_dotted_path_and_its_outage_is_retried(m
     deliveries_due(now=d.due_at)
     d = delivery(n, "sms")
     assert d.status == S.FAILED and d.attempts == 2
+
+
+# --- the admin list and the batches ----------------------------------------------------------
+def test_the_admin_list_shows_delivered_and_failed_counts(me, send, webpush, client, org):
+    from tests.factories import user_with_role
+
+    register_webpush(me.user, webpush.endpoint("ok"), Browser())
+    ok = send(me, title="送达的消息")
+    WebPushDevice.objects.filter(user=me.user).update(registration_id=webpush.endpoint("gone"))
+    bad = send(me, title="失败的消息")
+    assert delivery(ok, "push").status == S.SENT and delivery(bad, "push").status == S.FAILED
+    client.force_login(user_with_role(org.a, "secretary"))
+    page = client.get("/admin/notifications/").content.decode()
+    assert "已送达" in page and "发送失败" in page
+    rows = {
+        title: row
+        for row in page.split("<tr")
+        for title in ("送达的消息", "失败的消息")
+        if title in row
+    }
+
+    def counts(row: str) -> list[str]:
+        cells = [
+            re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+        ]
+        return cells[-2:]
+
+    assert counts(rows["送达的消息"]) == ["1", "0"]
+    assert counts(rows["失败的消息"]) == ["0", "1"]
+
+
+@override_settings(
+    NOTIFICATIONS_DELIVERY_BATCH=2,
+    TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}},
+)
+def test_delivery_is_queued_in_batches_once_the_send_commits(
+    org, django_capture_on_commit_callbacks
+):
+    from django_tasks_db.models import DBTaskResult
+
+    from notifications.services import notification_send
+
+    members = [member_in(org.a1) for _ in range(5)]
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        notification_send(
+            kind="announcement",
+            recipients=members,
+            context={"title": "批量", "body": ""},
+            idempotency_key="batch-1",
+        )
+        assert not DBTaskResult.objects.exists()  # nothing before the commit
+    for callback in callbacks:
+        callback()
+    batches = [r.args_kwargs["args"][0] for r in DBTaskResult.objects.order_by("enqueued_at")]
+    assert [len(b) for b in batches] == [2, 2, 1]
+    ids = set(Notification.objects.filter(idempotency_key="batch-1").values_list("pk", flat=True))
+    assert {i for b in batches for i in b} == ids
