@@ -15,6 +15,7 @@ the delivery is recorded "not configured".
 from __future__ import annotations
 
 import logging
+from collections import deque
 
 from django.conf import settings
 from django.utils.module_loading import import_string
@@ -43,7 +44,8 @@ class SMSBackend:
 class ConsoleSMSBackend(SMSBackend):
     """Development: log the text instead of sending it."""
 
-    sent: list[tuple[str, str]] = []
+    #: the latest texts "sent" (for a developer's shell and the tests), bounded
+    sent: deque[tuple[str, str]] = deque(maxlen=100)
 
     def send(self, *, phone: str, text: str) -> None:
         log.info("SMS to %s: %s", phone, text)

@@ -264,7 +264,9 @@ def test_sms_goes_through_the_configured_backend(me, send):
     ConsoleSMSBackend.sent.clear()
     n = send(me, title="党费提醒", body="请于月底前缴纳")
     assert delivery(n, "sms").status == S.SENT
-    assert ConsoleSMSBackend.sent == [("+8613800000000", "【党建e家】党费提醒：请于月底前缴纳")]
+    assert list(ConsoleSMSBackend.sent) == [
+        ("+8613800000000", "【党建e家】党费提醒：请于月底前缴纳")
+    ]
 
 
 @override_settings(

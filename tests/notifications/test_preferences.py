@@ -206,10 +206,10 @@ def test_quiet_hours_across_midnight_hold_push_and_sms_until_they_end_locally(me
     assert sms.status == push.status == S.DEFERRED
     assert sms.due_at == push.due_at == end
     assert delivery(n, "email").status == S.NOT_CONFIGURED  # e-mail does not wait
-    assert ConsoleSMSBackend.sent == []
+    assert not ConsoleSMSBackend.sent
 
     deliveries_due(now=end - dt.timedelta(minutes=1))  # 06:59 local: still quiet
-    assert delivery(n, "sms").status == S.DEFERRED and ConsoleSMSBackend.sent == []
+    assert delivery(n, "sms").status == S.DEFERRED and not ConsoleSMSBackend.sent
 
     deliveries_due(now=end)  # 07:00 local: sent
     assert delivery(n, "sms").status == S.SENT
