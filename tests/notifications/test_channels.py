@@ -340,3 +340,34 @@ def test_delivery_is_queued_in_batches_once_the_send_commits(
     assert [len(b) for b in batches] == [2, 2, 1]
     ids = set(Notification.objects.filter(idempotency_key="batch-1").values_list("pk", flat=True))
     assert {i for b in batches for i in b} == ids
+
+
+@override_settings(
+    **{**NOTHING, "NOTIFICATIONS_SMS_BACKEND": "notifications.channels.sms.ConsoleSMSBackend"}
+)
+def test_rows_a_lost_task_left_pending_are_picked_up_by_the_periodic_job(me):
+    """A worker killed after writing the Delivery rows: the periodic job sends them once
+    they have waited LOST_AFTER, and only once."""
+    from django.utils import timezone
+
+    from notifications.services import notification_send
+
+    ConsoleSMSBackend.sent.clear()
+    notification_send(
+        kind="announcement",
+        recipients=[me],
+        context={"title": "丢失的任务", "body": ""},
+        idempotency_key="lost-1",
+    )  # its on-commit task never runs (the test's transaction never commits)
+    n = Notification.objects.get(idempotency_key="lost-1")
+    Delivery.objects.bulk_create([Delivery(notification=n, channel=c) for c in ("push", "sms")])
+    now = timezone.now()
+    deliveries_due(now=now)  # just written: the task may still be running
+    assert delivery(n, "sms").status == S.PENDING and not ConsoleSMSBackend.sent
+    later = now + dt.timedelta(minutes=11)
+    deliveries_due(now=later)
+    assert delivery(n, "sms").status == S.SENT
+    assert delivery(n, "push").status == S.NOT_CONFIGURED
+    deliver([n.pk], now=later)  # the lost task finally runs: nothing more is sent
+    deliveries_due(now=later + dt.timedelta(minutes=30))
+    assert len(ConsoleSMSBackend.sent) == 1
