@@ -610,3 +610,45 @@ MIDDLEWARE.insert(0, "core.db.DatabaseReconnectMiddleware")
 EHOME_BROADCAST_BATCH = env_int("EHOME_BROADCAST_BATCH", 5000)
 EHOME_BROADCAST_LEASE_SECONDS = env_int("EHOME_BROADCAST_LEASE_SECONDS", 60)
 EHOME_BROADCAST_PAUSE_SECONDS = float(env("EHOME_BROADCAST_PAUSE_SECONDS", "0"))
+# --- notification channels (docs/operations.md "Notification providers") ---------------
+# Push goes through django-push-notifications. Nothing set (the embedded default): push,
+# e-mail and SMS deliveries are recorded "not configured", never errors.
+INSTALLED_APPS += ["push_notifications"]
+_WP_KEY = env("NOTIFICATIONS_WEBPUSH_PRIVATE_KEY")  # VAPID private key (PEM file path or base64url)
+_WP_SUB = env("NOTIFICATIONS_WEBPUSH_SUBJECT")  # "mailto:ops@example.org"
+PUSH_NOTIFICATIONS_SETTINGS = {
+    "CONFIG": "push_notifications.conf.LegacyConfig",
+    # Web Push (VAPID)
+    "WP_PRIVATE_KEY": _WP_KEY,
+    "WP_CLAIMS": {"sub": _WP_SUB} if _WP_SUB else None,
+    "WP_ERROR_TIMEOUT": float(env("NOTIFICATIONS_PUSH_TIMEOUT", "10")),
+    # APNs, token (.p8 key) authentication over HTTP/2 (aioapns)
+    "APNS_AUTH_KEY_PATH": env("NOTIFICATIONS_APNS_KEY_PATH"),
+    "APNS_AUTH_KEY_ID": env("NOTIFICATIONS_APNS_KEY_ID"),
+    "APNS_TEAM_ID": env("NOTIFICATIONS_APNS_TEAM_ID"),
+    "APNS_TOPIC": env("NOTIFICATIONS_APNS_TOPIC"),
+    "APNS_USE_SANDBOX": env_bool("NOTIFICATIONS_APNS_SANDBOX", default=False),
+}
+# FCM: a Firebase service-account key file; the send URL ({0}: the project id) and the
+# APNs host:port are set only to reach a stand-in server (tests, a relay).
+NOTIFICATIONS_FCM_CREDENTIALS = env("NOTIFICATIONS_FCM_CREDENTIALS")
+NOTIFICATIONS_FCM_ENDPOINT = env("NOTIFICATIONS_FCM_ENDPOINT")
+NOTIFICATIONS_APNS_ENDPOINT = env("NOTIFICATIONS_APNS_ENDPOINT")
+# E-mail through Django's mail backend (EMAIL_BACKEND, EMAIL_HOST, …) to the member's
+# login e-mail; on when an SMTP host is set or NOTIFICATIONS_EMAIL=1.
+EMAIL_HOST = env("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "noreply@localhost")
+NOTIFICATIONS_EMAIL = env_bool("NOTIFICATIONS_EMAIL", default=bool(env("EMAIL_HOST")))
+# SMS: the dotted path of a notifications.channels.sms.SMSBackend subclass ("" = none;
+# notifications.channels.sms.ConsoleSMSBackend prints to the worker's log for development).
+NOTIFICATIONS_SMS_BACKEND = env("NOTIFICATIONS_SMS_BACKEND", "")
+# Retries of a provider that timed out or answered 5xx: attempts in all, and the first
+# wait in seconds (doubled after each attempt).
+NOTIFICATIONS_DELIVERY_ATTEMPTS = env_int("NOTIFICATIONS_DELIVERY_ATTEMPTS", 4)
+NOTIFICATIONS_RETRY_BACKOFF = env_int("NOTIFICATIONS_RETRY_BACKOFF", 60)
+# Notifications handed to one delivery task.
+NOTIFICATIONS_DELIVERY_BATCH = env_int("NOTIFICATIONS_DELIVERY_BATCH", 200)

@@ -34,3 +34,12 @@ class NotificationsConfig(AppConfig):
                 description=_("继续发送中断的群发通知（发送进程意外退出后）"),
             )
         )
+        # push, e-mail and SMS deferred by quiet hours or waiting for a retry come due here
+        schedule(
+            Periodic(
+                name="notifications.deferred",
+                task="notifications.delivery.deliveries_due_send",
+                every=dt.timedelta(minutes=1),
+                description=_("发送到期的推迟消息（免打扰结束、重试）"),
+            )
+        )

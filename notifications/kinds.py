@@ -29,6 +29,8 @@ class Kind:
     label: str = ""
     #: organisation-mandated (a compulsory course): members cannot switch it off in-app
     mandatory: bool = False
+    #: urgent: pushed and texted even in the member's quiet hours
+    urgent: bool = False
 
     def render(self, context: dict) -> tuple[str, str]:
         with translation.override(settings.LANGUAGE_CODE):

@@ -175,3 +175,94 @@ class PeriodicRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.job} @ {self.slot:%Y-%m-%d %H:%M}"
+
+
+# --- delivery over channels, members' preferences (docs/architecture.md "Notification
+# channels") ---------------------------------------------------------------------------------
+CHANNEL_INAPP = "inapp"
+
+
+class Channel(models.TextChoices):
+    """The channels a notification goes out on besides the inbox row itself."""
+
+    PUSH = "push", _("推送")
+    EMAIL = "email", _("邮件")
+    SMS = "sms", _("短信")
+
+
+@scoped(member="notification__recipient", routes=("delivery",))
+class Delivery(models.Model):
+    """How one notification went out on one channel: one row per notification and
+    channel, written by the delivery task (notifications.delivery), never by a request."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待发送")
+        SENT = "sent", _("已送达")
+        FAILED = "failed", _("失败")
+        NOT_CONFIGURED = "not_configured", _("未配置")
+        SUPPRESSED = "suppressed_by_preference", _("按偏好不发送")
+        DEFERRED = "deferred_quiet_hours", _("免打扰推迟")
+        NO_ADDRESS = "no_address", _("无接收地址")
+
+    notification = models.ForeignKey(
+        Notification, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("消息")
+    )
+    channel = models.CharField(_("渠道"), max_length=8, choices=Channel.choices)
+    status = models.CharField(
+        _("状态"), max_length=32, choices=Status.choices, default=Status.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
+    last_error = models.TextField(_("最近错误"), blank=True)
+    #: when a deferred (quiet hours) or retried delivery is due again
+    due_at = models.DateTimeField(_("下次发送时间"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("送达时间"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("投递记录")
+        verbose_name_plural = _("投递记录")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["notification", "channel"], name="delivery_once_per_channel"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["due_at"],
+                condition=models.Q(status__in=["pending", "deferred_quiet_hours"]),
+                name="delivery_due",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.notification_id}/{self.channel}: {self.status}"
+
+
+@scoped(member="member", routes=("notification-preference",))
+class NotificationPreference(models.Model):
+    """One member's choices: the channels switched off per kind (everything is on until
+    switched off) and quiet hours in their unit's local time (both empty: none)."""
+
+    member = models.OneToOneField(
+        Member,
+        on_delete=models.CASCADE,
+        related_name="notification_preference",
+        verbose_name=_("党员"),
+    )
+    #: {kind code: [channel, …]} — the channels ("inapp", "push", "email", "sms") that
+    #: are off for that kind
+    disabled = models.JSONField(_("已关闭的渠道"), default=dict, blank=True)
+    quiet_start = models.TimeField(_("免打扰开始"), null=True, blank=True)
+    quiet_end = models.TimeField(_("免打扰结束"), null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("消息偏好")
+        verbose_name_plural = _("消息偏好")
+
+    def __str__(self) -> str:
+        return str(self.member_id)
+
+    def is_enabled(self, kind: str, channel: str) -> bool:
+        return channel not in (self.disabled or {}).get(kind, ())

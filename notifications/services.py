@@ -65,6 +65,14 @@ def notification_send(
     with transaction.atomic():
         # ignore_conflicts: a concurrent retry that wrote the same rows first wins
         Notification.objects.bulk_create(rows, batch_size=BATCH, ignore_conflicts=True)
+        if rows:  # push / e-mail / SMS in the background once this commits
+            from notifications.delivery import enqueue_delivery
+
+            enqueue_delivery(
+                Notification.objects.filter(
+                    idempotency_key=key, recipient_id__in=[r.recipient_id for r in rows]
+                ).values_list("pk", flat=True)
+            )
     return len(rows)
 
 

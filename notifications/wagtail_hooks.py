@@ -6,14 +6,16 @@ edited or deleted here: a notification is the record of what was sent."""
 from __future__ import annotations
 
 import django_filters
+from django.db.models import Count, Q
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.filters import WagtailFilterSet
+from wagtail.admin.ui.tables import Column
 from wagtail.admin.viewsets.model import ModelViewSet
 
 from notifications import kinds
-from notifications.models import Notification
+from notifications.models import Delivery, Notification
 from organizations.permissions import UnitScopedPermissionPolicy, UnitScopedViewSetMixin
 
 READ_ONLY = frozenset({"add", "change", "delete"})
@@ -48,7 +50,15 @@ class NotificationViewSet(UnitScopedViewSetMixin, ModelViewSet):
     menu_order = 900
     add_to_admin_menu = True
     inspect_view_enabled = True
-    list_display = ["title", "kind", "recipient", "created_at", "read_at"]
+    list_display = [
+        "title",
+        "kind",
+        "recipient",
+        "created_at",
+        "read_at",
+        Column("delivered_count", label=_("已送达")),
+        Column("failed_count", label=_("发送失败")),
+    ]
     filterset_class = NotificationFilterSet
     search_fields = None
     inspect_view_fields = [
@@ -63,7 +73,19 @@ class NotificationViewSet(UnitScopedViewSetMixin, ModelViewSet):
     ]
 
     def get_queryset(self, request):
-        return Notification.objects.select_related("recipient").order_by("-created_at", "-id")
+        sent, failed = Delivery.Status.SENT, Delivery.Status.FAILED
+        return (
+            Notification.objects.select_related("recipient")
+            .annotate(  # push / e-mail / SMS deliveries (notifications.delivery)
+                delivered_count=Count("deliveries", filter=Q(deliveries__status=sent)),
+                failed_count=Count("deliveries", filter=Q(deliveries__status=failed)),
+            )
+            .order_by("-created_at", "-id")
+        )
+
+    def get_index_view_kwargs(self, **kwargs):
+        # the list reads get_queryset (with the delivery counts), scoped by the mixin
+        return super().get_index_view_kwargs(queryset=self.get_queryset(None), **kwargs)
 
     def get_common_view_kwargs(self, **kwargs):
         view_kwargs = super().get_common_view_kwargs(**kwargs)

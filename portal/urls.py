@@ -10,6 +10,7 @@ from portal.views import (
     home,
     inbox,
     learning,
+    notification_preferences,
     periodicals,
     search,
 )
@@ -53,6 +54,11 @@ urlpatterns = [
     path("contests/<int:pk>/leaderboard/", exams.contest_leaderboard, name="leaderboard"),
     path("notifications/", inbox.inbox, name="notifications"),
     path("notifications/read-all/", inbox.notifications_read_all, name="notifications_read_all"),
+    path(
+        "notifications/preferences/",
+        notification_preferences.notification_preferences,
+        name="notification_preferences",
+    ),
     path("notifications/<int:pk>/open/", inbox.notification_open, name="notification_open"),
     path("notifications/<int:pk>/read/", inbox.notification_read, name="notification_read"),
     path("notifications/<int:pk>/delete/", inbox.notification_delete, name="notification_delete"),

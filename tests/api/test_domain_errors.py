@@ -41,6 +41,9 @@ NOT_REFUSALS = {
     "search.backends.BackendUnavailable",
     "core.textfile.UnsupportedEncoding",
     "elearning.exams.question_io.gift_text.Refused",
+    # an SMS vendor's answer to the delivery task (retry / give up), never a user's refusal
+    "notifications.channels.sms.SMSTemporaryError",
+    "notifications.channels.sms.SMSRejected",
 }
 
 
