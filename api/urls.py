@@ -21,4 +21,6 @@ urlpatterns = [
     path("", include("api.sync_api")),
     path("", include("api.audit_api")),
     path("", include("api.notifications_api")),
+    path("", include("api.comments_api")),
+    path("", include("api.qa_api")),
 ]
