@@ -26,16 +26,19 @@ def words_version() -> int:
     return int(cache.get(VERSION_KEY) or 0)
 
 
+def _bump() -> None:
+    try:
+        cache.incr(VERSION_KEY)
+    except ValueError:
+        cache.set(VERSION_KEY, 1, None)
+
+
 def words_changed() -> None:
-    """A list changed: after commit, every process rebuilds its automata."""
-
-    def bump():
-        try:
-            cache.incr(VERSION_KEY)
-        except ValueError:
-            cache.set(VERSION_KEY, 1, None)
-
-    transaction.on_commit(bump)
+    """A list changed: every process rebuilds its automata — now (this process must see
+    its own change at once) and again after commit (others may have rebuilt from the
+    list before the change was committed)."""
+    _bump()
+    transaction.on_commit(_bump)
 
 
 def _automaton(unit_path: str):

@@ -73,3 +73,13 @@ def faq_visible_to(user) -> QuerySet[FaqEntry]:
 
 def access_faq_by_id(user, faq_id, *, action: str = "view") -> FaqEntry:
     return object_or_not_found(faq_visible_to(user), faq_id)
+
+
+def answering_unit(user, unit: OrgUnit) -> OrgUnit:
+    """The unit an answerer answers for on a question sitting with `unit`: the nearest unit
+    at or above it where they hold the answerer role (superusers: `unit` itself)."""
+    scope = scope_for(user, roles=ANSWERER_ROLES)
+    paths = [p for p in scope.paths if unit.path.startswith(p)]
+    if scope.is_global or not paths:
+        return unit
+    return OrgUnit.objects.get(path=max(paths, key=len))

@@ -94,7 +94,7 @@ def question_answer(*, user, question_id, answer) -> Question:
     first = q.status == Question.Status.OPEN
     q.answer = text
     q.answered_by = user
-    q.answered_unit_id = q.unit_id
+    q.answered_unit = selectors.answering_unit(user, q.unit)
     q.answered_at = timezone.now()
     q.status = Question.Status.ANSWERED
     q.save()
