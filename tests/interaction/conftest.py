@@ -22,6 +22,17 @@ def _roomy_rates(settings):
     }
 
 
+@pytest.fixture(autouse=True)
+def _fresh_word_automata():
+    """Each test's database starts without words; automata built by an earlier test (whose
+    rows were rolled back) must not be reused."""
+    from interaction.comments import words
+
+    words._built.clear()
+    yield
+    words._built.clear()
+
+
 def rate_reset(action: str, member_id: int, period: int = 60) -> None:
     cache.delete(f"ia:rate:{action}:{member_id}:{int(time.time() // period)}")
 

@@ -5,6 +5,7 @@ delta sync and constant query counts."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 from django.db import connection
@@ -64,7 +65,7 @@ def test_bad_bodies_are_refused_and_nothing_is_written(client_for, news_a, m_a1,
 def test_nul_byte_is_refused(client_for, news_a, m_a1):
     resp = post(client_for(m_a1.user), news_a, "空\x00字符")
     assert resp.status_code == 400
-    assert "NUL" in resp.json()["error"]["message"] or "空字符" in resp.json()["error"]["message"]
+    assert "NUL" in json.dumps(resp.json(), ensure_ascii=False)
     assert not Comment.objects.exists()
 
 
