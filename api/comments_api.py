@@ -71,7 +71,9 @@ class CommentIn(serializers.Serializer):
     target_type = serializers.ChoiceField(choices=TargetType.choices)
     target_id = serializers.IntegerField(min_value=1, max_value=2**62)
     body = _text()
-    parent_id = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    parent_id = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=2**62
+    )
     official = serializers.BooleanField(required=False, default=False)
 
 
@@ -86,7 +88,9 @@ class ReportIn(serializers.Serializer):
 
 
 class DecideIn(serializers.Serializer):
-    ids = serializers.ListField(child=serializers.IntegerField(min_value=1), max_length=200)
+    ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**62), max_length=200
+    )
     action = serializers.ChoiceField(choices=[("approve", "通过"), ("reject", "驳回")])
     reason = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
 

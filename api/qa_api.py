@@ -36,7 +36,11 @@ class AskIn(serializers.Serializer):
     title = _text()
     body = _text()
     unit_id = serializers.IntegerField(
-        required=False, allow_null=True, help_text="提问对象：本人所在或上级党组织（默认本组织）"
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=2**62,
+        help_text="提问对象：本人所在或上级党组织（默认本组织）",
     )
     anonymous = serializers.BooleanField(required=False, default=False)
 
