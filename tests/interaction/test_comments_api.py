@@ -197,6 +197,7 @@ def test_thread_runs_a_constant_number_of_queries(client_for, news_a, m_a1, m2_a
         resp = thread(reader, news_a)
     assert len(resp.json()["results"]) == 11
     assert len(many) == len(few), [q["sql"] for q in many.captured_queries]
+    assert len(many) <= 16, [q["sql"] for q in many.captured_queries]
 
 
 def test_pre_moderation_holds_until_approved(client_for, org, news_a, m_a1, m2_a1, editor_a):

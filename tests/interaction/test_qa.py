@@ -137,3 +137,25 @@ def test_faq_is_read_by_the_questions_audience(client_for, org, m_a1, m_b1, answ
     assert [f["id"] for f in peer.get("/api/v1/faq/").json()["results"]] == [entry["id"]]
     assert client_for(m_b1.user).get(f"/api/v1/faq/{entry['id']}/").status_code == 404
     assert client_for(m_b1.user).get("/api/v1/faq/").json()["results"] == []
+
+
+def test_admin_answer_goes_through_the_service_and_is_scoped(
+    client_for, org, m_a1, m_b1, answerer_a
+):
+    from django.test import Client
+
+    qa = ask(client_for(m_a1.user)).json()
+    qb = ask(client_for(m_b1.user)).json()
+    admin = Client()
+    admin.force_login(answerer_a)
+    listing = admin.get("/admin/interaction_questions/")
+    assert listing.status_code == 200
+    assert admin.get(f"/admin/interaction_questions/edit/{qb['id']}/").status_code == 404
+    assert admin.get("/admin/interaction_questions/new/").status_code in (302, 403)
+    empty = admin.post(f"/admin/interaction_questions/edit/{qa['id']}/", {"answer": "  "})
+    assert empty.status_code == 200 and "不能为空" in empty.content.decode()
+    done = admin.post(f"/admin/interaction_questions/edit/{qa['id']}/", {"answer": "已处理"})
+    assert done.status_code == 302
+    row = Question.objects.get(pk=qa["id"])
+    assert (row.status, row.answer, row.answered_unit_id) == ("answered", "已处理", org.a.pk)
+    assert Notification.objects.filter(kind="question_answered", recipient=m_a1).exists()
