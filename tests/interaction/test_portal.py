@@ -114,3 +114,34 @@ def test_ask_answer_and_faq_in_the_portal(org, m_a1, answerer_a):
     assert "登录系统提交申请。" in client.get(f"/qa/{q.pk}/").content.decode()
     assert "怎么办理？" in client.get("/faq/").content.decode()
     assert client.get("/qa/inbox/").status_code == 404  # not an answerer
+
+
+def test_interaction_pages_pass_the_static_accessibility_check(org, news_a, m_a1, answerer_a):
+    from interaction.comments.models import Board
+    from tests.portal.a11y import problems
+
+    client = web(m_a1.user)
+    comment(client, "news", news_a.pk, "有一条评论")
+    top = Comment.objects.get()
+    comment(client, "news", news_a.pk, "和一条回复", parent=top.pk)
+    client.post("/qa/ask/", {"title": "问题", "body": "内容", "unit": org.a.pk})
+    q = Question.objects.get()
+    board = Board.objects.create(unit=org.a1)
+    pages = [
+        news_a.url,
+        f"/boards/{board.pk}/",
+        "/qa/",
+        "/qa/ask/",
+        f"/qa/{q.pk}/",
+        "/faq/",
+        f"/comments/{top.pk}/edit/",
+    ]
+    for url in pages:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert problems(response.content.decode()) == [], url
+    answerer = web(answerer_a)
+    for url in ("/qa/inbox/", f"/qa/inbox/{q.pk}/"):
+        response = answerer.get(url)
+        assert response.status_code == 200, url
+        assert problems(response.content.decode()) == [], url
