@@ -233,3 +233,26 @@ def test_official_reply_is_marked(client_for, org, news_a, m_a1, editor_a):
     assert resp.json()["is_official"] and resp.json()["official_unit"] == org.a.name
     refused = post(client_for(m_a1.user), news_a, "冒充官方", official=True)
     assert refused.status_code == 403 and Comment.objects.count() == 2
+
+
+def test_lessons_and_boards_take_comments_within_their_audience(client_for, org, m_a1, m_b1):
+    from elearning.models import Course, Lesson
+    from tests.factories import member_in
+
+    course = Course.objects.create(title="党课", audience_unit=org.a, is_published=True)
+    lesson = Lesson.objects.create(course=course, title="第一课", kind="article", body="<p>x</p>")
+    data = {"target_type": "lesson", "target_id": lesson.pk, "body": "课后感想"}
+    assert client_for(m_a1.user).post(URL, data, format="json").status_code == 201
+    assert client_for(m_b1.user).post(URL, data, format="json").status_code == 404
+
+    mine = client_for(m_a1.user).get("/api/v1/boards/mine/").json()
+    assert mine["unit"]["id"] == org.a1.pk
+    board = {"target_type": "board", "target_id": mine["id"], "body": "支部留言"}
+    assert client_for(m_a1.user).post(URL, board, format="json").status_code == 201
+    upper = member_in(org.root)
+    assert client_for(upper.user).post(URL, board, format="json").status_code == 201
+    assert client_for(m_b1.user).get(f"/api/v1/boards/{mine['id']}/").status_code == 404
+    assert client_for(m_b1.user).post(URL, board, format="json").status_code == 404
+    listed = client_for(upper.user).get("/api/v1/boards/").json()["results"]
+    assert mine["id"] in [b["id"] for b in listed]
+    assert Comment.objects.filter(target_type="board").count() == 2
