@@ -23,4 +23,6 @@ urlpatterns = [
     path("", include("api.notifications_api")),
     path("", include("api.devices_api")),
     path("", include("api.notification_preferences_api")),
+    path("", include("api.comments_api")),
+    path("", include("api.qa_api")),
 ]

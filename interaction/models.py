@@ -1,1 +1,4 @@
 """Models of the app, gathered from its sub-packages."""
+
+from interaction.comments.models import *  # noqa: F403
+from interaction.qa.models import *  # noqa: F403

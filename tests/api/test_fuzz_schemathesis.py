@@ -24,9 +24,11 @@ from cms.models import Book, DigestIssue, ExemplarPage, Periodical, PeriodicalIs
 from cms.samples import pdf_bytes
 from cms.services import preview_token_make
 from elearning.models import Contest, Course, Lesson
+from interaction.models import Board, FaqEntry
 from media_pipeline.models import MediaAsset
 from notifications.models import Notification
 from notifications.services import notification_send
+from organizations.models import UnitRole
 from tests.cms.conftest import publish_news, site  # noqa: F401 - fixtures
 from tests.elearning.conftest import academy  # noqa: F401 - fixture
 from tests.factories import member_in, user_with_role
@@ -108,6 +110,10 @@ def fuzz_data(org, site, academy):  # noqa: F811
             "periodicals": periodical.pk, "periodical-issues": issue.pk,
             "courses": academy.course.pk, "lessons": academy.video.pk,
             "exams": academy.exam.pk, "contests": contest.pk, "media": media.pk,
+            "boards": Board.objects.create(unit=org.a1).pk,
+            "faq": FaqEntry.objects.create(
+                unit=org.root, audience_unit=org.root, question_text="问", answer_text="答"
+            ).pk,
         },
     }  # fmt: skip
 
@@ -169,6 +175,7 @@ def callers(org, fuzz_data, client_for):
     """A member and a secretary, each with an exam attempt of their own (through the
     test client: before keep_test_connection, which the test client would undo)."""
     users = {"member": member_in(org.a1).user, "secretary": user_with_role(org.a, "secretary")}
+    UnitRole.objects.create(user=users["secretary"], unit=org.a, role="answerer")  # Q&A answers
     exam = fuzz_data["academy"].exam
     attempts = {}
     for who, user in users.items():
@@ -180,9 +187,21 @@ def callers(org, fuzz_data, client_for):
             context={"title": "通知", "body": "内容"},
             idempotency_key="fuzz",
         )
+        notification = Notification.objects.get(recipient__user=user).pk
+        comment = client_for(user).post(
+            "/api/v1/comments/",
+            {"target_type": "news", "target_id": fuzz_data["ids"]["news"], "body": "评论"},
+            format="json",
+        )
+        question = client_for(user).post(
+            "/api/v1/questions/", {"title": "问题", "body": "内容"}, format="json"
+        )
+        assert comment.status_code == question.status_code == 201, comment.content
         attempts[who] = {
             "attempts": started.json()["id"],
-            "notifications": Notification.objects.get(recipient__user=user).pk,
+            "notifications": notification,
+            "comments": comment.json()["id"],
+            "questions": question.json()["id"],
         }
     return users, attempts
 

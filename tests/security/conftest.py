@@ -37,6 +37,7 @@ from cms.models import (
 from cms.samples import pdf_bytes
 from elearning.exams.services import attempt_start
 from elearning.models import Attempt, Contest, Course, Exam, ExamRule, Lesson
+from interaction.models import Board, Comment
 from media_pipeline.models import MediaAsset
 from notifications.broadcasts import broadcast_create
 from notifications.models import Broadcast, Notification
@@ -256,6 +257,21 @@ def _media(unit, mark, world, side):
     )
 
 
+def _comment(unit, mark, world, side):
+    """A comment is its author's to edit and delete: mine is the control user's, on the
+    board of my unit."""
+    owner = Member.objects.get(user=world.users["all"]) if mark == MINE else _member(unit, mark)
+    board = build(Board, unit, mark, world, side)
+    return Comment.objects.create(
+        target_type="board",
+        target_id=board.pk,
+        unit=unit,
+        audience_unit=unit,
+        author=owner,
+        body=f"{mark}评论",
+    )
+
+
 #: model → factory(unit, mark, world, side) for models `build_generic` cannot build well
 FACTORIES = {
     OrgUnit: lambda unit, mark, world, side: unit,
@@ -269,6 +285,7 @@ FACTORIES = {
     Broadcast: _broadcast,
     Contest: _contest,
     MediaAsset: _media,
+    Comment: _comment,
 }
 
 
