@@ -601,3 +601,7 @@ EHOME_SEED_DEMO_STEPS += ["search.demo.seed"]
 # Outermost: a GET/HEAD/OPTIONS whose database connection dropped during the request is
 # answered once more on a new connection (core/db.py).
 MIDDLEWARE.insert(0, "core.db.DatabaseReconnectMiddleware")
+
+# Organisation relationship transfers (organizations.transfers): a pending transfer the
+# in-unit side has not accepted or rejected expires after this many days.
+EHOME_TRANSFER_EXPIRY_DAYS = env_int("EHOME_TRANSFER_EXPIRY_DAYS", 60)
