@@ -46,7 +46,9 @@ def test_member_moves_only_when_the_in_unit_accepts(org, sides, django_capture_o
     year = timezone.localdate().year
     assert t.letter_no == f"组转〔{year}〕000001号"
     # the in-unit's secretary was told, and the member
-    assert Notification.objects.filter(recipient=in_sec.member, kind="transfer_incoming").count() == 1
+    assert (
+        Notification.objects.filter(recipient=in_sec.member, kind="transfer_incoming").count() == 1
+    )
     assert Notification.objects.filter(recipient=m, kind="transfer_state").count() == 1
 
     # B1's secretary sees it and may decide it; A1's secretary sees it but may not decide
@@ -98,7 +100,9 @@ def test_starter_cannot_accept_their_own_transfer(org):
         transfer_accept(transfer=decidable, accepted_by=a_sec)
     assert err.value.status == 403
     a2_sec = user_with_role(a2, "secretary")
-    transfer_accept(transfer=access_transfer_by_id(a2_sec, t.pk, action="decide"), accepted_by=a2_sec)
+    transfer_accept(
+        transfer=access_transfer_by_id(a2_sec, t.pk, action="decide"), accepted_by=a2_sec
+    )
     m.refresh_from_db()
     assert m.unit == a2
 
@@ -145,7 +149,11 @@ def test_transfer_out_of_the_organisation_and_back_in(org, sides):
     m.refresh_from_db()
     assert m.status == Member.Status.TRANSFERRED_OUT
     back = transfer_start(
-        member=m, started_by=a_sec, to_unit=org.a1, direction="in", external_name="某市某区街道党工委"
+        member=m,
+        started_by=a_sec,
+        to_unit=org.a1,
+        direction="in",
+        external_name="某市某区街道党工委",
     )
     assert back.from_unit is None and back.from_side == "某市某区街道党工委"
     transfer_accept(transfer=back, accepted_by=out_sec)
@@ -199,7 +207,12 @@ def test_counts_in_and_out_per_unit_in_one_query(org, sides, django_assert_num_q
         rows = transfer_counts(org.root, since=today, until=today)
     by_code = {r["code"]: (r["out"], r["in"]) for r in rows}
     assert by_code == {"A": (2, 1), "B": (1, 2)}
-    assert transfer_counts(org.root, since=today - dt.timedelta(days=9), until=today - dt.timedelta(days=1)) == []
+    assert (
+        transfer_counts(
+            org.root, since=today - dt.timedelta(days=9), until=today - dt.timedelta(days=1)
+        )
+        == []
+    )
 
 
 def test_out_of_scope_transfer_is_not_found(org, sides):
