@@ -67,7 +67,7 @@ def test_transfer_handshake_over_the_api(org, people, django_capture_on_commit_c
     assert me_api.get("/api/v1/me/transfers/").json()[0]["status"] == "accepted"
 
 
-def test_bad_transfer_input_is_refused_with_a_message_and_nothing_written(org, people):
+def test_bad_transfer_input_is_refused_with_a_message_and_nothing_written(org, people, client_for):
     out_sec, in_sec, m, out_api, in_api, _ = people
     r = out_api.post(
         "/api/v1/transfers/", {"member_id": m.pk, "to_unit_id": org.a1.pk}, format="json"
@@ -93,11 +93,7 @@ def test_bad_transfer_input_is_refused_with_a_message_and_nothing_written(org, p
     )
     assert r.status_code == 200 and r.json()["decision_note"] == "档案材料不全"
     stranger = user_with_role(org.a, "editor")  # no transfer role: sees nothing
-    from rest_framework_simplejwt.tokens import RefreshToken
-    from rest_framework.test import APIClient
-
-    c = APIClient()
-    c.credentials(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(stranger).access_token}")
+    c = client_for(stranger)
     assert c.get(f"/api/v1/transfers/{t['id']}/").status_code == 404
     assert c.get("/api/v1/transfers/").json()["results"] == []
 
@@ -115,7 +111,7 @@ def test_transfer_list_runs_constant_queries(org, people, django_assert_max_num_
     assert len(r.json()["results"]) == 12
 
 
-def test_counts_endpoint(org, people):
+def test_counts_endpoint(org, people, client_for):
     out_sec, in_sec, m, out_api, in_api, _ = people
     upper = user_with_role(org.root, "secretary")
     from organizations.transfers import transfer_accept, transfer_start
@@ -123,11 +119,7 @@ def test_counts_endpoint(org, people):
     transfer_accept(
         transfer=transfer_start(member=m, started_by=out_sec, to_unit=org.b1), accepted_by=in_sec
     )
-    from rest_framework_simplejwt.tokens import RefreshToken
-    from rest_framework.test import APIClient as C
-
-    c = C()
-    c.credentials(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(upper).access_token}")
+    c = client_for(upper)
     today = timezone.localdate().isoformat()
     r = c.get("/api/v1/transfers/counts/", {"unit_id": org.root.pk, "since": today, "until": today})
     assert {row["code"]: (row["out"], row["in"]) for row in r.json()} == {"A": (1, 0), "B": (0, 1)}
