@@ -233,7 +233,7 @@ def test_assistance_scope_and_constant_list_queries(org, client_for, django_asse
     sec_b = user_with_role(org.b, "secretary")
     sec_a = user_with_role(org.a, "secretary")
     today = timezone.localdate()
-    for i in range(6):
+    for _i in range(6):
         AssistanceCase.objects.create(
             unit=org.a1,
             member=member_in(org.a1),
