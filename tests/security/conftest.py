@@ -40,7 +40,7 @@ from elearning.models import Attempt, Contest, Course, Exam, ExamRule, Lesson
 from media_pipeline.models import MediaAsset
 from notifications.models import Notification
 from notifications.services import notification_send
-from organizations.models import Member, OrgUnit, UnitRole
+from organizations.models import Member, OrgUnit, Transfer, UnitRole
 from organizations.registry import scoped_entry, scoped_models
 from tests.factories import make_org_tree, member_in
 
@@ -246,6 +246,22 @@ def _media(unit, mark, world, side):
 
 
 #: model → factory(unit, mark, world, side) for models `build_generic` cannot build well
+def _transfer(unit, mark, world, side):
+    """A pending transfer with an introduction letter, started by nobody on this side (so
+    the "all roles" caller may decide it)."""
+    now = timezone.now()
+    return Transfer.objects.create(
+        member=_member(unit, mark),
+        from_unit=unit,
+        to_unit=unit,
+        reason=f"{mark}转接",
+        started_at=now,
+        expires_at=now + dt.timedelta(days=30),
+        letter_year=2000,
+        letter_seq=1 if mark == MINE else 2,
+    )
+
+
 FACTORIES = {
     OrgUnit: lambda unit, mark, world, side: unit,
     Member: lambda unit, mark, world, side: _member(unit, mark),
@@ -257,6 +273,7 @@ FACTORIES = {
     Notification: _notification,
     Contest: _contest,
     MediaAsset: _media,
+    Transfer: _transfer,
 }
 
 
