@@ -12,6 +12,7 @@ from portal.views import (
     learning,
     periodicals,
     search,
+    transfers,
 )
 
 app_name = "portal"
@@ -56,6 +57,7 @@ urlpatterns = [
     path("notifications/<int:pk>/open/", inbox.notification_open, name="notification_open"),
     path("notifications/<int:pk>/read/", inbox.notification_read, name="notification_read"),
     path("notifications/<int:pk>/delete/", inbox.notification_delete, name="notification_delete"),
+    path("me/transfers/", transfers.my_transfers, name="my_transfers"),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("dashboard/members/", dashboard.dashboard_members, name="dashboard_members"),
     path(
