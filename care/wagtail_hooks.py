@@ -57,6 +57,7 @@ class ServiceErrors:
             return super().form_valid(form)
         except DomainError as exc:
             form.add_error(None, exc.message)
+            self.produced_error_code, self.produced_error_message = "validation_error", exc.message
             return self.form_invalid(form)
 
 

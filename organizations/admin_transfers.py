@@ -131,6 +131,7 @@ class TransferStartView(CreateView):
             )
         except DomainError as exc:
             form.add_error(None, exc.message)
+            self.produced_error_code, self.produced_error_message = "validation_error", exc.message
             return self.form_invalid(form)
         messages.success(
             self.request, f"已发起转接，介绍信编号 {self.object.letter_no}，待转入方接收"
@@ -184,7 +185,9 @@ class TransferDecideView(EditView):
         try:
             t = transfers.access_transfer_by_id(self.request.user, self.object.pk, action="decide")
         except ObjectNotFound:
-            form.add_error(None, "只有转入组织（或共同上级党组织）的书记可以处理这条转接")
+            message = "只有转入组织（或共同上级党组织）的书记可以处理这条转接"
+            form.add_error(None, message)
+            self.produced_error_code, self.produced_error_message = "validation_error", message
             return self.form_invalid(form)
         try:
             if d["decision"] == "accept":
@@ -197,6 +200,7 @@ class TransferDecideView(EditView):
                 messages.success(self.request, "已退回")
         except DomainError as exc:
             form.add_error("note" if "原因" in exc.message else None, exc.message)
+            self.produced_error_code, self.produced_error_message = "validation_error", exc.message
             return self.form_invalid(form)
         return redirect(self.index_url_name)
 

@@ -144,12 +144,6 @@ def transfer_start(
     if len(reason) > 500 or len(external_name) > 200:
         raise TransferError("转接原因不超过 500 字，对方党组织名称不超过 200 字")
     locked = Member.objects.select_for_update().select_related("unit").get(pk=member.pk)
-    if Transfer.objects.filter(member=locked, status=Transfer.Status.PENDING).exists():
-        raise TransferError(
-            f"{locked.name}已有一条待接收的组织关系转接，请等对方处理或过期后再发起",
-            code="conflict",
-            status=409,
-        )
     from_unit = locked.unit
     if direction == Transfer.Direction.OUT:
         if to_unit is not None:
@@ -179,6 +173,12 @@ def transfer_start(
             raise TransferError("只有状态正常的党员才能转接组织关系")
     if to_unit is not None and not to_unit.is_active:
         raise TransferError(f"转入组织“{to_unit.name}”已停用")
+    if Transfer.objects.filter(member=locked, status=Transfer.Status.PENDING).exists():
+        raise TransferError(
+            f"{locked.name}已有一条待接收的组织关系转接，请等对方处理或过期后再发起",
+            code="conflict",
+            status=409,
+        )
     now = timezone.now()
     year = timezone.localdate(now).year
     transfer = Transfer.objects.create(
