@@ -223,3 +223,80 @@ def test_out_of_scope_transfer_is_not_found(org, sides):
         with pytest.raises(ObjectNotFound):
             access_transfer_by_id(stranger, t.pk, action=action)
     assert UnitRole.objects.filter(user=stranger).exists()
+
+
+@pytest.mark.pg_only
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_accept_and_reject_decide_once(org):
+    """Six deciders press accept or reject at the same moment: one decision wins, the
+    others are told 409, the member moved exactly once."""
+    import threading
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent writers need PostgreSQL (SQLite serialises all writers)")
+    out_sec = user_with_role(org.a1, "secretary")
+    deciders = [user_with_role(org.b1, "secretary") for _ in range(6)]
+    m = member_in(org.a1)
+    t = _start(m, out_sec, org.b1)
+    barrier = threading.Barrier(6)
+    done, refused, errors = [], [], []
+
+    def press(i, user):
+        try:
+            barrier.wait()
+            row = access_transfer_by_id(user, t.pk, action="decide")
+            if i % 2:
+                done.append(transfer_accept(transfer=row, accepted_by=user).status)
+            else:
+                done.append(transfer_reject(transfer=row, rejected_by=user, reason="不符").status)
+        except TransferError as exc:
+            refused.append(exc.status)
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=press, args=(i, u)) for i, u in enumerate(deciders)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert errors == [] and len(done) == 1 and refused == [409] * 5
+    t.refresh_from_db()
+    m.refresh_from_db()
+    assert t.status == done[0]
+    assert m.unit == (org.b1 if done[0] == "accepted" else org.a1)
+
+
+@pytest.mark.pg_only
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_starts_get_distinct_sequential_letter_numbers(org):
+    import threading
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent writers need PostgreSQL (SQLite serialises all writers)")
+    sec = user_with_role(org.a1, "secretary")
+    members = [member_in(org.a1) for _ in range(8)]
+    barrier = threading.Barrier(8)
+    errors = []
+
+    def start(member):
+        try:
+            barrier.wait()
+            _start(member, sec, org.b1)
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=start, args=(mm,)) for mm in members]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert errors == []
+    assert sorted(Transfer.objects.values_list("letter_seq", flat=True)) == list(range(1, 9))
