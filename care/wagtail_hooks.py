@@ -11,7 +11,7 @@ import django_filters
 from django import forms
 from django.http import HttpResponse
 from django.shortcuts import render
-from django.urls import path
+from django.urls import path, reverse_lazy
 from django.utils.functional import cached_property
 from wagtail import hooks
 from wagtail.admin.filters import WagtailFilterSet
@@ -386,5 +386,5 @@ class ReportMenuItem(MenuItem):
 @hooks.register("register_admin_menu_item")
 def register_report_menu_item():
     return ReportMenuItem(
-        "结对帮扶统计", "/admin/care/assistance-report/", icon_name="table", order=175
+        "结对帮扶统计", reverse_lazy("care_assistance_report"), icon_name="table", order=175
     )
