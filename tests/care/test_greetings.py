@@ -117,3 +117,19 @@ def test_inactive_members_get_nothing_and_template_placeholders_are_checked(org,
     with pytest.raises(ValidationError) as err:
         bad.full_clean()
     assert "{name}" in str(err.value)
+
+
+def test_jobs_are_registered_in_the_one_schedule_and_run(org, world):
+    from importlib import import_module
+
+    from core.schedule import get
+
+    for name in ("care.greetings_send", "care.transfers_expire"):
+        job = get(name)
+        module, attr = job.task.rsplit(".", 1)
+        assert hasattr(import_module(module), attr), job.task
+    from care.greetings.tasks import greetings_send_job
+    from care.transfer_notices import transfers_expire_job
+
+    assert greetings_send_job.call() >= 0
+    assert transfers_expire_job.call() == 0
