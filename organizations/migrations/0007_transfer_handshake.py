@@ -9,11 +9,9 @@ def history_rows_accepted(apps, schema_editor):
     """Rows written before the handshake were moves already made: accepted, started and
     decided when they were made."""
     Transfer = apps.get_model("organizations", "Transfer")
-    Transfer.objects.update(status="accepted")
-    for t in Transfer.objects.filter(started_at__isnull=True).iterator():
-        Transfer.objects.filter(pk=t.pk).update(
-            started_at=t.transferred_at, decided_at=t.transferred_at
-        )
+    Transfer.objects.filter(started_at__isnull=True).update(
+        started_at=models.F("transferred_at"), decided_at=models.F("transferred_at")
+    )
 
 
 class Migration(migrations.Migration):
@@ -79,7 +77,14 @@ class Migration(migrations.Migration):
             name='started_at',
             field=models.DateTimeField(blank=True, db_index=True, null=True, verbose_name='发起时间'),
         ),
+        # rows from before the handshake were moves already made: they are added as
+        # accepted; new rows default to pending
         migrations.AddField(
+            model_name='transfer',
+            name='status',
+            field=models.CharField(choices=[('pending', '待接收'), ('accepted', '已接收'), ('rejected', '已退回'), ('expired', '已过期')], db_index=True, default='accepted', max_length=16, verbose_name='状态'),
+        ),
+        migrations.AlterField(
             model_name='transfer',
             name='status',
             field=models.CharField(choices=[('pending', '待接收'), ('accepted', '已接收'), ('rejected', '已退回'), ('expired', '已过期')], db_index=True, default='pending', max_length=16, verbose_name='状态'),
@@ -114,7 +119,6 @@ class Migration(migrations.Migration):
             name='transferred_at',
             field=models.DateTimeField(blank=True, db_index=True, help_text='接收生效的时间', null=True, verbose_name='转接时间'),
         ),
-        migrations.RunPython(history_rows_accepted, migrations.RunPython.noop),
         migrations.AddConstraint(
             model_name='transfer',
             constraint=models.UniqueConstraint(fields=('letter_year', 'letter_seq'), name='transfer_letter_number_unique'),
@@ -123,4 +127,6 @@ class Migration(migrations.Migration):
             model_name='transfer',
             constraint=models.UniqueConstraint(condition=models.Q(('status', 'pending')), fields=('member',), name='transfer_one_pending_per_member'),
         ),
+        # data last: PostgreSQL refuses ALTER TABLE after row updates in one transaction
+        migrations.RunPython(history_rows_accepted, migrations.RunPython.noop),
     ]
