@@ -25,4 +25,5 @@ urlpatterns = [
     path("", include("api.notification_preferences_api")),
     path("", include("api.comments_api")),
     path("", include("api.qa_api")),
+    path("", include("api.service_api")),  # transfers, pairing assistance
 ]

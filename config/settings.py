@@ -652,3 +652,6 @@ NOTIFICATIONS_DELIVERY_ATTEMPTS = env_int("NOTIFICATIONS_DELIVERY_ATTEMPTS", 4)
 NOTIFICATIONS_RETRY_BACKOFF = env_int("NOTIFICATIONS_RETRY_BACKOFF", 60)
 # Notifications handed to one delivery task.
 NOTIFICATIONS_DELIVERY_BATCH = env_int("NOTIFICATIONS_DELIVERY_BATCH", 200)
+# Organisation relationship transfers (organizations.transfers): a pending transfer the
+# in-unit side has not accepted or rejected expires after this many days.
+EHOME_TRANSFER_EXPIRY_DAYS = env_int("EHOME_TRANSFER_EXPIRY_DAYS", 60)

@@ -68,7 +68,7 @@ class MemberForm(WagtailAdminModelForm):
     unit = UnitChoiceField(
         label="所在党组织",
         queryset=OrgUnit.objects.none(),
-        help_text="只能选择您管理范围内的党组织；修改后记入组织关系转接记录",
+        help_text="只能选择您管理范围内的党组织",
     )
 
     class Meta:
@@ -92,6 +92,11 @@ class MemberForm(WagtailAdminModelForm):
         qs = managed_units(for_user) if for_user else OrgUnit.objects.none()
         current = Q(pk=self.instance.unit_id) if self.instance.pk else Q(pk__in=[])
         self.fields["unit"].queryset = qs.filter(Q(is_active=True) | current).order_by("path")
+        if self.instance.pk:  # a move is a transfer (organizations.transfers), not an edit
+            self.fields["unit"].disabled = True
+            self.fields[
+                "unit"
+            ].help_text = "变更所在党组织请在“组织关系转接”中发起转接，由转入方接收后生效"
         help_texts = {
             "name": "党员姓名",
             "member_no": "全局唯一，导入时用于匹配；新党员的登录名默认为此编号",

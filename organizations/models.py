@@ -172,16 +172,57 @@ class UnitRole(models.Model):
         return f"{self.user} · {self.get_role_display()} · {self.unit}"
 
 
-@scoped(unit="member__unit")
+@scoped(unit="member__unit", routes=("transfer",))
 class Transfer(models.Model):
-    """History of a member's organisation relationship transfers (组织关系转接)."""
+    """A member's organisation relationship transfer (组织关系转接), as a handshake: the
+    out-unit side starts it (an introduction letter with a number is issued), the in-unit
+    side accepts or rejects it with a reason, and only on acceptance does the member move
+    (organizations.transfers). A transfer to or from outside the organisation names the
+    other side in `external_name`. Pending transfers expire after
+    `settings.EHOME_TRANSFER_EXPIRY_DAYS`. Who sees a row: the role holders over the
+    member's unit, the out-unit or the in-unit (organizations.transfers)."""
 
-    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="transfers")
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待接收")
+        ACCEPTED = "accepted", _("已接收")
+        REJECTED = "rejected", _("已退回")
+        EXPIRED = "expired", _("已过期")
+
+    class Direction(models.TextChoices):
+        INTERNAL = "internal", _("系统内转接")
+        OUT = "out", _("转出本系统")
+        IN = "in", _("从系统外转入")
+
+    member = models.ForeignKey(
+        Member, on_delete=models.CASCADE, related_name="transfers", verbose_name=_("党员")
+    )
+    direction = models.CharField(
+        _("转接类型"), max_length=16, choices=Direction.choices, default=Direction.INTERNAL
+    )
+    status = models.CharField(
+        _("状态"), max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
     from_unit = models.ForeignKey(
-        OrgUnit, on_delete=models.PROTECT, related_name="transfers_out", verbose_name=_("转出组织")
+        OrgUnit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="transfers_out",
+        verbose_name=_("转出组织"),
     )
     to_unit = models.ForeignKey(
-        OrgUnit, on_delete=models.PROTECT, related_name="transfers_in", verbose_name=_("转入组织")
+        OrgUnit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="transfers_in",
+        verbose_name=_("转入组织"),
+    )
+    external_name = models.CharField(
+        _("系统外党组织"),
+        max_length=200,
+        blank=True,
+        help_text=_("转出到或转入自本系统以外的党组织时，对方党组织的全称"),
     )
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -197,18 +238,66 @@ class Transfer(models.Model):
         null=True,
         blank=True,
         related_name="+",
-        verbose_name=_("批准人"),
+        verbose_name=_("处理人"),
+        help_text=_("接收或退回该转接的人"),
     )
-    reason = models.CharField(_("原因"), max_length=500, blank=True)
-    transferred_at = models.DateTimeField(_("转接时间"), db_index=True)
+    reason = models.CharField(_("转接原因"), max_length=500, blank=True)
+    decision_note = models.CharField(_("退回原因/接收意见"), max_length=500, blank=True)
+    started_at = models.DateTimeField(_("发起时间"), null=True, blank=True, db_index=True)
+    expires_at = models.DateTimeField(_("有效期至"), null=True, blank=True, db_index=True)
+    decided_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+    transferred_at = models.DateTimeField(
+        _("转接时间"), null=True, blank=True, db_index=True, help_text=_("接收生效的时间")
+    )
+    letter_year = models.PositiveSmallIntegerField(_("介绍信年度"), null=True, blank=True)
+    letter_seq = models.PositiveIntegerField(_("介绍信序号"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("组织关系转接")
         verbose_name_plural = _("组织关系转接")
-        ordering = ["-transferred_at"]
+        ordering = ["-started_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["letter_year", "letter_seq"], name="transfer_letter_number_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["member"],
+                condition=models.Q(status="pending"),
+                name="transfer_one_pending_per_member",
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.member} {self.from_unit} → {self.to_unit}"
+        return f"{self.member} {self.from_side} → {self.to_side}"
+
+    @property
+    def from_side(self) -> str:
+        return self.from_unit.name if self.from_unit_id else (self.external_name or "—")
+
+    @property
+    def to_side(self) -> str:
+        return self.to_unit.name if self.to_unit_id else (self.external_name or "—")
+
+    @property
+    def letter_no(self) -> str:
+        """介绍信编号: 〔year〕 and a six-digit sequence, unique and gap-free per year."""
+        if not self.letter_year or not self.letter_seq:
+            return ""
+        return f"组转〔{self.letter_year}〕{self.letter_seq:06d}号"
+
+
+class TransferLetterSequence(models.Model):
+    """The last introduction-letter number issued in a year (locked while numbering)."""
+
+    year = models.PositiveSmallIntegerField(_("年度"), primary_key=True)
+    last = models.PositiveIntegerField(_("最后序号"), default=0)
+
+    class Meta:
+        verbose_name = _("介绍信编号")
+        verbose_name_plural = _("介绍信编号")
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last}"
 
 
 class LoginState(models.Model):

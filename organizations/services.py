@@ -6,10 +6,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.db.models import ProtectedError, Q
-from django.utils import timezone
 
 from core.errors import DomainError
-from organizations.models import Member, OrgUnit, Transfer, UnitRole
+from organizations.models import Member, OrgUnit, UnitRole
 from organizations.signals import members_moved, unit_roles_changed
 
 # Everyone holding a UnitRole is in this Wagtail group; it grants admin access only. What
@@ -20,42 +19,6 @@ ADMIN_GROUP_NAME = "后台用户"
 
 class OrganizationError(DomainError):
     """A rule of the organisation tree was broken; the message is shown to the user."""
-
-
-@transaction.atomic
-def member_transfer(
-    *,
-    member: Member,
-    to_unit: OrgUnit,
-    approved_by=None,
-    requested_by=None,
-    reason: str = "",
-) -> Transfer:
-    """Move a member to another unit and record the move. The member row is locked so two
-    concurrent transfers cannot both read the same `from_unit`."""
-    locked = Member.objects.select_for_update().select_related("unit").get(pk=member.pk)
-    if locked.unit_id == to_unit.pk:
-        raise OrganizationError("该党员已在目标党组织中")
-    if not to_unit.is_active:
-        raise OrganizationError(f"目标党组织“{to_unit.name}”已停用")
-    if locked.status != Member.Status.ACTIVE:
-        raise OrganizationError("只有状态正常的党员才能转接组织关系")
-    transfer = Transfer.objects.create(
-        member=locked,
-        from_unit_id=locked.unit_id,
-        to_unit=to_unit,
-        approved_by=approved_by,
-        requested_by=requested_by,
-        reason=reason,
-        transferred_at=timezone.now(),
-    )
-    locked.unit = to_unit
-    locked.is_overseas = to_unit.country != "CN"
-    locked.save(update_fields=["unit", "is_overseas", "updated_at"])
-    member.unit = to_unit
-    member_id = locked.pk
-    transaction.on_commit(lambda: members_moved.send(sender=Member, member_ids=[member_id]))
-    return transfer
 
 
 def admin_group() -> Group:
@@ -293,8 +256,8 @@ MEMBER_FIELDS = (
 def member_update(
     *, member: Member, unit: OrgUnit | None = None, changed_by=None, **fields
 ) -> Member:
-    """Change a member's profile; a new `unit` goes through `member_transfer` so the move
-    is kept in the transfer history."""
+    """Change a member's profile. The unit is not changed here: a move is a transfer,
+    started by the out-unit and accepted by the in-unit (organizations.transfers)."""
     unknown = set(fields) - set(MEMBER_FIELDS)
     if unknown:
         raise TypeError(f"unknown member fields: {sorted(unknown)}")
@@ -304,14 +267,7 @@ def member_update(
     # Admin forms set the new unit on the instance before we get it: compare with the row.
     stored_unit_id = Member.objects.filter(pk=member.pk).values_list("unit_id", flat=True).get()
     if unit is not None and unit.pk != stored_unit_id:
-        member_transfer(
-            member=member,
-            to_unit=unit,
-            requested_by=changed_by,
-            approved_by=changed_by,
-            reason="后台修改所在党组织",
-        )
-        member.refresh_from_db()
+        raise OrganizationError("不能直接修改所在党组织：请发起组织关系转接，由转入方接收后生效")
     for key, value in fields.items():
         setattr(member, key, value)
     member.full_clean(exclude=["user", "unit"])

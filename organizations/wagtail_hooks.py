@@ -18,6 +18,20 @@ def register_organization_viewsets():
     return OrganizationViewSetGroup()
 
 
+@hooks.register("register_admin_viewset")
+def register_transfer_viewset():
+    from organizations.admin_transfers import TransferViewSet
+
+    return TransferViewSet("org_transfers")
+
+
+@hooks.register("register_admin_urls")
+def register_transfer_letter_url():
+    from organizations.admin_transfers import transfer_letter_view
+
+    return [path("org-transfers/<int:pk>/letter/", transfer_letter_view, name="transfer_letter")]
+
+
 @hooks.register("register_admin_urls")
 def register_import_url():
     return [path("org-import/", import_view, name="org_import")]

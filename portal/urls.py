@@ -14,6 +14,7 @@ from portal.views import (
     notification_preferences,
     periodicals,
     search,
+    transfers,
 )
 
 app_name = "portal"
@@ -75,6 +76,7 @@ urlpatterns = [
     path("qa/inbox/", interaction.question_inbox, name="question_inbox"),
     path("qa/inbox/<int:pk>/", interaction.question_answer, name="question_answer"),
     path("faq/", interaction.faq, name="faq"),
+    path("me/transfers/", transfers.my_transfers, name="my_transfers"),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("dashboard/members/", dashboard.dashboard_members, name="dashboard_members"),
     path(

@@ -11,7 +11,7 @@ from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
 from organizations import services
-from organizations.models import Member, OrgUnit, Transfer
+from organizations.models import Member, OrgUnit
 from organizations.names import user_names_sync
 
 from .validate import MemberRow, UnitRow
@@ -108,38 +108,22 @@ def apply_members(
             ]
         )
         counts["members_created"] += len(new_rows)
-        changed, transfers = [], []
+        changed = []
         for r in chunk:
             m = stored.get(r.member_no)
             if m is None:
                 continue
+            # the unit of a stored member never changes here: validation refused such a
+            # row (a move is a transfer, organizations.transfers)
             wanted = {"name": r.name, **r.fields}
-            unit = units[r.unit_code]
-            if m.unit_id == unit.pk and all(getattr(m, k) == v for k, v in wanted.items()):
+            if all(getattr(m, k) == v for k, v in wanted.items()):
                 counts["members_unchanged"] += 1
                 continue
-            if m.unit_id != unit.pk:
-                transfers.append(
-                    Transfer(
-                        member=m,
-                        from_unit_id=m.unit_id,
-                        to_unit=unit,
-                        requested_by=user,
-                        approved_by=user,
-                        reason="批量导入",
-                        transferred_at=now,
-                    )
-                )
-                m.unit = unit
-                m.is_overseas = unit.country != "CN"
             for k, v in wanted.items():
                 setattr(m, k, v)
             m.updated_at = now
             changed.append(m)
-        Member.objects.bulk_update(
-            changed, [*MEMBER_UPDATE_FIELDS, "unit", "is_overseas", "updated_at"]
-        )
-        Transfer.objects.bulk_create(transfers)
+        Member.objects.bulk_update(changed, [*MEMBER_UPDATE_FIELDS, "updated_at"])
         # bulk writes send no signals: the logins of new and renamed members take their names
         user_names_sync(member_ids=[m.pk for m in changed])
         counts["members_updated"] += len(changed)

@@ -405,16 +405,20 @@ def parse_members(
 
 def _check_existing_members(rows: list[MemberRow], scope, issues: list[Issue]) -> None:
     """Member numbers already stored are updated, unless they belong outside the importer's
-    scope; a new member's login name (= member number) must not belong to another member."""
+    scope or the row names another unit (a move is a transfer: started by the out-unit,
+    accepted by the in-unit — organizations.transfers); a new member's login name (=
+    member number) must not belong to another member."""
     numbers = [r.member_no for r in rows if r.member_no]
     existing = {}
+    units_now = {}
     User = get_user_model()
     taken = {}
     for i in range(0, len(numbers), 2000):
         chunk = numbers[i : i + 2000]
-        existing.update(
-            dict(Member.objects.filter(member_no__in=chunk).values_list("member_no", "unit__path"))
-        )
+        for no, path, code in Member.objects.filter(member_no__in=chunk).values_list(
+            "member_no", "unit__path", "unit__code"
+        ):
+            existing[no], units_now[no] = path, code
         taken.update(
             dict(
                 User.objects.filter(username__in=chunk, member__isnull=False).values_list(
@@ -431,6 +435,16 @@ def _check_existing_members(rows: list[MemberRow], scope, issues: list[Issue]) -
                         r.row,
                         "member_no",
                         f"党员编号“{r.member_no}”已被您管理范围之外的党员使用",
+                    )
+                )
+            elif r.unit_code and r.unit_code != units_now[r.member_no]:
+                issues.append(
+                    Issue(
+                        r.source,
+                        r.row,
+                        "unit_code",
+                        f"党员“{r.member_no}”现属组织“{units_now[r.member_no]}”，导入不能改变"
+                        "所在党组织：请发起组织关系转接，由转入方接收",
                     )
                 )
         elif r.member_no in taken:

@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 
 from core.errors import DomainError
 from organizations.models import Transfer
-from organizations.services import member_transfer
+from organizations.transfers import transfer_start
 from tests.factories import member_in
 
 pytestmark = pytest.mark.django_db
@@ -79,8 +79,10 @@ class _TransferView(APIView):
     def post(self, request, member_id: int, unit_id: int):
         from organizations.models import Member, OrgUnit
 
-        member_transfer(
-            member=Member.objects.get(pk=member_id), to_unit=OrgUnit.objects.get(pk=unit_id)
+        transfer_start(
+            member=Member.objects.get(pk=member_id),
+            started_by=None,
+            to_unit=OrgUnit.objects.get(pk=unit_id),
         )
         return None
 
@@ -91,7 +93,11 @@ def test_a_refusal_no_view_catches_answers_its_code_not_500(org):
     response = _TransferView.as_view()(request, member_id=member.pk, unit_id=org.a1.pk)
     assert response.status_code == 400
     assert response.data == {
-        "error": {"code": "invalid", "message": "该党员已在目标党组织中", "fields": {}}
+        "error": {
+            "code": "invalid",
+            "message": f"{member.name}已在“{org.a1.name}”，不能转接到党员所在的党组织",
+            "fields": {},
+        }
     }
     assert Transfer.objects.count() == 0
 

@@ -183,7 +183,8 @@ def test_points_rankings_follow_a_transfer_and_a_unit_move(
     from elearning.contests import selectors as points
     from elearning.models import PointBalance
     from organizations.models import Member
-    from organizations.services import member_transfer, unit_update
+    from organizations.services import unit_update
+    from organizations.transfers import transfer_accept, transfer_start
 
     mover, stay_a, stay_b = member_in(org.a1), member_in(org.a1), member_in(org.b1)
     for m, total in ((mover, 50), (stay_a, 10), (stay_b, 30)):
@@ -196,7 +197,8 @@ def test_points_rankings_follow_a_transfer_and_a_unit_move(
     assert board(org.a, stay_a) == ([mover.pk, stay_a.pk], 2)  # builds A's set in Redis
     assert board(org.b, stay_b) == ([stay_b.pk], 1)
     with django_capture_on_commit_callbacks(execute=True):
-        member_transfer(member=mover, to_unit=org.b1)
+        started = transfer_start(member=mover, started_by=None, to_unit=org.b1)
+        transfer_accept(transfer=started, accepted_by=None)
     assert board(org.a, stay_a) == ([stay_a.pk], 1)
     assert board(org.b, stay_b) == ([mover.pk, stay_b.pk], 2)
     assert live_redis.zscore(leaderboards._key(f"points:{org.a.path}"), str(mover.pk)) is None

@@ -87,6 +87,38 @@ def _objects(unit: OrgUnit, mark: str) -> dict[type, models.Model]:
             kind="video", title=f"{mark}视频", owner_unit=unit, status="ready", duration=60
         ),
         Outlet: Outlet.objects.create(name=f"{mark}公众号", kind="wechat", owner_unit=unit),
+        **_care_objects(unit, mark, member),
+    }
+
+
+def _care_objects(unit: OrgUnit, mark: str, member) -> dict[type, models.Model]:
+    """Transfers and the care app's records (issue 19)."""
+    from care.assistance.models import AssistanceCase, AssistanceHelper, AssistanceVisit
+    from care.greetings.models import GreetingTemplate
+    from organizations.models import Transfer
+
+    now = timezone.now()
+    case = AssistanceCase.objects.create(
+        unit=unit,
+        member=member,
+        category="illness",
+        situation=f"{mark}困难",
+        opened_on=dt.date.today(),
+    )
+    return {
+        Transfer: Transfer.objects.create(
+            member=member, from_unit=unit, to_unit=unit, started_at=now, reason=f"{mark}转接"
+        ),
+        AssistanceCase: case,
+        AssistanceHelper: AssistanceHelper.objects.create(
+            case=case, helper=member_in(unit, name=f"{mark}帮扶人"), paired_on=dt.date.today()
+        ),
+        AssistanceVisit: AssistanceVisit.objects.create(
+            case=case, kind="visit", visited_on=dt.date.today(), notes=f"{mark}走访"
+        ),
+        GreetingTemplate: GreetingTemplate.objects.create(
+            unit=unit, kind="birthday", title=f"{mark}生日", body="{name}"
+        ),
     }
 
 

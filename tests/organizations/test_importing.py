@@ -59,18 +59,21 @@ def test_units_then_members_import_and_reimport_is_idempotent(org):
     assert Member.objects.filter(member_no__in=["M001", "M002"]).count() == 2
 
 
-def test_reimport_with_changes_updates_and_records_transfers(org):
+def test_reimport_updates_fields_but_refuses_a_unit_change(org):
     run(UNITS_CSV), run(MEMBERS_CSV)
-    changed = MEMBERS_CSV.replace("M001,欧阳建国,C1-01", "M001,欧阳建国,C1-02").replace(
-        "13800000001", "13900000009"
-    )
-    report = run(changed)
+    phone_only = MEMBERS_CSV.replace("13800000001", "13900000009")
+    report = run(phone_only)
     assert report.counts["members_updated"] == 1 and report.counts["members_unchanged"] == 1
     m = Member.objects.get(member_no="M001")
-    assert (m.unit.code, m.phone, m.is_overseas) == ("C1-02", "13900000009", False)
-    assert Transfer.objects.filter(
-        member=m, from_unit__code="C1-01", to_unit__code="C1-02"
-    ).exists()
+    assert (m.unit.code, m.phone) == ("C1-01", "13900000009")
+
+    moved = phone_only.replace("M001,欧阳建国,C1-01", "M001,欧阳建国,C1-02")
+    report = run(moved)
+    assert not report.ok
+    assert any("组织关系转接" in str(e) and "M001" in str(e) for e in report.errors)
+    m.refresh_from_db()
+    assert m.unit.code == "C1-01"
+    assert not Transfer.objects.filter(member=m).exists()
 
 
 def test_unit_moved_by_reimport_takes_its_subtree(org):

@@ -42,7 +42,7 @@ from media_pipeline.models import MediaAsset
 from notifications.broadcasts import broadcast_create
 from notifications.models import Broadcast, Notification
 from notifications.services import notification_send
-from organizations.models import Member, OrgUnit, UnitRole
+from organizations.models import Member, OrgUnit, Transfer, UnitRole
 from organizations.registry import scoped_entry, scoped_models
 from tests.factories import make_org_tree, member_in
 
@@ -273,6 +273,22 @@ def _comment(unit, mark, world, side):
 
 
 #: model → factory(unit, mark, world, side) for models `build_generic` cannot build well
+def _transfer(unit, mark, world, side):
+    """A pending transfer with an introduction letter, started by nobody on this side (so
+    the "all roles" caller may decide it)."""
+    now = timezone.now()
+    return Transfer.objects.create(
+        member=_member(unit, mark),
+        from_unit=unit,
+        to_unit=unit,
+        reason=f"{mark}转接",
+        started_at=now,
+        expires_at=now + dt.timedelta(days=30),
+        letter_year=2000,
+        letter_seq=1 if mark == MINE else 2,
+    )
+
+
 FACTORIES = {
     OrgUnit: lambda unit, mark, world, side: unit,
     Member: lambda unit, mark, world, side: _member(unit, mark),
@@ -286,6 +302,7 @@ FACTORIES = {
     Contest: _contest,
     MediaAsset: _media,
     Comment: _comment,
+    Transfer: _transfer,
 }
 
 
