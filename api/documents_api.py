@@ -44,6 +44,10 @@ class DocumentPage(serializers.Serializer):
 
 class ListParams(serializers.Serializer):
     updated_since = serializers.DateTimeField(required=False)
+    q = serializers.CharField(required=False, max_length=200)
+
+    def validate_q(self, value):
+        return value.replace("\x00", "").strip()
 
 
 class UnitParams(serializers.Serializer):
@@ -83,6 +87,9 @@ class DocumentListApi(APIView):
             OpenApiParameter(
                 "updated_since", OpenApiTypes.DATETIME, description="只返回此时间之后更新的文件"
             ),
+            OpenApiParameter(
+                "q", OpenApiTypes.STR, description="在标题、文号、正文中查找（繁简通用，≤200 字）"
+            ),
         ],
         responses={200: DocumentPage, 400: ERRORS[400]},
     )
@@ -92,6 +99,8 @@ class DocumentListApi(APIView):
         qs = selectors.documents_for_reader(request.user)
         if "updated_since" in params.validated_data:
             qs = qs.filter(updated_at__gt=params.validated_data["updated_since"])
+        if params.validated_data.get("q"):
+            qs = selectors.search_documents(qs, params.validated_data["q"])
         pager = KeysetCursorPagination(ordering=("-issued_on", "-id"))
         rows = pager.paginate_queryset(qs.values(*ROW_FIELDS), request, view=self)
         return pager.get_paginated_response([document_row_as_dict(r) for r in rows])

@@ -10,6 +10,9 @@ class PublicationsConfig(AppConfig):
         from django.utils.translation import gettext_lazy as _
 
         from notifications.kinds import Kind, register
+        from publications import content
+
+        content.register()
 
         register(
             Kind(

@@ -68,6 +68,8 @@ class Document(models.Model):
         related_name="supersedes",
         verbose_name=_("已被替代为"),
     )
+    #: title, number and body in Simplified Chinese, lower case (the list's own search)
+    search_text = models.TextField(editable=False, default="")
     is_published = models.BooleanField(_("已发布"), default=False, db_index=True)
     published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
     created_by = models.ForeignKey(
@@ -89,6 +91,15 @@ class Document(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} {self.title}"
+
+    def save(self, *args, **kwargs):
+        from publications.documents.text import simplified
+
+        self.search_text = simplified(f"{self.title}\n{self.number}\n{self.body}").lower()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"title", "number", "body"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "search_text"}
+        super().save(*args, **kwargs)
 
 
 def attachment_path(instance, filename: str) -> str:

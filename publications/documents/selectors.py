@@ -195,3 +195,15 @@ def unread_members(document: Document, unit: OrgUnit) -> QuerySet[Member]:
         .select_related("unit")
         .order_by("unit__path", "name", "id")
     )
+
+
+def search_documents(qs: QuerySet[Document], text: str) -> QuerySet[Document]:
+    """Documents of `qs` (already the reader's) whose title, number or body contain every
+    word of `text`, Traditional and Simplified alike (both sides folded to Simplified).
+    Restricted documents are searched here, never in the shared index
+    (publications.content)."""
+    from publications.documents.text import simplified
+
+    for word in simplified(text).lower().split():
+        qs = qs.filter(search_text__contains=word)
+    return qs

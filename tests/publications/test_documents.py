@@ -266,3 +266,25 @@ def test_publish_refuses_an_audience_outside_the_issuer(org):
     with pytest.raises(PublicationError, match="发送范围"):
         document_publish(user=editor, document_id=doc.pk)
     assert not Document.objects.get(pk=doc.pk).is_published
+
+
+def test_documents_list_search_finds_restricted_ones_only_for_those_allowed(org, client_for):
+    restricted = _doc(org, number="R9", level=C.RESTRICTED, units=[org.a1])
+    restricted.title = "關於黨費收繳的通知"
+    restricted.save()
+    in_a1, in_b1 = member_in(org.a1), member_in(org.b1)
+    for q in ("党费", "黨費"):
+        r = client_for(in_a1.user).get("/api/v1/documents/", {"q": q})
+        assert [x["id"] for x in r.json()["results"]] == [restricted.pk]
+        assert client_for(in_b1.user).get("/api/v1/documents/", {"q": q}).json()["results"] == []
+    assert client_for(in_a1.user).get("/api/v1/documents/", {"q": "x" * 201}).status_code == 400
+
+
+def test_only_internal_documents_are_declared_for_the_shared_search_index(org):
+    from core import content
+
+    ct = content.get("document")
+    internal = _doc(org, number="I1")
+    restricted = _doc(org, number="R2", level=C.RESTRICTED, units=[org.a1])
+    assert ct.is_published(internal) and not ct.is_published(restricted)
+    assert list(Document.objects.filter(ct.published)) == [internal]
