@@ -157,13 +157,15 @@ def receipt_report(document: Document, unit: OrgUnit) -> list[dict]:
     """One row per child unit of `unit` (and `unit` itself for its own members): audience
     members, how many have read, the rate — ONE query grouping by the child's path."""
     width = len(unit.path) + OrgUnit.steplen
-    read = DocumentReceipt.objects.filter(document=document, member_id=OuterRef("pk"))
+    # `id IN (receipts of the document)`: PostgreSQL hashes the document's receipts once
+    # (a hashed SubPlan), where a correlated EXISTS would probe the index per member
+    readers = DocumentReceipt.objects.filter(document=document).values("member_id")
     rows = (
         audience_members(document)
         .filter(unit__path__startswith=unit.path)
-        .annotate(branch=Substr("unit__path", 1, width), has_read=Exists(read))
+        .annotate(branch=Substr("unit__path", 1, width))
         .values("branch")
-        .annotate(total=Count("id"), read=Count("id", filter=Q(has_read=True)))
+        .annotate(total=Count("id"), read=Count("id", filter=Q(pk__in=readers)))
         .order_by("branch")
     )
     rows = list(rows)
