@@ -119,8 +119,8 @@ class DocumentAttachmentApi(APIView):
         tags=[TAG],
         responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, 404: ERRORS[404]},
     )
-    def get(self, request, pk: int, attachment_pk: int):
-        attachment = selectors.access_document_attachment_by_id(request.user, pk, attachment_pk)
+    def get(self, request, pk: int):
+        attachment = selectors.access_document_attachment_by_id(request.user, pk)
         return protected_file_response(attachment.file, filename=attachment.name, inline=False)
 
 
@@ -137,6 +137,7 @@ class DocumentAttachmentsApi(APIView):
     def post(self, request, pk: int):
         """Attach a file (PDF, Word or Excel without macros) — the issuing subtree's
         editors, secretaries and unit admins."""
+        selectors.access_document_by_id(request.user, pk, action="change")  # 404 before the body
         form = AttachmentUpload(data=request.data)
         form.is_valid(raise_exception=True)
         upload = form.validated_data["file"]
@@ -153,9 +154,9 @@ class DocumentReceiptsApi(APIView):
         responses={200: ReceiptReport, 400: ERRORS[400], 404: ERRORS[404]},
     )
     def get(self, request, pk: int):
+        document = selectors.access_document_by_id(request.user, pk, action="report")
         params = UnitParams(data=request.query_params)
         params.is_valid(raise_exception=True)
-        document = selectors.access_document_by_id(request.user, pk, action="report")
         unit = selectors.report_root(request.user, document, params.validated_data.get("unit"))
         return Response(
             {
@@ -172,9 +173,9 @@ class DocumentUnreadApi(APIView):
         responses={200: UnreadMember(many=True), 400: ERRORS[400], 404: ERRORS[404]},
     )
     def get(self, request, pk: int):
+        document = selectors.access_document_by_id(request.user, pk, action="report")
         params = UnitParams(data=request.query_params)
         params.is_valid(raise_exception=True)
-        document = selectors.access_document_by_id(request.user, pk, action="report")
         unit = selectors.report_root(request.user, document, params.validated_data.get("unit"))
         members = selectors.unread_members(document, unit)[:1000]
         return Response([{"id": m.pk, "name": m.name, "unit": m.unit.name} for m in members])
@@ -187,6 +188,7 @@ class DocumentRemindApi(APIView):
         responses={200: Reminded, 400: ERRORS[400], 404: ERRORS[404]},
     )
     def post(self, request, pk: int):
+        selectors.access_document_by_id(request.user, pk, action="report")  # 404 before the body
         params = UnitParams(data=request.data)
         params.is_valid(raise_exception=True)
         reminded = services.document_remind_unread(
@@ -196,19 +198,19 @@ class DocumentRemindApi(APIView):
 
 
 urlpatterns = [
-    path("documents/", DocumentListApi.as_view(), name="document-list"),
-    path("documents/<int:pk>/", DocumentDetailApi.as_view(), name="document-detail"),
+    path("documents/", DocumentListApi.as_view(), name="doc-list"),
+    path("documents/<int:pk>/", DocumentDetailApi.as_view(), name="doc-detail"),
     path(
-        "documents/<int:pk>/attachments/<int:attachment_pk>/",
+        "documents/attachments/<int:pk>/",
         DocumentAttachmentApi.as_view(),
-        name="document-attachment",
+        name="doc-attachment",
     ),
     path(
         "documents/<int:pk>/attachments/",
         DocumentAttachmentsApi.as_view(),
-        name="document-attachments",
+        name="doc-attachments",
     ),
-    path("documents/<int:pk>/receipts/", DocumentReceiptsApi.as_view(), name="document-receipts"),
-    path("documents/<int:pk>/unread/", DocumentUnreadApi.as_view(), name="document-unread"),
-    path("documents/<int:pk>/remind/", DocumentRemindApi.as_view(), name="document-remind"),
+    path("documents/<int:pk>/receipts/", DocumentReceiptsApi.as_view(), name="doc-receipts"),
+    path("documents/<int:pk>/unread/", DocumentUnreadApi.as_view(), name="doc-unread"),
+    path("documents/<int:pk>/remind/", DocumentRemindApi.as_view(), name="doc-remind"),
 ]

@@ -35,7 +35,7 @@ DOCUMENT = ContentType(
         title="title",
         body=("number", "body"),
         date=lambda d: d.issued_on,
-        url=lambda d: reverse("portal:document", args=[d.pk]),
+        url=lambda d: reverse("portal:doc", args=[d.pk]),
     ),
     representation=document_detail_as_dict,
     synced=False,

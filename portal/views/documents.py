@@ -58,8 +58,8 @@ def document_detail(request, pk: int):
 
 
 @portal_view
-def document_attachment(request, pk: int, attachment_pk: int):
-    attachment = selectors.access_document_attachment_by_id(request.user, pk, attachment_pk)
+def document_attachment(request, pk: int):
+    attachment = selectors.access_document_attachment_by_id(request.user, pk)
     return protected_file_response(attachment.file, filename=attachment.name, inline=False)
 
 
@@ -74,4 +74,4 @@ def document_remind(request, pk: int):
         messages.error(request, exc.message)
     else:
         messages.success(request, _("已提醒 %(count)d 名未读党员") % {"count": count})
-    return redirect("portal:document", pk)
+    return redirect("portal:doc", pk)

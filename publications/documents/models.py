@@ -21,7 +21,7 @@ from organizations.models import Member, OrgUnit
 from organizations.registry import scoped
 
 
-@scoped(unit="issuing_unit", audience="audience_unit", routes=("document",))
+@scoped(unit="issuing_unit", audience="audience_unit", routes=("doc",))
 class Document(models.Model):
     class Confidentiality(models.TextChoices):
         INTERNAL = "internal", _("组织内公开")
@@ -110,7 +110,7 @@ def attachment_path(instance, filename: str) -> str:
 @scoped(
     unit="document__issuing_unit",
     audience="document__audience_unit",
-    routes=("document-attachment",),
+    routes=("doc-attachment",),
 )
 class DocumentAttachment(models.Model):
     document = models.ForeignKey(
@@ -130,7 +130,7 @@ class DocumentAttachment(models.Model):
         return self.name
 
 
-@scoped(member="member", routes=("document-receipt",))
+@scoped(member="member", routes=("doc-receipt",))
 class DocumentReceipt(models.Model):
     document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="receipts")
     member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="document_receipts")

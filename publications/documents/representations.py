@@ -50,7 +50,7 @@ def attachment_as_dict(a) -> AttachmentJSON:
         "name": a.name,
         "kind": a.kind,
         "size": a.size,
-        "url": reverse("api:document-attachment", args=[a.document_id, a.pk]),
+        "url": reverse("api:doc-attachment", args=[a.pk]),
     }
 
 

@@ -95,9 +95,12 @@ def access_document_by_id(user, document_id, *, action: str = "view") -> Documen
     return object_or_not_found(qs.distinct(), document_id)
 
 
-def access_document_attachment_by_id(user, document_id, attachment_id) -> DocumentAttachment:
-    document = access_document_by_id(user, document_id, action="view")
-    return object_or_not_found(document.attachments.all(), attachment_id)
+def access_document_attachment_by_id(user, attachment_id) -> DocumentAttachment:
+    """An attachment of a document the user may open."""
+    readable = Document.objects.filter(readable_q(user) | managed_q(user))
+    return object_or_not_found(
+        DocumentAttachment.objects.filter(document__in=readable.values("pk")), attachment_id
+    )
 
 
 # --- the audience in members ------------------------------------------------------------

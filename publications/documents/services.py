@@ -77,8 +77,8 @@ def document_remind_unread(*, user, document_id, unit_id=None) -> int:
         recipients=ids,
         context={"title": document.title, "number": document.number},
         link=(
-            reverse("api:document-detail", args=[document.pk]),
-            reverse("portal:document", args=[document.pk]),
+            reverse("api:doc-detail", args=[document.pk]),
+            reverse("portal:doc", args=[document.pk]),
         ),
         idempotency_key=f"document-unread:{document.pk}:{unit.pk}:{today.isoformat()}",
     )

@@ -245,6 +245,29 @@ def _media(unit, mark, world, side):
     )
 
 
+def _document_attachment(unit, mark, world, side):
+    from publications.models import Document, DocumentAttachment
+
+    document = build(Document, unit, mark, world, side)
+    attachment = DocumentAttachment(document=document, name=f"{mark}.pdf", kind="pdf", size=9)
+    attachment.file.save(f"{mark.lower()}.pdf", ContentFile(pdf_bytes(mark)), save=False)
+    attachment.save()
+    return attachment
+
+
+def _document(unit, mark, world, side):
+    from publications.models import Document
+
+    return Document.objects.create(
+        title=f"{mark}文件",
+        number=f"{mark}〔2026〕1号",
+        issuing_unit=unit,
+        audience_unit=unit,
+        issued_on=dt.date.today(),
+        is_published=True,
+    )
+
+
 #: model → factory(unit, mark, world, side) for models `build_generic` cannot build well
 FACTORIES = {
     OrgUnit: lambda unit, mark, world, side: unit,
@@ -257,13 +280,15 @@ FACTORIES = {
     Notification: _notification,
     Contest: _contest,
     MediaAsset: _media,
+    "publications.Document": _document,
+    "publications.DocumentAttachment": _document_attachment,
 }
 
 
 def build(model, unit: OrgUnit, mark: str, world: World, side: dict):
     """The one object of `model` on this side (built once; others refer to it)."""
     if model not in side:
-        factory = FACTORIES.get(model)
+        factory = FACTORIES.get(model) or FACTORIES.get(model._meta.label)
         if factory is None:
             side[model] = build_generic(model, unit, mark, world, side)
         else:
