@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, FilteredRelation, OuterRef, Q, QuerySet
 from django.db.models.functions import Substr
 
 from organizations.models import Member, OrgUnit, UnitRole, ancestor_paths_of
@@ -160,15 +160,19 @@ def receipt_report(document: Document, unit: OrgUnit) -> list[dict]:
     """One row per child unit of `unit` (and `unit` itself for its own members): audience
     members, how many have read, the rate — ONE query grouping by the child's path."""
     width = len(unit.path) + OrgUnit.steplen
-    # `id IN (receipts of the document)`: PostgreSQL hashes the document's receipts once
-    # (a hashed SubPlan), where a correlated EXISTS would probe the index per member
-    readers = DocumentReceipt.objects.filter(document=document).values("member_id")
+    # a LEFT JOIN on (member, this document) — at most one receipt per member — so the
+    # planner hashes the receipts for a big subtree and probes the index for a small one
     rows = (
         audience_members(document)
         .filter(unit__path__startswith=unit.path)
-        .annotate(branch=Substr("unit__path", 1, width))
+        .annotate(
+            branch=Substr("unit__path", 1, width),
+            receipt=FilteredRelation(
+                "document_receipts", condition=Q(document_receipts__document=document)
+            ),
+        )
         .values("branch")
-        .annotate(total=Count("id"), read=Count("id", filter=Q(pk__in=readers)))
+        .annotate(total=Count("id"), read=Count("receipt__id"))
         .order_by("branch")
     )
     rows = list(rows)
