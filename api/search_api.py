@@ -32,6 +32,7 @@ API_ROUTES = {
     "periodical_issue": "api:periodical-issue-detail",
     "course": "api:course-detail",
     "lesson": "api:lesson-detail",
+    "document": "api:doc-detail",
 }
 MAX_PAGE = 500
 ERRORS = {400: OpenApiTypes.OBJECT, 401: OpenApiTypes.OBJECT}

@@ -26,4 +26,5 @@ urlpatterns = [
     path("", include("api.comments_api")),
     path("", include("api.qa_api")),
     path("", include("api.service_api")),  # transfers, pairing assistance
+    path("", include("api.documents_api")),
 ]

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "cms",
     "elearning",
     "interaction",
+    "publications",
     "supervision",
     "care",
     "dues",

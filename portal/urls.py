@@ -6,6 +6,7 @@ from portal.views import (
     books,
     content,
     dashboard,
+    documents,
     exams,
     home,
     inbox,
@@ -54,6 +55,14 @@ urlpatterns = [
     path("contests/<int:pk>/", exams.contest_detail, name="contest"),
     path("contests/<int:pk>/play/", exams.contest_play, name="contest_play"),
     path("contests/<int:pk>/leaderboard/", exams.contest_leaderboard, name="leaderboard"),
+    path("docs/", documents.document_list, name="docs"),
+    path("docs/<int:pk>/", documents.document_detail, name="doc"),
+    path(
+        "docs/attachments/<int:pk>/",
+        documents.document_attachment,
+        name="doc_attachment",
+    ),
+    path("docs/<int:pk>/remind/", documents.document_remind, name="doc_remind"),
     path("notifications/", inbox.inbox, name="notifications"),
     path("notifications/read-all/", inbox.notifications_read_all, name="notifications_read_all"),
     path(

@@ -99,6 +99,19 @@ def _lesson(site, org):  # noqa: F811
     )
 
 
+def _document(site, org):  # noqa: F811
+    from publications.documents.models import Document
+
+    return Document.objects.create(
+        title="类型文件",
+        number="类型〔2026〕1号",
+        issuing_unit=org.root,
+        audience_unit=org.root,
+        issued_on=dt.date(2026, 11, 20),
+        is_published=True,
+    )
+
+
 #: a published object of each declared type; a new type gets its maker here
 MAKERS = {
     "news": _news,
@@ -109,6 +122,7 @@ MAKERS = {
     "periodical_issue": _issue,
     "course": _course,
     "lesson": _lesson,
+    "document": _document,
 }
 
 

@@ -102,6 +102,16 @@ def fuzz_data(org, site, academy):  # noqa: F811
     media = MediaAsset.objects.get(pk=academy.video.media_id)
     media.master_key = f"media/fuzz{media.pk}/master.m3u8"  # what the pipeline leaves ready
     media.save(update_fields=["master_key"])
+    from publications.models import Document, DocumentAttachment
+
+    document = Document.objects.create(
+        title="文件一", number="模糊〔2026〕1号", issuing_unit=org.root, audience_unit=org.root,
+        issued_on=dt.date(2026, 11, 1), is_published=True,
+    )  # fmt: skip
+    attachment = DocumentAttachment.objects.create(
+        document=document, name="附件.pdf", kind="pdf", size=9,
+        file=ContentFile(pdf_bytes("附件"), name="fujian.pdf"),
+    )  # fmt: skip
     return {
         "academy": academy,
         "preview_token": preview_token_make(page=news),
@@ -114,6 +124,7 @@ def fuzz_data(org, site, academy):  # noqa: F811
             "faq": FaqEntry.objects.create(
                 unit=org.root, audience_unit=org.root, question_text="问", answer_text="答"
             ).pk,
+            "documents": document.pk, "attachments": attachment.pk,
         },
     }  # fmt: skip
 

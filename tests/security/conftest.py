@@ -272,6 +272,29 @@ def _comment(unit, mark, world, side):
     )
 
 
+def _document_attachment(unit, mark, world, side):
+    from publications.models import Document, DocumentAttachment
+
+    document = build(Document, unit, mark, world, side)
+    attachment = DocumentAttachment(document=document, name=f"{mark}.pdf", kind="pdf", size=9)
+    attachment.file.save(f"{mark.lower()}.pdf", ContentFile(pdf_bytes(mark)), save=False)
+    attachment.save()
+    return attachment
+
+
+def _document(unit, mark, world, side):
+    from publications.models import Document
+
+    return Document.objects.create(
+        title=f"{mark}文件",
+        number=f"{mark}〔2026〕1号",
+        issuing_unit=unit,
+        audience_unit=unit,
+        issued_on=dt.date.today(),
+        is_published=True,
+    )
+
+
 #: model → factory(unit, mark, world, side) for models `build_generic` cannot build well
 def _transfer(unit, mark, world, side):
     """A pending transfer with an introduction letter, started by nobody on this side (so
@@ -303,13 +326,15 @@ FACTORIES = {
     MediaAsset: _media,
     Comment: _comment,
     Transfer: _transfer,
+    "publications.Document": _document,
+    "publications.DocumentAttachment": _document_attachment,
 }
 
 
 def build(model, unit: OrgUnit, mark: str, world: World, side: dict):
     """The one object of `model` on this side (built once; others refer to it)."""
     if model not in side:
-        factory = FACTORIES.get(model)
+        factory = FACTORIES.get(model) or FACTORIES.get(model._meta.label)
         if factory is None:
             side[model] = build_generic(model, unit, mark, world, side)
         else:

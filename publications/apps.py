@@ -1,0 +1,24 @@
+from django.apps import AppConfig
+
+
+class PublicationsConfig(AppConfig):
+    name = "publications"
+    verbose_name = "文件与简报"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from django.utils.translation import gettext_lazy as _
+
+        from notifications.kinds import Kind, register
+        from publications import content
+
+        content.register()
+
+        register(
+            Kind(
+                code="document_unread",
+                label=_("文件阅读提醒"),
+                title_template=_("请阅读文件：{title}"),
+                body_template=_("{number}《{title}》尚未阅读，请及时查阅。"),
+            )
+        )

@@ -1,0 +1,5 @@
+from core.errors import DomainError
+
+
+class PublicationError(DomainError):
+    """A publications action refused (bad attachment, wrong audience …)."""

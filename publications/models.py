@@ -1,0 +1,7 @@
+"""Models of the app, gathered from its sub-packages."""
+
+from publications.documents.models import (  # noqa: F401
+    Document,
+    DocumentAttachment,
+    DocumentReceipt,
+)
