@@ -101,9 +101,7 @@ def test_share_link_clicks_count_for_the_sharer_and_their_unit(
     assert (a1_row.shares, a1_row.clicks, a1_row.reads) == (1, 3, 0)
 
 
-def test_unknown_or_forged_share_token_is_404_and_counts_nothing(
-    members, item, client, buffer
-):
+def test_unknown_or_forged_share_token_is_404_and_counts_nothing(members, item, client, buffer):
     real = token_make(member_id=members.a1.member.pk, unit_id=1, kind="news", item_id=item.id)
     forged = real[:-2] + ("AA" if not real.endswith("AA") else "BB")
     for token in ("nope", "x" * 38, forged, real[:-1], "%00" + real):
@@ -139,9 +137,12 @@ def test_bad_like_bodies_are_400_and_count_nothing(members, item, client_for, bu
     assert buffer.waiting() == 0
 
 
-def test_item_stats_only_for_managers_of_the_publishing_unit(
-    org, members, item, client_for, roles
-):
-    assert client_for(members.a1).get(f"/api/v1/engagement/news/{item.id}/stats/").status_code == 404
+def test_item_stats_only_for_managers_of_the_publishing_unit(org, members, item, client_for, roles):
+    assert (
+        client_for(members.a1).get(f"/api/v1/engagement/news/{item.id}/stats/").status_code == 404
+    )
     # an editor of A manages A's subtree, not the group's item
-    assert client_for(roles.editor_a).get(f"/api/v1/engagement/news/{item.id}/stats/").status_code == 404
+    assert (
+        client_for(roles.editor_a).get(f"/api/v1/engagement/news/{item.id}/stats/").status_code
+        == 404
+    )
