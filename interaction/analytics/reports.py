@@ -20,10 +20,10 @@ import zoneinfo
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection, transaction
+from django.db import connection
 from wagtail.models import Page
 
-from cms.models import DigestIssue, ExemplarPage, NewsPage, NewsPageTag
+from cms.models import DigestIssue, ExemplarPage, NewsIndexPage, NewsPage, NewsPageTag
 from elearning.courses.models import Lesson
 from interaction.engagement.models import ItemDay
 from organizations.models import OrgUnit
@@ -62,7 +62,7 @@ def _rate(a, b):
 
 
 def _run(sql: str, params: dict) -> list[tuple]:
-    with transaction.atomic(), connection.cursor() as cur:
+    with connection.cursor() as cur:
         cur.execute(sql, params)
         return cur.fetchall()
 
@@ -76,7 +76,19 @@ _T = {
     "news": NewsPage._meta.db_table,
     "story": ExemplarPage._meta.db_table,
     "digest": DigestIssue._meta.db_table,
+    "channel": NewsIndexPage._meta.db_table,
 }
+# the title of a news channel, joined by its code (NULL for the fixed channels)
+_CHANNEL_TITLE = (
+    "(SELECT cp.title FROM {channel} ci JOIN {page} cp ON cp.id = ci.page_ptr_id "
+    "WHERE ci.channel_code = {col} ORDER BY cp.id LIMIT 1)"
+)
+
+
+def _channel_title(col: str) -> str:
+    return _CHANNEL_TITLE.format(channel=_T["channel"], page=_T["page"], col=col)
+
+
 _SUMS = (
     "SUM(d.reads) AS reads, SUM(d.new_readers) AS readers, "
     "SUM(d.likes) - SUM(d.unlikes) AS likes, SUM(d.shares) AS shares, SUM(d.clicks) AS clicks"
@@ -136,14 +148,14 @@ def top_channels(
     params: dict = {}
     where = _where(params, unit, date_from, date_to)
     sql = f"""
-        SELECT d.channel, {_SUMS}, {_FORWARD}
+        SELECT d.channel, {_SUMS}, {_FORWARD}, {_channel_title("d.channel")} AS title
         FROM {_T["day"]} d JOIN {_T["unit"]} u ON u.id = d.unit_id
         WHERE {where}
         GROUP BY d.channel
         ORDER BY {ORDERS[order]}, d.channel
     """  # noqa: S608
     return [
-        {"channel": r[0], "label": channel_label(r[0]), **_metrics(r[1:6])}
+        {"channel": r[0], "label": channel_label(r[0], r[7]), **_metrics(r[1:6])}
         for r in _run(sql, params)
     ]
 
@@ -167,16 +179,8 @@ def top_tags(
     return [{"tag": r[0], **_metrics(r[1:6])} for r in _run(sql, params)]
 
 
-def channel_label(code: str) -> str:
-    if code in CHANNEL_LABELS:
-        return CHANNEL_LABELS[code]
-    return _news_channel_titles().get(code, code)
-
-
-def _news_channel_titles() -> dict[str, str]:
-    from cms.models import NewsIndexPage
-
-    return dict(NewsIndexPage.objects.values_list("channel_code", "title"))
+def channel_label(code: str, title: str | None = None) -> str:
+    return CHANNEL_LABELS.get(code) or title or code
 
 
 def preferences(*, unit: OrgUnit, date_from: dt.date, date_to: dt.date) -> dict:
@@ -191,13 +195,16 @@ def preferences(*, unit: OrgUnit, date_from: dt.date, date_to: dt.date) -> dict:
             WHERE {where}
             GROUP BY substr(u.path, 1, %(L)s), d.channel
         )
-        SELECT c.id, c.code, c.name, c.path, agg.channel, agg.reads
+        SELECT c.id, c.code, c.name, c.path, agg.channel, agg.reads,
+               {_channel_title("agg.channel")}
         FROM agg JOIN {_T["unit"]} c ON c.path = agg.bucket
         ORDER BY c.path, agg.channel
     """  # noqa: S608
     rows: dict[int, dict] = {}
     channels: dict[str, int] = {}
-    for unit_id, code, name, path, channel, reads in _run(sql, params):
+    titles: dict[str, str] = {}
+    for unit_id, code, name, path, channel, reads, title in _run(sql, params):
+        titles[channel] = channel_label(channel, title)
         row = rows.setdefault(
             unit_id,
             {
@@ -212,7 +219,6 @@ def preferences(*, unit: OrgUnit, date_from: dt.date, date_to: dt.date) -> dict:
         row["channels"][channel] = int(reads)
         row["reads"] += int(reads)
         channels[channel] = channels.get(channel, 0) + int(reads)
-    titles = _news_channel_titles()
     order = sorted(channels, key=lambda c: (-channels[c], c))
     out = []
     for row in rows.values():
@@ -222,10 +228,7 @@ def preferences(*, unit: OrgUnit, date_from: dt.date, date_to: dt.date) -> dict:
         "unit": {"id": unit.pk, "code": unit.code, "name": unit.name},
         "date_from": date_from,
         "date_to": date_to,
-        "channels": [
-            {"channel": c, "label": CHANNEL_LABELS.get(c) or titles.get(c, c), "reads": channels[c]}
-            for c in order
-        ],
+        "channels": [{"channel": c, "label": titles[c], "reads": channels[c]} for c in order],
         "rows": out,
     }
 
