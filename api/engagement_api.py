@@ -128,6 +128,38 @@ class ShareApi(APIView):
         return Response({"token": token, "url": url}, status=201)
 
 
+class EventSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=list(services.EVENT_TYPES), help_text="事件类型")
+    kind = serializers.ChoiceField(choices=list(KINDS), help_text="对象类型")
+    id = serializers.IntegerField(min_value=1, help_text="对象 ID")
+
+
+class EventBatchSerializer(serializers.Serializer):
+    events = EventSerializer(many=True, allow_empty=False, max_length=services.MAX_BATCH)
+
+
+class EventBatchApi(APIView):
+    @extend_schema(
+        tags=["engagement"],
+        operation_id="engagement_events",
+        summary="批量提交阅读、点赞、取消点赞、分享事件（离线缓存内容的 App 用；最多 100 条，全部可见才记录）",
+        request=EventBatchSerializer,
+        responses={
+            202: inline_serializer(
+                "EventBatchResult",
+                {"results": serializers.ListField(child=serializers.DictField())},
+            ),
+            403: OpenApiTypes.OBJECT,
+            **ERRORS,
+        },
+    )
+    def post(self, request):
+        s = EventBatchSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        results = services.events_record(user=request.user, events=s.validated_data["events"])
+        return Response({"results": results}, status=202)
+
+
 class StatsApi(APIView):
     @extend_schema(
         tags=["engagement"],
@@ -235,6 +267,7 @@ class AssessmentReportApi(APIView):
 
 
 urlpatterns = [
+    path("engagement/events/", EventBatchApi.as_view(), name="engagement-events"),
     path("engagement/<str:kind>/<int:id>/read/", ReadApi.as_view(), name="engagement-read"),
     path("engagement/<str:kind>/<int:id>/like/", LikeApi.as_view(), name="engagement-like"),
     path("engagement/<str:kind>/<int:id>/share/", ShareApi.as_view(), name="engagement-share"),

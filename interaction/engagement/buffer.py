@@ -62,6 +62,23 @@ class Buffer:
     def append(self, line: str) -> None:
         raise NotImplementedError
 
+    def apply(self, ops: list[tuple[str, dict]]) -> list:
+        """Several events at once (the API's batch endpoint): ("read" | "like" | "unlike"
+        | "share", fields) each; the outcome of each (read: counted; like: changed)."""
+        out = []
+        for type_, f in ops:
+            if type_ == "read":
+                out.append(self.read(**f))
+            elif type_ in ("like", "unlike"):
+                out.append(self.like_set(**f, liked=type_ == "like"))
+            else:
+                line = event_line(
+                    "S", f["day"], f["member_id"], f["unit_id"], f["kind"], f["item_id"]
+                )
+                self.append(line)
+                out.append(True)
+        return out
+
     def claim(self, n: int) -> str | None:
         raise NotImplementedError
 
@@ -168,6 +185,30 @@ class RedisBuffer(Buffer):
 
     def append(self, line: str) -> None:
         self.r.rpush(self._k("events"), line)
+
+    def apply(self, ops: list[tuple[str, dict]]) -> list:
+        """One round trip for the whole batch (likes on a cold item set: one more each)."""
+        pipe = self.r.pipeline(transaction=False)
+        events = self._k("events")
+        for type_, f in ops:
+            kind, item, member = f["kind"], f["item_id"], f["member_id"]
+            if type_ == "read":
+                line = event_line("R", f["day"], member, f["unit_id"], kind, item)
+                keys = [self._k("seen", f["day"].isoformat()), events]
+                self._read(keys=keys, args=[f"{member}:{kind}:{item}", line, SEEN_TTL], client=pipe)
+            elif type_ in ("like", "unlike"):
+                liked = type_ == "like"
+                line = event_line("L" if liked else "U", f["day"], member, f["unit_id"], kind, item)
+                keys = [self._k("like", kind, item), events]
+                self._like(keys=keys, args=[str(member), "1" if liked else "0", line], client=pipe)
+            else:
+                pipe.rpush(events, event_line("S", f["day"], member, f["unit_id"], kind, item))
+        out = []
+        for (type_, f), value in zip(ops, pipe.execute(), strict=True):
+            if type_ in ("like", "unlike") and value == -1:
+                value = self.like_set(**f, liked=type_ == "like")
+            out.append(value == 1 if type_ != "share" else True)
+        return out
 
     def claim(self, n: int) -> str | None:
         batch_id = new_batch_id()
@@ -278,6 +319,28 @@ class SpoolBuffer(Buffer):
             p.unlink()
 
 
+class DirectBuffer(SpoolBuffer):
+    """The same-run baseline of bench/engagement.py ONLY (EHOME_ENGAGEMENT_BUFFER=direct):
+    every event is one upsert statement into the roll-up table on the request path — what
+    the buffer exists to avoid. Dedup and like state as the spool backend."""
+
+    def append(self, line: str) -> None:
+        from django.db import connection
+
+        from interaction.engagement.models import ItemDay
+
+        type_, day, _member, unit, kind, item = line.split("|")
+        col = {"R": "reads", "L": "likes", "U": "unlikes", "S": "shares", "C": "clicks"}[type_]
+        table = ItemDay._meta.db_table
+        with connection.cursor() as cur:
+            cur.execute(
+                f"INSERT INTO {table} (day, kind, item_id, unit_id, channel, reads, new_readers, "  # noqa: S608
+                "likes, unlikes, shares, clicks) VALUES (%s, %s, %s, %s, '', 0, 0, 0, 0, 0, 0) "
+                f"ON CONFLICT (day, kind, item_id, unit_id) DO UPDATE SET {col} = {table}.{col} + 1",
+                [day, kind, int(item), int(unit)],
+            )
+
+
 def _prefix() -> str:
     # not under the cache's KEY_PREFIX: clearing the cache must not drop buffered events
     base = getattr(settings, "EHOME_ENGAGEMENT_PREFIX", "") or "ehome-engagement"
@@ -290,7 +353,9 @@ def get_buffer() -> Buffer:
     key = (settings.REDIS_URL or "", str(settings.VAR_DIR), _prefix())
     buf = getattr(_local, "buffers", {}).get(key)
     if buf is None:
-        if settings.REDIS_URL:
+        if getattr(settings, "EHOME_ENGAGEMENT_BUFFER", "") == "direct":
+            buf = DirectBuffer(Path(settings.VAR_DIR) / "engagement-direct")
+        elif settings.REDIS_URL:
             buf = RedisBuffer(settings.REDIS_URL, _prefix())
         else:
             buf = SpoolBuffer(Path(settings.VAR_DIR) / "engagement")

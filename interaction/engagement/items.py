@@ -81,3 +81,20 @@ def channels_for(news_ids: set[int]) -> dict[int, str]:
     paths = dict(NewsPage.objects.filter(pk__in=news_ids).values_list("pk", "path"))
     index = dict(NewsIndexPage.objects.values_list("path", "channel_code"))
     return {pk: index.get(path[:-steplen], "news") or "news" for pk, path in paths.items()}
+
+
+def visible_ids(user, kind: str, ids: set[int]) -> set[int]:
+    """Which of `ids` (items of one kind) the user may read through the app: one query."""
+    if kind == "news":
+        qs = cms_selectors.news_visible_to(user)
+    elif kind == "story":
+        qs = cms_selectors.exemplars_visible_to(user)
+    elif kind == "digest":
+        qs = cms_selectors.digests_visible_to(user)
+    elif kind == "lesson":
+        qs = Lesson.objects.filter(
+            course_id__in=course_selectors.courses_visible(user).values("pk")
+        )
+    else:
+        return set()
+    return set(qs.filter(pk__in=ids).values_list("pk", flat=True))

@@ -9,7 +9,7 @@ from django.utils import timezone
 from core.errors import DomainError, ObjectNotFound
 from interaction.engagement import tokens
 from interaction.engagement.buffer import event_line, get_buffer
-from interaction.engagement.items import Item, access_item, item_exists
+from interaction.engagement.items import Item, access_item, item_exists, visible_ids
 from organizations.selectors import member_for_user
 
 
@@ -96,3 +96,40 @@ def share_click(*, token: str) -> tokens.ShareLink:
         event_line("C", timezone.localdate(), link.member_id, link.unit_id, link.kind, link.item_id)
     )
     return link
+
+
+MAX_BATCH = 100
+EVENT_TYPES = ("read", "like", "unlike", "share")
+
+
+def events_record(*, user, events: list[dict]) -> list[dict]:
+    """A batch of events from an app (reads of cached content, likes, shares), all or
+    nothing: every item must be visible to the member (one query per kind), else
+    ObjectNotFound naming nothing is recorded. Returns one result per event (read:
+    counted or not; like/unlike: the state now; share: the link's token)."""
+    member = _member(user, required=True)
+    wanted: dict[str, set[int]] = {}
+    for e in events:
+        wanted.setdefault(e["kind"], set()).add(e["id"])
+    for kind, ids in wanted.items():
+        if visible_ids(user, kind, ids) != ids:
+            raise ObjectNotFound
+    day = timezone.localdate()
+    results = []
+    buffer = get_buffer()
+    ops = []
+    for e in events:
+        base = {"day": day, "member_id": member.pk, "unit_id": member.unit_id}
+        ops.append((e["type"], {**base, "kind": e["kind"], "item_id": e["id"]}))
+    outcomes = buffer.apply(ops)
+    for e, outcome in zip(events, outcomes, strict=True):
+        if e["type"] == "read":
+            results.append({"type": "read", "counted": bool(outcome)})
+        elif e["type"] in ("like", "unlike"):
+            results.append({"type": e["type"], "liked": e["type"] == "like"})
+        else:
+            token = tokens.token_make(
+                member_id=member.pk, unit_id=member.unit_id, kind=e["kind"], item_id=e["id"]
+            )
+            results.append({"type": "share", "token": token})
+    return results

@@ -146,3 +146,63 @@ def test_item_stats_only_for_managers_of_the_publishing_unit(org, members, item,
         client_for(roles.editor_a).get(f"/api/v1/engagement/news/{item.id}/stats/").status_code
         == 404
     )
+
+
+def test_event_batch_all_or_nothing(org, members, news, item, client_for, buffer, editor_root):
+    only_a = news(title="第一工程局内部通知", publishing_unit=org.a, audience_unit=org.a)
+    client = client_for(members.b1)
+    url = "/api/v1/engagement/events/"
+    ok = client.post(
+        url,
+        {
+            "events": [
+                {"type": "read", "kind": "news", "id": item.id},
+                {"type": "read", "kind": "news", "id": item.id},
+                {"type": "like", "kind": "news", "id": item.id},
+                {"type": "share", "kind": "news", "id": item.id},
+            ]
+        },
+        format="json",
+    )
+    assert ok.status_code == 202, ok.content
+    results = ok.json()["results"]
+    assert [r.get("counted") for r in results[:2]] == [True, False]
+    assert results[2] == {"type": "like", "liked": True} and len(results[3]["token"]) > 20
+    waiting = buffer.waiting()
+    hidden = [
+        {"type": "read", "kind": "news", "id": item.id},
+        {"type": "read", "kind": "news", "id": only_a.id},
+    ]
+    assert client.post(url, {"events": hidden}, format="json").status_code == 404
+    too_many = [{"type": "read", "kind": "news", "id": item.id}] * 101
+    assert client.post(url, {"events": too_many}, format="json").status_code == 400
+    for bad in (
+        {"type": "read\x00", "kind": "news", "id": item.id},
+        {"type": "read", "kind": "新闻", "id": 1},
+    ):
+        assert client.post(url, {"events": [bad]}, format="json").status_code == 400
+    assert client.post(url, {"events": []}, format="json").status_code == 400
+    assert buffer.waiting() == waiting  # nothing of the refused batches
+    fold()
+    stats = stats_of(client_for(editor_root), "news", item.id)
+    assert (stats["reads"], stats["likes"], stats["shares"]) == (1, 1, 1)
+
+
+def test_portal_like_share_buttons_and_stats_page(org, members, item, client, editor_root, buffer):
+    client.force_login(members.a1)
+    page = client.get(item.url)
+    html = page.content.decode()
+    assert page.status_code == 200 and 'data-testid="like-button"' in html and "点赞" in html
+    assert 'data-testid="stats-link"' not in html  # a member is no manager
+    assert buffer.waiting() == 1  # the read
+    liked = client.post(f"/engage/news/{item.id}/like/", {"liked": "1", "next": item.url})
+    assert liked.status_code == 302
+    assert "已点赞" in client.get(item.url).content.decode()
+    shared = client.post(f"/engage/news/{item.id}/share/")
+    assert shared.status_code == 201 and "/s/" in shared.content.decode()
+    fold()
+    client.force_login(editor_root)
+    stats = client.get(f"/engage/news/{item.id}/stats/")
+    assert stats.status_code == 200 and 'data-testid="stat-likes">1<' in stats.content.decode()
+    client.force_login(members.b1)
+    assert client.get(f"/engage/news/{item.id}/stats/").status_code == 404
