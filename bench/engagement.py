@@ -236,7 +236,7 @@ def bench_fold(data, *, n: int) -> dict:
 # --- 3. reports -------------------------------------------------------------------------------
 
 
-def ensure_rollups(data, *, per_day: int) -> int:
+def ensure_rollups(data, *, per_day: int, reuse: bool = False) -> int:
     """One year of ItemDay rows (COPY): `per_day` (unit, item) rows a day over the tree's
     units, 300 items in 6 channels; reads 1–20, occasional likes and shares."""
     from django.db import connection
@@ -244,6 +244,10 @@ def ensure_rollups(data, *, per_day: int) -> int:
     from interaction.engagement.models import ItemDay
     from organizations.models import OrgUnit
 
+    have = ItemDay.objects.count()
+    if reuse and have:
+        print(f"[reports] reusing {have} ItemDay rows")
+        return have
     ItemDay.objects.all().delete()
     units = list(
         OrgUnit.objects.filter(path__startswith=data["root"].path).values_list("pk", flat=True)
@@ -303,11 +307,11 @@ def naive_preferences(unit, date_from, date_to):
     return out
 
 
-def bench_reports(data, *, per_day: int, repeat: int = 5) -> dict:
+def bench_reports(data, *, per_day: int, repeat: int = 5, reuse: bool = False) -> dict:
     from interaction.analytics import reports
     from organizations.models import OrgUnit
 
-    rows = ensure_rollups(data, per_day=per_day)
+    rows = ensure_rollups(data, per_day=per_day, reuse=reuse)
     root = data["root"]
     second = OrgUnit.objects.filter(path__startswith=root.path, depth=root.depth + 1).first()
     date_to = dt.date.today()
@@ -353,6 +357,9 @@ def main(argv: list[str]) -> None:
     p.add_argument("--skip-http", action="store_true")
     p.add_argument("--skip-fold", action="store_true")
     p.add_argument("--skip-reports", action="store_true")
+    p.add_argument(
+        "--reuse-rollups", action="store_true", help="keep the ItemDay rows of a run before"
+    )
     args = p.parse_args(argv)
     _setup()
     print(
@@ -377,5 +384,5 @@ def main(argv: list[str]) -> None:
     if not args.skip_fold:
         bench_fold(data, n=args.fold_events)
     if not args.skip_reports:
-        bench_reports(data, per_day=args.rollup_rows_per_day)
+        bench_reports(data, per_day=args.rollup_rows_per_day, reuse=args.reuse_rollups)
     print("→ docs/benchmarks.md, section “Interaction (#18)”")

@@ -162,6 +162,20 @@ class _Sums:
     def _readers(self, cur) -> None:
         table = ItemReader._meta.db_table
         rows = [(k, i, m, d) for (k, i, m), (d, _u) in self.first_read.items()]
+        if connection.vendor == "postgresql" and len(rows) > CHUNK:
+            added = _copy_insert(
+                cur,
+                "eng_reader_in (kind varchar(8), item_id bigint, member_id bigint, first_day date)",
+                rows,
+                f"INSERT INTO {table} (kind, item_id, member_id, first_day) "  # noqa: S608
+                "SELECT kind, item_id, member_id, first_day FROM eng_reader_in "
+                "ON CONFLICT (kind, item_id, member_id) DO NOTHING "
+                "RETURNING kind, item_id, member_id",
+            )
+            for kind, item, member in added:
+                day, unit = self.first_read[(kind, item, member)]
+                self.day[(day, kind, item, unit)][1] += 1
+            return
         for chunk in _chunks(rows):
             values = ",".join(["(%s,%s,%s,%s)"] * len(chunk))
             cur.execute(
@@ -233,6 +247,17 @@ class _Sums:
             rows.append((day, kind, item, unit, ch, *counts))
         cols = "day, kind, item_id, unit_id, channel, " + ", ".join(COUNTERS)
         sets = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in COUNTERS)
+        if connection.vendor == "postgresql" and len(rows) > CHUNK:
+            _copy_insert(
+                cur,
+                "eng_day_in (day date, kind varchar(8), item_id bigint, unit_id bigint, "
+                "channel varchar(64), reads int, new_readers int, likes int, unlikes int, "
+                "shares int, clicks int)",
+                rows,
+                f"INSERT INTO {table} ({cols}) SELECT {cols} FROM eng_day_in "  # noqa: S608
+                f"ON CONFLICT (day, kind, item_id, unit_id) DO UPDATE SET {sets}",
+            )
+            return
         for chunk in _chunks(rows):
             values = ",".join(["(%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)"] * len(chunk))
             cur.execute(
@@ -240,6 +265,19 @@ class _Sums:
                 f"ON CONFLICT (day, kind, item_id, unit_id) DO UPDATE SET {sets}",
                 [v for row in chunk for v in row],
             )
+
+
+def _copy_insert(cur, temp_table: str, rows: list, insert_sql: str) -> list[tuple]:
+    """PostgreSQL, large batches: COPY the rows into a temporary table dropped at COMMIT,
+    then one INSERT … SELECT … ON CONFLICT (several times faster than VALUES lists)."""
+    name = temp_table.split(" ", 1)[0]
+    cur.execute(f"DROP TABLE IF EXISTS {name}")  # a test's outer transaction never commits
+    cur.execute(f"CREATE TEMP TABLE {temp_table} ON COMMIT DROP")
+    with cur.cursor.copy(f"COPY {name} FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+    cur.execute(insert_sql)
+    return cur.fetchall() if cur.description else []
 
 
 def _chunks(rows: list, size: int = CHUNK):

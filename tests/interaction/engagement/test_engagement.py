@@ -206,3 +206,25 @@ def test_portal_like_share_buttons_and_stats_page(org, members, item, client, ed
     assert stats.status_code == 200 and 'data-testid="stat-likes">1<' in stats.content.decode()
     client.force_login(members.b1)
     assert client.get(f"/engage/news/{item.id}/stats/").status_code == 404
+
+
+def test_a_large_batch_folds_exactly(org, buffer):
+    """Over 1,000 rows a batch (PostgreSQL: the COPY path), folded twice in a row."""
+    import datetime as dt
+
+    from django.db.models import Sum
+
+    from interaction.engagement.buffer import event_line
+
+    day = dt.date(2026, 11, 20)
+    for m in range(1, 1501):
+        unit = (org.a1, org.b1, org.a)[m % 3]
+        buffer.append(event_line("R", day, m, unit.pk, "story", m % 7 + 1))
+        buffer.append(event_line("S", day, m, unit.pk, "story", m % 7 + 1))
+    assert fold().events == 3000
+    for m in range(1, 1501):  # the same members again the next day: reads, no new readers
+        buffer.append(event_line("R", day + dt.timedelta(days=1), m, org.a1.pk, "story", m % 7 + 1))
+    assert fold().events == 1500
+    sums = ItemDay.objects.aggregate(r=Sum("reads"), n=Sum("new_readers"), s=Sum("shares"))
+    assert sums == {"r": 3000, "n": 1500, "s": 1500}
+    assert ItemReader.objects.count() == 1500
