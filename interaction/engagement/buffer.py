@@ -343,9 +343,11 @@ class DirectBuffer(SpoolBuffer):
 
 def _prefix() -> str:
     # not under the cache's KEY_PREFIX: clearing the cache must not drop buffered events
+    # and tests (each xdist worker apart) never share keys with an install on that Redis
     base = getattr(settings, "EHOME_ENGAGEMENT_PREFIX", "") or "ehome-engagement"
-    worker = getattr(settings, "TEST_WORKER", "")
-    return f"{base}{'-' + worker if worker else ''}:"
+    if getattr(settings, "TESTING", False):
+        base += "-test" + (f"-{settings.TEST_WORKER}" if settings.TEST_WORKER else "")
+    return f"{base}:"
 
 
 def get_buffer() -> Buffer:
