@@ -18,6 +18,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.engagement_api import count_detail_read
 from api.errors import DomainError
 from api.pagination import CURSOR_PARAMS, PAGE_PARAMS, KeysetCursorPagination, PagePagination
 from cms import representations as rep
@@ -165,6 +166,7 @@ class NewsDetailApi(APIView):
     def get(self, request, id: int):
         page = selectors.access_news_by_id(request.user, id)
         page_read_record(page_id=page.pk)
+        count_detail_read(request.user, "news", page)
         return Response(rep.news_detail(page, user=request.user))
 
 
@@ -195,6 +197,7 @@ class StoryDetailApi(APIView):
     def get(self, request, id: int):
         page = selectors.access_exemplar_by_id(request.user, id)
         page_read_record(page_id=page.pk)
+        count_detail_read(request.user, "story", page)
         return Response(rep.story_detail(page, user=request.user))
 
 

@@ -20,6 +20,7 @@ from api.content import (
     _paginate,
     _params,
 )
+from api.engagement_api import count_detail_read
 from api.pagination import PAGE_PARAMS
 from cms import representations as rep
 from cms import selectors
@@ -96,6 +97,7 @@ class DigestDetailApi(APIView):
     )
     def get(self, request, id: int):
         issue = selectors.access_digest_by_id(request.user, id)
+        count_detail_read(request.user, "digest", issue)
         news_ids = list(issue.items.values_list("news_id", flat=True))
         visible = set(
             selectors.news_visible_to(request.user)

@@ -27,4 +27,5 @@ urlpatterns = [
     path("", include("api.qa_api")),
     path("", include("api.service_api")),  # transfers, pairing assistance
     path("", include("api.documents_api")),
+    path("", include("api.engagement_api")),
 ]

@@ -542,6 +542,9 @@ EHOME_PROGRESS_ASYNC_COMMIT = env_bool("EHOME_PROGRESS_ASYNC_COMMIT", default=Tr
 # (api.learning.progress._progress_post_fast, same checks and answers); 0 sends every report
 # through the DRF view.
 EHOME_PROGRESS_FAST_PATH = env_bool("EHOME_PROGRESS_FAST_PATH", default=True)
+# Engagement events (interaction.engagement.buffer): Redis with REDIS_URL, else a spool
+# file under var/engagement/; "direct" = one row write per event (bench baseline only).
+EHOME_ENGAGEMENT_BUFFER = env("EHOME_ENGAGEMENT_BUFFER", "")
 # Reading time: one heartbeat counts at most this many server-measured seconds.
 EHOME_READING_HEARTBEAT_MAX_SECONDS = env_int("EHOME_READING_HEARTBEAT_MAX_SECONDS", 60)
 # Exams: submissions are accepted this long after started_at + time limit.

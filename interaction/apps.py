@@ -14,6 +14,16 @@ class InteractionConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from core.schedule import Periodic, register
+
+        register(
+            Periodic(
+                name="interaction.engagement_fold",
+                task="interaction.engagement.tasks.engagement_fold",
+                every=dt.timedelta(minutes=1),
+                description="汇总阅读、点赞、分享事件",
+            )
+        )
         _comments_and_qa()
 
 

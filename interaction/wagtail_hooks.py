@@ -1,11 +1,13 @@
 """互动平台 in the Wagtail admin: comment moderation, sensitive words, moderation rules,
-boards, Q&A and the FAQ (interaction/comments/admin.py, interaction/qa/admin.py)."""
+boards, Q&A and the FAQ (interaction/comments/admin.py, interaction/qa/admin.py); the
+analytics pages register their own hooks (interaction/analytics/wagtail_hooks.py)."""
 
 from django.urls import path, reverse
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.viewsets.base import ViewSetGroup
 
+from interaction.analytics import wagtail_hooks as analytics_hooks  # noqa: F401
 from interaction.comments import admin as comments_admin
 from interaction.comments.selectors import is_moderator
 from interaction.qa import admin as qa_admin

@@ -7,6 +7,7 @@ from portal.views import (
     content,
     dashboard,
     documents,
+    engagement,
     exams,
     home,
     inbox,
@@ -94,4 +95,8 @@ urlpatterns = [
         name="dashboard_members_export",
     ),
     path("dashboard/export.xlsx", dashboard.dashboard_export, name="dashboard_export"),
+    path("s/<str:token>", engagement.share_visit, name="share_visit"),
+    path("engage/<str:kind>/<int:pk>/like/", engagement.like, name="engagement_like"),
+    path("engage/<str:kind>/<int:pk>/share/", engagement.share, name="engagement_share"),
+    path("engage/<str:kind>/<int:pk>/stats/", engagement.stats, name="engagement_stats"),
 ]

@@ -9,6 +9,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.engagement_api import count_detail_read
 from api.learning.common import ERRORS, TAG, paged
 from api.pagination import PAGE_PARAMS, PagePagination
 from api.schema import shape_serializer
@@ -103,6 +104,7 @@ class LessonDetailApi(APIView):
     )
     def get(self, request, pk: int):
         lesson = selectors.access_lesson_by_id(request.user, pk)
+        count_detail_read(request.user, "lesson", lesson)
         rows = selectors.my_lesson_progress(member_for_user(request.user), [lesson.pk])
         data = lesson_json(lesson, rows.get(lesson.pk), playback=_playback(lesson, request.user))
         return Response({**data, "course_id": lesson.course_id})

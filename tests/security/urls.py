@@ -52,6 +52,10 @@ FILLED_KWARGS = {
 
 #: URLs that take an id but serve nothing unit-owned, by name prefix, with the reason
 EXEMPT_URLS = {
+    "api:engagement-": "engagement events/stats on a <kind>/<id> item: resolved through the "
+    "content apps' selectors (interaction.engagement.items.access_item); out of scope = 404 "
+    "in tests/interaction/engagement/test_engagement.py",
+    "portal:engagement_": "portal like/share/stats of a <kind>/<id> item: as api:engagement-",
     "admin:": "Django's own admin (/django-admin/): superusers only, no unit-owned model",
     "wagtailadmin_api:documents:": "Wagtail documents: no unit (files of pages, admin-wide)",
     "wagtailadmin_api:images:": "Wagtail images: no unit (covers, portraits, admin-wide)",

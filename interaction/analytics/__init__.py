@@ -1,0 +1,1 @@
+"""Preference and content-team assessment reports over the engagement roll-ups."""
