@@ -64,6 +64,8 @@ class ApiConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        import datetime as dt
+
         from django.contrib.auth import get_user_model
         from taggit.models import Tag
         from wagtail.documents import get_document_model
@@ -71,9 +73,19 @@ class ApiConfig(AppConfig):
 
         from api import caching, sync
         from core.content import content_changed
+        from core.schedule import Periodic, register
         from media_pipeline.models import MediaAsset
         from organizations.models import Member, OrgUnit, UnitRole
 
+        register(
+            Periodic(
+                name="api.tombstones_purge",
+                task="api.tasks.tombstones_purge",
+                every=dt.timedelta(days=1),
+                offset=dt.timedelta(hours=19),  # 03:00 in Beijing
+                description="清理过期的同步删除记录",
+            )
+        )
         content_changed.connect(caching.content_changed, dispatch_uid="api.caching.content")
         content_changed.connect(sync.content_changed, dispatch_uid="api.sync.content")
 

@@ -91,3 +91,11 @@ def _notifications() -> None:
             description=_("每周一生成上周手机报草稿，供编辑审核发布"),
         )
     )
+    schedule(
+        Periodic(
+            name="cms.publish_scheduled",
+            task="cms.tasks.publish_scheduled_run",
+            every=dt.timedelta(minutes=1),
+            description=_("发布到了定时发布时间的内容、下线到期内容"),
+        )
+    )

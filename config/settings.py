@@ -474,8 +474,8 @@ EHOME_CSP_INLINE_SCRIPT_PREFIXES = ["/admin/"]
 WAGTAIL_ENABLE_UPDATE_CHECK = False  # the admin calls no outside site (the policy allows none)
 TEMPLATES[0]["OPTIONS"]["context_processors"] += ["csp.context_processors.nonce"]
 
-# --- periodic jobs (run_worker enqueues each every N seconds) --------------------------
-EHOME_PERIODIC_TASKS: list[tuple[str, int]] = []
+# --- periodic jobs: one schedule, core.schedule (each app registers its jobs from its
+# AppConfig.ready()); run_worker and run_scheduler claim each due slot once -------------
 
 # --- portal ---
 # The member web portal (templates/, static/portal/). Its URLs are mounted before the
@@ -519,7 +519,6 @@ EHOME_MEDIA_S3_CONCURRENCY = env_int("EHOME_MEDIA_S3_CONCURRENCY", 8)
 # periodic recovery job requeues the asset (at most EHOME_MEDIA_MAX_ATTEMPTS times).
 EHOME_MEDIA_LEASE_SECONDS = env_int("EHOME_MEDIA_LEASE_SECONDS", 120)
 EHOME_MEDIA_MAX_ATTEMPTS = env_int("EHOME_MEDIA_MAX_ATTEMPTS", 3)
-EHOME_PERIODIC_TASKS += [("media_pipeline.tasks.assets_recover_stale", 60)]
 
 # --- elearning ---------------------------------------------------------------------------
 # Progress plausibility (elearning.courses.progress): a per-(member, lesson) allowance starts at
@@ -551,8 +550,6 @@ EHOME_READING_HEARTBEAT_MAX_SECONDS = env_int("EHOME_READING_HEARTBEAT_MAX_SECON
 EHOME_EXAM_GRACE_SECONDS = env_int("EHOME_EXAM_GRACE_SECONDS", 30)
 # Contests: an answer counts when it arrives within the per-question limit plus this.
 EHOME_CONTEST_GRACE_MS = env_int("EHOME_CONTEST_GRACE_MS", 1500)
-EHOME_PERIODIC_TASKS += [("elearning.tasks.attempts_close_overdue", 60)]
-EHOME_PERIODIC_TASKS += [("elearning.tasks.points_unit_paths_sync", 300)]
 
 # --- cms ------------------------------------------------------------------------------
 # Book/periodical files: the admin refuses uploads above this size (checked with the
@@ -562,7 +559,6 @@ EHOME_BOOK_MAX_UPLOAD_BYTES = env_int("EHOME_BOOK_MAX_UPLOAD_BYTES", 200 * 1024 
 EHOME_PREVIEW_TOKEN_MAX_AGE = env_int("EHOME_PREVIEW_TOKEN_MAX_AGE", 600)
 # Scheduled publishing (go_live_at / expire_at): the worker runs Wagtail's
 # publish_scheduled logic every minute.
-EHOME_PERIODIC_TASKS += [("cms.tasks.publish_scheduled_run", 60)]
 
 # --- api (caching, delta sync, robustness) ---------------------------------------------
 # ids beyond 64 bits in /api/v1/ paths → 404 before any view (SQLite would raise a 500).
@@ -584,7 +580,6 @@ REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = [
 ]
 # Tombstones answer /api/v1/sync/changes/ for this many days; an older `since` gets 410.
 EHOME_API_TOMBSTONE_DAYS = env_int("EHOME_API_TOMBSTONE_DAYS", 180)
-EHOME_PERIODIC_TASKS += [("api.tasks.tombstones_purge", 24 * 3600)]
 
 # --- search ---------------------------------------------------------------------------
 # Wagtail admin search (page explorer, snippet listings) through the Chinese-aware

@@ -101,6 +101,22 @@ def _notifications() -> None:
 
     schedule(
         Periodic(
+            name="elearning.attempts_close_overdue",
+            task="elearning.tasks.attempts_close_overdue",
+            every=dt.timedelta(minutes=1),
+            description=_("关闭超过时限的考试作答并评分"),
+        )
+    )
+    schedule(
+        Periodic(
+            name="elearning.points_unit_paths_sync",
+            task="elearning.tasks.points_unit_paths_sync",
+            every=dt.timedelta(minutes=5),
+            description=_("调整组织关系后重新归集学习积分"),
+        )
+    )
+    schedule(
+        Periodic(
             name="elearning.assignment_reminders",
             task="elearning.tasks.assignment_reminders_send",
             every=dt.timedelta(minutes=15),

@@ -8,7 +8,7 @@ from django_tasks import task
 @task()
 def attempts_close_overdue() -> int:
     """Grade and close attempts whose deadline (+ grace) passed without a submit.
-    Registered in settings.EHOME_PERIODIC_TASKS (every minute)."""
+    Registered in core.schedule (every minute)."""
     from elearning.exams.services import attempts_close_overdue as close
 
     return close()
@@ -18,7 +18,7 @@ def attempts_close_overdue() -> int:
 def points_unit_paths_sync() -> int:
     """Re-file study-point balances of members whose unit changed by any route (admin
     edits, imports; transfers and unit moves already do it on commit). Registered in
-    settings.EHOME_PERIODIC_TASKS (every 5 minutes)."""
+    core.schedule (every 5 minutes)."""
     from elearning.contests.services import points_unit_paths_sync as sync
 
     return sync()

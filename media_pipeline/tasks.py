@@ -26,7 +26,7 @@ def asset_enqueue(asset_id: int) -> None:
 
 @task()
 def assets_recover_stale() -> dict:
-    """Periodic (EHOME_PERIODIC_TASKS): requeue assets whose worker died mid-work."""
+    """Periodic (core.schedule, every minute): requeue assets whose worker died mid-work."""
     requeued, failed = processing.assets_release_stale()
     for asset_id in requeued:
         asset_enqueue(asset_id)

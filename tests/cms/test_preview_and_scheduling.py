@@ -109,7 +109,10 @@ def test_published_page_on_the_web_is_audience_scoped(org, site, members, news):
 def test_scheduled_publishing_and_expiry_run_by_the_periodic_task(
     org, site, members, news, client_for, settings
 ):
-    assert ("cms.tasks.publish_scheduled_run", 60) in settings.EHOME_PERIODIC_TASKS
+    from core import schedule
+
+    job = schedule.get("cms.publish_scheduled")
+    assert job.task == "cms.tasks.publish_scheduled_run" and job.every.total_seconds() == 60
     page = news(title="定时新闻", publishing_unit=org.root, audience_unit=org.root)
     page.unpublish()
     page = NewsPage.objects.get(pk=page.pk)

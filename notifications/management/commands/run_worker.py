@@ -8,14 +8,18 @@ outage, the OOM killer), it is started again after a pause that doubles up to
 RESTART_MAX_DELAY seconds and starts over once a worker has stayed up for
 RESTART_RESET_AFTER seconds.
 
-Periodic jobs are django-tasks tasks listed in settings.EHOME_PERIODIC_TASKS as (dotted
-path, interval seconds); this process enqueues each when its interval has passed, so the
-work itself runs in the worker. A failed enqueue (database or Redis away) is logged and
-retried on the next tick, over a fresh connection."""
+Periodic jobs come from the one schedule (core.schedule; every app registers its jobs
+there): every SCHEDULER_TICK seconds this process runs the scheduler's tick
+(notifications.scheduler) — it claims each due slot once (PeriodicRun) and queues the job,
+so the work itself runs in the worker. Any number of run_worker and run_scheduler
+processes may tick: a slot is claimed once. A failed tick (database or Redis away) is
+logged and tried again on the next one, over a fresh connection."""
 
 from __future__ import annotations
 
+import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -23,7 +27,8 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections, connections
-from django.utils.module_loading import import_string
+
+from notifications import scheduler
 
 # django-tasks-rq's Job: it turns the job's function path back into the Task and calls it
 # (RQ's own Job would call the Task object itself: "'Task' object is not callable").
@@ -31,8 +36,8 @@ RQ_JOB_CLASS = "django_tasks_rq.Job"
 RESTART_MIN_DELAY = 1.0
 RESTART_MAX_DELAY = 30.0
 RESTART_RESET_AFTER = 60.0
-# A periodic job whose enqueue failed is tried again after this many seconds at most.
-PERIODIC_RETRY_AFTER = 10.0
+# Seconds between the scheduler's ticks (a slot is claimed once, whoever ticks).
+SCHEDULER_TICK = 15.0
 
 
 def worker_command() -> list[str]:
@@ -49,24 +54,19 @@ def worker_command() -> list[str]:
     return [sys.executable, "manage.py", "db_worker", "--queue-name", "*"]
 
 
-def enqueue_due(periodic, last: dict[str, float], now: float, log) -> None:
-    """Enqueue each periodic job whose interval has passed. A failed enqueue is logged
-    and tried again after at most PERIODIC_RETRY_AFTER seconds."""
+def periodic_tick(log, *, by: str) -> list:
+    """Claim and queue the due periodic jobs (notifications.scheduler.tick). A failure is
+    logged and the connection dropped, so the next tick starts on a fresh one."""
     # Like a request: drop a connection that failed or aged out; with CONN_HEALTH_CHECKS
     # the next query checks that the connection it reuses is still alive.
     close_old_connections()
-    for dotted, interval in periodic:
-        if now - last.get(dotted, -float("inf")) < interval:
-            continue
-        try:
-            import_string(dotted).enqueue()
-        except Exception as exc:  # keep the loop alive; the log says why
-            log(f"periodic {dotted}: {type(exc).__name__}: {exc}")
-            for conn in connections.all(initialized_only=True):
-                conn.close_if_unusable_or_obsolete()
-            last[dotted] = now - interval + min(interval, PERIODIC_RETRY_AFTER)
-        else:
-            last[dotted] = now
+    try:
+        return scheduler.tick(by=by)
+    except Exception as exc:  # keep the loop alive; the log says why
+        log(f"periodic tick: {type(exc).__name__}: {exc}")
+        for conn in connections.all(initialized_only=True):
+            conn.close_if_unusable_or_obsolete()
+        return []
 
 
 class Command(BaseCommand):
@@ -75,17 +75,17 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--no-periodic", action="store_true")
         parser.add_argument(
-            "--once", action="store_true", help="enqueue due periodic jobs once and exit"
+            "--once", action="store_true", help="queue the due periodic jobs once and exit"
         )
 
     def log(self, message: str) -> None:
         self.stderr.write(f"{time.strftime('%Y-%m-%d %H:%M:%S')} run_worker: {message}")
 
     def handle(self, *args, no_periodic, once, **options):
-        periodic = [] if no_periodic else list(getattr(settings, "EHOME_PERIODIC_TASKS", []))
+        by = f"{socket.gethostname()}:{os.getpid()}"
         if once:
-            for dotted, _ in periodic:
-                import_string(dotted).enqueue()
+            for run in periodic_tick(self.log, by=by):
+                self.stdout.write(f"claimed {run.job} {run.slot.isoformat()}")
             return
         cmd = worker_command()
         stopping = False
@@ -96,7 +96,7 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
-        last: dict[str, float] = {}
+        next_tick = 0.0
         worker = None
         started = 0.0
         delay = RESTART_MIN_DELAY
@@ -118,7 +118,9 @@ class Command(BaseCommand):
                     worker = subprocess.Popen(cmd)
                     started = now
                     self.log(f"worker pid {worker.pid} started: {' '.join(cmd[1:])}")
-                enqueue_due(periodic, last, now, self.log)
+                if not no_periodic and now >= next_tick:
+                    periodic_tick(self.log, by=by)
+                    next_tick = now + SCHEDULER_TICK
                 time.sleep(1)
         finally:
             if worker is not None and worker.poll() is None:
