@@ -29,7 +29,7 @@ class LedgerQuerySet(models.QuerySet):
     _raw_delete = delete
 
 
-@scoped(unit="unit", member="member", routes=("dues-entry", "dues-receipt"))
+@scoped(unit="unit", member="member", routes=("dues-entry",))
 class LedgerEntry(models.Model):
     class Kind(models.TextChoices):
         OBLIGATION = "obligation", _("应缴")

@@ -18,7 +18,7 @@ class Provider(models.TextChoices):
     ALIPAY = "alipay", _("支付宝")
 
 
-@scoped(unit="unit", member="member", routes=("dues-order",))
+@scoped(unit="unit", member="member", routes=("dues-order", "dues-receipt"))
 class PaymentOrder(models.Model):
     """One payment attempt. `amount_fen` = the months' open amounts + `extra_fen`
     (voluntary). The order is credited exactly once: the transition open/expired → paid
@@ -77,6 +77,9 @@ class OrderMonth(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.order_id} {self.month:%Y-%m}"
+
 
 @scoped(unit="order__unit", member="order__member", routes=("dues-refund",))
 class Refund(models.Model):
@@ -133,6 +136,9 @@ class CallbackLog(models.Model):
         verbose_name = _("支付通知记录")
         verbose_name_plural = _("支付通知记录")
         ordering = ["-received_at"]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.out_trade_no} {self.outcome}"
 
 
 class Reconciliation(models.Model):

@@ -20,6 +20,21 @@ class Category(models.TextChoices):
     EXEMPT = "exempt", _("经批准免交")
 
 
+#: the current regulation: (category, lower fen exclusive, upper fen inclusive or None,
+#: basis points, fixed fen a month)
+DEFAULT_RATES = [
+    ("employed", -1, 300000, 50, 0),
+    ("employed", 300000, 500000, 100, 0),
+    ("employed", 500000, 1000000, 150, 0),
+    ("employed", 1000000, None, 200, 0),
+    ("retired", -1, 500000, 50, 0),
+    ("retired", 500000, None, 100, 0),
+    ("student", -1, None, 0, 20),
+    ("unemployed", -1, None, 0, 20),
+    ("subsistence", -1, None, 0, 20),
+]
+
+
 class DuesRate(models.Model):
     """One tier of the regulation: for `category`, a base in (lower_fen, upper_fen] pays
     `rate_bp` basis points of the base, or a fixed `fixed_fen` a month. Seeded with the

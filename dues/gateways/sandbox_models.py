@@ -20,3 +20,6 @@ class SandboxTrade(models.Model):
     class Meta:
         verbose_name = "沙箱交易"
         verbose_name_plural = "沙箱交易"
+
+    def __str__(self) -> str:
+        return f"{self.out_trade_no} {self.state}"
