@@ -40,3 +40,27 @@ def payer(org):
 @pytest.fixture
 def treasurer(org):
     return user_with_role(org.a, "treasurer", username="treasurer_a")
+
+
+@pytest.fixture(scope="session")
+def fake_providers():
+    from tests.servers.fake_payments import FakeProviders
+
+    fake = FakeProviders().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def providers(fake_providers, settings):
+    """WeChat Pay and Alipay configured against the local fake provider (+ the sandbox)."""
+    for key, value in fake_providers.settings().items():
+        setattr(settings, key, value)
+    return fake_providers
+
+
+@pytest.fixture(params=["sandbox", "wechat", "alipay"])
+def side(request, providers):
+    from tests.dues.providers import SIDES
+
+    return SIDES[request.param](providers)
