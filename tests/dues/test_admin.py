@@ -104,8 +104,9 @@ def test_bases_import_all_or_nothing_with_a_report(org, client):
 
 
 def test_refund_and_adjustment_pages_scoped(org, ledger, client):
-    from dues.orders import PaymentOrder
     from django.utils import timezone
+
+    from dues.orders import PaymentOrder
 
     a_paid, a_owing, b_owing = ledger
     treasurer = user_with_role(org.a, "treasurer")
