@@ -24,7 +24,6 @@ from dues import selectors, services
 from dues.amounts import yuan_to_fen
 from dues.exports import report_xlsx
 from dues.gateways.registry import enabled
-from dues.gateways.sandbox import sandbox_pay
 from dues.receipts import receipt_pdf
 from dues.representations import (
     EntryJSON,
@@ -33,6 +32,7 @@ from dues.representations import (
     order_as_dict,
     statement_as_dict,
 )
+from dues.sandbox_sheet import sandbox_pay
 from organizations.selectors import member_for_user
 
 TAG = "dues"

@@ -107,9 +107,9 @@ def _inner(args) -> None:
         cur.execute(
             """INSERT INTO dues_duesbase (member_id, unit_id, year, category, base_fen, updated_at)
                SELECT m.id, m.unit_id, 2026,
-                      CASE WHEN m.id %% 20 < 14 THEN 'employed' WHEN m.id %% 20 < 18 THEN 'retired'
-                           WHEN m.id %% 20 = 18 THEN 'student' ELSE 'subsistence' END,
-                      150000 + (m.id * 7919) %% 1500000, now()
+                      CASE WHEN m.id % 20 < 14 THEN 'employed' WHEN m.id % 20 < 18 THEN 'retired'
+                           WHEN m.id % 20 = 18 THEN 'student' ELSE 'subsistence' END,
+                      150000 + (m.id * 7919) % 1500000, now()
                FROM organizations_member m
                WHERE NOT EXISTS (SELECT 1 FROM dues_duesbase b WHERE b.member_id = m.id AND b.year = 2026)"""
         )

@@ -54,16 +54,20 @@ def parse_month(text: str) -> dt.date:
         raise DuesError(f"月份格式应为 YYYY-MM：{text!r}", code="bad_month") from None
 
 
-def setup_ensure() -> None:
+def setup_ensure(stdout=None) -> dict:
     """The regulation's default rates when the table is empty (ehome_setup step; the
     migration seeds them too, a test database flush does not keep them)."""
     from dues.rules import DEFAULT_RATES, DuesRate
 
+    created = 0
     if not DuesRate.objects.exists():
-        DuesRate.objects.bulk_create(
-            DuesRate(category=c, lower_fen=lo, upper_fen=up, rate_bp=bp, fixed_fen=fx)
-            for c, lo, up, bp, fx in DEFAULT_RATES
+        created = len(
+            DuesRate.objects.bulk_create(
+                DuesRate(category=c, lower_fen=lo, upper_fen=up, rate_bp=bp, fixed_fen=fx)
+                for c, lo, up, bp, fx in DEFAULT_RATES
+            )
         )
+    return {"dues_rates_created": created}
 
 
 # --- obligations -------------------------------------------------------------------------

@@ -14,8 +14,8 @@ from core.errors import DomainError
 from dues import selectors, services
 from dues.amounts import fen_to_yuan, yuan_to_fen
 from dues.gateways.registry import enabled
-from dues.gateways.sandbox import sandbox_pay
 from dues.receipts import receipt_pdf
+from dues.sandbox_sheet import sandbox_pay
 from portal.access import portal_view
 
 

@@ -28,6 +28,7 @@ DOMAIN_APPS = [
     "cms",
     "elearning",
     "search",
+    "dues",
 ]
 # Exceptions that are not a refusal of what someone asked for: the media worker's own
 # signals and a probe verdict stored on the asset, a search backend that is down (the
@@ -41,6 +42,7 @@ NOT_REFUSALS = {
     "search.backends.BackendUnavailable",
     "core.textfile.UnsupportedEncoding",
     "elearning.exams.question_io.gift_text.Refused",
+    "dues.ledger.LedgerImmutable",  # editing the ledger is a programming error, not a request
 }
 
 
