@@ -115,3 +115,18 @@ class SqlMatchesThePythonRule(TestCase):
         expected = rate.fixed_fen + percent_of(base_fen, rate.rate_bp)
         got = LedgerEntry.objects.filter(member=member).values_list("amount_fen", flat=True).first()
         assert (got or 0) == expected
+
+
+@pytest.mark.django_db
+def test_the_monthly_job_is_on_the_schedule_and_idempotent(org):
+    from django.utils.module_loading import import_string
+
+    from core.schedule import get
+
+    job = get("dues.obligations")
+    member = member_in(org.a1)
+    give_base(member, year=timezone.localdate().year)
+    task = import_string(job.task)
+    assert task.call() == 1
+    assert task.call() == 0  # the same slot run twice does nothing more
+    assert {j.name for j in [get("dues.orders_expire"), get("dues.reconcile")]}
