@@ -43,9 +43,16 @@ REFUND_POLICY = ReadOnlyPolicy(
 
 
 class _ReadOnly(UnitScopedViewSetMixin, ModelViewSet):
+    """Listing (with filters and Excel/CSV export) and inspect only: no add, edit, copy,
+    delete or history URL exists for these rows."""
+
     add_to_admin_menu = False
     inspect_view_enabled = True
     copy_view_enabled = False
+    READ_ONLY_VIEWS = ("index", "index_results", "inspect")
+
+    def get_urlpatterns(self):
+        return [p for p in super().get_urlpatterns() if p.name in self.READ_ONLY_VIEWS]
 
 
 class BaseViewSet(_ReadOnly):

@@ -143,6 +143,9 @@ def test_refund_and_adjustment_pages_scoped(org, ledger, client):
     assert r.status_code == 302
     entry = LedgerEntry.objects.get(kind="adjustment")
     assert entry.amount_fen == -9750 and entry.approved_by == treasurer
+    for url in ("/admin/dues_bases/", "/admin/dues_orders/", "/admin/dues_refunds/"):
+        assert client.get(url).status_code == 200, url
+    assert client.get(f"/admin/dues_orders/inspect/{order_b.pk}/").status_code == 404
     listing = client.get("/admin/dues_entries/")
     assert listing.status_code == 200
     assert b_owing.name not in listing.content.decode() and a_owing.name in listing.content.decode()
