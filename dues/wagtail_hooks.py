@@ -15,7 +15,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from dues import admin_views
 from dues.ledger import LedgerEntry
 from dues.orders import PaymentOrder, Refund
-from dues.rules import DuesBase
+from dues.rules import DuesBase, DuesRate
 from organizations.models import UnitRole
 from organizations.permissions import UnitScopedPermissionPolicy, UnitScopedViewSetMixin
 
@@ -155,6 +155,19 @@ class RefundViewSet(_ReadOnly):
     form_fields = ["amount_fen", "reason"]
 
 
+class RateViewSet(ModelViewSet):
+    """The regulation's tiers (one rule for the whole organisation): Django model
+    permissions, i.e. superusers, change them when the regulation changes."""
+
+    model = DuesRate
+    icon = "cog"
+    menu_label = "党费标准"
+    add_to_admin_menu = False
+    list_display = ["__str__", "category", "lower_fen", "upper_fen", "rate_bp", "fixed_fen"]
+    list_filter = ["category"]
+    form_fields = ["category", "lower_fen", "upper_fen", "rate_bp", "fixed_fen"]
+
+
 class DuesGroup(ViewSetGroup):
     menu_label = "党费管理"
     menu_icon = "tag"
@@ -164,6 +177,7 @@ class DuesGroup(ViewSetGroup):
         EntryViewSet("dues_entries"),
         OrderViewSet("dues_orders"),
         RefundViewSet("dues_refunds"),
+        RateViewSet("dues_rates"),
     )
 
 
