@@ -28,4 +28,5 @@ urlpatterns = [
     path("", include("api.service_api")),  # transfers, pairing assistance
     path("", include("api.documents_api")),
     path("", include("api.engagement_api")),
+    path("", include("api.dues_api")),
 ]

@@ -410,6 +410,7 @@ EHOME_SETUP_STEPS = [
     "cms.services.setup_ensure",
     "cms.outlet_services.setup_ensure",  # the built-in outlets (阵地备案) and the audit log's history
     "elearning.services.academy_setup_ensure",
+    "dues.services.setup_ensure",  # the regulation's default dues rates
 ]
 
 EHOME_SEED_DEMO_STEPS = [
@@ -654,3 +655,24 @@ NOTIFICATIONS_DELIVERY_BATCH = env_int("NOTIFICATIONS_DELIVERY_BATCH", 200)
 # Organisation relationship transfers (organizations.transfers): a pending transfer the
 # in-unit side has not accepted or rejected expires after this many days.
 EHOME_TRANSFER_EXPIRY_DAYS = env_int("EHOME_TRANSFER_EXPIRY_DAYS", 60)
+# --- dues (党费): payment providers (docs/operations.md "Dues payments") -------------------
+# No provider variables set = the embedded sandbox gateway only (dues/gateways/sandbox.py).
+DUES_ORDER_TTL_MINUTES = env_int("DUES_ORDER_TTL_MINUTES", 30)
+# Public https origin the providers call back (…/api/v1/dues/callbacks/<provider>/).
+DUES_CALLBACK_BASE_URL = env("DUES_CALLBACK_BASE_URL", "http://127.0.0.1:8000")
+DUES_WECHAT_MCHID = env("DUES_WECHAT_MCHID", "")
+DUES_WECHAT_APPID = env("DUES_WECHAT_APPID", "")
+DUES_WECHAT_APIV3_KEY = env("DUES_WECHAT_APIV3_KEY", "")
+DUES_WECHAT_CERT_SERIAL_NO = env("DUES_WECHAT_CERT_SERIAL_NO", "")
+DUES_WECHAT_PRIVATE_KEY = env("DUES_WECHAT_PRIVATE_KEY", "")  # PEM text or a file path
+DUES_WECHAT_PUBLIC_KEY = env("DUES_WECHAT_PUBLIC_KEY", "")  # platform public key (PEM/path)
+DUES_WECHAT_PUBLIC_KEY_ID = env("DUES_WECHAT_PUBLIC_KEY_ID", "")
+DUES_WECHAT_API_BASE = env("DUES_WECHAT_API_BASE", "https://api.mch.weixin.qq.com")
+DUES_ALIPAY_APPID = env("DUES_ALIPAY_APPID", "")
+DUES_ALIPAY_PRIVATE_KEY = env("DUES_ALIPAY_PRIVATE_KEY", "")  # app private key (PEM/path)
+DUES_ALIPAY_PUBLIC_KEY = env("DUES_ALIPAY_PUBLIC_KEY", "")  # Alipay's public key (PEM/path)
+DUES_ALIPAY_GATEWAY = env("DUES_ALIPAY_GATEWAY", "https://openapi.alipay.com/gateway.do")
+# The sandbox is on unless a real provider is configured (or DUES_SANDBOX=0/1 says so).
+DUES_SANDBOX = env_bool(
+    "DUES_SANDBOX", default=not (DUES_WECHAT_MCHID or DUES_ALIPAY_APPID) or DEBUG
+)

@@ -28,6 +28,7 @@ DOMAIN_APPS = [
     "cms",
     "elearning",
     "search",
+    "dues",
 ]
 # Exceptions that are not a refusal of what someone asked for: the media worker's own
 # signals and a probe verdict stored on the asset, a search backend that is down (the
@@ -44,6 +45,7 @@ NOT_REFUSALS = {
     # an SMS vendor's answer to the delivery task (retry / give up), never a user's refusal
     "notifications.channels.sms.SMSTemporaryError",
     "notifications.channels.sms.SMSRejected",
+    "dues.ledger.LedgerImmutable",  # editing the ledger is a programming error, not a request
 }
 
 

@@ -38,7 +38,7 @@ from tests.factories import member_in
 pytestmark = pytest.mark.django_db
 
 MINE, THEIRS = "MARKMINE", "MARKTHEIRS"
-ROLES = ("instructor", "editor", "reviewer", "secretary", "unit_admin")
+ROLES = ("instructor", "editor", "reviewer", "secretary", "unit_admin", "treasurer")
 #: list-like views: they show mine and never theirs
 LISTINGS = {"index", "list", "index_results", "list_results", "choose", "choose_results"}
 
@@ -88,6 +88,7 @@ def _objects(unit: OrgUnit, mark: str) -> dict[type, models.Model]:
         ),
         Outlet: Outlet.objects.create(name=f"{mark}公众号", kind="wechat", owner_unit=unit),
         **_care_objects(unit, mark, member),
+        **_dues_objects(unit, mark, member),
     }
 
 
@@ -118,6 +119,38 @@ def _care_objects(unit: OrgUnit, mark: str, member) -> dict[type, models.Model]:
         ),
         GreetingTemplate: GreetingTemplate.objects.create(
             unit=unit, kind="birthday", title=f"{mark}生日", body="{name}"
+        ),
+    }
+
+
+def _dues_objects(unit: OrgUnit, mark: str, member) -> dict:
+    from dues.models import DuesBase, LedgerEntry, PaymentOrder, Refund
+
+    now = timezone.now()
+    order = PaymentOrder.objects.create(
+        member=member,
+        unit=unit,
+        provider="sandbox",
+        out_trade_no=f"SCOPE{mark}",
+        amount_fen=500,
+        status="paid",
+        paid_at=now,
+        expires_at=now,
+    )
+    return {
+        DuesBase: DuesBase.objects.create(
+            member=member, unit=unit, year=2026, category="employed", base_fen=100000
+        ),
+        LedgerEntry: LedgerEntry.objects.create(
+            member=member, unit=unit, month=dt.date(2026, 12, 1), kind="obligation", amount_fen=500
+        ),
+        PaymentOrder: order,
+        Refund: Refund.objects.create(
+            order=order,
+            out_refund_no=f"R{mark}",
+            amount_fen=100,
+            reason=f"{mark}退款",
+            requested_by=member.user,
         ),
     }
 

@@ -35,6 +35,7 @@ from cms.models import (
     PeriodicalIssue,
 )
 from cms.samples import pdf_bytes
+from dues.orders import PaymentOrder
 from elearning.exams.services import attempt_start
 from elearning.models import Attempt, Contest, Course, Exam, ExamRule, Lesson
 from interaction.models import Board, Comment
@@ -312,6 +313,22 @@ def _transfer(unit, mark, world, side):
     )
 
 
+def _dues_order(unit, mark, world, side):
+    """A paid dues order (its receipt exists); mine is the control user's own."""
+    owner = Member.objects.get(user=world.users["all"]) if mark == MINE else _member(unit, mark)
+    return PaymentOrder.objects.create(
+        member=owner,
+        unit=unit,
+        provider="sandbox",
+        out_trade_no=f"BOLA{mark}{unit.pk}",
+        amount_fen=9750,
+        months=["2026-12"],
+        status="paid",
+        paid_at=timezone.now(),
+        expires_at=timezone.now(),
+    )
+
+
 FACTORIES = {
     OrgUnit: lambda unit, mark, world, side: unit,
     Member: lambda unit, mark, world, side: _member(unit, mark),
@@ -328,6 +345,7 @@ FACTORIES = {
     Transfer: _transfer,
     "publications.Document": _document,
     "publications.DocumentAttachment": _document_attachment,
+    PaymentOrder: _dues_order,
 }
 
 
