@@ -50,6 +50,17 @@ else:
 
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
+# Member records: field encryption keys (Fernet, comma-separated, the first encrypts, all
+# decrypt; organizations.records.crypto, docs/operations.md "Member record keys"). Without
+# them the development profile and the tests use a key derived from SECRET_KEY;
+# production refuses to start (system check organizations.E101).
+EHOME_FIELD_ENCRYPTION_KEYS = env_list("EHOME_FIELD_ENCRYPTION_KEYS")
+EHOME_FIELD_ENCRYPTION_DEV_KEY = not PRODUCTION and (
+    DEBUG or TESTING or DJANGO_ENV == "development"
+)
+# the consent policy members agree to (organizations.records); bump on every change
+EHOME_PRIVACY_POLICY_VERSION = env("EHOME_PRIVACY_POLICY_VERSION", "2026-12")
+
 INSTALLED_APPS = [
     # project apps, lowest layer first (core <- organizations <- notifications <-
     # media_pipeline <- cms, elearning <- interaction, publications, supervision, care,

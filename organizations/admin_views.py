@@ -299,7 +299,7 @@ class MemberViewSet(UnitScopedViewSetMixin, ModelViewSet):
     delete_view_class = MemberDeleteView
     copy_view_enabled = False
     filterset_class = MemberFilterSet
-    search_fields = ["name", "member_no", "phone", "unit__name"]
+    search_fields = ["name", "member_no", "unit__name"]
     # Excel/CSV export of the current (scoped, filtered, searched) listing.
     list_export = [
         "member_no",

@@ -17,6 +17,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node
 
+from organizations.records.crypto import EncryptedCharField
 from organizations.registry import scoped
 
 
@@ -109,7 +110,13 @@ class Member(models.Model):
         _("党员类别"), max_length=16, choices=Category.choices, default=Category.FULL
     )
     birthday = models.DateField(_("出生日期"), null=True, blank=True)
-    phone = models.CharField(_("手机号"), max_length=32, blank=True)
+    # encrypted at rest, masked by default (organizations.records; docs/architecture.md
+    # "Member records and privacy")
+    phone = EncryptedCharField(
+        _("手机号"),
+        max_length=32,
+        help_text=_("【敏感·加密】默认掩码显示；组织委员、书记、组织管理员说明用途后可查看"),
+    )
     is_overseas = models.BooleanField(_("海外党员"), default=False)
     status = models.CharField(
         _("状态"), max_length=20, choices=Status.choices, default=Status.ACTIVE, db_index=True
@@ -242,3 +249,7 @@ class LoginState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} tv={self.token_version} sv={self.session_version}"
+
+
+# The member record, consents, the access log (organizations/records/models.py).
+from organizations.records.models import *  # noqa: E402, F403
