@@ -132,6 +132,12 @@ class Member(models.Model):
     def __str__(self) -> str:
         return f"{self.name}（{self.member_no}）"
 
+    def masked_phone(self) -> str:
+        """The phone as lists and exports show it (138****1234)."""
+        from organizations.records.validation import mask_phone
+
+        return mask_phone(self.phone)
+
 
 @scoped(unit="unit")
 class UnitRole(models.Model):

@@ -11,6 +11,7 @@ from portal.views import (
     inbox,
     learning,
     periodicals,
+    records,
     search,
 )
 
@@ -56,6 +57,9 @@ urlpatterns = [
     path("notifications/<int:pk>/open/", inbox.notification_open, name="notification_open"),
     path("notifications/<int:pk>/read/", inbox.notification_read, name="notification_read"),
     path("notifications/<int:pk>/delete/", inbox.notification_delete, name="notification_delete"),
+    path("me/record/", records.my_record, name="my_record"),
+    path("me/record/consent/", records.my_record_consent, name="my_record_consent"),
+    path("me/record/download/", records.my_record_download, name="my_record_download"),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("dashboard/members/", dashboard.dashboard_members, name="dashboard_members"),
     path(

@@ -132,6 +132,16 @@ class _Keys:
             return ""
         return super().from_db_value(value, expression, connection)
 
+    def clean(self, value, model_instance):
+        """The library marks the shared field object "already decrypted" during clean and
+        unmarks it only when clean succeeds — a validation error leaves every later read
+        in the process returning ciphertext. A model instance holds plaintext, so clean
+        needs no to_python at all: validate and return it."""
+        value = "" if value is None else value
+        self.validate(value, model_instance)
+        self.run_validators(value)
+        return value
+
     def deconstruct(self):
         name, path, args, kwargs = super().deconstruct()
         return name, f"organizations.records.crypto.{type(self).__name__}", args, kwargs

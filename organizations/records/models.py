@@ -121,6 +121,16 @@ class MemberRecord(models.Model):
     def __str__(self) -> str:
         return str(_("%(member)s的档案") % {"member": self.member.name})
 
+    def masked_phone(self) -> str:
+        from organizations.records.validation import mask_phone
+
+        return mask_phone(self.member.phone)
+
+    def masked_id(self) -> str:
+        from organizations.records.validation import mask_id
+
+        return mask_id(self.id_number)
+
 
 class Purpose(models.TextChoices):
     """What members consent to (the policy names each)."""
@@ -261,3 +271,6 @@ class KeyRotationProgress(models.Model):
                 fields=["key_fingerprint", "table"], name="unique_rotation_table"
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.table} @ {self.key_fingerprint}: {self.rows_done}"
