@@ -29,11 +29,10 @@ from api.pagination import CURSOR_PARAMS, KeysetCursorPagination
 from core.client_ip import client_ip
 from core.errors import ObjectNotFound
 from core.files import protected_file_response
-from organizations.models import Member
-from organizations.records import fields as F
+from organizations import privacy as F
+from organizations.models import AccessLog, Member, MemberRecord, Purpose
+from organizations.privacy import mask_id, mask_phone
 from organizations.records import selectors, services
-from organizations.records.models import AccessLog, MemberRecord, Purpose
-from organizations.records.validation import mask_id, mask_phone
 from organizations.scope import member_for_user
 
 TAG = "records"
@@ -162,7 +161,7 @@ class ConsentIn(serializers.Serializer):
 
 
 def _consents(member) -> list[dict]:
-    from organizations.records.models import REQUIRED_PURPOSES
+    from organizations.models import REQUIRED_PURPOSES
 
     state = selectors.consent_state(member)
     out = []

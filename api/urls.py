@@ -22,4 +22,5 @@ urlpatterns = [
     path("", include("api.audit_api")),
     path("", include("api.notifications_api")),
     path("", include("api.records_api")),
+    path("", include("api.liaison_api")),
 ]

@@ -51,7 +51,7 @@ else:
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
 # Member records: field encryption keys (Fernet, comma-separated, the first encrypts, all
-# decrypt; organizations.records.crypto, docs/operations.md "Member record keys"). Without
+# decrypt; core.encryption, docs/operations.md "Member record keys"). Without
 # them the development profile and the tests use a key derived from SECRET_KEY;
 # production refuses to start (system check organizations.E101).
 EHOME_FIELD_ENCRYPTION_KEYS = env_list("EHOME_FIELD_ENCRYPTION_KEYS")

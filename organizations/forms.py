@@ -107,7 +107,7 @@ class MemberForm(WagtailAdminModelForm):
             if name in self.fields:
                 self.fields[name].help_text = text
         if "phone" in self.fields:
-            from organizations.records.validation import mask_phone, validate_phone
+            from organizations.privacy import mask_phone, validate_phone
 
             self.fields["phone"].validators = [validate_phone]
             if self.instance.pk and self.instance.phone and not self.is_bound:

@@ -28,13 +28,12 @@ from wagtail.admin.widgets import Button
 
 from core.client_ip import client_ip
 from core.errors import ObjectNotFound
-from organizations.models import Member
+from organizations import privacy as F
+from organizations.models import AccessLog, Member, MemberRecord
 from organizations.permissions import UnitScopedPermissionPolicy, UnitScopedViewSetMixin
-from organizations.records import fields as F
+from organizations.privacy import validate_id_number, validate_phone, validate_phones
 from organizations.records import services
-from organizations.records.models import AccessLog, MemberRecord
 from organizations.records.selectors import LOG_ROLES, RECORD_ROLES, record_members
-from organizations.records.validation import validate_id_number, validate_phone, validate_phones
 
 RECORD_POLICY = UnitScopedPermissionPolicy(
     MemberRecord, scope_field="member__unit__path", roles=RECORD_ROLES, model_perms=False

@@ -21,13 +21,13 @@ from django.apps import apps
 from django.db import connection, transaction
 from django.utils import timezone
 
-from core.errors import DomainError
-from organizations.records.crypto import (
+from core.encryption import (
     EncryptedCharField,
     EncryptedTextField,
     key_fingerprint,
     reencrypt,
 )
+from core.errors import DomainError
 
 
 class RotationError(DomainError):
@@ -66,7 +66,7 @@ def rotate_table(
     progress: Callable[[str], None] = lambda _msg: None,
 ) -> int:
     """Rotate one table to the current first key; answers rows re-encrypted this run."""
-    from organizations.records.models import KeyRotationProgress
+    from organizations.models import KeyRotationProgress
 
     fp = key_fingerprint()
     state, _ = KeyRotationProgress.objects.get_or_create(key_fingerprint=fp, table=t.label)
@@ -129,7 +129,7 @@ def rotate_table(
 
 def unrotated_count(t: EncryptedTable) -> int:
     """Values in `t` not encrypted under the first key (0 after a finished rotation)."""
-    from organizations.records.crypto import is_primary
+    from core.encryption import is_primary
 
     q = connection.ops.quote_name
     n = 0

@@ -8,10 +8,18 @@ record, like one outside their subtree, does not exist (ObjectNotFound).
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 from django.db.models import QuerySet
 
-from organizations.models import Member, UnitRole
-from organizations.records.models import AccessLog, ConsentRecord, Purpose
+from organizations.models import (
+    AccessLog,
+    ConsentRecord,
+    Member,
+    Purpose,
+    UnitRole,
+    ancestor_paths_of,
+)
 from organizations.scope import scope_for
 from organizations.selectors import object_or_not_found
 
@@ -76,3 +84,24 @@ def consent_state(member: Member) -> dict[str, ConsentRecord | None]:
 def has_consent(member: Member, purpose: str) -> bool:
     row = consent_state(member).get(purpose)
     return bool(row and row.granted)
+
+
+def secretaries_by_unit_path(unit_paths: set[str]) -> dict[str, list[int]]:
+    """{unit path: member ids of the nearest secretaries} — the secretaries on the unit or
+    on its closest ancestor that has one (one query)."""
+    wanted = {a for p in unit_paths for a in ancestor_paths_of(p)}
+    holders: dict[str, list[int]] = defaultdict(list)
+    rows = (
+        UnitRole.objects.filter(role=UnitRole.Role.SECRETARY, unit__path__in=wanted)
+        .filter(user__member__isnull=False)
+        .values_list("unit__path", "user__member__id")
+    )
+    for path, member_id in rows:
+        holders[path].append(member_id)
+    result = {}
+    for p in unit_paths:
+        for a in reversed(ancestor_paths_of(p)):
+            if holders.get(a):
+                result[p] = sorted(set(holders[a]))
+                break
+    return result

@@ -9,23 +9,24 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.errors import DomainError
-from organizations.models import Member, OrgUnit
-from organizations.names import user_display_name
-from organizations.records import fields as F
-from organizations.records.models import (
+from organizations import privacy as F
+from organizations.models import (
     REQUIRED_PURPOSES,
     AccessLog,
     ConsentRecord,
+    Member,
     MemberRecord,
+    OrgUnit,
     Purpose,
 )
+from organizations.names import user_display_name
+from organizations.privacy import normalize_id_number, normalize_phone
 from organizations.records.selectors import (
     RECORD_ROLES,
     access_member_record_by_id,
     consent_state,
     my_access_log,
 )
-from organizations.records.validation import normalize_id_number, normalize_phone
 
 PURPOSE_MAX = 300
 

@@ -14,10 +14,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from core.client_ip import client_ip
-from organizations.models import Member
-from organizations.records import fields as F
+from organizations import privacy as F
+from organizations.models import REQUIRED_PURPOSES, AccessLog, Member, Purpose
 from organizations.records import selectors, services
-from organizations.records.models import REQUIRED_PURPOSES, AccessLog, Purpose
 from portal.access import portal_view
 
 

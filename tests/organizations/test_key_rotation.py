@@ -16,9 +16,8 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test import override_settings
 
-from organizations.models import Member
-from organizations.records.models import KeyRotationProgress, MemberRecord
-from organizations.records.validation import id_check_char
+from organizations.models import KeyRotationProgress, Member, MemberRecord
+from organizations.privacy import id_check_char
 from tests.factories import make_org_tree
 from tests.procs import ROOT, database_url, require_shared_database, wait_for
 

@@ -16,16 +16,15 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from notifications.models import Notification
-from organizations.models import Member, UnitRole
-from organizations.records.models import AccessLog, ConsentRecord, MemberRecord
-from organizations.records.services import RecordError, consent_set, record_update
-from organizations.records.validation import (
+from organizations.models import AccessLog, ConsentRecord, Member, MemberRecord, UnitRole
+from organizations.privacy import (
     id_check_char,
     mask_id,
     mask_phone,
     validate_id_number,
     validate_phone,
 )
+from organizations.records.services import RecordError, consent_set, record_update
 from tests.factories import member_in, user_with_role
 
 pytestmark = pytest.mark.django_db
@@ -485,7 +484,7 @@ def test_member_list_runs_a_constant_number_of_queries(
 
 # --- probation reminders ------------------------------------------------------------------
 def test_probation_reminder_reaches_the_secretary_once_at_nine_local(org):
-    from organizations.records.jobs import probation_reminders_send
+    from care.probation.jobs import probation_reminders_send
 
     secretary = user_with_role(org.a1, UnitRole.Role.SECRETARY)
     member = member_in(org.a1, category=Member.Category.PROBATIONARY, name="预备甲")
@@ -511,8 +510,8 @@ def test_probation_reminder_reaches_the_secretary_once_at_nine_local(org):
 def test_probation_job_is_registered():
     from core.schedule import get
 
-    job = get("organizations.probation_reminders")
-    assert job.task == "organizations.tasks.probation_reminders_send"
+    job = get("care.probation_reminders")
+    assert job.task == "care.tasks.probation_reminders_send"
 
 
 def test_production_without_keys_is_refused(settings):

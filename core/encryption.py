@@ -144,7 +144,7 @@ class _Keys:
 
     def deconstruct(self):
         name, path, args, kwargs = super().deconstruct()
-        return name, f"organizations.records.crypto.{type(self).__name__}", args, kwargs
+        return name, f"core.encryption.{type(self).__name__}", args, kwargs
 
 
 class EncryptedCharField(_Keys, ef.EncryptedCharField):

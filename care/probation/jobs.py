@@ -7,11 +7,11 @@ the member, the due date and the stage, so a second run (or a late one) sends no
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 
 from django.utils.translation import gettext_lazy as _
 
-from organizations.models import Member, UnitRole, ancestor_paths_of
+from organizations.models import Member
+from organizations.records.selectors import secretaries_by_unit_path
 
 STAGES = ((30, "30"), (7, "7"))  # days before the due date: the stage's name
 
@@ -33,8 +33,8 @@ def register_jobs() -> None:
     )
     register(
         Periodic(
-            name="organizations.probation_reminders",
-            task="organizations.tasks.probation_reminders_send",
+            name="care.probation_reminders",
+            task="care.tasks.probation_reminders_send",
             every=dt.timedelta(hours=1),
             offset=dt.timedelta(minutes=5),
             description=_("预备党员转正到期前提醒书记（各组织当地时间 9:00）"),
@@ -49,27 +49,6 @@ def stage_for(days_left: int) -> str | None:
         if days_left <= limit:
             return name
     return None
-
-
-def secretaries_by_unit_path(unit_paths: set[str]) -> dict[str, list[int]]:
-    """{unit path: member ids of the nearest secretaries} — the secretaries on the unit or
-    on its closest ancestor that has one (one query)."""
-    wanted = {a for p in unit_paths for a in ancestor_paths_of(p)}
-    holders: dict[str, list[int]] = defaultdict(list)
-    rows = (
-        UnitRole.objects.filter(role=UnitRole.Role.SECRETARY, unit__path__in=wanted)
-        .filter(user__member__isnull=False)
-        .values_list("unit__path", "user__member__id")
-    )
-    for path, member_id in rows:
-        holders[path].append(member_id)
-    result = {}
-    for p in unit_paths:
-        for a in reversed(ancestor_paths_of(p)):
-            if holders.get(a):
-                result[p] = sorted(set(holders[a]))
-                break
-    return result
 
 
 def probation_reminders_send(*, now: dt.datetime | None = None) -> int:
