@@ -523,3 +523,31 @@ def test_production_without_keys_is_refused(settings):
     assert [e.id for e in field_keys_deploy_check()] == ["organizations.E103"]
     settings.EHOME_FIELD_ENCRYPTION_KEYS = ["not-a-key"]
     assert [e.id for e in field_keys_check()] == ["organizations.E102"]
+
+
+def test_production_check_refuses_to_run_without_a_field_key():
+    import os
+    import subprocess
+    import sys
+
+    from django.conf import settings as dj
+
+    env = {
+        **{
+            k: v
+            for k, v in os.environ.items()
+            if k not in ("DJANGO_ALLOW_ASYNC_UNSAFE", "EHOME_FIELD_ENCRYPTION_KEYS")
+        },
+        "DJANGO_ENV": "production",
+        "DJANGO_SECRET_KEY": "k" * 20 + "Zq9!x#Lm2@Vb7$Np4%Rt6^Wy8&Hs3*Jd5(Fg1)",
+        "DJANGO_ALLOWED_HOSTS": "ehome.example.org",
+    }
+    proc = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy"],
+        cwd=dj.BASE_DIR,
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert proc.returncode != 0
+    assert "EHOME_FIELD_ENCRYPTION_KEYS" in proc.stderr and "organizations.E101" in proc.stderr
