@@ -298,7 +298,7 @@ class MePhotoApi(APIView):
     def get(self, request):
         member = _own_member(request)
         if not _has_photo(member):
-            raise ObjectNotFound
+            raise services.NoPhoto
         return protected_file_response(member.record.photo, filename=f"{member.member_no}.jpg")
 
 
@@ -446,7 +446,7 @@ class MemberPhotoApi(APIView):
     def get(self, request, pk: int):
         member = selectors.access_member_record_by_id(request.user, pk)
         if not _has_photo(member):
-            raise ObjectNotFound
+            raise services.NoPhoto
         services.record_photo_logged(user=request.user, member=member, ip=client_ip(request))
         return protected_file_response(member.record.photo, filename=f"{member.member_no}.jpg")
 

@@ -367,6 +367,11 @@ class AccessLogViewSet(UnitScopedViewSetMixin, ModelViewSet):
     add_to_reference_index = False
     form_fields = ["purpose"]
 
+    def get_urlpatterns(self):
+        """Only the listing (and its exports): the log has no add, edit, delete, copy,
+        history or usage page at all."""
+        return [p for p in super().get_urlpatterns() if p.name in ("index", "index_results")]
+
 
 class RecordsViewSetGroup(ModelViewSetGroup):
     items = (MemberRecordViewSet("member_records"), AccessLogViewSet("record_access_log"))

@@ -35,6 +35,17 @@ class RecordError(DomainError):
     """A refusal about member records; the message names what is wrong."""
 
 
+class NoPhoto(DomainError):
+    """The record exists and may be seen, but no photo was uploaded (not "not found":
+    the caller may know the member)."""
+
+    code = "no_photo"
+    status = 404
+
+    def __init__(self):
+        super().__init__("该党员尚未上传照片")
+
+
 def _actor_name(user) -> str:
     try:
         return user_display_name(user)[:150]
