@@ -28,7 +28,7 @@ from organizations.selectors import top_unit_in_scope
 TAG = "liaison"
 
 
-class FamilyOut(serializers.Serializer):
+class LiaisonFamilyOut(serializers.Serializer):
     id = serializers.IntegerField()
     relation = serializers.CharField()
     name = serializers.CharField()
@@ -37,14 +37,14 @@ class FamilyOut(serializers.Serializer):
     notes = serializers.CharField()
 
 
-class ContactOut(serializers.Serializer):
+class LiaisonContactOut(serializers.Serializer):
     id = serializers.IntegerField()
     kind = serializers.ChoiceField(choices=LiaisonContact.Kind.choices)
     on = serializers.DateField()
     notes = serializers.CharField()
 
 
-class NeedOut(serializers.Serializer):
+class LiaisonNeedOut(serializers.Serializer):
     id = serializers.IntegerField()
     raised_on = serializers.DateField()
     description = serializers.CharField()
@@ -53,7 +53,7 @@ class NeedOut(serializers.Serializer):
     resolved_on = serializers.DateField(allow_null=True)
 
 
-class FileOut(serializers.Serializer):
+class LiaisonFileOut(serializers.Serializer):
     id = serializers.IntegerField()
     member = serializers.CharField()
     unit = serializers.CharField()
@@ -62,9 +62,9 @@ class FileOut(serializers.Serializer):
     last_contact_on = serializers.DateField(allow_null=True)
     due_on = serializers.DateField()
     overdue = serializers.BooleanField()
-    family = FamilyOut(many=True)
-    contacts = ContactOut(many=True)
-    needs = NeedOut(many=True)
+    family = LiaisonFamilyOut(many=True)
+    contacts = LiaisonContactOut(many=True)
+    needs = LiaisonNeedOut(many=True)
 
 
 def _file_out(f) -> dict:
@@ -99,14 +99,14 @@ def _file_out(f) -> dict:
 
 class LiaisonFileApi(APIView):
     @extend_schema(
-        operation_id="liaison_file", tags=[TAG], responses={200: FileOut, 404: ERRORS[404]}
+        operation_id="liaison_file", tags=[TAG], responses={200: LiaisonFileOut, 404: ERRORS[404]}
     )
     def get(self, request, pk: int):
         f = selectors.access_liaison_file_by_id(request.user, pk)
-        return Response(FileOut(_file_out(f)).data)
+        return Response(LiaisonFileOut(_file_out(f)).data)
 
 
-class ContactIn(serializers.Serializer):
+class LiaisonContactIn(serializers.Serializer):
     kind = serializers.ChoiceField(choices=LiaisonContact.Kind.choices)
     on = serializers.DateField()
     notes = serializers.CharField(max_length=4000)
@@ -116,21 +116,21 @@ class LiaisonFileContactsApi(APIView):
     @extend_schema(
         operation_id="liaison_contact_log",
         tags=[TAG],
-        request=ContactIn,
-        responses={201: ContactOut, 400: ERRORS[400], 404: ERRORS[404]},
+        request=LiaisonContactIn,
+        responses={201: LiaisonContactOut, 400: ERRORS[400], 404: ERRORS[404]},
     )
     def post(self, request, pk: int):
         selectors.access_liaison_file_by_id(request.user, pk, action="change")
-        data = ContactIn(data=request.data)
+        data = LiaisonContactIn(data=request.data)
         data.is_valid(raise_exception=True)
         c = services.contact_log(user=request.user, file_id=pk, **data.validated_data)
         return Response(
-            ContactOut({"id": c.pk, "kind": c.kind, "on": c.on, "notes": c.notes}).data,
+            LiaisonContactOut({"id": c.pk, "kind": c.kind, "on": c.on, "notes": c.notes}).data,
             status=status.HTTP_201_CREATED,
         )
 
 
-class PurposeIn(serializers.Serializer):
+class LiaisonPurposeIn(serializers.Serializer):
     purpose = serializers.CharField(allow_blank=True, required=False, max_length=1000)
 
 
@@ -138,14 +138,14 @@ class LiaisonFamilyRevealApi(APIView):
     @extend_schema(
         operation_id="liaison_family_reveal",
         tags=[TAG],
-        request=PurposeIn,
-        responses={200: FamilyOut, 400: ERRORS[400], 404: ERRORS[404]},
+        request=LiaisonPurposeIn,
+        responses={200: LiaisonFamilyOut, 400: ERRORS[400], 404: ERRORS[404]},
     )
     def post(self, request, pk: int):
         selectors.access_family_contact_by_id(request.user, pk, action="reveal")
         if not scope_for(request.user, roles=RECORD_ROLES).has_role:
             raise ObjectNotFound  # a liaison person logs calls; revealing is for record roles
-        data = PurposeIn(data=request.data)
+        data = LiaisonPurposeIn(data=request.data)
         data.is_valid(raise_exception=True)
         _, values = services.family_reveal(
             user=request.user,
@@ -153,12 +153,12 @@ class LiaisonFamilyRevealApi(APIView):
             purpose=data.validated_data.get("purpose", ""),
             ip=client_ip(request),
         )
-        response = Response(FamilyOut(values).data)
+        response = Response(LiaisonFamilyOut(values).data)
         response["Cache-Control"] = "private, no-store"
         return response
 
 
-class ReportRow(serializers.Serializer):
+class LiaisonReportRow(serializers.Serializer):
     unit_id = serializers.IntegerField()
     code = serializers.CharField()
     name = serializers.CharField()
@@ -167,13 +167,13 @@ class ReportRow(serializers.Serializer):
     not_contacted = serializers.IntegerField()
 
 
-class ReportOut(serializers.Serializer):
+class LiaisonReportOut(serializers.Serializer):
     unit = serializers.CharField()
     since = serializers.DateField()
-    rows = ReportRow(many=True)
+    rows = LiaisonReportRow(many=True)
 
 
-class ReportParams(serializers.Serializer):
+class LiaisonReportParams(serializers.Serializer):
     unit = serializers.CharField(required=False, max_length=32)
     days = serializers.IntegerField(required=False, min_value=1, max_value=3650, default=91)
 
@@ -190,10 +190,10 @@ class LiaisonReportApi(APIView):
                 "days", OpenApiTypes.INT, description="多少天内没有联系算作未联系（默认 91）"
             ),
         ],
-        responses={200: ReportOut, 400: ERRORS[400], 404: ERRORS[404]},
+        responses={200: LiaisonReportOut, 400: ERRORS[400], 404: ERRORS[404]},
     )
     def get(self, request):
-        params = ReportParams(data=request.query_params)
+        params = LiaisonReportParams(data=request.query_params)
         params.is_valid(raise_exception=True)
         p = params.validated_data
         unit = top_unit_in_scope(request.user, roles=RECORD_ROLES)
@@ -206,7 +206,9 @@ class LiaisonReportApi(APIView):
         since = timezone.localdate() - dt.timedelta(days=p["days"])
         rows = selectors.members_abroad_report(unit, since=since)
         return Response(
-            ReportOut({"unit": unit.name, "since": since, "rows": [r.__dict__ for r in rows]}).data
+            LiaisonReportOut(
+                {"unit": unit.name, "since": since, "rows": [r.__dict__ for r in rows]}
+            ).data
         )
 
 

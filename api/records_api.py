@@ -46,13 +46,13 @@ def _own_member(request) -> Member:
 
 
 # --- shapes -------------------------------------------------------------------------------
-class RecordFieldsOut(serializers.Serializer):
+class MemberRecordFieldsOut(serializers.Serializer):
     """Every record field (masked in a manager's view, in full in the member's own)."""
 
     locals().update({f.name: serializers.CharField(help_text=f.label) for f in F.FIELDS})
 
 
-class ConsentOut(serializers.Serializer):
+class RecordConsentOut(serializers.Serializer):
     purpose = serializers.ChoiceField(choices=Purpose.choices)
     label = serializers.CharField()
     required = serializers.BooleanField()
@@ -61,14 +61,14 @@ class ConsentOut(serializers.Serializer):
     at = serializers.DateTimeField(allow_null=True)
 
 
-class OwnRecordOut(serializers.Serializer):
+class OwnMemberRecordOut(serializers.Serializer):
     name = serializers.CharField()
     member_no = serializers.CharField()
     unit = serializers.CharField()
-    record = RecordFieldsOut()
+    record = MemberRecordFieldsOut()
     has_photo = serializers.BooleanField()
     policy_version = serializers.CharField()
-    consents = ConsentOut(many=True)
+    consents = RecordConsentOut(many=True)
 
 
 class MemberRecordOut(serializers.Serializer):
@@ -79,11 +79,11 @@ class MemberRecordOut(serializers.Serializer):
     category = serializers.CharField()
     is_overseas = serializers.BooleanField()
     masked = serializers.BooleanField()
-    record = RecordFieldsOut()
+    record = MemberRecordFieldsOut()
     has_photo = serializers.BooleanField()
 
 
-class AccessLogOut(serializers.Serializer):
+class RecordAccessLogOut(serializers.Serializer):
     id = serializers.IntegerField()
     at = serializers.DateTimeField()
     who = serializers.CharField()
@@ -97,13 +97,13 @@ class AccessLogOut(serializers.Serializer):
     ip = serializers.CharField(required=False)
 
 
-class AccessLogPage(serializers.Serializer):
+class RecordAccessLogPage(serializers.Serializer):
     next = serializers.CharField(allow_null=True)
     previous = serializers.CharField(allow_null=True)
-    results = AccessLogOut(many=True)
+    results = RecordAccessLogOut(many=True)
 
 
-class MemberRowOut(serializers.Serializer):
+class MaskedMemberRowOut(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
     member_no = serializers.CharField()
@@ -116,13 +116,13 @@ class MemberRowOut(serializers.Serializer):
     education = serializers.CharField()
 
 
-class MemberPage(serializers.Serializer):
+class MaskedMemberPage(serializers.Serializer):
     next = serializers.CharField(allow_null=True)
     previous = serializers.CharField(allow_null=True)
-    results = MemberRowOut(many=True)
+    results = MaskedMemberRowOut(many=True)
 
 
-class RevealIn(serializers.Serializer):
+class RecordRevealIn(serializers.Serializer):
     purpose = serializers.CharField(
         allow_blank=True, required=False, max_length=1000, help_text="查看用途（必填，不能为空）"
     )
@@ -134,14 +134,14 @@ class RevealIn(serializers.Serializer):
     )
 
 
-class RevealOut(serializers.Serializer):
+class RecordRevealOut(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
     purpose = serializers.CharField()
     values = serializers.DictField(child=serializers.CharField())
 
 
-class RecordPatchIn(serializers.Serializer):
+class MemberRecordPatchIn(serializers.Serializer):
     locals().update(
         {
             name: serializers.CharField(required=False, allow_blank=True, max_length=2000)
@@ -155,7 +155,7 @@ class RecordPatchIn(serializers.Serializer):
     purpose = serializers.CharField(required=False, allow_blank=True, max_length=300)
 
 
-class ConsentIn(serializers.Serializer):
+class RecordConsentIn(serializers.Serializer):
     purpose = serializers.ChoiceField(choices=Purpose.choices)
     granted = serializers.BooleanField()
 
@@ -208,7 +208,7 @@ def _log_row(e: AccessLog, *, with_ip: bool) -> dict:
 # --- the member's own -----------------------------------------------------------------------
 class MeRecordApi(APIView):
     @extend_schema(
-        operation_id="me_record", tags=[TAG], responses={200: OwnRecordOut, 404: ERRORS[404]}
+        operation_id="me_record", tags=[TAG], responses={200: OwnMemberRecordOut, 404: ERRORS[404]}
     )
     def get(self, request):
         member = _own_member(request)
@@ -221,7 +221,7 @@ class MeRecordApi(APIView):
             "policy_version": services.policy_version(),
             "consents": _consents(member),
         }
-        response = Response(OwnRecordOut(data).data)
+        response = Response(OwnMemberRecordOut(data).data)
         response["Cache-Control"] = "private, no-store"
         return response
 
@@ -254,12 +254,12 @@ class MeConsentsApi(APIView):
     @extend_schema(
         operation_id="me_consents_set",
         tags=[TAG],
-        request=ConsentIn,
-        responses={200: ConsentOut(many=True), 400: ERRORS[400], 404: ERRORS[404]},
+        request=RecordConsentIn,
+        responses={200: RecordConsentOut(many=True), 400: ERRORS[400], 404: ERRORS[404]},
     )
     def post(self, request):
         member = _own_member(request)
-        data = ConsentIn(data=request.data)
+        data = RecordConsentIn(data=request.data)
         data.is_valid(raise_exception=True)
         services.consent_set(
             member=member,
@@ -267,7 +267,7 @@ class MeConsentsApi(APIView):
             granted=data.validated_data["granted"],
             ip=client_ip(request),
         )
-        return Response(ConsentOut(_consents(member), many=True).data)
+        return Response(RecordConsentOut(_consents(member), many=True).data)
 
 
 class MeAccessLogApi(APIView):
@@ -275,7 +275,7 @@ class MeAccessLogApi(APIView):
         operation_id="me_access_log",
         tags=[TAG],
         parameters=CURSOR_PARAMS,
-        responses={200: AccessLogPage, 404: ERRORS[404]},
+        responses={200: RecordAccessLogPage, 404: ERRORS[404]},
     )
     def get(self, request):
         member = _own_member(request)
@@ -285,7 +285,7 @@ class MeAccessLogApi(APIView):
         )
         entries = {e.pk: e for e in AccessLog.objects.filter(pk__in=[r["id"] for r in rows])}
         return pager.get_paginated_response(
-            [AccessLogOut(_log_row(entries[r["id"]], with_ip=False)).data for r in rows]
+            [RecordAccessLogOut(_log_row(entries[r["id"]], with_ip=False)).data for r in rows]
         )
 
 
@@ -303,7 +303,7 @@ class MePhotoApi(APIView):
 
 
 # --- managers -------------------------------------------------------------------------------
-class MemberListParams(serializers.Serializer):
+class MaskedMemberListParams(serializers.Serializer):
     q = serializers.CharField(required=False, allow_blank=True, max_length=64)
     overseas = serializers.BooleanField(required=False, allow_null=True, default=None)
 
@@ -331,10 +331,10 @@ class MemberListApi(APIView):
             OpenApiParameter("q", OpenApiTypes.STR, description="姓名或党员编号"),
             OpenApiParameter("overseas", OpenApiTypes.BOOL, description="true：只列海外党员"),
         ],
-        responses={200: MemberPage, 400: ERRORS[400]},
+        responses={200: MaskedMemberPage, 400: ERRORS[400]},
     )
     def get(self, request):
-        params = MemberListParams(data=request.query_params)
+        params = MaskedMemberListParams(data=request.query_params)
         params.is_valid(raise_exception=True)
         p = params.validated_data
         qs = selectors.record_members(request.user)
@@ -389,12 +389,12 @@ class MemberRecordApi(APIView):
     @extend_schema(
         operation_id="member_record_update",
         tags=[TAG],
-        request=RecordPatchIn,
+        request=MemberRecordPatchIn,
         responses={200: MemberRecordOut, 400: ERRORS[400], 404: ERRORS[404]},
     )
     def patch(self, request, pk: int):
         selectors.access_member_record_by_id(request.user, pk, action="change")
-        data = RecordPatchIn(data=request.data)
+        data = MemberRecordPatchIn(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         purpose = values.pop("purpose", "")
@@ -409,12 +409,12 @@ class MemberRecordRevealApi(APIView):
     @extend_schema(
         operation_id="member_record_reveal",
         tags=[TAG],
-        request=RevealIn,
-        responses={200: RevealOut, 400: ERRORS[400], 404: ERRORS[404]},
+        request=RecordRevealIn,
+        responses={200: RecordRevealOut, 400: ERRORS[400], 404: ERRORS[404]},
     )
     def post(self, request, pk: int):
         selectors.access_member_record_by_id(request.user, pk, action="reveal")
-        data = RevealIn(data=request.data)
+        data = RecordRevealIn(data=request.data)
         data.is_valid(raise_exception=True)
         member, values = services.record_reveal(
             user=request.user,
@@ -424,7 +424,7 @@ class MemberRecordRevealApi(APIView):
             ip=client_ip(request),
         )
         response = Response(
-            RevealOut(
+            RecordRevealOut(
                 {
                     "id": member.pk,
                     "name": member.name,
@@ -451,7 +451,7 @@ class MemberPhotoApi(APIView):
         return protected_file_response(member.record.photo, filename=f"{member.member_no}.jpg")
 
 
-class AccessLogParams(serializers.Serializer):
+class RecordAccessLogParams(serializers.Serializer):
     member = serializers.CharField(required=False, allow_blank=True, max_length=64)
     actor = serializers.CharField(required=False, allow_blank=True, max_length=64)
     action = serializers.ChoiceField(choices=AccessLog.Action.choices, required=False)
@@ -471,17 +471,17 @@ class AccessLogApi(APIView):
             OpenApiParameter("since", OpenApiTypes.DATE),
             OpenApiParameter("until", OpenApiTypes.DATE),
         ],
-        responses={200: AccessLogPage, 400: ERRORS[400]},
+        responses={200: RecordAccessLogPage, 400: ERRORS[400]},
     )
     def get(self, request):
-        params = AccessLogParams(data=request.query_params)
+        params = RecordAccessLogParams(data=request.query_params)
         params.is_valid(raise_exception=True)
         qs = selectors.access_log_search(request.user, **params.validated_data)
         pager = KeysetCursorPagination(ordering=("-at", "-id"))
         rows = pager.paginate_queryset(qs.values("at", "id"), request, self)
         entries = {e.pk: e for e in AccessLog.objects.filter(pk__in=[r["id"] for r in rows])}
         return pager.get_paginated_response(
-            [AccessLogOut(_log_row(entries[r["id"]], with_ip=True)).data for r in rows]
+            [RecordAccessLogOut(_log_row(entries[r["id"]], with_ip=True)).data for r in rows]
         )
 
 

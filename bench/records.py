@@ -231,13 +231,12 @@ def _measure(args) -> dict:
     }
 
     # --- 2. a secretary's member list ----------------------------------------------------
-    child_len = None
     with connection.cursor() as cur:
         cur.execute(
             """
             SELECT u.id, (SELECT count(*) FROM organizations_member m JOIN organizations_orgunit x
                           ON x.id = m.unit_id WHERE x.path LIKE u.path || '%%') AS n
-            FROM organizations_orgunit u WHERE u.depth <= 3
+            FROM organizations_orgunit u
             ORDER BY abs((SELECT count(*) FROM organizations_member m JOIN organizations_orgunit x
                           ON x.id = m.unit_id WHERE x.path LIKE u.path || '%%') - %s)
             LIMIT 1
@@ -245,7 +244,6 @@ def _measure(args) -> dict:
             [args.list_members],
         )
         unit_id, n = cur.fetchone()
-    del child_len
     unit = OrgUnit.objects.get(pk=unit_id)
     from django.contrib.auth import get_user_model
 

@@ -389,7 +389,9 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "LiaisonContactKindEnum": "care.liaison.models.LiaisonContact.Kind",
+    },
     "PREPROCESSING_HOOKS": ["api.schema.only_api_v1"],
     # /api/docs/ loads Swagger UI from this site (drf-spectacular-sidecar, pinned in
     # requirements.lock), never from a CDN: it works offline and behind any firewall; no
