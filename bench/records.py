@@ -234,11 +234,13 @@ def _measure(args) -> dict:
     with connection.cursor() as cur:
         cur.execute(
             """
-            SELECT u.id, (SELECT count(*) FROM organizations_member m JOIN organizations_orgunit x
-                          ON x.id = m.unit_id WHERE x.path LIKE u.path || '%%') AS n
-            FROM organizations_orgunit u
-            ORDER BY abs((SELECT count(*) FROM organizations_member m JOIN organizations_orgunit x
-                          ON x.id = m.unit_id WHERE x.path LIKE u.path || '%%') - %s)
+            WITH per AS (SELECT unit_id, count(*) AS n FROM organizations_member GROUP BY unit_id)
+            SELECT g.id, sum(per.n) AS n
+            FROM organizations_orgunit g
+            JOIN organizations_orgunit x ON x.path LIKE g.path || '%%'
+            JOIN per ON per.unit_id = x.id
+            GROUP BY g.id
+            ORDER BY abs(sum(per.n) - %s), g.id
             LIMIT 1
             """,
             [args.list_members],
