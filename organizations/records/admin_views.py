@@ -15,7 +15,6 @@ import django_filters
 from django import forms
 from django.db import transaction
 from django.http import Http404
-from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.functional import cached_property
@@ -442,4 +441,4 @@ def member_reveal_view(request, pk: int):
     return response
 
 
-__all__ = ["RecordsViewSetGroup", "member_reveal_view", "redirect"]
+__all__ = ["RecordsViewSetGroup", "member_reveal_view"]
