@@ -119,7 +119,7 @@ def main(argv: list[str]) -> None:
         cwd=ROOT,
         env=env,
         check=True,
-        capture_output=True,
+        stdout=subprocess.PIPE,
         text=True,
     ).stdout
     results = json.loads(out.strip().splitlines()[-1])
@@ -231,29 +231,39 @@ def _measure(args) -> dict:
     }
 
     # --- 2. a secretary's member list ----------------------------------------------------
+    # the secretary holds the role on units of one level, taken in tree order until their
+    # subtrees hold at least --list-members members (the tree has no single unit of 3,600)
     with connection.cursor() as cur:
         cur.execute(
             """
             WITH per AS (SELECT unit_id, count(*) AS n FROM organizations_member GROUP BY unit_id)
-            SELECT g.id, sum(per.n) AS n
+            SELECT g.id, g.depth, sum(per.n) AS n
             FROM organizations_orgunit g
             JOIN organizations_orgunit x ON x.path LIKE g.path || '%%'
             JOIN per ON per.unit_id = x.id
-            GROUP BY g.id
-            ORDER BY abs(sum(per.n) - %s), g.id
-            LIMIT 1
+            GROUP BY g.id, g.depth, g.path
+            HAVING sum(per.n) <= %s
+            ORDER BY g.depth, g.path
             """,
             [args.list_members],
         )
-        unit_id, n = cur.fetchone()
-    unit = OrgUnit.objects.get(pk=unit_id)
+        rows = cur.fetchall()
+    depth = min(r[1] for r in rows)
+    picked, n = [], 0
+    for unit_id, d, count in rows:
+        if d == depth and n < args.list_members:
+            picked.append(unit_id)
+            n += int(count)
+    units = list(OrgUnit.objects.filter(pk__in=picked).order_by("path"))
     from django.contrib.auth import get_user_model
 
     user, _ = get_user_model().objects.get_or_create(username="bench-secretary")
-    UnitRole.objects.get_or_create(user=user, unit=unit, role=UnitRole.Role.SECRETARY)
+    for unit in units:
+        UnitRole.objects.get_or_create(user=user, unit=unit, role=UnitRole.Role.SECRETARY)
+    unit = units[0]
     client = APIClient()
     client.force_authenticate(user)
-    res["list"] = {"unit": unit.name, "members": n}
+    res["list"] = {"unit": f"{len(units)} units from {unit.name}", "members": n}
 
     def walk(url: str) -> tuple[list[float], list[int]]:
         times, queries, next_url = [], [], url
