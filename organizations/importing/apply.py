@@ -114,6 +114,10 @@ def apply_members(
             if m is None:
                 continue
             wanted = {"name": r.name, **r.fields}
+            if not wanted.get("phone"):
+                # an empty or absent phone cell never clears a stored (encrypted) phone: the
+                # member export carries only its mask (docs/architecture.md "Member records")
+                wanted.pop("phone", None)
             unit = units[r.unit_code]
             if m.unit_id == unit.pk and all(getattr(m, k) == v for k, v in wanted.items()):
                 counts["members_unchanged"] += 1
