@@ -100,6 +100,16 @@ def fuzz_data(org, site, academy):  # noqa: F811
     media = MediaAsset.objects.get(pk=academy.video.media_id)
     media.master_key = f"media/fuzz{media.pk}/master.m3u8"  # what the pipeline leaves ready
     media.save(update_fields=["master_key"])
+    # member records and family liaison files (#19)
+    from care.liaison.models import FamilyContact, LiaisonFile
+    from organizations.models import MemberRecord
+    from tests.factories import member_in
+
+    abroad = member_in(org.a1, is_overseas=True, phone="13912345678")
+    record = MemberRecord.objects.create(member=abroad, occupation="工程师")
+    record.photo.save("fuzz.jpg", ContentFile(b"\xff\xd8\xff jpeg"), save=True)
+    liaison_file = LiaisonFile.objects.create(member=abroad)
+    family = FamilyContact.objects.create(file=liaison_file, relation="配偶", name="王芳")
     return {
         "academy": academy,
         "preview_token": preview_token_make(page=news),
@@ -108,6 +118,7 @@ def fuzz_data(org, site, academy):  # noqa: F811
             "periodicals": periodical.pk, "periodical-issues": issue.pk,
             "courses": academy.course.pk, "lessons": academy.video.pk,
             "exams": academy.exam.pk, "contests": contest.pk, "media": media.pk,
+            "members": abroad.pk, "files": liaison_file.pk, "family": family.pk,
         },
     }  # fmt: skip
 
@@ -149,7 +160,11 @@ def _current_access_token(user) -> str:
 
 #: answered 404 on this profile by design: the HLS proxy serves only presigned storage
 #: (EHOME_MEDIA_PLAYBACK=presigned; with public media the files are plain URLs)
-ONLY_404_BY_DESIGN = {"GET /api/v1/media/{id}/hls/{name}"}
+ONLY_404_BY_DESIGN = {
+    "GET /api/v1/media/{id}/hls/{name}",
+    # the callers have no photo of their own: 404 no_photo (tests/organizations/test_records.py)
+    "GET /api/v1/me/record/photo/",
+}
 
 
 def _path_ids(path: str, ids: dict, own: dict) -> dict:
