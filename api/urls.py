@@ -29,4 +29,6 @@ urlpatterns = [
     path("", include("api.documents_api")),
     path("", include("api.engagement_api")),
     path("", include("api.dues_api")),
+    path("", include("api.records_api")),
+    path("", include("api.liaison_api")),
 ]

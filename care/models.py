@@ -2,3 +2,4 @@
 
 from care.assistance.models import *  # noqa: F403
 from care.greetings.models import *  # noqa: F403
+from care.liaison.models import *  # noqa: F403

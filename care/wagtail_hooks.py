@@ -25,6 +25,7 @@ from care.assistance import services as assistance
 from care.assistance.models import AssistanceCase, AssistanceHelper, AssistanceVisit
 from care.greetings.models import GreetingTemplate
 from care.greetings.services import TEMPLATE_ROLES
+from care.liaison import wagtail_hooks as liaison_hooks  # noqa: F401 - its hooks register on import
 from core.errors import DomainError
 from organizations.permissions import (
     UnitScopedPermissionPolicy,

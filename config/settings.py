@@ -50,6 +50,17 @@ else:
 
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
+# Member records: field encryption keys (Fernet, comma-separated, the first encrypts, all
+# decrypt; core.encryption, docs/operations.md "Member record keys"). Without
+# them the development profile and the tests use a key derived from SECRET_KEY;
+# production refuses to start (system check organizations.E101).
+EHOME_FIELD_ENCRYPTION_KEYS = env_list("EHOME_FIELD_ENCRYPTION_KEYS")
+EHOME_FIELD_ENCRYPTION_DEV_KEY = not PRODUCTION and (
+    DEBUG or TESTING or DJANGO_ENV == "development"
+)
+# the consent policy members agree to (organizations.records); bump on every change
+EHOME_PRIVACY_POLICY_VERSION = env("EHOME_PRIVACY_POLICY_VERSION", "2026-12")
+
 INSTALLED_APPS = [
     # project apps, lowest layer first (core <- organizations <- notifications <-
     # media_pipeline <- cms, elearning <- interaction, publications, supervision, care,
@@ -379,7 +390,9 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "LiaisonContactKindEnum": "care.liaison.models.LiaisonContact.Kind",
+    },
     "PREPROCESSING_HOOKS": ["api.schema.only_api_v1"],
     # /api/docs/ loads Swagger UI from this site (drf-spectacular-sidecar, pinned in
     # requirements.lock), never from a CDN: it works offline and behind any firewall; no

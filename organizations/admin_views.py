@@ -30,6 +30,7 @@ from organizations.permissions import (
     UnitScopedPermissionPolicy,
     UnitScopedViewSetMixin,
 )
+from organizations.records.admin_views import WatermarkedExportMixin
 from organizations.selectors import member_search_q
 from organizations.services import OrganizationError
 
@@ -221,7 +222,9 @@ class MemberFilterSet(WagtailFilterSet):
         return queryset.filter(unit__path__startswith=unit.path)
 
 
-class MemberIndexView(IndexView):
+class MemberIndexView(WatermarkedExportMixin, IndexView):
+    export_sensitive_fields = ("phone",)  # masked, but an export of members is logged
+
     def get_base_queryset(self):
         return super().get_base_queryset().select_related("unit", "user")
 
@@ -239,7 +242,7 @@ class MemberIndexView(IndexView):
             Column("category", label="党员类别", accessor="get_category_display"),
             Column("status", label="状态", accessor="get_status_display"),
             Column("join_date", label="入党日期", sort_key="join_date"),
-            Column("phone", label="手机号"),
+            Column("phone", label="手机号", accessor="masked_phone"),
             BooleanColumn("is_overseas", label="海外"),
         ]
 
@@ -271,12 +274,26 @@ class MemberEditView(ServiceErrorMixin, EditView):
         return buttons
 
     def save_instance(self):
-        return services.member_update(
+        old_phone = Member.objects.filter(pk=self.object.pk).values_list("phone", flat=True).first()
+        member = services.member_update(
             member=self.object,
             unit=self.form.cleaned_data["unit"],
             changed_by=self.request.user,
             **_member_data(self.form),
         )
+        if (old_phone or "") != (member.phone or ""):  # a sensitive field: the edit is logged
+            from core.client_ip import client_ip
+            from organizations.records.services import access_log_write
+
+            access_log_write(
+                user=self.request.user,
+                action="edit",
+                fields=["phone"],
+                purpose="修改党员信息",
+                ip=client_ip(self.request),
+                member=member,
+            )
+        return member
 
     service_error_field = None
 
@@ -299,7 +316,7 @@ class MemberViewSet(UnitScopedViewSetMixin, ModelViewSet):
     delete_view_class = MemberDeleteView
     copy_view_enabled = False
     filterset_class = MemberFilterSet
-    search_fields = ["name", "member_no", "phone", "unit__name"]
+    search_fields = ["name", "member_no", "unit__name"]
     # Excel/CSV export of the current (scoped, filtered, searched) listing.
     list_export = [
         "member_no",
@@ -310,7 +327,7 @@ class MemberViewSet(UnitScopedViewSetMixin, ModelViewSet):
         "get_category_display",
         "join_date",
         "birthday",
-        "phone",
+        "masked_phone",
         "get_status_display",
     ]
     export_headings = {
@@ -322,7 +339,7 @@ class MemberViewSet(UnitScopedViewSetMixin, ModelViewSet):
         "get_category_display": "党员类别",
         "join_date": "入党日期",
         "birthday": "出生日期",
-        "phone": "手机号",
+        "masked_phone": "手机号（掩码）",
         "get_status_display": "状态",
     }
     export_filename = "members"

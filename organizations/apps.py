@@ -11,11 +11,13 @@ class OrganizationsConfig(AppConfig):
 
         connect_signals()  # password change / deactivation end the user's logins
 
+        # member records: the field-key system checks
         # Every way a UnitRole is written or deleted (services, imports, the Django admin,
         # a plain create) re-derives the holder's admin rights.
         from django.db.models.signals import post_delete, post_save
 
         from organizations.models import UnitRole
+        from organizations.records import checks as _record_checks  # noqa: F401
 
         def _changed(sender, instance, **kwargs):
             from django.contrib.auth import get_user_model

@@ -104,10 +104,24 @@ class MemberForm(WagtailAdminModelForm):
             "category": "正式党员或预备党员",
             "join_date": "格式：2020-07-01",
             "birthday": "格式：1990-05-20；用于生日祝福",
-            "phone": "手机号，仅本人及其组织的书记可见",
+            "phone": "【敏感·加密】掩码显示；留空则保持不变。如需查看请到“党员档案 › 查看敏感信息”说明用途",
             "is_overseas": "在境外项目工作的党员",
             "status": "转出、停止党籍等状态的党员不计入统计",
         }
         for name, text in help_texts.items():
             if name in self.fields:
                 self.fields[name].help_text = text
+        if "phone" in self.fields:
+            from organizations.privacy import mask_phone, validate_phone
+
+            self.fields["phone"].validators = [validate_phone]
+            if self.instance.pk and self.instance.phone and not self.is_bound:
+                # never put the stored number into the page: the mask is the hint
+                self.initial["phone"] = ""
+                self.fields["phone"].widget.attrs["placeholder"] = mask_phone(self.instance.phone)
+
+    def clean_phone(self):
+        value = (self.cleaned_data.get("phone") or "").strip()
+        if not value and self.instance.pk:
+            return self.instance.phone  # empty input: keep the stored number
+        return value

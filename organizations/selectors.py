@@ -191,15 +191,10 @@ def subtree_member_total(unit: OrgUnit, *, status: str | None = Member.Status.AC
 
 
 def member_search_q(query: str) -> Q:
-    """Admin/member search: substring match on name, member number, phone and unit name,
+    """Admin/member search: substring match on name, member number and unit name (the phone is encrypted),
     so a two-character Chinese query finds 张建国 or 坦桑尼亚…党支部. (The search app may
     swap in segmentation; callers only rely on this returning a Q for Member.)"""
     query = (query or "").strip()
     if not query:
         return Q()
-    return (
-        Q(name__icontains=query)
-        | Q(member_no__icontains=query)
-        | Q(phone__icontains=query)
-        | Q(unit__name__icontains=query)
-    )
+    return Q(name__icontains=query) | Q(member_no__icontains=query) | Q(unit__name__icontains=query)

@@ -84,3 +84,7 @@ class UnitScopedSnippetDeleteBulkAction(ScopedBulkActionMixin, DeleteBulkAction)
     @classproperty
     def models(cls):
         return [m for m in get_snippet_models() if policy_for(m) is not None]
+
+
+# 党员档案 and 档案访问日志 (organizations/records/admin_hooks.py)
+from organizations.records import admin_hooks  # noqa: E402, F401

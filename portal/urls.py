@@ -16,6 +16,7 @@ from portal.views import (
     learning,
     notification_preferences,
     periodicals,
+    records,
     search,
     transfers,
 )
@@ -93,6 +94,9 @@ urlpatterns = [
     path("dues/orders/<int:pk>/", dues.dues_order, name="dues_order"),
     path("dues/orders/<int:pk>/pay/", dues.dues_order_pay, name="dues_order_pay"),
     path("dues/receipts/<int:pk>/", dues.dues_receipt, name="dues_receipt"),
+    path("me/record/", records.my_record, name="my_record"),
+    path("me/record/consent/", records.my_record_consent, name="my_record_consent"),
+    path("me/record/download/", records.my_record_download, name="my_record_download"),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("dashboard/members/", dashboard.dashboard_members, name="dashboard_members"),
     path(

@@ -116,6 +116,10 @@ def apply_members(
             # the unit of a stored member never changes here: validation refused such a
             # row (a move is a transfer, organizations.transfers)
             wanted = {"name": r.name, **r.fields}
+            if not wanted.get("phone"):
+                # an empty or absent phone cell never clears a stored (encrypted) phone: the
+                # member export carries only its mask (docs/architecture.md "Member records")
+                wanted.pop("phone", None)
             if all(getattr(m, k) == v for k, v in wanted.items()):
                 counts["members_unchanged"] += 1
                 continue

@@ -112,6 +112,16 @@ def fuzz_data(org, site, academy):  # noqa: F811
         document=document, name="附件.pdf", kind="pdf", size=9,
         file=ContentFile(pdf_bytes("附件"), name="fujian.pdf"),
     )  # fmt: skip
+    # member records and family liaison files (#19)
+    from care.liaison.models import FamilyContact, LiaisonFile
+    from organizations.models import MemberRecord
+    from tests.factories import member_in
+
+    abroad = member_in(org.a1, is_overseas=True, phone="13912345678")
+    record = MemberRecord.objects.create(member=abroad, occupation="工程师")
+    record.photo.save("fuzz.jpg", ContentFile(b"\xff\xd8\xff jpeg"), save=True)
+    liaison_file = LiaisonFile.objects.create(member=abroad)
+    family = FamilyContact.objects.create(file=liaison_file, relation="配偶", name="王芳")
     return {
         "academy": academy,
         "preview_token": preview_token_make(page=news),
@@ -125,6 +135,7 @@ def fuzz_data(org, site, academy):  # noqa: F811
                 unit=org.root, audience_unit=org.root, question_text="问", answer_text="答"
             ).pk,
             "documents": document.pk, "attachments": attachment.pk,
+            "members": abroad.pk, "files": liaison_file.pk, "family": family.pk,
         },
     }  # fmt: skip
 
@@ -166,7 +177,11 @@ def _current_access_token(user) -> str:
 
 #: answered 404 on this profile by design: the HLS proxy serves only presigned storage
 #: (EHOME_MEDIA_PLAYBACK=presigned; with public media the files are plain URLs)
-ONLY_404_BY_DESIGN = {"GET /api/v1/media/{id}/hls/{name}"}
+ONLY_404_BY_DESIGN = {
+    "GET /api/v1/media/{id}/hls/{name}",
+    # the callers have no photo of their own: 404 no_photo (tests/organizations/test_records.py)
+    "GET /api/v1/me/record/photo/",
+}
 
 
 def _path_ids(path: str, ids: dict, own: dict) -> dict:

@@ -90,6 +90,8 @@ def test_api_docs_load_everything_from_this_site_under_the_csp(client):
 
 
 def test_check_deploy_is_clean_in_production_profile():
+    from cryptography.fernet import Fernet
+
     # A production environment: nothing the test run itself sets (the browser tests'
     # DJANGO_ALLOW_ASYNC_UNSAFE would be reported as async.E001, rightly) leaks into it.
     env = {
@@ -97,6 +99,8 @@ def test_check_deploy_is_clean_in_production_profile():
         "DJANGO_ENV": "production",
         "DJANGO_SECRET_KEY": "k" * 20 + "Zq9!x#Lm2@Vb7$Np4%Rt6^Wy8&Hs3*Jd5(Fg1)",
         "DJANGO_ALLOWED_HOSTS": "ehome.example.org",
+        # member records: the field encryption key (docs/operations.md "Member record keys")
+        "EHOME_FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
     }
     proc = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],

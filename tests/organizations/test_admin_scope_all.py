@@ -23,13 +23,14 @@ from django.utils import timezone
 from wagtail.admin.viewsets import viewsets as viewset_registry
 from wagtail.models import Page
 
+from care.liaison.models import FamilyContact, LiaisonContact, LiaisonFile, LiaisonNeed
 from cms.models import Book, Outlet, Periodical, PeriodicalIssue
 from cms.services import content_setup_ensure, user_content_groups_sync
 from elearning.models import Assignment, Contest, Course, Exam, Question
 from media_pipeline.models import MediaAsset
 from notifications.models import Notification
 from notifications.services import notification_send
-from organizations.models import Member, OrgUnit
+from organizations.models import AccessLog, Member, MemberRecord, OrgUnit
 from organizations.permissions import UnitScopedViewSetMixin, policy_for
 from organizations.services import unit_role_grant
 from tests.cms.conftest import publish_news, site  # noqa: F401 - fixture
@@ -58,7 +59,26 @@ def _objects(unit: OrgUnit, mark: str) -> dict[type, models.Model]:
         link=("", ""),
         idempotency_key=f"scope-{mark}",
     )
+    file = LiaisonFile.objects.create(member=member)
     return {
+        # member records and family liaison files (#19)
+        MemberRecord: MemberRecord.objects.create(member=member, occupation=f"{mark}职业"),
+        AccessLog: AccessLog.objects.create(
+            actor_name=f"{mark}操作人",
+            member=member,
+            member_name=member.name,
+            unit=unit,
+            action="reveal",
+            purpose=f"{mark}用途",
+        ),
+        LiaisonFile: file,
+        FamilyContact: FamilyContact.objects.create(file=file, relation=f"{mark}关系", name="甲"),
+        LiaisonContact: LiaisonContact.objects.create(
+            file=file, on=dt.date.today(), notes=f"{mark}记录"
+        ),
+        LiaisonNeed: LiaisonNeed.objects.create(
+            file=file, raised_on=dt.date.today(), description=f"{mark}诉求"
+        ),
         OrgUnit: unit,
         Member: member,
         Notification: Notification.objects.get(recipient=member, idempotency_key=f"scope-{mark}"),

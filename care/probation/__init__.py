@@ -1,0 +1,1 @@
+"""Probationary members' conversion reminders to their secretary (预备党员转正提醒)."""
