@@ -21,4 +21,5 @@ urlpatterns = [
     path("", include("api.sync_api")),
     path("", include("api.audit_api")),
     path("", include("api.notifications_api")),
+    path("", include("api.supervision_api")),
 ]

@@ -409,6 +409,7 @@ EHOME_SETUP_STEPS = [
     "cms.services.setup_ensure",
     "cms.outlet_services.setup_ensure",  # the built-in outlets (阵地备案) and the audit log's history
     "elearning.services.academy_setup_ensure",
+    "supervision.services.setup_ensure",  # compliance rules and the default ledger items
 ]
 
 EHOME_SEED_DEMO_STEPS = [
