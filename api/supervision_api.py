@@ -241,6 +241,7 @@ class ReasonIn(serializers.Serializer):
 class MeetingLeaveApi(APIView):
     @extend_schema(tags=[TAG], request=ReasonIn, responses={200: MeetingOut, **ERRORS})
     def post(self, request, pk: int):
+        meetings.access_meeting_by_id(request.user, pk)  # 404 before any input check
         s = ReasonIn(data=request.data)
         s.is_valid(raise_exception=True)
         meeting_services.meeting_leave_request(
@@ -258,6 +259,7 @@ class AttendanceIn(serializers.Serializer):
 class MeetingAttendanceApi(APIView):
     @extend_schema(tags=[TAG], request=AttendanceIn, responses={200: MeetingOut, **ERRORS})
     def post(self, request, pk: int):
+        meetings.access_meeting_by_id(request.user, pk, action="change")
         s = AttendanceIn(data=request.data)
         s.is_valid(raise_exception=True)
         d = s.validated_data
@@ -282,6 +284,7 @@ class MinutesIn(serializers.Serializer):
 class MeetingMinutesApi(APIView):
     @extend_schema(tags=[TAG], request=MinutesIn, responses={200: MeetingOut, **ERRORS})
     def post(self, request, pk: int):
+        meetings.access_meeting_by_id(request.user, pk, action="change")
         s = MinutesIn(data=request.data)
         s.is_valid(raise_exception=True)
         d = s.validated_data
@@ -465,6 +468,7 @@ class ReviewIn(serializers.Serializer):
 class LedgerReportReviewApi(APIView):
     @extend_schema(tags=[TAG], request=ReviewIn, responses={200: LedgerReportOut, **ERRORS})
     def post(self, request, pk: int):
+        ledger.access_ledger_report_by_id(request.user, pk, action="change")
         s = ReviewIn(data=request.data)
         s.is_valid(raise_exception=True)
         r = ledger_services.ledger_report_review(
@@ -598,6 +602,7 @@ class ReplyIn(serializers.Serializer):
 class RectificationReplyApi(APIView):
     @extend_schema(tags=[TAG], request=ReplyIn, responses={200: RectificationOut, **ERRORS})
     def post(self, request, pk: int):
+        rect.access_rectification_by_id(request.user, pk, action="change")
         s = ReplyIn(data=request.data)
         s.is_valid(raise_exception=True)
         r = rect_services.rectification_reply(
@@ -617,6 +622,7 @@ class VerifyIn(serializers.Serializer):
 class RectificationVerifyApi(APIView):
     @extend_schema(tags=[TAG], request=VerifyIn, responses={200: RectificationOut, **ERRORS})
     def post(self, request, pk: int):
+        rect.access_rectification_by_id(request.user, pk, action="change")
         s = VerifyIn(data=request.data)
         s.is_valid(raise_exception=True)
         r = rect_services.rectification_verify(
@@ -745,7 +751,7 @@ urlpatterns = [
     path(
         P + "meetings/<int:pk>/attendance/",
         MeetingAttendanceApi.as_view(),
-        name="meeting-attendance-mark",
+        name="meeting-mark-attendance",
     ),
     path(P + "meetings/<int:pk>/minutes/", MeetingMinutesApi.as_view(), name="meeting-minutes"),
     path(P + "meetings/<int:pk>/cancel/", MeetingCancelApi.as_view(), name="meeting-cancel"),

@@ -12,6 +12,7 @@ from portal.views import (
     learning,
     periodicals,
     search,
+    supervision,
 )
 
 app_name = "portal"
@@ -64,4 +65,26 @@ urlpatterns = [
         name="dashboard_members_export",
     ),
     path("dashboard/export.xlsx", dashboard.dashboard_export, name="dashboard_export"),
+    path("supervision/", supervision.supervision_dashboard, name="supervision"),
+    path("supervision/export.xlsx", supervision.supervision_export, name="supervision_export"),
+    path("supervision/ledger/", supervision.ledger_grid, name="supervision_ledger"),
+    path(
+        "supervision/rectifications/",
+        supervision.rectification_list,
+        name="supervision_rectifications",
+    ),
+    path(
+        "supervision/rectifications/<int:pk>/",
+        supervision.rectification_detail,
+        name="rectification_detail",
+    ),
+    path("supervision/meetings/", supervision.meeting_list, name="meetings"),
+    path("supervision/meetings/<int:pk>/", supervision.meeting_detail, name="meeting_detail"),
+    path(
+        "supervision/meetings/<int:pk>/check-in/",
+        supervision.meeting_checkin,
+        name="meeting_checkin",
+    ),
+    path("supervision/meetings/<int:pk>/leave/", supervision.meeting_leave, name="meeting_leave"),
+    path("supervision/meetings/files/<int:pk>/", supervision.meeting_file, name="meeting_file"),
 ]

@@ -76,6 +76,8 @@ def ledger_grid(*, unit: OrgUnit, period: Period, by_item: bool = True) -> dict:
         key_params.append(f"%(k{i})s")
     item_col = "s.item_id" if by_item else "0"
     item_col_r = "r.item_id" if by_item else "0"
+    group_s = ", s.item_id" if by_item else ""
+    group_r = ", r.item_id" if by_item else ""
     sql = f"""
         WITH spec(item_id, unit_kind, nper) AS (VALUES {spec}),
         units AS (
@@ -86,7 +88,7 @@ def ledger_grid(*, unit: OrgUnit, period: Period, by_item: bool = True) -> dict:
             SELECT substr(u.path, 1, %(L)s) AS bucket, {item_col} AS item_id,
                    COUNT(*) AS units, SUM(s.nper) AS expected
             FROM units u JOIN spec s ON s.unit_kind = u.kind
-            GROUP BY substr(u.path, 1, %(L)s), {item_col}
+            GROUP BY substr(u.path, 1, %(L)s){group_s}
         ),
         reported AS (
             SELECT substr(u.path, 1, %(L)s) AS bucket, {item_col_r} AS item_id,
@@ -95,7 +97,7 @@ def ledger_grid(*, unit: OrgUnit, period: Period, by_item: bool = True) -> dict:
                    SUM(CASE WHEN r.status = 'returned' THEN 1 ELSE 0 END) AS returned
             FROM supervision_ledgerreport r JOIN units u ON u.id = r.unit_id
             WHERE r.period IN ({", ".join(key_params)})
-            GROUP BY substr(u.path, 1, %(L)s), {item_col_r}
+            GROUP BY substr(u.path, 1, %(L)s){group_r}
         )
         SELECT g.id, g.code, g.name, g.path, g.kind, e.item_id, e.units, e.expected,
                COALESCE(r.accepted, 0), COALESCE(r.submitted, 0), COALESCE(r.returned, 0)
@@ -134,6 +136,7 @@ def ledger_grid(*, unit: OrgUnit, period: Period, by_item: bool = True) -> dict:
         _rate(row)
         rows.append(row)
     _rate(total)
+    total.update(unit_id=unit.pk, code=unit.code, name=unit.name, is_unit_itself=True)
     out = {
         "unit": {"id": unit.pk, "code": unit.code, "name": unit.name},
         "period": {"key": period.key, "label": period.label()},

@@ -76,7 +76,7 @@ def rectification_issue(
         responsible_person=_text(responsible_person)[:64],
         created_by=user,
     )
-    _notify(rect, [rect.unit], "rectification_issued", f"rect-{rect.pk}-issued")
+    _notify(rect, [rect.unit], "rectification_issued", f"rect-{rect.pk}-issued", defer=True)
     return rect
 
 
@@ -156,7 +156,11 @@ def secretaries_of(units) -> dict[int, list[int]]:
     return out
 
 
-def _notify(rect: Rectification, units: list[OrgUnit], kind: str, key: str, **extra) -> int:
+def _notify(
+    rect: Rectification, units: list[OrgUnit], kind: str, key: str, *, defer=False, **extra
+) -> int:
+    """Tell the secretaries of `units` (after commit when `defer`, else in the caller's
+    transaction, so an escalation level and its message are written together)."""
     from notifications.services import notification_send
 
     recipients = sorted({m for ids in secretaries_of(units).values() for m in ids})
@@ -178,7 +182,7 @@ def _notify(rect: Rectification, units: list[OrgUnit], kind: str, key: str, **ex
             kind=kind, recipients=recipients, context=context, link=link, idempotency_key=key
         )
 
-    if transaction.get_connection().in_atomic_block:
+    if defer:
         transaction.on_commit(send, robust=True)
     else:
         send()
