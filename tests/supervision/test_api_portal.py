@@ -242,7 +242,10 @@ def test_portal_pages(world, members, client):
         assert title in dash
     x = client.get(f"/supervision/export.xlsx?panel=rectification&unit={world.b.pk}")
     ws = load_workbook(io.BytesIO(x.content)).active
-    assert ws["A3"].value == "坦桑尼亚项目党支部" and ws["F3"].value == 1  # open 1, overdue 1
+    assert ws["A3"].value == "坦桑尼亚项目党支部" and (ws["C3"].value, ws["D3"].value) == (
+        1,
+        1,
+    )  # open, overdue
     assert ws["A4"].value == "海外事业部党委（合计）"
     grid = client.get("/supervision/ledger/?period=2026-Q1")
     assert grid.status_code == 200 and 'data-testid="ledger-grid"' in grid.content.decode()
