@@ -23,11 +23,14 @@ DEFAULT_RULES = [
 
 
 @transaction.atomic
-def setup_ensure() -> None:
+def setup_ensure(stdout=None) -> dict:
+    """`ehome_setup` step (idempotent)."""
+    rules = 0
     for kind, unit_kind, months, count in DEFAULT_RULES:
-        ComplianceRule.objects.get_or_create(
+        _, created = ComplianceRule.objects.get_or_create(
             kind=kind,
             unit_kind=unit_kind,
             defaults={"period_months": months, "min_count": count},
         )
-    ledger_items_ensure()
+        rules += created
+    return {"rules_created": rules, "ledger_items_created": ledger_items_ensure()}

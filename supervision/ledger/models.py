@@ -93,7 +93,14 @@ class LedgerReport(models.Model):
                 fields=["unit", "item", "period"], name="supervision_ledger_once"
             )
         ]
-        indexes = [models.Index(fields=["period", "unit"], name="supervision_ledger_pu")]
+        # the roll-ups read (unit, period) → status, item from the index alone
+        indexes = [
+            models.Index(
+                fields=["unit", "period"],
+                include=["status", "item"],
+                name="supervision_ledger_cover",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.item} · {self.period}"

@@ -75,9 +75,10 @@ def ledger_grid(*, unit: OrgUnit, period: Period, by_item: bool = True) -> dict:
         params[f"k{i}"] = key
         key_params.append(f"%(k{i})s")
     item_col = "s.item_id" if by_item else "0"
-    item_col_r = "r.item_id" if by_item else "0"
+    item_col_r = "p.item_id" if by_item else "0"
     group_s = ", s.item_id" if by_item else ""
     group_r = ", r.item_id" if by_item else ""
+    group_p = ", p.item_id" if by_item else ""
     sql = f"""
         WITH spec(item_id, unit_kind, nper) AS (VALUES {spec}),
         units AS (
@@ -90,14 +91,21 @@ def ledger_grid(*, unit: OrgUnit, period: Period, by_item: bool = True) -> dict:
             FROM units u JOIN spec s ON s.unit_kind = u.kind
             GROUP BY substr(u.path, 1, %(L)s){group_s}
         ),
-        reported AS (
-            SELECT substr(u.path, 1, %(L)s) AS bucket, {item_col_r} AS item_id,
+        per_unit AS (
+            SELECT r.unit_id{group_r},
                    SUM(CASE WHEN r.status = 'accepted' THEN 1 ELSE 0 END) AS accepted,
                    SUM(CASE WHEN r.status = 'submitted' THEN 1 ELSE 0 END) AS submitted,
                    SUM(CASE WHEN r.status = 'returned' THEN 1 ELSE 0 END) AS returned
-            FROM supervision_ledgerreport r JOIN units u ON u.id = r.unit_id
-            WHERE r.period IN ({", ".join(key_params)})
-            GROUP BY substr(u.path, 1, %(L)s){group_r}
+            FROM supervision_ledgerreport r
+            WHERE r.unit_id IN (SELECT id FROM units) AND r.period IN ({", ".join(key_params)})
+            GROUP BY r.unit_id{group_r}
+        ),
+        reported AS (
+            SELECT substr(u.path, 1, %(L)s) AS bucket, {item_col_r} AS item_id,
+                   SUM(p.accepted) AS accepted, SUM(p.submitted) AS submitted,
+                   SUM(p.returned) AS returned
+            FROM per_unit p JOIN units u ON u.id = p.unit_id
+            GROUP BY substr(u.path, 1, %(L)s){group_p}
         )
         SELECT g.id, g.code, g.name, g.path, g.kind, e.item_id, e.units, e.expected,
                COALESCE(r.accepted, 0), COALESCE(r.submitted, 0), COALESCE(r.returned, 0)

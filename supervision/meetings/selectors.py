@@ -137,8 +137,9 @@ def compliance_report(*, unit: OrgUnit, period: Period, now: dt.datetime | None 
         ),
         held AS (
             SELECT m.unit_id, m.kind, (m.local_month - %(m0)s) AS mo, COUNT(*) AS n
-            FROM supervision_meeting m JOIN units u ON u.id = m.unit_id
-            WHERE m.local_month BETWEEN %(m0)s AND %(m1)s AND m.status = %(held)s
+            FROM supervision_meeting m
+            WHERE m.unit_id IN (SELECT id FROM units)
+              AND m.local_month BETWEEN %(m0)s AND %(m1)s AND m.status = %(held)s
             GROUP BY m.unit_id, m.kind, m.local_month
         ),
         per_rule_period AS (
@@ -162,14 +163,22 @@ def compliance_report(*, unit: OrgUnit, period: Period, now: dt.datetime | None 
             FROM slots ps LEFT JOIN met mt ON mt.unit_id = ps.unit_id AND mt.kind = ps.kind
             GROUP BY ps.unit_id, ps.bucket
         ),
-        meetings AS (
-            SELECT substr(u.path, 1, %(L)s) AS bucket, COUNT(*) AS meetings,
+        meetings_u AS (
+            SELECT m.unit_id, COUNT(*) AS meetings,
                    SUM(m.invited_count) AS invited, SUM(m.present_count) AS present,
                    SUM(CASE WHEN m.minutes_late
                               OR (m.minutes_filed_at IS NULL AND m.ends_at < %(late_before)s)
                             THEN 1 ELSE 0 END) AS late_minutes
-            FROM supervision_meeting m JOIN units u ON u.id = m.unit_id
-            WHERE m.local_month BETWEEN %(m0)s AND %(m1)s AND m.status = %(held)s
+            FROM supervision_meeting m
+            WHERE m.unit_id IN (SELECT id FROM units)
+              AND m.local_month BETWEEN %(m0)s AND %(m1)s AND m.status = %(held)s
+            GROUP BY m.unit_id
+        ),
+        meetings AS (
+            SELECT substr(u.path, 1, %(L)s) AS bucket, SUM(p.meetings) AS meetings,
+                   SUM(p.invited) AS invited, SUM(p.present) AS present,
+                   SUM(p.late_minutes) AS late_minutes
+            FROM meetings_u p JOIN units u ON u.id = p.unit_id
             GROUP BY substr(u.path, 1, %(L)s)
         ),
         buckets AS (
