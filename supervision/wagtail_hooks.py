@@ -206,7 +206,7 @@ class LedgerReportViewSet(UnitScopedViewSetMixin, ModelViewSet):
     model = LedgerReport
     icon = "list-ul"
     menu_label = "台账报告"
-    list_display = ["item", "unit", "period", "status", "submitted_at"]
+    list_display = ["item", "unit", "period", "summary", "status", "submitted_at"]
     list_filter = ["status", "period"]
     search_fields = ["item__title", "period"]
     list_export = ["unit", "item", "period", "status", "text", "submitted_at", "return_reason"]

@@ -5,6 +5,7 @@ review."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.admin import display as admin_display
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -104,6 +105,10 @@ class LedgerReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item} · {self.period}"
+
+    @admin_display(description=_("完成情况"))
+    def summary(self) -> str:
+        return self.text[:40]
 
 
 @scoped(unit="report__unit", routes=("ledger-evidence",))
