@@ -236,14 +236,22 @@ def _timed(fn, repeat: int) -> tuple[float, int]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    connection.queries_log.clear()
     with CaptureQueriesContext(connection) as ctx:
         fn()
+    queries = len(
+        [
+            q
+            for q in ctx.captured_queries
+            if not q["sql"].startswith(("SET LOCAL", "SAVEPOINT", "RELEASE"))
+        ]
+    )
     samples = []
     for _ in range(repeat):
         t = time.perf_counter()
         fn()
         samples.append((time.perf_counter() - t) * 1000)
-    return statistics.median(samples), len(ctx.captured_queries)
+    return statistics.median(samples), queries
 
 
 def _measure(repeat: int) -> dict:

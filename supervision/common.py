@@ -127,3 +127,17 @@ def default_period(unit=None, now: dt.datetime | None = None) -> Period:
     """The current quarter on the unit's clock (the dashboard's default)."""
     today = unit_today(unit, now) if unit is not None else timezone.localdate()
     return period_containing(today, "quarter")
+
+
+def report_rows(sql: str, params: dict) -> list[tuple]:
+    """Run one roll-up query. On PostgreSQL, for this transaction only: no JIT (its
+    compile time exceeds these queries' run time) and enough work memory that the
+    grouping of a whole year's rows stays in memory instead of spilling to disk."""
+    from django.db import connection, transaction
+
+    with transaction.atomic(), connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute("SET LOCAL jit = off")
+            cur.execute("SET LOCAL work_mem = '64MB'")
+        cur.execute(sql, params)
+        return cur.fetchall()

@@ -4,12 +4,11 @@ the child-unit path prefix."""
 
 from __future__ import annotations
 
-from django.db import connection
 from django.db.models import QuerySet
 
 from organizations.models import OrgUnit
 from organizations.selectors import object_or_not_found, scope_for
-from supervision.common import MANAGE_ROLES, Period, month_index, period_of_month
+from supervision.common import MANAGE_ROLES, Period, month_index, period_of_month, report_rows
 from supervision.ledger.models import LedgerEvidence, LedgerItem, LedgerReport
 
 UNIT_KINDS = ("committee", "general_branch", "branch")
@@ -114,9 +113,7 @@ def ledger_grid(*, unit: OrgUnit, period: Period, by_item: bool = True) -> dict:
         LEFT JOIN reported r ON r.bucket = e.bucket AND r.item_id = e.item_id
         ORDER BY g.path, e.item_id
     """
-    with connection.cursor() as cur:
-        cur.execute(sql, params)
-        raw = cur.fetchall()
+    raw = report_rows(sql, params)
     units: dict[int, dict] = {}
     per_item: dict[int, dict] = {}
     total = _counts()

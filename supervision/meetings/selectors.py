@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from organizations.models import OrgUnit
 from organizations.selectors import member_for_user, object_or_not_found, scope_for
-from supervision.common import MANAGE_ROLES, Period
+from supervision.common import MANAGE_ROLES, Period, report_rows
 from supervision.meetings.models import Attendance, ComplianceRule, Meeting, MeetingFile
 
 #: minutes filed later than this after the meeting ended count as late
@@ -197,9 +196,7 @@ def compliance_report(*, unit: OrgUnit, period: Period, now: dt.datetime | None 
         LEFT JOIN meetings mm ON mm.bucket = k.bucket
         ORDER BY g.path
     """
-    with connection.cursor() as cur:
-        cur.execute(sql, params)
-        raw = cur.fetchall()
+    raw = report_rows(sql, params)
     cols = (
         "units",
         "required",

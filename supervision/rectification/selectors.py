@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db import connection
 from django.db.models import Case, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from organizations.models import OrgUnit
 from organizations.selectors import object_or_not_found, scope_for
-from supervision.common import MANAGE_ROLES, Period, zone
+from supervision.common import MANAGE_ROLES, Period, report_rows, zone
 from supervision.rectification.models import Rectification, RectificationEvidence
 
 OPEN_STATUSES = (
@@ -118,9 +117,7 @@ def rectification_report(
         FROM agg a JOIN organizations_orgunit g ON g.path = a.bucket
         ORDER BY g.path
     """
-    with connection.cursor() as cur:
-        cur.execute(sql, params)
-        raw = cur.fetchall()
+    raw = report_rows(sql, params)
     rows = []
     total = {"open": 0, "overdue": 0, "closed": 0, "closed_on_time": 0, "secs": 0}
     for uid, code, name, path, n_open, overdue, closed, on_time, secs in raw:

@@ -80,3 +80,26 @@ def members(world):
         unit = getattr(world, name)
         out[name] = [member_in(unit, name=f"{unit.code}党员{i}") for i in range(3)]
     return out
+
+
+@pytest.fixture
+def assert_selects():
+    """`with assert_selects(n):` — exactly n data queries (transaction control and the
+    report's SET LOCAL settings are not counted)."""
+    from contextlib import contextmanager
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    @contextmanager
+    def check(n: int):
+        with CaptureQueriesContext(connection) as ctx:
+            yield
+        data = [
+            q["sql"]
+            for q in ctx.captured_queries
+            if not q["sql"].upper().startswith(("SAVEPOINT", "RELEASE", "SET ", "ROLLBACK"))
+        ]
+        assert len(data) == n, data
+
+    return check

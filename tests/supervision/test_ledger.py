@@ -144,7 +144,7 @@ def test_upper_level_reviews(world):
         )
 
 
-def test_grid_one_query_with_states_and_item_rates(world, django_assert_num_queries):
+def test_grid_one_query_with_states_and_item_rates(world, assert_selects):
     LedgerItem.objects.exclude(code__in=["T02", "T05"]).update(is_active=False)
     monthly = _item("T02")  # branch committee meeting: monthly, branches and general branches
     theme = _item("T05")  # theme day: monthly, branches only
@@ -168,7 +168,7 @@ def test_grid_one_query_with_states_and_item_rates(world, django_assert_num_quer
         now=now,
     )
     q2 = period_parse("2026-Q2")
-    with django_assert_num_queries(2):  # the items, then the grid
+    with assert_selects(2):  # the items, then the grid
         grid = selectors.ledger_grid(unit=world.a, period=q2)
     rows = {r["code"]: r for r in grid["rows"]}
     assert rows["A1"]["cells"][monthly.pk]["state"] == "accepted"

@@ -79,7 +79,7 @@ def test_reply_verify_close_only_with_evidence(world):
     assert closed.status == "closed" and closed.closed_on_time
 
 
-def test_report_one_query(world, django_assert_num_queries):
+def test_report_one_query(world, assert_selects):
     now = dt.datetime(2026, 5, 10, 8, 0, tzinfo=dt.UTC)
     late = _issue(world, world.b1, dt.date(2026, 5, 15), now=now)
     _issue(world, world.b3, dt.date(2026, 5, 15), now=now)
@@ -92,7 +92,7 @@ def test_report_one_query(world, django_assert_num_queries):
         user=world.sec_b, rectification_id=done.pk, close=True, now=now + dt.timedelta(days=2)
     )
     later = dt.datetime(2026, 5, 16, 12, 0, tzinfo=dt.UTC)
-    with django_assert_num_queries(2):  # the zones of the subtree, then the report
+    with assert_selects(2):  # the zones of the subtree, then the report
         report = selectors.rectification_report(
             unit=world.g, period=period_parse("2026-Q2"), now=later
         )
