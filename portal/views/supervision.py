@@ -145,7 +145,9 @@ def supervision_export(request):
     report = panel.build(user=request.user, unit=unit, period=period)
     data = dashboard.panel_xlsx(title=panel.title, columns=panel.columns, report=report)
     resp = HttpResponse(data, content_type=XLSX)
-    resp["Content-Disposition"] = f'attachment; filename="{panel.key}-{unit.code}-{period.key}.xlsx"'
+    resp["Content-Disposition"] = (
+        f'attachment; filename="{panel.key}-{unit.code}-{period.key}.xlsx"'
+    )
     return resp
 
 
@@ -158,9 +160,7 @@ def ledger_grid(request):
         resp["Content-Disposition"] = f'attachment; filename="ledger-{unit.code}-{period.key}.xlsx"'
         return resp
     items = grid["items"]
-    rows = [
-        {**r, "cell_list": [r["cells"].get(i["item_id"]) for i in items]} for r in grid["rows"]
-    ]
+    rows = [{**r, "cell_list": [r["cells"].get(i["item_id"]) for i in items]} for r in grid["rows"]]
     context = {
         "nav": "supervision",
         "unit": unit,
