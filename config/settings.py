@@ -424,6 +424,7 @@ EHOME_SETUP_STEPS = [
     "cms.outlet_services.setup_ensure",  # the built-in outlets (阵地备案) and the audit log's history
     "elearning.services.academy_setup_ensure",
     "dues.services.setup_ensure",  # the regulation's default dues rates
+    "supervision.services.setup_ensure",  # compliance rules and the default ledger items
 ]
 
 EHOME_SEED_DEMO_STEPS = [

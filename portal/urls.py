@@ -18,6 +18,7 @@ from portal.views import (
     periodicals,
     records,
     search,
+    supervision,
     transfers,
 )
 
@@ -109,4 +110,26 @@ urlpatterns = [
     path("engage/<str:kind>/<int:pk>/like/", engagement.like, name="engagement_like"),
     path("engage/<str:kind>/<int:pk>/share/", engagement.share, name="engagement_share"),
     path("engage/<str:kind>/<int:pk>/stats/", engagement.stats, name="engagement_stats"),
+    path("supervision/", supervision.supervision_dashboard, name="supervision"),
+    path("supervision/export.xlsx", supervision.supervision_export, name="supervision_export"),
+    path("supervision/ledger/", supervision.ledger_grid, name="supervision_ledger"),
+    path(
+        "supervision/rectifications/",
+        supervision.rectification_list,
+        name="supervision_rectifications",
+    ),
+    path(
+        "supervision/rectifications/<int:pk>/",
+        supervision.rectification_detail,
+        name="rectification_detail",
+    ),
+    path("supervision/meetings/", supervision.meeting_list, name="meetings"),
+    path("supervision/meetings/<int:pk>/", supervision.meeting_detail, name="meeting_detail"),
+    path(
+        "supervision/meetings/<int:pk>/check-in/",
+        supervision.meeting_checkin,
+        name="meeting_checkin",
+    ),
+    path("supervision/meetings/<int:pk>/leave/", supervision.meeting_leave, name="meeting_leave"),
+    path("supervision/meetings/files/<int:pk>/", supervision.meeting_file, name="meeting_file"),
 ]

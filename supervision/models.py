@@ -1,1 +1,24 @@
 """Models of the app, gathered from its sub-packages."""
+
+from supervision.ledger.models import LedgerEvidence, LedgerItem, LedgerReport
+from supervision.meetings.models import (
+    Attendance,
+    ComplianceRule,
+    Meeting,
+    MeetingFile,
+    MeetingKind,
+)
+from supervision.rectification.models import Rectification, RectificationEvidence
+
+__all__ = [
+    "Attendance",
+    "ComplianceRule",
+    "LedgerEvidence",
+    "LedgerItem",
+    "LedgerReport",
+    "Meeting",
+    "MeetingFile",
+    "MeetingKind",
+    "Rectification",
+    "RectificationEvidence",
+]

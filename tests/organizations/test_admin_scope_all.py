@@ -109,6 +109,7 @@ def _objects(unit: OrgUnit, mark: str) -> dict[type, models.Model]:
         Outlet: Outlet.objects.create(name=f"{mark}公众号", kind="wechat", owner_unit=unit),
         **_care_objects(unit, mark, member),
         **_dues_objects(unit, mark, member),
+        **_supervision_objects(unit, mark, now),
     }
 
 
@@ -171,6 +172,35 @@ def _dues_objects(unit: OrgUnit, mark: str, member) -> dict:
             amount_fen=100,
             reason=f"{mark}退款",
             requested_by=member.user,
+        ),
+    }
+
+
+def _supervision_objects(unit: OrgUnit, mark: str, now) -> dict:
+    from supervision.models import LedgerItem, LedgerReport, Meeting, Rectification
+
+    # the work items are group-wide: the report's text carries the mark
+    item, _ = LedgerItem.objects.get_or_create(code="SCOPE", defaults={"title": "事项"})
+    return {
+        Meeting: Meeting.objects.create(
+            unit=unit,
+            kind="theme_day",
+            title=f"{mark}会议",
+            starts_at=now,
+            ends_at=now + dt.timedelta(hours=1),
+            place="会议室",
+        ),
+        LedgerReport: LedgerReport.objects.create(
+            unit=unit, item=item, period="2026", text=f"{mark}报告", submitted_at=now
+        ),
+        Rectification: Rectification.objects.create(
+            unit=unit,
+            issued_by_unit=unit,
+            title=f"{mark}问题",
+            description="d",
+            category="c",
+            deadline=dt.date.today(),
+            responsible_person="p",
         ),
     }
 

@@ -296,6 +296,50 @@ def _document(unit, mark, world, side):
     )
 
 
+def _ledger_report(unit, mark, world, side):
+    from supervision.models import LedgerItem, LedgerReport
+
+    item, _ = LedgerItem.objects.get_or_create(
+        code="BOLA", defaults={"title": "BOLA事项", "period": "year", "for_branch": True}
+    )
+    return LedgerReport.objects.create(
+        unit=unit, item=item, period="2026", text=f"{mark}报告", submitted_at=timezone.now()
+    )
+
+
+def _supervision_file(model, parent_model, parent_field):
+    """A minutes/evidence file (supervision) with real content, so its download answers."""
+
+    def make(unit, mark, world, side):
+        obj = model(**{parent_field: build(parent_model, unit, mark, world, side)}, name="x.pdf")
+        obj.file.save(
+            f"{mark.lower()}-{model._meta.model_name}.pdf", ContentFile(b"%PDF-1.4"), save=True
+        )
+        return obj
+
+    return make
+
+
+def _supervision_factories() -> dict:
+    from supervision.models import (
+        LedgerEvidence,
+        LedgerReport,
+        Meeting,
+        MeetingFile,
+        Rectification,
+        RectificationEvidence,
+    )
+
+    return {
+        LedgerReport: _ledger_report,
+        LedgerEvidence: _supervision_file(LedgerEvidence, LedgerReport, "report"),
+        MeetingFile: _supervision_file(MeetingFile, Meeting, "meeting"),
+        RectificationEvidence: _supervision_file(
+            RectificationEvidence, Rectification, "rectification"
+        ),
+    }
+
+
 #: model → factory(unit, mark, world, side) for models `build_generic` cannot build well
 def _transfer(unit, mark, world, side):
     """A pending transfer with an introduction letter, started by nobody on this side (so
@@ -346,6 +390,7 @@ FACTORIES = {
     "publications.Document": _document,
     "publications.DocumentAttachment": _document_attachment,
     PaymentOrder: _dues_order,
+    **_supervision_factories(),
 }
 
 
