@@ -24,6 +24,7 @@ from api.learning.common import ERRORS, paged
 from api.pagination import PAGE_PARAMS, PagePagination
 from api.schema import shape_serializer
 from core.files import protected_file_response
+from dues import selectors as dues_selectors
 from organizations.selectors import access_unit_by_id, member_for_user
 from supervision import dashboard
 from supervision.common import MANAGE_ROLES, default_period, period_parse
@@ -66,11 +67,13 @@ Report = inline_serializer(
     },
 )
 
-#: The dues collection panel. `dues` (another layer-6 app, which supervision may not
-#: import) fills this slot: set it to a `supervision.dashboard.Panel` whose `build(user=,
-#: unit=, period=)` calls the dues app's collection selector (one query by child unit).
-#: Until then the dashboard lists the panel as {"key": "dues", "available": false}.
-DUES_PANEL: dashboard.Panel | None = None
+#: The dues collection panel: `dues` (another layer-6 app, which supervision may not
+#: import) provides the report (`dues.selectors.dashboard_report`, one query by child
+#: unit); the panel is assembled here. Were it None, the dashboard would list it as
+#: {"key": "dues", "available": false}.
+DUES_PANEL: dashboard.Panel | None = dashboard.Panel(
+    "dues", "党费收缴情况", dues_selectors.DASHBOARD_COLUMNS, dues_selectors.dashboard_report
+)
 
 
 def dashboard_panels() -> list[dashboard.Panel]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.db import connection, transaction
 from django.db.models import F, Sum, Window
@@ -123,7 +124,14 @@ def period_bounds(year: int, month: int | None) -> tuple[dt.date, dt.date]:
     return dt.date(year, 1, 1), dt.date(year, 12, 1)
 
 
-def collection_report(*, unit: OrgUnit, year: int, month: int | None = None) -> dict:
+def collection_report(
+    *,
+    unit: OrgUnit,
+    year: int,
+    month: int | None = None,
+    first: dt.date | None = None,
+    last: dt.date | None = None,
+) -> dict:
     """Expected, collected, arrears and members in arrears for the months of the period,
     per child unit of `unit` (+ `unit` itself) — ONE SQL query grouping by the child
     path prefix. The caller has checked the scope (access_report_unit_by_id).
@@ -131,7 +139,8 @@ def collection_report(*, unit: OrgUnit, year: int, month: int | None = None) -> 
     expected  = obligations + adjustments; collected = payments − refunds (voluntary
     extras included); arrears = what is still owed for the period's months, per member
     (a member's credit in one month does not hide another member's debt)."""
-    first, last = period_bounds(year, month)
+    if first is None or last is None:  # else: the months first..last (a quarter)
+        first, last = period_bounds(year, month)
     steplen = OrgUnit.steplen
     params = {
         "prefix": unit.path + "%",
@@ -202,4 +211,70 @@ def collection_report(*, unit: OrgUnit, year: int, month: int | None = None) -> 
             "members_in_arrears": total["in_arrears"],
             "members": total["members"],
         },
+    }
+
+
+#: the supervision dashboard's dues panel: (label, row key, kind)
+DASHBOARD_COLUMNS = (
+    ("党员数", "members", "int"),
+    ("应收（元）", "expected", "money"),
+    ("实收（元）", "collected", "money"),
+    ("收缴率", "collection_rate", "rate"),
+    ("欠缴（元）", "arrears", "money"),
+    ("欠缴人数", "members_in_arrears", "int"),
+)
+DASHBOARD_ROLES = ("secretary", "unit_admin", "treasurer")
+
+
+def _yuan(fen: int) -> Decimal:
+    return (Decimal(fen) / 100).quantize(Decimal("0.01"))
+
+
+def dashboard_report(*, user, unit: OrgUnit, period) -> dict:
+    """Dues collection for the supervision dashboard (period: anything with `start`,
+    `end`, `key`, `label()`): the collection report over the period's months, one row per
+    child unit, amounts in yuan. 404 outside the caller's subtree."""
+    from core.errors import ObjectNotFound
+    from organizations.scope import scope_for
+
+    if not scope_for(user, roles=DASHBOARD_ROLES).covers(unit.path):
+        raise ObjectNotFound
+    first = period.start.replace(day=1)
+    last = period.end.replace(day=1)
+    report = collection_report(unit=unit, year=first.year, first=first, last=last)
+
+    def shape(r: dict, **extra) -> dict:
+        expected, collected = r["expected_fen"], r["collected_fen"]
+        return {
+            **extra,
+            "members": r["members"],
+            "expected": _yuan(expected),
+            "collected": _yuan(collected),
+            "collection_rate": round(collected / expected, 4) if expected > 0 else None,
+            "arrears": _yuan(r["arrears_fen"]),
+            "members_in_arrears": r["members_in_arrears"],
+        }
+
+    rows = [
+        shape(
+            r,
+            unit_id=r["unit_id"],
+            code=r["code"],
+            name=r["name"],
+            is_unit_itself=r["is_unit_itself"],
+        )
+        for r in report["rows"]
+    ]
+    total = shape(
+        report["total"],
+        unit_id=unit.pk,
+        code=unit.code,
+        name=unit.name,
+        is_unit_itself=True,
+    )
+    return {
+        "unit": {"id": unit.pk, "code": unit.code, "name": unit.name},
+        "period": {"key": period.key, "label": period.label()},
+        "rows": rows,
+        "total": total,
     }

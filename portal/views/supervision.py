@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
 from core.files import protected_file_response
+from dues import selectors as dues_selectors
 from organizations.selectors import (
     access_unit_by_id,
     top_unit_in_scope,
@@ -30,10 +31,12 @@ from supervision.rectification import selectors as rect
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-#: The dues collection panel: the slot the dues app fills with a
-#: `supervision.dashboard.Panel` built on its collection selector (supervision may not
-#: import dues). Until then the dashboard shows the panel as "not yet available".
-DUES_PANEL: dashboard.Panel | None = None
+#: The dues collection panel: `dues` provides the report (`dues.selectors.dashboard_report`,
+#: one query by child unit) and the panel is assembled here (supervision may not import
+#: dues). Were it None, the dashboard would show it as "not yet available".
+DUES_PANEL: dashboard.Panel | None = dashboard.Panel(
+    "dues", "党费收缴情况", dues_selectors.DASHBOARD_COLUMNS, dues_selectors.dashboard_report
+)
 
 
 def _panels() -> list[dashboard.Panel]:

@@ -172,12 +172,35 @@ def test_ledger_api_submit_review_and_grid_export(world, client_for):
 
 
 def test_dashboard_panels_drill_down_export_and_dues_slot(world, members, client_for):
+    from dues.models import LedgerEntry
+
+    payer = members["a1"][0]
+    april = dt.date(2026, 4, 1)
+    LedgerEntry.objects.create(
+        member=payer, unit=world.a1, month=april, kind="obligation", amount_fen=500
+    )
+    LedgerEntry.objects.create(
+        member=payer, unit=world.a1, month=april, kind="payment", amount_fen=-300
+    )
+    LedgerEntry.objects.create(  # outside the quarter: not counted
+        member=payer, unit=world.a1, month=dt.date(2026, 7, 1), kind="obligation", amount_fen=900
+    )
     c = client_for(world.sec_g)
     r = c.get(f"/api/v1/supervision/dashboard/?unit={world.g.pk}&period=2026-Q2")
     assert r.status_code == 200
     panels = {p["key"]: p for p in r.json()["panels"]}
     assert set(panels) == {"learning", "meetings", "ledger", "rectification", "dues"}
-    assert panels["dues"]["available"] is False
+    dues = panels["dues"]
+    assert dues["available"] is not False
+    a = next(row for row in dues["rows"] if row["code"] == "A")
+    assert (a["expected"], a["collected"], a["arrears"]) in (
+        ("5.00", "3.00", "2.00"),
+        (5.0, 3.0, 2.0),
+    )
+    assert a["members_in_arrears"] == 1 and a["collection_rate"] == 0.6
+    dx = c.get(f"/api/v1/supervision/dashboard/?unit={world.a.pk}&panel=dues&export=xlsx")
+    assert dx.status_code == 200
+    assert load_workbook(io.BytesIO(dx.content)).active["C2"].value == "应收（元）"
     assert {row["code"] for row in panels["meetings"]["rows"]} >= {"A", "B"}
     down = c.get(f"/api/v1/supervision/dashboard/?unit={world.b.pk}&panel=meetings").json()
     assert {row["code"] for row in down["panels"][0]["rows"]} == {"B", "B1", "B2", "B3"}
