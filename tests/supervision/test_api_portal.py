@@ -200,7 +200,7 @@ def test_dashboard_panels_drill_down_export_and_dues_slot(world, members, client
     assert a["members_in_arrears"] == 1 and a["collection_rate"] == 0.6
     dx = c.get(f"/api/v1/supervision/dashboard/?unit={world.a.pk}&panel=dues&export=xlsx")
     assert dx.status_code == 200
-    assert load_workbook(io.BytesIO(dx.content)).active["C2"].value == "应收（元）"
+    assert load_workbook(io.BytesIO(dx.content)).active["D2"].value == "应收（元）"
     assert {row["code"] for row in panels["meetings"]["rows"]} >= {"A", "B"}
     down = c.get(f"/api/v1/supervision/dashboard/?unit={world.b.pk}&panel=meetings").json()
     assert {row["code"] for row in down["panels"][0]["rows"]} == {"B", "B1", "B2", "B3"}
