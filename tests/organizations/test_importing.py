@@ -66,6 +66,13 @@ def test_reimport_updates_fields_but_refuses_a_unit_change(org):
     assert report.counts["members_updated"] == 1 and report.counts["members_unchanged"] == 1
     m = Member.objects.get(member_no="M001")
     assert (m.unit.code, m.phone) == ("C1-01", "13900000009")
+    # a phone is sensitive: the import's change is an edit in the access log, once
+    from organizations.models import AccessLog
+
+    edits = AccessLog.objects.filter(member=m, action="edit")
+    assert [(e.fields, e.purpose) for e in edits] == [(["phone"], "Excel 导入党员")]
+    assert run(phone_only).counts["members_unchanged"] == 2
+    assert AccessLog.objects.filter(member=m, action="edit").count() == 1
 
     moved = phone_only.replace("M001,欧阳建国,C1-01", "M001,欧阳建国,C1-02")
     report = run(moved)
