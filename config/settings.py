@@ -392,6 +392,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "LiaisonContactKindEnum": "care.liaison.models.LiaisonContact.Kind",
+        "DeviceTypeEnum": "notifications.channels.devices.TYPES",
     },
     "PREPROCESSING_HOOKS": ["api.schema.only_api_v1"],
     # /api/docs/ loads Swagger UI from this site (drf-spectacular-sidecar, pinned in

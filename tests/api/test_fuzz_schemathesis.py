@@ -23,6 +23,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from cms.models import Book, DigestIssue, ExemplarPage, Periodical, PeriodicalIssue
 from cms.samples import pdf_bytes
 from cms.services import preview_token_make
+from dues.models import PaymentOrder
 from elearning.models import Contest, Course, Lesson
 from interaction.models import Board, FaqEntry
 from media_pipeline.models import MediaAsset
@@ -122,6 +123,70 @@ def fuzz_data(org, site, academy):  # noqa: F811
     record.photo.save("fuzz.jpg", ContentFile(b"\xff\xd8\xff jpeg"), save=True)
     liaison_file = LiaisonFile.objects.create(member=abroad)
     family = FamilyContact.objects.create(file=liaison_file, relation="配偶", name="王芳")
+    # transfers, assistance and organisation life (#19, #21): in A1, the fuzz secretary's
+    from care.assistance.models import AssistanceCase
+    from organizations.models import Transfer
+    from supervision.models import (
+        LedgerEvidence,
+        LedgerItem,
+        LedgerReport,
+        Meeting,
+        MeetingFile,
+        Rectification,
+        RectificationEvidence,
+    )
+
+    now = timezone.now()
+    mover = member_in(org.a1)
+    transfer = Transfer.objects.create(
+        member=mover,
+        from_unit=org.a1,
+        to_unit=org.a1,
+        reason="转接",
+        started_at=now,
+        expires_at=now + dt.timedelta(days=30),
+        letter_year=2000,
+        letter_seq=7,
+    )
+    case = AssistanceCase.objects.create(
+        unit=org.a1, member=mover, category="illness", situation="困难", opened_on=dt.date.today()
+    )
+    meeting = Meeting.objects.create(
+        unit=org.a1,
+        kind="theme_day",
+        title="主题党日",
+        starts_at=now - dt.timedelta(hours=2),
+        ends_at=now - dt.timedelta(hours=1),
+        place="会议室",
+    )
+    item, _ = LedgerItem.objects.get_or_create(
+        code="FUZZ", defaults={"title": "事项", "period": "year", "for_branch": True}
+    )
+    report = LedgerReport.objects.create(
+        unit=org.a1, item=item, period="2026", text="报告", submitted_at=now
+    )
+    rectification = Rectification.objects.create(
+        unit=org.a1,
+        issued_by_unit=org.a,
+        title="问题",
+        description="d",
+        category="c",
+        deadline=dt.date.today() + dt.timedelta(days=30),
+        responsible_person="p",
+    )
+
+    def _file(model, **parent):
+        obj = model(**parent, name="x.pdf")
+        obj.file.save("fuzz.pdf", ContentFile(b"%PDF-1.4"), save=True)
+        return obj
+
+    more_ids = {
+        "transfers": transfer.pk, "assistance-cases": case.pk, "meetings": meeting.pk,
+        "reports": report.pk, "rectifications": rectification.pk,
+        "ledger/evidence": _file(LedgerEvidence, report=report).pk,
+        "rectifications/evidence": _file(RectificationEvidence, rectification=rectification).pk,
+        "meetings/files": _file(MeetingFile, meeting=meeting).pk,
+    }  # fmt: skip
     return {
         "academy": academy,
         "preview_token": preview_token_make(page=news),
@@ -136,6 +201,7 @@ def fuzz_data(org, site, academy):  # noqa: F811
             ).pk,
             "documents": document.pk, "attachments": attachment.pk,
             "members": abroad.pk, "files": liaison_file.pk, "family": family.pk,
+            **more_ids,
         },
     }  # fmt: skip
 
@@ -184,13 +250,24 @@ ONLY_404_BY_DESIGN = {
 }
 
 
+#: the id the fuzzer names for a resource the fixture has no object of: those operations
+#: are still called, and must answer their documented 404
+NO_SUCH_ID = 987654321
+
+
 def _path_ids(path: str, ids: dict, own: dict) -> dict:
     """Real ids for an operation's path parameters ({} when it has none); `own`: the
     caller's own objects (their attempt, a notification of theirs)."""
     if "{id}" not in path:
         return {}
+    if "{kind}" in path:  # /engagement/{kind}/{id}/…: an item of a kind
+        return {"kind": "news", "id": ids["news"]}
     resource = re.match(r"^/api/v1/(?:[a-z-]+/)*?([a-z-]+)/\{id\}", path).group(1)
-    out = {"id": own[resource] if resource in own else ids[resource]}
+    # "meetings/files" before "files" (a liaison file): the id of the right table
+    parent = re.match(r"^/api/v1/(?:[a-z-]+/)*?([a-z-]+/[a-z-]+)/\{id\}", path)
+    if parent and parent.group(1) in ids:
+        resource = parent.group(1)
+    out = {"id": own[resource] if resource in own else ids.get(resource, NO_SUCH_ID)}
     if "{name}" in path:
         out["name"] = "master.m3u8"
     return out
@@ -223,7 +300,14 @@ def callers(org, fuzz_data, client_for):
             "/api/v1/questions/", {"title": "问题", "body": "内容"}, format="json"
         )
         assert comment.status_code == question.status_code == 201, comment.content
+        order = PaymentOrder.objects.create(
+            member=user.member, unit=user.member.unit, provider="sandbox",
+            out_trade_no=f"FUZZ{user.pk}", amount_fen=9750, months=["2026-12"], status="paid",
+            paid_at=timezone.now(), expires_at=timezone.now(),
+        )  # fmt: skip
         attempts[who] = {
+            "orders": order.pk,
+            "receipts": order.pk,
             "attempts": started.json()["id"],
             "notifications": notification,
             "comments": comment.json()["id"],
