@@ -433,6 +433,7 @@ EHOME_SEED_DEMO_STEPS = [
     "media_pipeline.demo.seed",
     "cms.demo.seed",
     "elearning.demo.seed",
+    "publications.demo.seed",
 ]
 
 # --- production hardening -------------------------------------------------------------

@@ -57,7 +57,10 @@ def test_api_docs_render_every_operation_with_the_network_off(live_server, brows
     page.wait_for_selector(".opblock", timeout=30_000)
     operations = _schema_operations()
     assert len(operations) >= 10
-    assert page.locator(".opblock").count() == len(operations)
+    # Swagger UI renders the operations tag by tag: wait for all of them
+    from playwright.sync_api import expect
+
+    expect(page.locator(".opblock")).to_have_count(len(operations), timeout=30_000)
     shown = page.locator(".opblock-summary-path").all_inner_texts()
     for _method, path in operations:
         assert any(text.replace("\u200b", "") == path for text in shown), path

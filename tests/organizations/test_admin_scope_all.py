@@ -60,7 +60,24 @@ def _objects(unit: OrgUnit, mark: str) -> dict[type, models.Model]:
         idempotency_key=f"scope-{mark}",
     )
     file = LiaisonFile.objects.create(member=member)
+    from notifications.models import Broadcast
+    from publications.models import Document
+
     return {
+        # a broadcast to the unit's subtree and a document it issued (#17, #22)
+        Broadcast: Broadcast.objects.create(
+            kind="announcement",
+            title=f"{mark}群发",
+            audience_unit=unit,
+            idempotency_key=f"scope-broadcast-{mark}-{unit.pk}",
+        ),
+        Document: Document.objects.create(
+            title=f"{mark}文件",
+            number=f"{mark}〔2026〕1号",
+            issuing_unit=unit,
+            audience_unit=unit,
+            issued_on=dt.date.today(),
+        ),
         # member records and family liaison files (#19)
         MemberRecord: MemberRecord.objects.create(member=member, occupation=f"{mark}职业"),
         AccessLog: AccessLog.objects.create(
