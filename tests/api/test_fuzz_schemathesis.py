@@ -19,6 +19,7 @@ import pytest
 from django.core.files.base import ContentFile
 from django.utils import timezone
 from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis.errors import Unsatisfiable
 
 from cms.models import Book, DigestIssue, ExemplarPage, Periodical, PeriodicalIssue
 from cms.samples import pdf_bytes
@@ -372,6 +373,12 @@ def test_schemathesis_finds_no_server_error_or_schema_violation(
                     runner(op, auth, mode, pinned, query)()
                 except (Exception, BaseExceptionGroup) as exc:  # noqa: BLE001 - all get a turn
                     parts = getattr(exc, "exceptions", None) or [exc]
+                    if mode is GenerationMode.NEGATIVE and all(
+                        isinstance(e, Unsatisfiable) for e in parts
+                    ):
+                        # no invalid request exists for it (a provider's callback takes any
+                        # body and answers it by its signature): nothing to send
+                        continue
                     summary = "; ".join(
                         f"{getattr(e, 'title', type(e).__name__)}: {str(e).strip()[:300]}"
                         for e in parts
