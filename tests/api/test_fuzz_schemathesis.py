@@ -188,6 +188,10 @@ def fuzz_data(org, site, academy):  # noqa: F811
         "rectifications/evidence": _file(RectificationEvidence, rectification=rectification).pk,
         "meetings/files": _file(MeetingFile, meeting=meeting).pk,
     }  # fmt: skip
+    news_by_a = publish_news(
+        site.channel, title="要闻二", publishing_unit=org.a, audience_unit=org.root
+    )
+    more_ids["news_by_a"] = news_by_a.pk
     return {
         "academy": academy,
         "preview_token": preview_token_make(page=news),
@@ -259,15 +263,23 @@ NO_SUCH_ID = 987654321
 def _path_ids(path: str, ids: dict, own: dict) -> dict:
     """Real ids for an operation's path parameters ({} when it has none); `own`: the
     caller's own objects (their attempt, a notification of theirs)."""
+    if "{out_trade_no}" in path:  # the sandbox's payment sheet of the caller's own order
+        return {"out_trade_no": own["out_trade_no"]}
+    if "{provider}" in path:
+        return {"provider": "sandbox"}
     if "{id}" not in path:
         return {}
-    if "{kind}" in path:  # /engagement/{kind}/{id}/…: an item of a kind
-        return {"kind": "news", "id": ids["news"]}
+    if "{kind}" in path:  # /engagement/{kind}/{id}/…: an item of a kind (published by A,
+        # whose managers see its stats)
+        return {"kind": "news", "id": ids["news_by_a"]}
     resource = re.match(r"^/api/v1/(?:[a-z-]+/)*?([a-z-]+)/\{id\}", path).group(1)
     # "meetings/files" before "files" (a liaison file): the id of the right table
     parent = re.match(r"^/api/v1/(?:[a-z-]+/)*?([a-z-]+/[a-z-]+)/\{id\}", path)
     if parent and parent.group(1) in ids:
         resource = parent.group(1)
+    suffix = re.search(r"\{id\}/([a-z-]+)/$", path)
+    if suffix and f"{resource}/{suffix.group(1)}" in own:
+        resource = f"{resource}/{suffix.group(1)}"
     out = {"id": own[resource] if resource in own else ids.get(resource, NO_SUCH_ID)}
     if "{name}" in path:
         out["name"] = "master.m3u8"
@@ -291,7 +303,17 @@ def callers(org, fuzz_data, client_for):
             context={"title": "通知", "body": "内容"},
             idempotency_key="fuzz",
         )
-        notification = Notification.objects.get(recipient__user=user).pk
+        notification_send(
+            kind="announcement",
+            recipients=[user.member],
+            context={"title": "通知二", "body": "内容"},
+            idempotency_key="fuzz-read",
+        )
+        notification, to_read = (
+            Notification.objects.filter(recipient__user=user)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
         comment = client_for(user).post(
             "/api/v1/comments/",
             {"target_type": "news", "target_id": fuzz_data["ids"]["news"], "body": "评论"},
@@ -311,6 +333,8 @@ def callers(org, fuzz_data, client_for):
             "receipts": order.pk,
             "attempts": started.json()["id"],
             "notifications": notification,
+            "notifications/read": to_read,  # the fuzzed DELETE may take the other one first
+            "out_trade_no": order.out_trade_no,
             "comments": comment.json()["id"],
             "questions": question.json()["id"],
         }
