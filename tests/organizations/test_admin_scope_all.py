@@ -60,10 +60,27 @@ def _objects(unit: OrgUnit, mark: str) -> dict[type, models.Model]:
         idempotency_key=f"scope-{mark}",
     )
     file = LiaisonFile.objects.create(member=member)
+    from interaction.models import FaqEntry, ModerationRule, SensitiveWord
+    from interaction.models import Question as MemberQuestion
     from notifications.models import Broadcast
     from publications.models import Document
 
     return {
+        # the interaction platform's unit-owned admin models (#18)
+        SensitiveWord: SensitiveWord.objects.create(unit=unit, word=f"{mark}词"),
+        ModerationRule: ModerationRule.objects.create(unit=unit, target="news", channel_code=mark),
+        MemberQuestion: MemberQuestion.objects.create(
+            asker=member,
+            asker_unit=unit,
+            addressed_unit=unit,
+            unit=unit,
+            title=f"{mark}问题",
+            body="问",
+            due_at=now + dt.timedelta(days=3),
+        ),
+        FaqEntry: FaqEntry.objects.create(
+            unit=unit, audience_unit=unit, question_text=f"{mark}问答", answer_text="答"
+        ),
         # a broadcast to the unit's subtree and a document it issued (#17, #22)
         Broadcast: Broadcast.objects.create(
             kind="announcement",
