@@ -160,6 +160,12 @@ class RawBodyParser(BaseParser):
         return stream.read()
 
 
+PROVIDER_ACK = inline_serializer(
+    "ProviderAck",
+    fields={"code": serializers.CharField(), "message": serializers.CharField()},
+)
+
+
 @method_decorator(csrf_exempt, name="dispatch")
 class CallbackApi(APIView):
     """The provider's asynchronous payment notification: no login; the provider's
@@ -174,7 +180,14 @@ class CallbackApi(APIView):
         operation_id="dues_callback",
         tags=[TAG],
         request={"*/*": OpenApiTypes.BINARY},
-        responses={200: OpenApiTypes.BINARY, 400: OpenApiTypes.BINARY},
+        # the acknowledgement in the provider's own format: WeChat Pay (and the sandbox)
+        # a JSON {"code", "message"}, Alipay the text "success" / "fail"
+        responses={
+            (200, "application/json"): PROVIDER_ACK,
+            (200, "text/plain"): OpenApiTypes.STR,
+            (400, "application/json"): PROVIDER_ACK,
+            (400, "text/plain"): OpenApiTypes.STR,
+        },
         auth=[],
     )
     def post(self, request, provider: str):

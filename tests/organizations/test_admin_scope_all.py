@@ -39,7 +39,7 @@ from tests.factories import member_in
 pytestmark = pytest.mark.django_db
 
 MINE, THEIRS = "MARKMINE", "MARKTHEIRS"
-ROLES = ("instructor", "editor", "reviewer", "secretary", "unit_admin", "treasurer")
+ROLES = ("instructor", "editor", "reviewer", "secretary", "unit_admin", "treasurer", "answerer")
 #: list-like views: they show mine and never theirs
 LISTINGS = {"index", "list", "index_results", "list_results", "choose", "choose_results"}
 
