@@ -24,6 +24,7 @@ from hypothesis.errors import Unsatisfiable
 from cms.models import Book, DigestIssue, ExemplarPage, Periodical, PeriodicalIssue
 from cms.samples import pdf_bytes
 from cms.services import preview_token_make
+from dues.gateways.sandbox_models import SandboxTrade
 from dues.models import PaymentOrder
 from elearning.models import Contest, Course, Lesson
 from interaction.models import Board, FaqEntry
@@ -327,6 +328,11 @@ def callers(org, fuzz_data, client_for):
             member=user.member, unit=user.member.unit, provider="sandbox",
             out_trade_no=f"FUZZ{user.pk}", amount_fen=9750, months=["2026-12"], status="paid",
             paid_at=timezone.now(), expires_at=timezone.now(),
+        )  # fmt: skip
+        # the sandbox's payment sheet: a trade it opened for this (paid) order
+        SandboxTrade.objects.create(
+            out_trade_no=order.out_trade_no, txn_id=f"SBX{order.pk}", amount_fen=9750,
+            state="SUCCESS", paid_at=timezone.now(),
         )  # fmt: skip
         attempts[who] = {
             "orders": order.pk,
