@@ -67,6 +67,9 @@ Report = inline_serializer(
     },
 )
 
+#: ids are database keys: 1 … 2⁶³−1 (a bigger number is a 400, never an overflow)
+DB_ID = {"min_value": 1, "max_value": 2**63 - 1}
+
 #: The dues collection panel: `dues` (another layer-6 app, which supervision may not
 #: import) provides the report (`dues.selectors.dashboard_report`, one query by child
 #: unit); the panel is assembled here. Were it None, the dashboard would list it as
@@ -117,20 +120,22 @@ def _page(request, view, qs, as_dict):
 
 # --- meetings ---------------------------------------------------------------------------
 class MeetingIn(serializers.Serializer):
-    unit = serializers.IntegerField()
+    unit = serializers.IntegerField(**DB_ID)
     kind = serializers.ChoiceField(choices=MeetingKind.choices)
     title = serializers.CharField(max_length=200)
     starts_local = serializers.DateTimeField(
         help_text="开始时间，本组织时区的当地时间（不带时区，如 2026-12-10T14:30）"
     )
-    duration_minutes = serializers.IntegerField()
+    duration_minutes = serializers.IntegerField(min_value=1, max_value=7 * 24 * 60)
     place = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     online_link = serializers.URLField(required=False, allow_blank=True, default="")
     agenda = serializers.CharField(required=False, allow_blank=True, default="")
     lecturer = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
     topic = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     invitees = serializers.ListField(
-        child=serializers.IntegerField(), required=False, help_text="党员 id；默认本组织全体党员"
+        child=serializers.IntegerField(**DB_ID),
+        required=False,
+        help_text="党员 id；默认本组织全体党员",
     )
 
 
@@ -254,7 +259,7 @@ class MeetingLeaveApi(APIView):
 
 
 class AttendanceIn(serializers.Serializer):
-    member = serializers.IntegerField()
+    member = serializers.IntegerField(**DB_ID)
     status = serializers.ChoiceField(choices=["present", "leave", "absent"])
     reason = serializers.CharField(max_length=300, allow_blank=True, required=False, default="")
 
@@ -400,8 +405,8 @@ class LedgerItemListApi(APIView):
 
 
 class LedgerReportIn(serializers.Serializer):
-    unit = serializers.IntegerField()
-    item = serializers.IntegerField()
+    unit = serializers.IntegerField(**DB_ID)
+    item = serializers.IntegerField(**DB_ID)
     period = serializers.CharField(max_length=8)
     text = serializers.CharField(allow_blank=True)
 
@@ -524,8 +529,10 @@ class LedgerGridApi(APIView):
 
 # --- rectification ----------------------------------------------------------------------
 class RectificationIn(serializers.Serializer):
-    unit = serializers.IntegerField(help_text="整改单位")
-    issued_by_unit = serializers.IntegerField(help_text="移交单位（上级，您须在其管理范围内）")
+    unit = serializers.IntegerField(**DB_ID, help_text="整改单位")
+    issued_by_unit = serializers.IntegerField(
+        **DB_ID, help_text="移交单位（上级，您须在其管理范围内）"
+    )
     title = serializers.CharField(max_length=200)
     description = serializers.CharField(allow_blank=True)
     category = serializers.CharField(max_length=64, allow_blank=True)
