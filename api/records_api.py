@@ -9,6 +9,11 @@ list), `members/<id>/record/` (masked; PATCH edits), `members/<id>/record/reveal
 with a purpose: plaintext, one access-log entry), `members/<id>/record/photo/`. Unit
 admins: `access-log/` (search). Anyone else — editors, instructors, reviewers — and any
 member outside the subtree: 404, the same as a missing id.
+
+Length: 500 lines, nearly all request/response serializers and their schema declarations
+for the ten endpoints; the rules are in organizations.records. The natural split (the
+member's own `me/…` views vs the managers' `members/…` views) is left for the next change
+to this file.
 """
 
 from __future__ import annotations

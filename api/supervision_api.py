@@ -4,8 +4,12 @@ transfer lists (问题移交单) and the supervision dashboard (docs/api.md "Sup
 Every rule lives in supervision's services/selectors; the JSON shapes in
 supervision.representations. An id outside the caller's scope answers 404 like a
 missing one. The dashboard is assembled here from each app's panels: supervision's
-(learning from the academy, meetings, ledger, rectification) and `DUES_PANEL` — the slot
-the dues app fills (see below)."""
+(learning from the academy, meetings, ledger, rectification) and `DUES_PANEL`, built on
+dues.selectors.dashboard_report (see below).
+
+Length: ~820 lines for four resources; it should split into one module per resource
+(meetings, ledger, rectification, dashboard) under api/supervision/, as api/learning/ is —
+not done in this change, which had no CI run left to prove the move."""
 
 from __future__ import annotations
 

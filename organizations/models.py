@@ -5,6 +5,11 @@
 collation on PostgreSQL so `LIKE 'prefix%'` can use the btree index). Content and
 assignments elsewhere carry an *audience unit*; a member sees them when the audience
 unit's path is a prefix of the member's unit path (see organizations.selectors).
+
+Length: the tree, members, roles, logins, transfers and the member-record/privacy models
+(records, consents, access log, key rotation) — ~610 lines. The privacy models belong in a
+`organizations/records/models.py` beside the records services; moving them needs a
+migration-state check this change did not have time to run.
 """
 
 from __future__ import annotations
