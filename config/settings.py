@@ -8,9 +8,6 @@ production form; DJANGO_ENV=production turns on the deploy hardening. See README
 Over 500 lines on purpose: DESIGN.md asks for ONE settings module whose profile the
 environment decides, so every setting and the reason for its value stay in one place
 (sections: core, database, cache, tasks, storage, security, wagtail, API, academy, media).
-
-Length: ~700 lines, one section per app (each marked "# --- <app> ---"); settings stay in
-one module so a profile is read top to bottom in one place (docs/operations.md lists them).
 """
 
 from __future__ import annotations
