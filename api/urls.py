@@ -29,7 +29,7 @@ urlpatterns = [
     path("", include("api.documents_api")),
     path("", include("api.engagement_api")),
     path("", include("api.dues_api")),
-    path("", include("api.records_api")),
+    path("", include("api.records")),
     path("", include("api.liaison_api")),
     path("", include("api.supervision_api")),
 ]
