@@ -628,6 +628,9 @@ MIDDLEWARE.insert(0, "core.db.DatabaseReconnectMiddleware")
 EHOME_BROADCAST_BATCH = env_int("EHOME_BROADCAST_BATCH", 5000)
 EHOME_BROADCAST_LEASE_SECONDS = env_int("EHOME_BROADCAST_LEASE_SECONDS", 60)
 EHOME_BROADCAST_PAUSE_SECONDS = float(env("EHOME_BROADCAST_PAUSE_SECONDS", "0"))
+# A broadcast resumed this many times in a row without its cursor moving is marked failed
+# (a batch that fails every time, not a worker that died): the admin shows it and why.
+EHOME_BROADCAST_MAX_STALLED_RESUMES = env_int("EHOME_BROADCAST_MAX_STALLED_RESUMES", 5)
 # --- notification channels (docs/operations.md "Notification providers") ---------------
 # Push goes through django-push-notifications. Nothing set (the embedded default): push,
 # e-mail and SMS deliveries are recorded "not configured", never errors.

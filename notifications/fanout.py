@@ -102,28 +102,62 @@ def broadcast_step(broadcast_id: int) -> bool:
     return True
 
 
+def max_stalled_resumes() -> int:
+    return max(1, int(getattr(settings, "EHOME_BROADCAST_MAX_STALLED_RESUMES", 5)))
+
+
 def broadcast_run_all(broadcast_id: int) -> Broadcast | None:
-    """Write every remaining batch of the broadcast (the task's body)."""
+    """Write every remaining batch of the broadcast (the task's body). A batch that
+    raises leaves the broadcast as it was after the last committed batch, with the
+    error recorded; `broadcasts_stalled` resumes it later and gives up after
+    `EHOME_BROADCAST_MAX_STALLED_RESUMES` resumes that made no progress."""
     pause = float(getattr(settings, "EHOME_BROADCAST_PAUSE_SECONDS", 0) or 0)
-    while broadcast_step(broadcast_id):
-        if pause:
-            time.sleep(pause)
+    try:
+        while broadcast_step(broadcast_id):
+            if pause:
+                time.sleep(pause)
+    except Exception as exc:
+        Broadcast.objects.filter(pk=broadcast_id).update(
+            error=f"{type(exc).__name__}: {exc}"[:2000]
+        )
+        raise
     return Broadcast.objects.filter(pk=broadcast_id).first()
 
 
 def broadcasts_stalled(now: dt.datetime | None = None) -> list[int]:
     """Claim (renew the lease of) and answer broadcasts that are not done and whose run
     is not making progress: a lease that ran out (the worker died), or pending for
-    longer than a lease (the queued job was lost)."""
+    longer than a lease (the queued job was lost). One found with its cursor where the
+    previous resume left it for the `max_stalled_resumes()`-th time in a row is marked
+    failed instead — its next batch fails every time — and is not answered."""
     now = now or timezone.now()
     lease = dt.timedelta(seconds=lease_seconds())
+    limit = max_stalled_resumes()
+    resumed = []
     with transaction.atomic():
         stalled = list(
             Broadcast.objects.select_for_update(skip_locked=True)
             .filter(status__in=[Broadcast.Status.PENDING, Broadcast.Status.RUNNING])
             .filter(created_at__lt=now - lease)
             .exclude(lease_until__gte=now)
-            .values_list("pk", flat=True)
+            .only("pk", "cursor", "stalled_cursor", "stalled_resumes", "error")
         )
-        Broadcast.objects.filter(pk__in=stalled).update(lease_until=now + lease)
-    return stalled
+        for b in stalled:
+            same = b.stalled_resumes > 0 and b.cursor == b.stalled_cursor
+            b.stalled_resumes = b.stalled_resumes + 1 if same else 1
+            b.stalled_cursor = b.cursor
+            fields = ["stalled_resumes", "stalled_cursor", "lease_until"]
+            if b.stalled_resumes > limit:
+                b.status = Broadcast.Status.FAILED
+                b.finished_at = now
+                b.lease_until = None
+                b.error = (
+                    f"连续 {limit} 次恢复发送均无进展，已停止（停在党员 id {b.cursor} 之后）。"
+                    + (f"最后的错误：{b.error}" if b.error else "")
+                )[:2000]
+                fields += ["status", "finished_at", "error"]
+            else:
+                b.lease_until = now + lease
+                resumed.append(b.pk)
+            b.save(update_fields=fields)
+    return resumed

@@ -118,6 +118,9 @@ class Broadcast(models.Model):
     started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
     error = models.TextField(_("错误"), blank=True)
+    #: resumes in a row that found the cursor where the previous resume left it
+    stalled_resumes = models.IntegerField(_("无进展恢复次数"), default=0)
+    stalled_cursor = models.BigIntegerField(default=0)  # the cursor at the last resume
 
     class Meta:
         verbose_name = _("群发通知")

@@ -274,6 +274,7 @@ class BroadcastViewSet(UnitScopedViewSetMixin, ModelViewSet):
         "created_at",
         "started_at",
         "finished_at",
+        "error",
     ]
     edit_handler = ObjectList(
         [

@@ -169,3 +169,75 @@ def test_the_inbox_costs_the_same_queries_with_5_and_5000_notifications(org, cli
     assert len(small) > 0
     assert len(large) == len(small)  # no query per row
     assert len(deep) <= len(large)  # a page deep in the cursor costs no more
+
+
+POISON = {  # the database refuses every in-app row of the broadcast: a batch that always fails
+    "postgresql": (
+        """CREATE OR REPLACE FUNCTION notif_test_fail() RETURNS trigger AS $$
+           BEGIN RAISE EXCEPTION 'notification table refused (test)'; END; $$ LANGUAGE plpgsql;
+           CREATE TRIGGER notif_test_fail BEFORE INSERT ON notifications_notification
+           FOR EACH ROW EXECUTE FUNCTION notif_test_fail();""",
+        "DROP TRIGGER notif_test_fail ON notifications_notification; DROP FUNCTION notif_test_fail();",
+    ),
+    "sqlite": (
+        """CREATE TRIGGER notif_test_fail BEFORE INSERT ON notifications_notification
+           BEGIN SELECT RAISE(ABORT, 'notification table refused (test)'); END;""",
+        "DROP TRIGGER notif_test_fail;",
+    ),
+}
+
+
+def _expire_lease(broadcast, minutes):
+    """The moment `minutes` after creation, with the lease of the last resume run out."""
+    Broadcast.objects.filter(pk=broadcast.pk).update(lease_until=None)
+    return broadcast.created_at + dt.timedelta(minutes=minutes)
+
+
+def test_a_batch_that_fails_every_time_ends_failed_with_its_error_after_the_resumes(
+    org, settings, django_capture_on_commit_callbacks
+):
+    from django.db import connection
+
+    from notifications.fanout import broadcast_run_all
+
+    settings.EHOME_BROADCAST_MAX_STALLED_RESUMES = 2
+    settings.EHOME_BROADCAST_LEASE_SECONDS = 30
+    member_in(org.a)
+    with django_capture_on_commit_callbacks(execute=False):
+        broadcast = _send(org)
+    with connection.cursor() as cur:
+        cur.execute(POISON[connection.vendor][0])
+    try:
+        with pytest.raises(Exception, match="refused"):
+            broadcast_run_all(broadcast.pk)
+        broadcast.refresh_from_db()
+        assert broadcast.status == "pending" and "refused" in broadcast.error
+        for minute in (5, 10):  # two resumes are allowed, each fails again
+            assert broadcasts_stalled(_expire_lease(broadcast, minute)) == [broadcast.pk]
+            with pytest.raises(Exception, match="refused"):
+                broadcast_run_all(broadcast.pk)
+        assert broadcasts_stalled(_expire_lease(broadcast, 15)) == []  # gives up
+    finally:
+        with connection.cursor() as cur:
+            cur.execute(POISON[connection.vendor][1])
+    broadcast.refresh_from_db()
+    assert broadcast.status == "failed" and broadcast.finished_at is not None
+    assert "连续 2 次恢复发送均无进展" in broadcast.error and "refused" in broadcast.error
+    assert Notification.objects.count() == 0
+    assert broadcasts_stalled(_expire_lease(broadcast, 20)) == []  # and stays failed
+
+
+def test_a_resume_that_made_progress_starts_the_count_again(org, settings):
+    settings.EHOME_BROADCAST_BATCH = 1
+    settings.EHOME_BROADCAST_MAX_STALLED_RESUMES = 1
+    for _ in range(3):
+        member_in(org.a)
+    broadcast = _send(org)
+    assert broadcasts_stalled(_expire_lease(broadcast, 5)) == [broadcast.pk]
+    assert broadcast_step(broadcast.pk) is True  # one batch, then the worker dies again
+    assert broadcasts_stalled(_expire_lease(broadcast, 10)) == [broadcast.pk]
+    broadcast.refresh_from_db()
+    assert (broadcast.status, broadcast.stalled_resumes) == ("running", 1)
+    assert broadcasts_stalled(_expire_lease(broadcast, 15)) == []  # no batch since: failed
+    broadcast.refresh_from_db()
+    assert broadcast.status == "failed" and broadcast.written == 1

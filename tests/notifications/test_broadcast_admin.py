@@ -113,3 +113,22 @@ def test_periodic_jobs_page_lists_every_job_for_unit_admins_only(org):
         assert job.name in html and str(job.description) in html
     assert "每 15 分钟" in html and "从未运行" in html and "下次运行" in html
     assert _login(user_with_role(org.a, "editor")).get("/admin/periodic-jobs/").status_code == 404
+
+
+def test_a_failed_broadcast_shows_why_in_the_admin(org):
+    from notifications.broadcasts import broadcast_create
+
+    secretary = user_with_role(org.a, "secretary")
+    broadcast = broadcast_create(
+        kind="announcement",
+        audience_unit=org.a,
+        context={"title": "停发的通知", "body": "x"},
+        idempotency_key="failed-one",
+    )
+    Broadcast.objects.filter(pk=broadcast.pk).update(
+        status="failed", error="连续 5 次恢复发送均无进展，已停止（停在党员 id 0 之后）。"
+    )
+    page = _login(secretary).get(f"/admin/notifications_broadcasts/inspect/{broadcast.pk}/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "连续 5 次恢复发送均无进展" in text and "失败" in text
