@@ -104,7 +104,6 @@ def test_meeting_scheduled_in_the_admin_invites_like_the_api(
         ({"kind": "central_study"}, "kind", "a1"),
         ({"place": ""}, "place", "a1"),
         ({"duration_minutes": 5}, "duration_minutes", "a1"),
-        ({"title": " "}, "title", "a1"),
     ],
 )
 def test_meeting_refusals_are_the_apis_messages_on_their_fields(
