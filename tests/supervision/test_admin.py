@@ -131,9 +131,7 @@ def test_meeting_refusals_are_the_apis_messages_on_their_fields(
     assert not Meeting.objects.exists() and not Attendance.objects.exists()
 
 
-def test_secretary_marks_attendance_files_minutes_and_cancels_in_the_admin(
-    world, members, client
-):
+def test_secretary_marks_attendance_files_minutes_and_cancels_in_the_admin(world, members, client):
     m = meeting_services.meeting_schedule(
         user=world.sec_a1,
         unit_id=world.a1.pk,
@@ -158,9 +156,7 @@ def test_secretary_marks_attendance_files_minutes_and_cancels_in_the_admin(
         url, {"action": "mark", "member": members["b1"][0].pk, "status": "absent", "reason": "x"}
     )
     assert "不在本次会议的参会名单中" in _field_error(_page(r), "member")
-    r = client.post(
-        url, {"action": "mark", "member": who.pk, "status": "leave", "reason": "出差"}
-    )
+    r = client.post(url, {"action": "mark", "member": who.pk, "status": "leave", "reason": "出差"})
     assert r.status_code == 302
     att = Attendance.objects.get(meeting=m, member=who)
     assert (att.status, att.reason, att.marked_by) == ("leave", "出差", world.sec_a1)
