@@ -160,7 +160,9 @@ def _ledger_report_page(request, report, *, review_form=None):
         "nav": "supervision",
         "report": report,
         "files": list(report.files.order_by("id")),
-        "can_review": can_review and report.status == LedgerReport.Status.SUBMITTED,
+        # a refused review shows its form with the service's message
+        "can_review": review_form is not None
+        or (can_review and report.status == LedgerReport.Status.SUBMITTED),
         "review_form": review_form or ReviewFields(),
         "can_resubmit": report.status == LedgerReport.Status.RETURNED
         and scope_for(request.user, roles=MANAGE_ROLES).covers(report.unit.path),
