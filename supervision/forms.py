@@ -99,7 +99,9 @@ class MeetingScheduleFields(forms.Form):
     kind = forms.ChoiceField(label="会议类型", choices=MeetingKind.choices)
     title = forms.CharField(label="会议主题", max_length=200, required=False)
     starts_local = NaiveDateTimeField(
-        label="开始时间（本组织当地时间）", help_text="按本组织所在时区填写，如 2026-12-10 14:30"
+        label="开始时间（本组织当地时间）",
+        help_text="按本组织所在时区填写，如 2026-12-10 14:30",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
     duration_minutes = forms.IntegerField(
         label="时长（分钟）", initial=60, min_value=1, max_value=7 * 24 * 60
@@ -292,7 +294,10 @@ class RectificationIssueFields(forms.Form):
     source = forms.ChoiceField(
         label="来源", choices=Rectification.Source.choices, initial=Rectification.Source.UPPER
     )
-    deadline = forms.DateField(label="整改期限（整改单位当地日期）")
+    deadline = forms.DateField(
+        label="整改期限（整改单位当地日期）",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
     responsible_person = forms.CharField(label="责任人", max_length=64, required=False)
 
     def setup(self, user):
