@@ -129,7 +129,7 @@ urlpatterns = [
     path(
         "supervision/meetings/<int:pk>/attendance/",
         supervision_forms.meeting_attendance,
-        name="meeting_attendance",
+        name="meeting_mark_attendance",
     ),
     path(
         "supervision/meetings/<int:pk>/minutes/",
