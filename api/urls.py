@@ -31,5 +31,5 @@ urlpatterns = [
     path("", include("api.dues_api")),
     path("", include("api.records")),
     path("", include("api.liaison_api")),
-    path("", include("api.supervision_api")),
+    path("", include("api.supervision")),
 ]

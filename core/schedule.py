@@ -52,6 +52,31 @@ def register(job: Periodic) -> Periodic:
     return job
 
 
+def register_jobs(app: str, *jobs: tuple) -> list[Periodic]:
+    """Register an app's jobs, each ``(name, task, every, description[, offset])``: the job
+    is named ``<app>.<name>`` and runs the task ``<app>.tasks.<task>``.
+
+        register_jobs("supervision",
+                      ("ledger_reminders", "ledger_reminders", timedelta(hours=1),
+                       _("台账到期提醒"), timedelta(minutes=5)))
+    """
+    done = []
+    for name, task, every, description, *rest in jobs:
+        offset = rest[0] if rest else dt.timedelta(0)
+        done.append(
+            register(
+                Periodic(
+                    name=f"{app}.{name}",
+                    task=f"{app}.tasks.{task}",
+                    every=every,
+                    offset=offset,
+                    description=description,
+                )
+            )
+        )
+    return done
+
+
 def get(name: str) -> Periodic:
     try:
         return _JOBS[name]

@@ -96,40 +96,34 @@ def _notifications() -> None:
 
     import datetime as dt
 
-    from core.schedule import Periodic
-    from core.schedule import register as schedule
+    from core.schedule import register_jobs
 
-    schedule(
-        Periodic(
-            name="elearning.attempts_close_overdue",
-            task="elearning.tasks.attempts_close_overdue",
-            every=dt.timedelta(minutes=1),
-            description=_("关闭超过时限的考试作答并评分"),
-        )
-    )
-    schedule(
-        Periodic(
-            name="elearning.points_unit_paths_sync",
-            task="elearning.tasks.points_unit_paths_sync",
-            every=dt.timedelta(minutes=5),
-            description=_("调整组织关系后重新归集学习积分"),
-        )
-    )
-    schedule(
-        Periodic(
-            name="elearning.assignment_reminders",
-            task="elearning.tasks.assignment_reminders_send",
-            every=dt.timedelta(minutes=15),
-            description=_("学习任务截止提醒：截止前 3 天、前 1 天和当天，各组织当地时间 9:00"),
-        )
-    )
-    schedule(
-        Periodic(
-            name="elearning.openings",
-            task="elearning.tasks.openings_announce",
-            every=dt.timedelta(minutes=5),
-            description=_("考试、知识竞答开始时通知面向的党员"),
-        )
+    register_jobs(
+        "elearning",
+        (
+            "attempts_close_overdue",
+            "attempts_close_overdue",
+            dt.timedelta(minutes=1),
+            _("关闭超过时限的考试作答并评分"),
+        ),
+        (
+            "points_unit_paths_sync",
+            "points_unit_paths_sync",
+            dt.timedelta(minutes=5),
+            _("调整组织关系后重新归集学习积分"),
+        ),
+        (
+            "assignment_reminders",
+            "assignment_reminders_send",
+            dt.timedelta(minutes=15),
+            _("学习任务截止提醒：截止前 3 天、前 1 天和当天，各组织当地时间 9:00"),
+        ),
+        (
+            "openings",
+            "openings_announce",
+            dt.timedelta(minutes=5),
+            _("考试、知识竞答开始时通知面向的党员"),
+        ),
     )
 
     def _assigned(sender, instance, created, raw=False, **kwargs):

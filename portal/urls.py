@@ -19,6 +19,7 @@ from portal.views import (
     records,
     search,
     supervision,
+    supervision_forms,
     transfers,
 )
 
@@ -124,6 +125,51 @@ urlpatterns = [
         name="rectification_detail",
     ),
     path("supervision/meetings/", supervision.meeting_list, name="meetings"),
+    path("supervision/meetings/new/", supervision_forms.meeting_new, name="meeting_new"),
+    path(
+        "supervision/meetings/<int:pk>/attendance/",
+        supervision_forms.meeting_attendance,
+        name="meeting_mark_attendance",
+    ),
+    path(
+        "supervision/meetings/<int:pk>/minutes/",
+        supervision_forms.meeting_minutes,
+        name="meeting_minutes",
+    ),
+    path(
+        "supervision/ledger/report/", supervision_forms.ledger_report_new, name="ledger_report_new"
+    ),
+    path("supervision/ledger/reports/", supervision_forms.ledger_reports, name="ledger_reports"),
+    path(
+        "supervision/ledger/reports/<int:pk>/",
+        supervision_forms.ledger_report_detail,
+        name="ledger_report_detail",
+    ),
+    path(
+        "supervision/ledger/reports/<int:pk>/review/",
+        supervision_forms.ledger_report_review,
+        name="ledger_report_review",
+    ),
+    path(
+        "supervision/ledger/evidence/<int:pk>/",
+        supervision_forms.ledger_evidence,
+        name="ledger_evidence",
+    ),
+    path(
+        "supervision/rectifications/<int:pk>/reply/",
+        supervision_forms.rectification_reply,
+        name="rectification_reply",
+    ),
+    path(
+        "supervision/rectifications/<int:pk>/verify/",
+        supervision_forms.rectification_verify,
+        name="rectification_verify",
+    ),
+    path(
+        "supervision/rectifications/evidence/<int:pk>/",
+        supervision_forms.rectification_evidence,
+        name="rectification_evidence",
+    ),
     path("supervision/meetings/<int:pk>/", supervision.meeting_detail, name="meeting_detail"),
     path(
         "supervision/meetings/<int:pk>/check-in/",

@@ -15,7 +15,7 @@ class SupervisionConfig(AppConfig):
     def ready(self):
         from django.utils.translation import gettext_lazy as _
 
-        from core.schedule import Periodic, register
+        from core.schedule import register_jobs
         from notifications.kinds import Kind
         from notifications.kinds import register as register_kind
 
@@ -57,21 +57,20 @@ class SupervisionConfig(AppConfig):
             ),
         ):
             register_kind(kind)
-        register(
-            Periodic(
-                name="supervision.ledger_reminders",
-                task="supervision.tasks.ledger_reminders",
-                every=dt.timedelta(hours=1),
-                offset=dt.timedelta(minutes=5),
-                description=_("台账到期提醒（各组织当地 09:00）"),
-            )
-        )
-        register(
-            Periodic(
-                name="supervision.rectifications_escalate",
-                task="supervision.tasks.rectifications_escalate",
-                every=dt.timedelta(hours=1),
-                offset=dt.timedelta(minutes=10),
-                description=_("问题整改逾期督办（各组织当地 09:00）"),
-            )
+        register_jobs(
+            "supervision",
+            (
+                "ledger_reminders",
+                "ledger_reminders",
+                dt.timedelta(hours=1),
+                _("台账到期提醒（各组织当地 09:00）"),
+                dt.timedelta(minutes=5),
+            ),
+            (
+                "rectifications_escalate",
+                "rectifications_escalate",
+                dt.timedelta(hours=1),
+                _("问题整改逾期督办（各组织当地 09:00）"),
+                dt.timedelta(minutes=10),
+            ),
         )

@@ -24,8 +24,15 @@ DASHBOARD_ROLES = ("secretary",)
 
 
 class SupervisionError(DomainError):
+    """A refusal with its Chinese message; `field` names the input it is about (the
+    admin and portal forms show the message on that field; None: the form as a whole)."""
+
     code = "invalid"
     status = 400
+
+    def __init__(self, message: str = "", *, code=None, status=None, field: str | None = None):
+        super().__init__(message, code=code, status=status)
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -85,6 +92,7 @@ def period_parse(key: str) -> Period:
         raise SupervisionError(
             f"周期“{key}”无效：应为 2026（年）、2026-Q2（季度）或 2026-05（月）",
             code="invalid_period",
+            field="period",
         )
     year, part = int(m.group(1)), m.group(2)
     if part is None:
@@ -94,7 +102,9 @@ def period_parse(key: str) -> Period:
         return Period(f"{year}-Q{q}", "quarter", year, year * 12 + (q - 1) * 3, 3)
     month = int(part)
     if not 1 <= month <= 12:
-        raise SupervisionError(f"周期“{key}”无效：月份应为 01–12", code="invalid_period")
+        raise SupervisionError(
+            f"周期“{key}”无效：月份应为 01–12", code="invalid_period", field="period"
+        )
     return Period(f"{year}-{month:02d}", "month", year, year * 12 + month - 1, 1)
 
 

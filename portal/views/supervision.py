@@ -1,5 +1,5 @@
 """Organisation life in the portal: a member's meetings (check in during the window, ask
-for leave), and for secretaries the supervision dashboard (learning, meetings, ledger,
+for leave), the secretaries' forms (supervision_forms), and for secretaries the supervision dashboard (learning, meetings, ledger,
 rectification — and the dues slot), the ledger grid and the problem transfer lists, each
 with a drill-down to child units and an Excel export. Rules and numbers come from
 supervision's selectors/services; an out-of-scope id is a 404 (portal_view)."""
@@ -21,6 +21,7 @@ from organizations.selectors import (
     unit_ancestors_in_scope,
 )
 from portal.access import portal_view
+from portal.views.supervision_forms import meeting_page, rectification_page
 from supervision import dashboard
 from supervision.common import DASHBOARD_ROLES, MANAGE_ROLES, default_period, period_parse
 from supervision.ledger import selectors as ledger
@@ -48,23 +49,19 @@ def _panels() -> list[dashboard.Panel]:
 def meeting_list(request):
     qs = meetings.meetings_visible(request.user).order_by("-starts_at", "-id")[:100]
     return render(
-        request, "portal/supervision/meetings.html", {"nav": "meetings", "meetings": list(qs)}
+        request,
+        "portal/supervision/meetings.html",
+        {
+            "nav": "meetings",
+            "meetings": list(qs),
+            "can_schedule": top_unit_in_scope(request.user, roles=MANAGE_ROLES) is not None,
+        },
     )
 
 
 @portal_view
 def meeting_detail(request, pk: int):
-    m = meetings.access_meeting_by_id(request.user, pk)
-    manage = meetings.can_manage(request.user, m)
-    context = {
-        "nav": "meetings",
-        "meeting": m,
-        "mine": meetings.my_attendance(request.user, m),
-        "can_manage": manage,
-        "attendance": list(meetings.attendance_of(m)) if manage else [],
-        "files": list(m.files.order_by("id")),
-    }
-    return render(request, "portal/supervision/meeting.html", context)
+    return meeting_page(request, meetings.access_meeting_by_id(request.user, pk))
 
 
 @require_POST
@@ -198,11 +195,4 @@ def rectification_list(request):
 
 @portal_view
 def rectification_detail(request, pk: int):
-    r = rect.access_rectification_by_id(request.user, pk)
-    context = {
-        "nav": "supervision",
-        "item": r,
-        "overdue": rect.is_overdue(r),
-        "files": list(r.files.order_by("id")),
-    }
-    return render(request, "portal/supervision/rectification.html", context)
+    return rectification_page(request, rect.access_rectification_by_id(request.user, pk))

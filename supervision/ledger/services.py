@@ -35,17 +35,19 @@ def ledger_report_submit(
     unit = access_unit_by_id(user, unit_id, action="change", roles=MANAGE_ROLES)
     item = LedgerItem.objects.filter(pk=_int(item_id), is_active=True).first()
     if item is None:
-        raise SupervisionError("台账事项不存在或已停用", code="invalid_item")
+        raise SupervisionError("台账事项不存在或已停用", code="invalid_item", field="item")
     if not item.applies_to(unit.kind):
         raise SupervisionError(
             f"事项“{item.title}”不适用于{unit.get_kind_display()}“{unit.name}”",
             code="item_not_applicable",
+            field="item",
         )
     p = period_parse(period)
     if p.kind != item.period:
         raise SupervisionError(
             f"事项“{item.title}”按{PERIOD_KIND_LABEL[item.period]}报告，周期“{period}”不符",
             code="invalid_period",
+            field="period",
         )
     today = unit_today(unit, now)
     if p.start > today:
@@ -53,9 +55,10 @@ def ledger_report_submit(
             f"周期 {p.label()} 尚未开始（{unit.name}当地日期 {today.isoformat()}），不能报告",
             code="period_not_open",
             status=409,
+            field="period",
         )
     if not (text or "").strip():
-        raise SupervisionError("请填写完成情况", code="required")
+        raise SupervisionError("请填写完成情况", code="required", field="text")
     now = now or timezone.now()
     report = (
         LedgerReport.objects.select_for_update().filter(unit=unit, item=item, period=p.key).first()
@@ -85,7 +88,7 @@ def ledger_report_review(
     if report.status != LedgerReport.Status.SUBMITTED:
         raise SupervisionError("只能审核待审核的报告", code="not_submitted", status=409)
     if not accept and not (reason or "").strip():
-        raise SupervisionError("退回须填写原因", code="required")
+        raise SupervisionError("退回须填写原因", code="required", field="reason")
     report.status = LedgerReport.Status.ACCEPTED if accept else LedgerReport.Status.RETURNED
     report.return_reason = "" if accept else reason.strip()[:500]
     report.reviewed_by = user

@@ -52,21 +52,23 @@ def meeting_schedule(
     clock; invitees default to the unit's active members."""
     unit = access_unit_by_id(user, unit_id, action="change", roles=MANAGE_ROLES)
     if kind not in MeetingKind.values:
-        raise SupervisionError(f"会议类型“{kind}”无效", code="invalid_kind")
+        raise SupervisionError(f"会议类型“{kind}”无效", code="invalid_kind", field="kind")
     if kind == MeetingKind.CENTRAL_STUDY and unit.kind != OrgUnit.Kind.COMMITTEE:
-        raise SupervisionError("中心组学习只能由党委安排", code="invalid_kind")
+        raise SupervisionError("中心组学习只能由党委安排", code="invalid_kind", field="kind")
     if not (title or "").strip():
-        raise SupervisionError("请填写会议主题", code="required")
+        raise SupervisionError("请填写会议主题", code="required", field="title")
     if not (place or "").strip() and not (online_link or "").strip():
-        raise SupervisionError("请填写会议地点或线上会议链接", code="required")
+        raise SupervisionError("请填写会议地点或线上会议链接", code="required", field="place")
     if kind == MeetingKind.LESSON and (not lecturer.strip() or not topic.strip()):
-        raise SupervisionError("党课须填写授课人和党课题目", code="required")
+        raise SupervisionError("党课须填写授课人和党课题目", code="required", field="lecturer")
     try:
         minutes = int(duration_minutes)
     except (TypeError, ValueError):
         minutes = 0
     if not 10 <= minutes <= MAX_DURATION.total_seconds() // 60:
-        raise SupervisionError("会议时长应为 10 分钟至 12 小时", code="invalid_duration")
+        raise SupervisionError(
+            "会议时长应为 10 分钟至 12 小时", code="invalid_duration", field="duration_minutes"
+        )
     starts_at = local_to_utc(unit, starts_local)
     members = Member.objects.filter(unit=unit, status=Member.Status.ACTIVE)
     if invitee_ids:
@@ -81,6 +83,7 @@ def meeting_schedule(
                 "参会人员须为本组织（含下级组织）的正常党员："
                 + "、".join(map(str, sorted(wanted - found))),
                 code="invalid_invitees",
+                field="invitees",
             )
     meeting = Meeting(
         unit=unit,
@@ -208,18 +211,22 @@ def attendance_mark(
     now = now or timezone.now()
     meeting = access_meeting_by_id(user, meeting_id, action="change")
     if status not in (Attendance.Status.PRESENT, Attendance.Status.LEAVE, Attendance.Status.ABSENT):
-        raise SupervisionError("状态只能是 present（出席）、leave（请假）或 absent（缺席）")
+        raise SupervisionError(
+            "状态只能是 present（出席）、leave（请假）或 absent（缺席）", field="status"
+        )
     att = (
         Attendance.objects.select_for_update()
         .filter(meeting=meeting, member_id=_int(member_id))
         .first()
     )
     if att is None:
-        raise SupervisionError("该党员不在本次会议的参会名单中", code="not_invited")
+        raise SupervisionError("该党员不在本次会议的参会名单中", code="not_invited", field="member")
     if status != Attendance.Status.PRESENT and not (reason or "").strip():
-        raise SupervisionError("请假或缺席须填写原因", code="required")
+        raise SupervisionError("请假或缺席须填写原因", code="required", field="reason")
     if status == Attendance.Status.PRESENT and now < meeting.starts_at - CHECKIN_EARLY:
-        raise SupervisionError("会议尚未开始，不能标记出席", code="outside_window", status=409)
+        raise SupervisionError(
+            "会议尚未开始，不能标记出席", code="outside_window", status=409, field="status"
+        )
     was_present = att.status == Attendance.Status.PRESENT
     att.status = status
     att.reason = "" if status == Attendance.Status.PRESENT else reason.strip()[:300]
@@ -254,13 +261,13 @@ def meeting_minutes_file(
     if now < meeting.ends_at:
         raise SupervisionError("会议结束后才能提交会议记录", code="not_ended", status=409)
     if not (minutes or "").strip():
-        raise SupervisionError("请填写会议记录", code="required")
+        raise SupervisionError("请填写会议记录", code="required", field="minutes")
     if lecturer.strip():
         meeting.lecturer = lecturer.strip()[:64]
     if topic.strip():
         meeting.topic = topic.strip()[:200]
     if meeting.kind == MeetingKind.LESSON and (not meeting.lecturer or not meeting.topic):
-        raise SupervisionError("党课须记录授课人和党课题目", code="required")
+        raise SupervisionError("党课须记录授课人和党课题目", code="required", field="lecturer")
     meeting.minutes = minutes.strip()
     if meeting.minutes_filed_at is None:
         meeting.minutes_filed_at = now
@@ -288,7 +295,9 @@ def meeting_cancel(*, user, meeting_id) -> Meeting:
 def meeting_file_add(*, user, meeting_id, upload, kind: str = "minutes") -> MeetingFile:
     meeting = access_meeting_by_id(user, meeting_id, action="change")
     if kind not in MeetingFile.Kind.values:
-        raise SupervisionError("附件类型只能是 minutes（会议记录）或 photo（照片）")
+        raise SupervisionError(
+            "附件类型只能是 minutes（会议记录）或 photo（照片）", field="file_kind"
+        )
     _check_upload(upload)
     return MeetingFile.objects.create(
         meeting=meeting, kind=kind, file=upload, name=upload.name[:200], uploaded_by=user
@@ -297,6 +306,6 @@ def meeting_file_add(*, user, meeting_id, upload, kind: str = "minutes") -> Meet
 
 def _check_upload(upload) -> None:
     if upload is None:
-        raise SupervisionError("请选择要上传的文件", code="required")
+        raise SupervisionError("请选择要上传的文件", code="required", field="file")
     if upload.size > MAX_FILE_BYTES:
-        raise SupervisionError("文件不能超过 20 MB", code="too_large")
+        raise SupervisionError("文件不能超过 20 MB", code="too_large", field="file")

@@ -42,28 +42,35 @@ def rectification_issue(
     issuer = access_unit_by_id(user, issued_by_unit_id, action="change", roles=MANAGE_ROLES)
     unit = access_unit_by_id(user, unit_id, action="change", roles=MANAGE_ROLES)
     if not unit.path.startswith(issuer.path):
-        raise SupervisionError("问题只能移交给移交单位本级或下级组织", code="not_below")
+        raise SupervisionError(
+            "问题只能移交给移交单位本级或下级组织", code="not_below", field="unit"
+        )
     missing = [
-        label
-        for label, value in (
-            ("问题", title),
-            ("问题描述", description),
-            ("问题类别", category),
-            ("责任人", responsible_person),
+        (label, name)
+        for label, name, value in (
+            ("问题", "title", title),
+            ("问题描述", "description", description),
+            ("问题类别", "category", category),
+            ("责任人", "responsible_person", responsible_person),
         )
         if not _text(value)
     ]
     if missing:
-        raise SupervisionError("请填写" + "、".join(missing), code="required")
+        raise SupervisionError(
+            "请填写" + "、".join(label for label, _ in missing),
+            code="required",
+            field=missing[0][1] if len(missing) == 1 else None,
+        )
     if source not in Rectification.Source.values:
-        raise SupervisionError(f"来源“{source}”无效", code="invalid_source")
+        raise SupervisionError(f"来源“{source}”无效", code="invalid_source", field="source")
     if not isinstance(deadline, dt.date):
-        raise SupervisionError("整改期限须为日期", code="invalid_deadline")
+        raise SupervisionError("整改期限须为日期", code="invalid_deadline", field="deadline")
     today = unit_today(unit, now)
     if deadline < today:
         raise SupervisionError(
             f"整改期限 {deadline.isoformat()} 已过（{unit.name}当地日期 {today.isoformat()}）",
             code="deadline_past",
+            field="deadline",
         )
     rect = Rectification.objects.create(
         unit=unit,
@@ -90,7 +97,7 @@ def rectification_reply(
     if rect.status not in (Rectification.Status.OPEN, Rectification.Status.RETURNED):
         raise SupervisionError("该问题不在待整改状态，不能反馈", code="not_open", status=409)
     if not _text(measures):
-        raise SupervisionError("请填写整改措施", code="required")
+        raise SupervisionError("请填写整改措施", code="required", field="measures")
     rect.measures = _text(measures)
     if _text(evidence_text):
         rect.evidence_text = _text(evidence_text)
@@ -115,7 +122,9 @@ def rectification_verify(
         raise SupervisionError("整改单位反馈后才能核验", code="not_replied", status=409)
     if close:
         if not rect.evidence_text and not rect.files.exists():
-            raise SupervisionError("没有整改佐证材料，不能销号", code="no_evidence", status=409)
+            raise SupervisionError(
+                "没有整改佐证材料，不能销号", code="no_evidence", status=409, field="action"
+            )
         rect.status = Rectification.Status.CLOSED
         rect.closed_at = now
         rect.closed_on = now.astimezone(zone(rect.unit.timezone)).date()
@@ -124,7 +133,7 @@ def rectification_verify(
         rect.return_reason = ""
     else:
         if not _text(reason):
-            raise SupervisionError("退回须填写原因", code="required")
+            raise SupervisionError("退回须填写原因", code="required", field="reason")
         rect.status = Rectification.Status.RETURNED
         rect.return_reason = _text(reason)[:500]
     rect.save()

@@ -51,3 +51,35 @@ def test_pdf_has_chinese_text_and_fetches_nothing_outside(tmp_path):
     path.write_bytes(pdf)
     text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True).stdout
     assert "政工情况 第一期" in text
+
+
+def test_apps_register_their_jobs_under_their_names_with_existing_tasks():
+    """register_jobs names each job `<app>.<name>` and points it at `<app>.tasks.<task>`;
+    every registered supervision and academy job resolves to a real task."""
+    from importlib import import_module
+
+    from core import schedule
+
+    expected = {
+        "supervision.ledger_reminders": ("supervision.tasks.ledger_reminders", 60, 5),
+        "supervision.rectifications_escalate": (
+            "supervision.tasks.rectifications_escalate",
+            60,
+            10,
+        ),
+        "elearning.attempts_close_overdue": ("elearning.tasks.attempts_close_overdue", 1, 0),
+        "elearning.points_unit_paths_sync": ("elearning.tasks.points_unit_paths_sync", 5, 0),
+        "elearning.assignment_reminders": ("elearning.tasks.assignment_reminders_send", 15, 0),
+        "elearning.openings": ("elearning.tasks.openings_announce", 5, 0),
+    }
+    for name, (task, every_minutes, offset_minutes) in expected.items():
+        job = schedule.get(name)
+        assert job.task == task and job.description
+        assert job.every == dt.timedelta(minutes=every_minutes)
+        assert job.offset == dt.timedelta(minutes=offset_minutes)
+        module, attr = task.rsplit(".", 1)
+        assert hasattr(import_module(module), attr)
+    with pytest.raises(ValueError, match="registered twice"):
+        schedule.register_jobs(
+            "supervision", ("ledger_reminders", "other_task", dt.timedelta(hours=1), "x")
+        )
