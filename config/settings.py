@@ -428,6 +428,7 @@ EHOME_SETUP_STEPS = [
     "elearning.services.academy_setup_ensure",
     "dues.services.setup_ensure",  # the regulation's default dues rates
     "supervision.services.setup_ensure",  # compliance rules and the default ledger items
+    "publications.manuscripts.scoring.setup_ensure",  # the default manuscript scoring rules
 ]
 
 EHOME_SEED_DEMO_STEPS = [

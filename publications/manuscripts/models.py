@@ -149,10 +149,7 @@ class ManuscriptAttachment(models.Model):
         return self.name
 
 
-@scoped(
-    unit="manuscript__sender_unit",
-    routes=("manuscript-event",),
-)
+@scoped(unit="manuscript__sender_unit")  # served inside its manuscript, no URL of its own
 class ManuscriptEvent(models.Model):
     """The manuscript's history: each submission, registration, return (with comments),
     resubmission, decision and score."""
@@ -219,10 +216,7 @@ class ManuscriptScoreRule(models.Model):
         return f"{self.get_kind_display()} {self.column or '*'} {self.min_length}–{upper}"
 
 
-@scoped(
-    unit="manuscript__sender_unit",
-    routes=("manuscript-score",),
-)
+@scoped(unit="manuscript__sender_unit")  # served inside its manuscript, no URL of its own
 class ManuscriptScore(models.Model):
     """The score of an adopted manuscript: one per manuscript."""
 
