@@ -167,7 +167,7 @@ class ReportParams(serializers.Serializer):
     unit = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     date_from = serializers.DateField(required=False)
     date_to = serializers.DateField(required=False)
-    format = serializers.ChoiceField(choices=["json", "xlsx"], required=False, default="json")
+    export = serializers.ChoiceField(choices=["xlsx"], required=False, help_text="导出 Excel")
 
     def validate(self, attrs):
         today = timezone.localdate()
@@ -377,7 +377,7 @@ class ManuscriptReportApi(APIView):
     @extend_schema(
         tags=[TAG],
         operation_id="manuscripts_report",
-        summary="稿件采用统计：各投稿单位在期间内的投稿数、采用数、采用率、得分及排名（format=xlsx 导出 Excel）",
+        summary="稿件采用统计：各投稿单位在期间内的投稿数、采用数、采用率、得分及排名（export=xlsx 导出 Excel）",
         parameters=[
             ReportParams,
             OpenApiParameter(
@@ -404,7 +404,7 @@ class ManuscriptReportApi(APIView):
                     "只有编辑、书记或组织管理员可以查看稿件统计", code="forbidden", status=403
                 )
         report = reports.unit_report(unit=unit, date_from=p["date_from"], date_to=p["date_to"])
-        if p["format"] == "xlsx":
+        if p.get("export") == "xlsx":
             response = HttpResponse(
                 reports.report_xlsx(report),
                 content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -170,7 +170,8 @@ def test_admin_list_edit_history_and_processing_are_scoped(org, world):
         )
     export = c.get("/admin/publications_manuscripts/?export=xlsx")
     assert export.status_code == 200
-    rows = list(load_workbook(io.BytesIO(export.content)).active.values)
+    data = b"".join(export.streaming_content) if export.streaming else export.content
+    rows = list(load_workbook(io.BytesIO(data)).active.values)
     assert [r[1] for r in rows[1:]] == ["A1 投往 A"]
     url = f"/admin/publications_manuscripts/process/{world.mine.pk}/"
     c.post(url, {"step": "register"})
@@ -257,7 +258,7 @@ def test_report_is_one_query_ranked_by_score_and_exports_to_excel(org, world, cl
     assert api.get(f"{BASE}report/", {"unit": org.b.pk}).status_code == 404
     bad = api.get(f"{BASE}report/", {"date_from": "2026-12-31", "date_to": "2026-01-01"})
     assert bad.status_code == 400
-    xlsx = api.get(f"{BASE}report/", {"unit": org.a.pk, "format": "xlsx"})
+    xlsx = api.get(f"{BASE}report/", {"unit": org.a.pk, "export": "xlsx"})
     sheet = load_workbook(io.BytesIO(xlsx.content)).active
     values = list(sheet.values)
     assert values[1][:4] == ("排名", "投稿单位", "投稿数", "采用数")
@@ -294,6 +295,9 @@ def test_the_content_team_assessment_shows_each_teams_manuscripts(org, world):
     }
     c = Client()
     c.force_login(user_with_role(org.root, "secretary"))
-    page = c.get("/admin/interaction/engagement/assessment/", {"unit": org.root.pk, "month": f"{month:%Y-%m}"})
+    page = c.get(
+        "/admin/interaction/engagement/assessment/",
+        {"unit": org.root.pk, "month": f"{month:%Y-%m}"},
+    )
     assert page.status_code == 200
     assert 'data-testid="team-figures-manuscripts"' in page.content.decode()
