@@ -38,7 +38,7 @@ WRITE_ERRORS = {400: ERRORS[400], 404: ERRORS[404], 409: ERRORS[409]}
 
 
 # --- shapes ---------------------------------------------------------------------------------
-class UnitOut(serializers.Serializer):
+class ManuscriptUnitOut(serializers.Serializer):
     id = serializers.IntegerField()
     code = serializers.CharField()
     name = serializers.CharField()
@@ -47,8 +47,8 @@ class UnitOut(serializers.Serializer):
 class ManuscriptOut(serializers.Serializer):
     id = serializers.IntegerField()
     title = serializers.CharField()
-    sender_unit = UnitOut()
-    receiver_unit = UnitOut()
+    sender_unit = ManuscriptUnitOut()
+    receiver_unit = ManuscriptUnitOut()
     target_kind = serializers.ChoiceField(choices=TargetKind.choices)
     column = serializers.CharField()
     status = serializers.ChoiceField(choices=S.choices)
@@ -60,7 +60,7 @@ class ManuscriptOut(serializers.Serializer):
     score = serializers.FloatField(allow_null=True)
 
 
-class AttachmentOut(serializers.Serializer):
+class ManuscriptAttachmentOut(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
     kind = serializers.CharField()
@@ -69,7 +69,7 @@ class AttachmentOut(serializers.Serializer):
     url = serializers.CharField()
 
 
-class EventOut(serializers.Serializer):
+class ManuscriptEventOut(serializers.Serializer):
     action = serializers.CharField()
     action_label = serializers.CharField()
     from_status = serializers.CharField()
@@ -83,11 +83,11 @@ class ManuscriptDetailOut(ManuscriptOut):
     body = serializers.CharField()
     endorsement_note = serializers.CharField()
     news_page_id = serializers.IntegerField(allow_null=True)
-    attachments = AttachmentOut(many=True)
-    history = EventOut(many=True)
+    attachments = ManuscriptAttachmentOut(many=True)
+    history = ManuscriptEventOut(many=True)
 
 
-class ScoreOut(serializers.Serializer):
+class ManuscriptScoreOut(serializers.Serializer):
     manuscript = serializers.IntegerField()
     length = serializers.IntegerField()
     base_points = serializers.FloatField()
@@ -95,7 +95,7 @@ class ScoreOut(serializers.Serializer):
     points = serializers.FloatField()
 
 
-class ReportRow(serializers.Serializer):
+class ManuscriptReportRow(serializers.Serializer):
     rank = serializers.IntegerField()
     unit_id = serializers.IntegerField()
     unit_code = serializers.CharField()
@@ -108,18 +108,18 @@ class ReportRow(serializers.Serializer):
     score = serializers.FloatField()
 
 
-class ReportOut(serializers.Serializer):
-    unit = UnitOut()
+class ManuscriptReportOut(serializers.Serializer):
+    unit = ManuscriptUnitOut()
     date_from = serializers.DateField()
     date_to = serializers.DateField()
-    rows = ReportRow(many=True)
+    rows = ManuscriptReportRow(many=True)
 
 
 ManuscriptPage = paged("ManuscriptPage", ManuscriptOut)
 
 
 # --- inputs ---------------------------------------------------------------------------------
-class Fields(serializers.Serializer):
+class ManuscriptFields(serializers.Serializer):
     title = serializers.CharField(max_length=200)
     body = serializers.CharField(required=False, allow_blank=True, max_length=100_000)
     body_format = serializers.ChoiceField(choices=Manuscript.BodyFormat.choices, required=False)
@@ -135,35 +135,35 @@ class Fields(serializers.Serializer):
         return attrs
 
 
-class CreateIn(Fields):
+class ManuscriptCreateIn(ManuscriptFields):
     sender_unit = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     receiver_unit = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     submit = serializers.BooleanField(required=False, default=False)
 
 
-class UpdateIn(Fields):
+class ManuscriptUpdateIn(ManuscriptFields):
     title = serializers.CharField(max_length=200, required=False)
 
 
-class ResubmitIn(UpdateIn):
+class ManuscriptResubmitIn(ManuscriptUpdateIn):
     comment = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
 
-class ReturnIn(serializers.Serializer):
+class ManuscriptReturnIn(serializers.Serializer):
     comment = serializers.CharField(max_length=2000)
 
 
-class DecideIn(serializers.Serializer):
+class ManuscriptDecideIn(serializers.Serializer):
     decision = serializers.ChoiceField(choices=[(d, S(d).label) for d in services.DECISIONS])
     comment = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
 
-class ListParams(serializers.Serializer):
+class ManuscriptListParams(serializers.Serializer):
     box = serializers.ChoiceField(choices=["sent", "received", "all"], required=False)
     status = serializers.ChoiceField(choices=S.choices, required=False)
 
 
-class ReportParams(serializers.Serializer):
+class ManuscriptReportParams(serializers.Serializer):
     unit = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     date_from = serializers.DateField(required=False)
     date_to = serializers.DateField(required=False)
@@ -180,7 +180,7 @@ class ReportParams(serializers.Serializer):
         return attrs
 
 
-class AttachmentUpload(serializers.Serializer):
+class ManuscriptAttachmentUpload(serializers.Serializer):
     file = serializers.FileField()
 
 
@@ -217,11 +217,11 @@ class ManuscriptListApi(APIView):
         tags=[TAG],
         operation_id="manuscripts_list",
         summary="稿件列表：box=sent 我的投稿，received 收稿队列，默认两者",
-        parameters=[*PAGE_PARAMS, ListParams],
+        parameters=[*PAGE_PARAMS, ManuscriptListParams],
         responses={200: ManuscriptPage, 400: ERRORS[400]},
     )
     def get(self, request):
-        p = _valid(ListParams, request.query_params)
+        p = _valid(ManuscriptListParams, request.query_params)
         qs = {
             "sent": selectors.manuscripts_sent,
             "received": selectors.manuscripts_received,
@@ -236,12 +236,12 @@ class ManuscriptListApi(APIView):
         tags=[TAG],
         operation_id="manuscripts_create",
         summary="写稿（submit=true 时同时投出）：只能投给投稿单位的上级组织",
-        request=CreateIn,
+        request=ManuscriptCreateIn,
         examples=[CREATE_EXAMPLE],
         responses={201: ManuscriptDetailOut, **WRITE_ERRORS},
     )
     def post(self, request):
-        p = _valid(CreateIn, request.data)
+        p = _valid(ManuscriptCreateIn, request.data)
         m = services.manuscript_create(
             user=request.user,
             sender_unit_id=p.pop("sender_unit"),
@@ -262,12 +262,12 @@ class ManuscriptDetailApi(APIView):
     @extend_schema(
         tags=[TAG],
         summary="修改草稿或退回修改的稿件（投稿方）",
-        request=UpdateIn,
+        request=ManuscriptUpdateIn,
         responses={200: ManuscriptDetailOut, **WRITE_ERRORS},
     )
     def patch(self, request, pk: int):
         selectors.access_manuscript_by_id(request.user, pk, action="send")  # 404 first
-        p = _valid(UpdateIn, request.data)
+        p = _valid(ManuscriptUpdateIn, request.data)
         services.manuscript_update(user=request.user, manuscript_id=pk, **p)
         return _detail(pk, request.user)
 
@@ -296,7 +296,7 @@ class SubmitApi(_action("投稿（草稿 → 已投稿）", side="send", call=se
 class ResubmitApi(
     _action(
         "修改后重新投稿（退回修改 → 已重新投稿）",
-        ResubmitIn,
+        ManuscriptResubmitIn,
         side="send",
         call=services.manuscript_resubmit,
     )
@@ -309,7 +309,12 @@ class RegisterApi(_action("登记（分配登记号）", side="receive", call=se
 
 
 class ReturnApi(
-    _action("退回修改（须填写意见）", ReturnIn, side="receive", call=services.manuscript_return)
+    _action(
+        "退回修改（须填写意见）",
+        ManuscriptReturnIn,
+        side="receive",
+        call=services.manuscript_return,
+    )
 ):
     pass
 
@@ -317,7 +322,7 @@ class ReturnApi(
 class DecideApi(
     _action(
         "处理：简报采用、新闻采用（生成新闻草稿，走正常审核）或未采用",
-        DecideIn,
+        ManuscriptDecideIn,
         side="receive",
         call=services.manuscript_decide,
     )
@@ -330,7 +335,7 @@ class ScoreApi(APIView):
         tags=[TAG],
         summary="按计分规则计分（每篇稿件只计一次，重复计分答复 409）",
         request=None,
-        responses={201: ScoreOut, **WRITE_ERRORS},
+        responses={201: ManuscriptScoreOut, **WRITE_ERRORS},
     )
     def post(self, request, pk: int):
         selectors.access_manuscript_by_id(request.user, pk, action="receive")  # 404 first
@@ -351,12 +356,12 @@ class ManuscriptAttachmentsApi(APIView):
     @extend_schema(
         tags=[TAG],
         summary="添加附件：图片（jpg/png/gif/webp）或 PDF、Word、Excel（不得含宏）",
-        request={"multipart/form-data": AttachmentUpload},
-        responses={201: AttachmentOut, 413: ERRORS[400], **WRITE_ERRORS},
+        request={"multipart/form-data": ManuscriptAttachmentUpload},
+        responses={201: ManuscriptAttachmentOut, 413: ERRORS[400], **WRITE_ERRORS},
     )
     def post(self, request, pk: int):
         selectors.access_manuscript_by_id(request.user, pk, action="send")  # 404 before the body
-        upload = _valid(AttachmentUpload, request.data)["file"]
+        upload = _valid(ManuscriptAttachmentUpload, request.data)["file"]
         attachment = services.manuscript_attach(
             user=request.user, manuscript_id=pk, name=upload.name, data=upload.read()
         )
@@ -379,13 +384,13 @@ class ManuscriptReportApi(APIView):
         operation_id="manuscripts_report",
         summary="稿件采用统计：各投稿单位在期间内的投稿数、采用数、采用率、得分及排名（export=xlsx 导出 Excel）",
         parameters=[
-            ReportParams,
+            ManuscriptReportParams,
             OpenApiParameter(
                 "unit", OpenApiTypes.INT, description="从哪个组织统计（默认：你所管理的最上级组织）"
             ),
         ],
         responses={
-            200: ReportOut,
+            200: ManuscriptReportOut,
             (200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): (
                 OpenApiTypes.BINARY
             ),
@@ -394,7 +399,7 @@ class ManuscriptReportApi(APIView):
         },
     )
     def get(self, request):
-        p = _valid(ReportParams, request.query_params)
+        p = _valid(ManuscriptReportParams, request.query_params)
         if p.get("unit"):
             unit = access_unit_by_id(request.user, p["unit"], roles=selectors.MANAGER_ROLES)
         else:

@@ -393,6 +393,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "LiaisonContactKindEnum": "care.liaison.models.LiaisonContact.Kind",
         "DeviceTypeEnum": "notifications.channels.devices.TYPES",
+        "ManuscriptStatusEnum": "publications.manuscripts.models.Manuscript.Status",
     },
     "PREPROCESSING_HOOKS": ["api.schema.only_api_v1"],
     # /api/docs/ loads Swagger UI from this site (drf-spectacular-sidecar, pinned in

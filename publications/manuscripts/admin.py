@@ -26,7 +26,22 @@ from organizations.permissions import (
 from publications.manuscripts import selectors, services
 from publications.manuscripts.models import Manuscript, ManuscriptScoreRule
 
-MANUSCRIPT_POLICY = UnitScopedPermissionPolicy(
+
+class ManuscriptPolicy(UnitScopedPermissionPolicy):
+    """The scope of both sides; deleting is for the sender side, and only a draft (a
+    submitted item is a record of the receiving unit)."""
+
+    def user_has_permission_for_instance(self, user, action, instance):
+        if not super().user_has_permission_for_instance(user, action, instance):
+            return False
+        if action != "delete":
+            return True
+        return instance.status == Manuscript.Status.DRAFT and (
+            Manuscript.objects.filter(selectors.sender_q(user), pk=instance.pk).exists()
+        )
+
+
+MANUSCRIPT_POLICY = ManuscriptPolicy(
     Manuscript,
     scope_field="sender_unit__path",
     roles=selectors.MANAGER_ROLES,

@@ -173,6 +173,9 @@ def test_admin_list_edit_history_and_processing_are_scoped(org, world):
     data = b"".join(export.streaming_content) if export.streaming else export.content
     rows = list(load_workbook(io.BytesIO(data)).active.values)
     assert [r[1] for r in rows[1:]] == ["A1 投往 A"]
+    # a submitted item is a record: not even its sender side deletes it
+    c.post(f"/admin/publications_manuscripts/delete/{world.mine.pk}/")
+    assert Manuscript.objects.filter(pk=world.mine.pk).exists()
     url = f"/admin/publications_manuscripts/process/{world.mine.pk}/"
     c.post(url, {"step": "register"})
     c.post(url, {"step": "decide", "decision": "adopted_news"})  # no news channel here
