@@ -73,9 +73,7 @@ class DashboardApi(APIView):
             report = panel.build(user=request.user, unit=unit, period=period)
             if export:
                 return xlsx_response(
-                    dashboard.panelxlsx_response(
-                        title=panel.title, columns=panel.columns, report=report
-                    ),
+                    dashboard.panel_xlsx(title=panel.title, columns=panel.columns, report=report),
                     f"{panel.key}-{unit.code}-{period.key}",
                 )
             out.append(
