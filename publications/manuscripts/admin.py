@@ -8,12 +8,13 @@ scoring rules are data, kept by superusers (a model without a unit)."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.views.generic import TemplateView
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, ObjectList
+from wagtail.admin.views.generic import DeleteView
 from wagtail.admin.views.generic.base import BaseObjectMixin, WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.model import ModelViewSet
 
@@ -118,6 +119,16 @@ class ManuscriptAdminForm(WagtailAdminModelForm):
         pass
 
 
+class ManuscriptDeleteView(DeleteView):
+    """Only what the policy allows for this item (the sender side's drafts)."""
+
+    def get_object(self, *args, **kwargs):
+        obj = super().get_object(*args, **kwargs)
+        if not MANUSCRIPT_POLICY.user_has_permission_for_instance(self.request.user, "delete", obj):
+            raise PermissionDenied
+        return obj
+
+
 class ManuscriptProcessView(BaseObjectMixin, WagtailAdminTemplateMixin, TemplateView):
     """The steps the user's side may take on a manuscript (GET: the forms; POST: one step
     through the service)."""
@@ -182,6 +193,7 @@ class ManuscriptViewSet(UnitScopedViewSetMixin, ModelViewSet):
     menu_label = "稿件"
     copy_view_enabled = False
     inspect_view_enabled = True
+    delete_view_class = ManuscriptDeleteView
     list_display = [
         "register_number",
         "title",

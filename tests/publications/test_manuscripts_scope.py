@@ -174,8 +174,14 @@ def test_admin_list_edit_history_and_processing_are_scoped(org, world):
     rows = list(load_workbook(io.BytesIO(data)).active.values)
     assert [r[1] for r in rows[1:]] == ["A1 投往 A"]
     # a submitted item is a record: not even its sender side deletes it
-    c.post(f"/admin/publications_manuscripts/delete/{world.mine.pk}/")
+    refused = c.post(f"/admin/publications_manuscripts/delete/{world.mine.pk}/")
+    assert refused.status_code in (302, 403)
     assert Manuscript.objects.filter(pk=world.mine.pk).exists()
+    draft = _item(world.editors["a1"], org.a1, org.a, title="草稿", submit=False)
+    sender = Client()
+    sender.force_login(world.editors["a1"])
+    sender.post(f"/admin/publications_manuscripts/delete/{draft.pk}/")
+    assert not Manuscript.objects.filter(pk=draft.pk).exists()
     url = f"/admin/publications_manuscripts/process/{world.mine.pk}/"
     c.post(url, {"step": "register"})
     c.post(url, {"step": "decide", "decision": "adopted_news"})  # no news channel here
