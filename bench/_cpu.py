@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 
 _TICK = os.sysconf("SC_CLK_TCK")
-GROUPS = ("gunicorn", "postgres", "redis")
+GROUPS = ("gunicorn", "granian", "postgres", "redis")
 
 
 def _group(pid: str) -> str | None:
@@ -65,3 +65,9 @@ class CpuSplit:
 
     def per_request_ms(self, n: int) -> dict[str, float]:
         return {g: round(s * 1000 / n, 2) for g, s in self.seconds.items()} if n else {}
+
+
+def in_all(per_request: dict[str, float], server: str) -> float:
+    """CPU per request of the server side in all: the WSGI server's processes, PostgreSQL
+    and Redis (not the load client)."""
+    return sum(per_request.get(g, 0.0) for g in (server, "postgres", "redis"))
