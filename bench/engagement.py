@@ -36,7 +36,16 @@ import threading
 import time
 
 from bench import _cpu, _http
-from bench.learning import SERVERS, Server, _ms, _pct, compare_configs, config_label, configs_from
+from bench.learning import (
+    SERVERS,
+    Server,
+    _database_name,
+    _ms,
+    _pct,
+    compare_configs,
+    config_label,
+    configs_from,
+)
 
 ROOT_CODE = "EB"
 
@@ -148,22 +157,22 @@ def bench_http(
                 if r.status == 202:
                     events_ok[0] += 1 if single else batch
 
-    with Server(port, workers, env=env or {}, kind=server):
+    with Server(port, workers, env=env or {}, kind=server) as srv:
         measure_from = time.perf_counter() + 3.0
         stop = measure_from + seconds
         ts = [threading.Thread(target=worker, args=(k,)) for k in range(threads)]
         for t in ts:
             t.start()
         time.sleep(max(0.0, measure_from - time.perf_counter()))
-        cpu = _cpu.CpuSplit().start()
+        cpu = _cpu.CpuSplit(srv.proc.pid, _database_name()).start()
         for t in ts:
             t.join()
         cpu.stop()
     per = cpu.per_request_ms(len(lat))
     res = {
         "config": config_label(server, env),
-        "server_cpu": per.get(server, float("nan")),
-        "in_all_cpu": _cpu.in_all(per, server),
+        "server_cpu": per.get("server", float("nan")),
+        "in_all_cpu": _cpu.in_all(per),
         "events_per_s": events_ok[0] / seconds,
         "requests": len(lat),
         "codes": codes,

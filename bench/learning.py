@@ -4,21 +4,27 @@
         .venv/bin/python -m bench learning -- [--units 8000] [--members 140000] [--courses 10]
         [--skip-http] [--skip-exam] [--http-seconds 20] [--threads 32] [--workers 4]
         [--progress-workers 2] [--progress-threads 16] [--skip-progress-baseline]
-        [--skip-inprocess]
+        [--servers gunicorn,granian] [--roads hot,full] [--rounds 3]
+        [--skip-inprocess] [--profile-roads]
 
 1. data: `organizations.generating.org_generate` (8,000 units / 140,000 members under a
    root coded "LB"), 10 compulsory courses with an assignment each, and one CourseProgress
    row per member and course (≈ 1.4 M rows, written with COPY). Re-runs reuse the data.
 2. completion report: full tree and a second-level unit (the ONE-query selector), against
    a naive loop (a few ORM queries per child unit) measured in the same run.
-3. progress reports through HTTP under gunicorn: threaded raw-socket clients (bench._http)
-   POST interval batches (each with its own idempotency key) against 127.0.0.1; after
-   3 s of the same load as warm-up, the requests started in the next `--http-seconds`:
-   accepted/s, p50/p99 and the CPU each process group spent per request; then, as the
-   same-run baselines, the same load through the DRF view (EHOME_PROGRESS_FAST_PATH=0) and
-   through the DRF view with the statements unprepared (+ EHOME_DB_PREPARE=0).
-   In-process, the same report alternating in one process: CPU of the fast path vs
-   the DRF view, and the store's PostgreSQL statement vs its portable locked form.
+3. progress reports through HTTP: threaded raw-socket clients (bench._http) POST
+   interval batches (each with its own idempotency key) against 127.0.0.1; after 3 s of
+   the same load as warm-up, the requests started in the next `--http-seconds`:
+   accepted/s, p50/p99 and the CPU per request of the server's own processes, of the
+   PostgreSQL backends of this database, and of both + Redis ("in all"; bench._cpu).
+   Each of `--servers` (gunicorn sync workers, granian WSGI) × `--roads` (hot:
+   api.hot_path, full: EHOME_HOT_PATH=0) is measured, alternating over `--rounds`, with
+   the medians and the ratios to the first; unless --skip-progress-baseline, also the
+   DRF view (EHOME_PROGRESS_FAST_PATH=0) and the DRF view with the statements unprepared
+   (+ EHOME_DB_PREPARE=0). In-process, alternating in one process: CPU per report through
+   the WSGI application on the hot road vs the full stack (`--profile-roads`: with a
+   cProfile of each), the fast path vs the DRF view, and the store's PostgreSQL
+   statement vs its portable locked form.
 4. exam burst: 2,000 members start and submit over HTTP (10 % send their submit twice,
    concurrently); server errors, lost and double-graded submissions, p99.
 5. leaderboards: a contest result and a points balance for every member (COPY), then
@@ -348,6 +354,12 @@ def config_label(kind: str, env: dict | None) -> str:
     return kind + "".join(f" {k}={v}" for k, v in (env or {}).items())
 
 
+def _database_name() -> str:
+    from django.db import connection
+
+    return connection.settings_dict["NAME"]
+
+
 def _tokens(members) -> dict[int, str]:
     from rest_framework_simplejwt.tokens import AccessToken
 
@@ -424,7 +436,7 @@ def bench_progress_http(
                 lat.append(dt_)
                 codes[r.status] = codes.get(r.status, 0) + 1
 
-    with Server(port, workers, env=env, kind=server):
+    with Server(port, workers, env=env, kind=server) as srv:
         for m in members[: workers * 2]:  # warm-up
             _http.request(
                 "GET", f"http://127.0.0.1:{port}", path,
@@ -436,7 +448,7 @@ def bench_progress_http(
         for t in ts:
             t.start()
         time.sleep(max(0.0, measure_from - time.perf_counter()))
-        cpu = _cpu.CpuSplit().start()
+        cpu = _cpu.CpuSplit(srv.proc.pid, _database_name()).start()
         for t in ts:
             t.join()
         wall = seconds  # requests started in the window, which is this long
@@ -457,8 +469,8 @@ def bench_progress_http(
         "workers": workers,
         "members": len(members),
         "cpu_ms_per_request": per,
-        "server_cpu": per.get(server, float("nan")),
-        "in_all_cpu": _cpu.in_all(per, server),
+        "server_cpu": per.get("server", float("nan")),
+        "in_all_cpu": _cpu.in_all(per),
         "load": os.getloadavg()[0],
     }
     print(
