@@ -1,4 +1,4 @@
-"""The WSGI application (gunicorn `config.wsgi`).
+"""The WSGI application (`config.wsgi:application`, served by bin/serve: granian or gunicorn).
 
 After Django is set up, every URL module (and so every view module) is imported, then
 the garbage collector is told to leave all those objects alone (`gc.freeze()`): a loaded
