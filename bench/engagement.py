@@ -4,13 +4,17 @@
         .venv/bin/python -m bench engagement -- [--units 8000] [--members 140000]
         [--http-seconds 15] [--workers 2] [--threads 16] [--batch 20]
         [--fold-events 1000000] [--rollup-rows-per-day 5000] [--skip-http] [--skip-fold]
-        [--skip-reports]
+        [--skip-reports] [--servers gunicorn,granian] [--roads hot,full] [--rounds 3]
+        [--skip-single] [--skip-direct]
 
 1. events over HTTP under gunicorn (bench._http raw-socket clients, JWT): members POST
    batches of `--batch` events (70 % reads, 20 % likes/unlikes, 10 % shares) to
    /api/v1/engagement/events/, and single reads to /api/v1/engagement/lesson/<id>/read/;
-   accepted events/s and p50/p99 per request. Same-run baseline: the same batches with
-   EHOME_ENGAGEMENT_BUFFER=direct (one upsert statement per event on the request path).
+   accepted events/s, p50/p99 per request and the CPU per request of the server
+   processes and of server + PostgreSQL + Redis ("in all"). Same-run baseline: the same
+   batches with EHOME_ENGAGEMENT_BUFFER=direct (one upsert statement per event on the
+   request path). `--servers` and `--roads` compare WSGI servers and the hot road
+   (api.hot_path) against the full stack in the same run, alternating over `--rounds`.
 2. fold: `--fold-events` events pushed into the buffer (pipelined RPUSH), then
    `interaction.engagement.fold.fold()` — the time, events/s, and the extrapolation to
    10,000,000.
@@ -31,8 +35,17 @@ import sys
 import threading
 import time
 
-from bench import _http
-from bench.learning import Gunicorn, _ms, _pct
+from bench import _cpu, _http
+from bench.learning import (
+    SERVERS,
+    Server,
+    _database_name,
+    _ms,
+    _pct,
+    compare_configs,
+    config_label,
+    configs_from,
+)
 
 ROOT_CODE = "EB"
 
@@ -82,7 +95,9 @@ def ensure_data(units: int, members: int) -> dict:
 # --- 1. events over HTTP ------------------------------------------------------------------
 
 
-def bench_http(data, *, seconds, workers, threads, batch, port, env=None, single=False):
+def bench_http(
+    data, *, seconds, workers, threads, batch, port, env=None, single=False, server="gunicorn"
+):
     from django.db import connection
     from rest_framework_simplejwt.tokens import AccessToken
 
@@ -142,15 +157,22 @@ def bench_http(data, *, seconds, workers, threads, batch, port, env=None, single
                 if r.status == 202:
                     events_ok[0] += 1 if single else batch
 
-    with Gunicorn(port, workers, env=env or {}):
+    with Server(port, workers, env=env or {}, kind=server) as srv:
         measure_from = time.perf_counter() + 3.0
         stop = measure_from + seconds
         ts = [threading.Thread(target=worker, args=(k,)) for k in range(threads)]
         for t in ts:
             t.start()
+        time.sleep(max(0.0, measure_from - time.perf_counter()))
+        cpu = _cpu.CpuSplit(srv.proc.pid, _database_name()).start()
         for t in ts:
             t.join()
+        cpu.stop()
+    per = cpu.per_request_ms(len(lat))
     res = {
+        "config": config_label(server, env),
+        "server_cpu": per.get("server", float("nan")),
+        "in_all_cpu": _cpu.in_all(per),
         "events_per_s": events_ok[0] / seconds,
         "requests": len(lat),
         "codes": codes,
@@ -160,9 +182,11 @@ def bench_http(data, *, seconds, workers, threads, batch, port, env=None, single
     }
     label = "single reads" if single else f"batches of {batch}"
     print(
-        f"[events {label}{' ' + str(env) if env else ''}] gunicorn {workers} workers, {threads} clients, "
+        f"[events {label}, {res['config']}] {workers} workers, {threads} clients, "
         f"{seconds} s: {res['events_per_s']:.0f} events/s accepted, {len(lat)} requests {codes}, "
-        f"p50 {_ms(res['p50'])}, p99 {_ms(res['p99'])}; load {res['load']:.1f}"
+        f"p50 {_ms(res['p50'])}, p99 {_ms(res['p99'])}; CPU ms per request: server "
+        f"{res['server_cpu']:.2f}, in all {res['in_all_cpu']:.2f}, all groups {per}; "
+        f"load {res['load']:.1f}"
     )
     return res
 
@@ -355,6 +379,19 @@ def main(argv: list[str]) -> None:
     p.add_argument("--fold-events", type=int, default=1_000_000)
     p.add_argument("--rollup-rows-per-day", type=int, default=5000)
     p.add_argument("--skip-http", action="store_true")
+    p.add_argument(
+        "--servers",
+        default="gunicorn",
+        help=f"comma-separated, compared in the same run: {','.join(SERVERS)}",
+    )
+    p.add_argument(
+        "--roads",
+        default="hot",
+        help="comma-separated: hot (api.hot_path, the default), full (EHOME_HOT_PATH=0)",
+    )
+    p.add_argument("--rounds", type=int, default=1, help="alternating rounds per config")
+    p.add_argument("--skip-single", action="store_true", help="no single-read run")
+    p.add_argument("--skip-direct", action="store_true", help="no one-row-per-event baseline run")
     p.add_argument("--skip-fold", action="store_true")
     p.add_argument("--skip-reports", action="store_true")
     p.add_argument(
@@ -373,14 +410,24 @@ def main(argv: list[str]) -> None:
             "threads": args.threads,
             "port": args.port,
         }
-        res = bench_http(data, batch=args.batch, **size)
-        bench_http(data, batch=1, single=True, **size)
-        base = bench_http(data, batch=args.batch, env={"EHOME_ENGAGEMENT_BUFFER": "direct"}, **size)
-        print(
-            f"[events] buffered vs one row per event: "
-            f"{res['events_per_s'] / max(base['events_per_s'], 1):.2f}× the events/s, "
-            f"p99 {_ms(res['p99'])} vs {_ms(base['p99'])}"
-        )
+        configs = configs_from(args)
+
+        def run(server, env):
+            return bench_http(data, batch=args.batch, server=server, env=env, **size)
+
+        summary = compare_configs(run, configs, args.rounds, "events")
+        kind = configs[0][0]
+        if not args.skip_single:
+            bench_http(data, batch=1, single=True, server=kind, **size)
+        if not args.skip_direct:
+            direct = {"EHOME_ENGAGEMENT_BUFFER": "direct"}
+            base = bench_http(data, batch=args.batch, env=direct, server=kind, **size)
+            res = summary[0]
+            print(
+                f"[events] buffered ({res['config']}) vs one row per event: "
+                f"{res['events_per_s'] / max(base['events_per_s'], 1):.2f}× the events/s, "
+                f"p99 {_ms(res['p99'])} vs {_ms(base['p99'])}"
+            )
     if not args.skip_fold:
         bench_fold(data, n=args.fold_events)
     if not args.skip_reports:

@@ -4,21 +4,27 @@
         .venv/bin/python -m bench learning -- [--units 8000] [--members 140000] [--courses 10]
         [--skip-http] [--skip-exam] [--http-seconds 20] [--threads 32] [--workers 4]
         [--progress-workers 2] [--progress-threads 16] [--skip-progress-baseline]
-        [--skip-inprocess]
+        [--servers gunicorn,granian] [--roads hot,full] [--rounds 3]
+        [--skip-inprocess] [--profile-roads]
 
 1. data: `organizations.generating.org_generate` (8,000 units / 140,000 members under a
    root coded "LB"), 10 compulsory courses with an assignment each, and one CourseProgress
    row per member and course (≈ 1.4 M rows, written with COPY). Re-runs reuse the data.
 2. completion report: full tree and a second-level unit (the ONE-query selector), against
    a naive loop (a few ORM queries per child unit) measured in the same run.
-3. progress reports through HTTP under gunicorn: threaded raw-socket clients (bench._http)
-   POST interval batches (each with its own idempotency key) against 127.0.0.1; after
-   3 s of the same load as warm-up, the requests started in the next `--http-seconds`:
-   accepted/s, p50/p99 and the CPU each process group spent per request; then, as the
-   same-run baselines, the same load through the DRF view (EHOME_PROGRESS_FAST_PATH=0) and
-   through the DRF view with the statements unprepared (+ EHOME_DB_PREPARE=0).
-   In-process, the same report alternating in one process: CPU of the fast path vs
-   the DRF view, and the store's PostgreSQL statement vs its portable locked form.
+3. progress reports through HTTP: threaded raw-socket clients (bench._http) POST
+   interval batches (each with its own idempotency key) against 127.0.0.1; after 3 s of
+   the same load as warm-up, the requests started in the next `--http-seconds`:
+   accepted/s, p50/p99 and the CPU per request of the server's own processes, of the
+   PostgreSQL backends of this database, and of both + Redis ("in all"; bench._cpu).
+   Each of `--servers` (gunicorn sync workers, granian WSGI) × `--roads` (hot:
+   api.hot_path, full: EHOME_HOT_PATH=0) is measured, alternating over `--rounds`, with
+   the medians and the ratios to the first; unless --skip-progress-baseline, also the
+   DRF view (EHOME_PROGRESS_FAST_PATH=0) and the DRF view with the statements unprepared
+   (+ EHOME_DB_PREPARE=0). In-process, alternating in one process: CPU per report through
+   the WSGI application on the hot road vs the full stack (`--profile-roads`: with a
+   cProfile of each), the fast path vs the DRF view, and the store's PostgreSQL
+   statement vs its portable locked form.
 4. exam burst: 2,000 members start and submit over HTTP (10 % send their submit twice,
    concurrently); server errors, lost and double-graded submissions, p99.
 5. leaderboards: a contest result and a points balance for every member (COPY), then
@@ -30,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
 import random
 import signal
@@ -268,13 +275,51 @@ def bench_reports(data) -> dict:
 # --- HTTP helpers -----------------------------------------------------------------------
 
 
-class Gunicorn:
-    def __init__(self, port: int, workers: int, threads: int = 1, env: dict | None = None):
+SERVERS = ("gunicorn", "granian")
+
+
+class Server:
+    """The site under a WSGI server on 127.0.0.1, as production runs it
+    (docs/operations.md): gunicorn sync workers, or granian in WSGI mode (one blocking
+    thread per worker process, one Rust runtime thread). `env` is added to the workers'
+    environment (EHOME_HOT_PATH=0, EHOME_PROGRESS_FAST_PATH=0, … for the baselines)."""
+
+    def __init__(
+        self, port: int, workers: int, threads: int = 1, env: dict | None = None, kind="gunicorn"
+    ):
+        if kind not in SERVERS:
+            raise ValueError(f"server {kind!r}: one of {SERVERS}")
         self.port = port
         self.workers = workers
         self.threads = threads
         self.env = env or {}
+        self.kind = kind
         self.proc = None
+
+    def command(self) -> list[str]:
+        if self.kind == "granian":
+            return [
+                str(BASE / ".venv/bin/granian"),
+                "--interface", "wsgi",
+                "--host", "127.0.0.1",
+                "--port", str(self.port),
+                "--workers", str(self.workers),
+                "--blocking-threads", str(self.threads),
+                "--runtime-threads", "1",
+                "--backlog", "2048",
+                "--log-level", "warning",
+                "--no-ws",
+                "config.wsgi:application",
+            ]  # fmt: skip
+        return [
+            str(BASE / ".venv/bin/gunicorn"),
+            "config.wsgi:application",
+            "--bind", f"127.0.0.1:{self.port}",
+            "--workers", str(self.workers),
+            "--threads", str(self.threads),
+            "--log-level", "warning",
+            "--backlog", "2048",
+        ]  # fmt: skip
 
     def __enter__(self):
         env = dict(os.environ)
@@ -282,22 +327,8 @@ class Gunicorn:
         env["EHOME_LOG_LEVEL"] = "WARNING"
         env["EHOME_THROTTLE_USER"] = "100000/min"
         env.update(self.env)
-        cmd = [
-            str(BASE / ".venv/bin/gunicorn"),
-            "config.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{self.port}",
-            "--workers",
-            str(self.workers),
-            "--threads",
-            str(self.threads),
-            "--log-level",
-            "warning",
-            "--backlog",
-            "2048",
-        ]
-        self.proc = subprocess.Popen(cmd, cwd=BASE, env=env)
-        for _ in range(100):
+        self.proc = subprocess.Popen(self.command(), cwd=BASE, env=env)
+        for _ in range(200):
             try:
                 _http.request("GET", f"http://127.0.0.1:{self.port}", "/healthz", timeout=1)
                 break
@@ -312,6 +343,21 @@ class Gunicorn:
                 self.proc.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
+                self.proc.wait()
+            time.sleep(0.5)  # the port free again for the next server
+
+
+Gunicorn = Server  # the exam burst and bench/engagement.py's default
+
+
+def config_label(kind: str, env: dict | None) -> str:
+    return kind + "".join(f" {k}={v}" for k, v in (env or {}).items())
+
+
+def _database_name() -> str:
+    from django.db import connection
+
+    return connection.settings_dict["NAME"]
 
 
 def _tokens(members) -> dict[int, str]:
@@ -332,6 +378,7 @@ def bench_progress_http(
     port: int,
     env: dict | None = None,
     warmup: float = 3.0,
+    server: str = "gunicorn",
 ) -> dict:
     from django.db import connection
     from django.utils import timezone
@@ -389,7 +436,7 @@ def bench_progress_http(
                 lat.append(dt_)
                 codes[r.status] = codes.get(r.status, 0) + 1
 
-    with Gunicorn(port, workers, env=env):
+    with Server(port, workers, env=env, kind=server) as srv:
         for m in members[: workers * 2]:  # warm-up
             _http.request(
                 "GET", f"http://127.0.0.1:{port}", path,
@@ -401,13 +448,16 @@ def bench_progress_http(
         for t in ts:
             t.start()
         time.sleep(max(0.0, measure_from - time.perf_counter()))
-        cpu = _cpu.CpuSplit().start()
+        cpu = _cpu.CpuSplit(srv.proc.pid, _database_name()).start()
         for t in ts:
             t.join()
         wall = seconds  # requests started in the window, which is this long
         cpu.stop()
     accepted = codes.get(200, 0)
+    per = cpu.per_request_ms(len(lat))
     res = {
+        "config": config_label(server, env),
+        "server": server,
         "requests": len(lat),
         "accepted": accepted,
         "codes": codes,
@@ -418,16 +468,55 @@ def bench_progress_http(
         "threads": threads,
         "workers": workers,
         "members": len(members),
-        "cpu_ms_per_request": cpu.per_request_ms(len(lat)),
+        "cpu_ms_per_request": per,
+        "server_cpu": per.get("server", float("nan")),
+        "in_all_cpu": _cpu.in_all(per),
         "load": os.getloadavg()[0],
     }
     print(
-        f"[progress{' ' + str(env) if env else ''}] gunicorn {workers} workers, {threads} client threads, {len(members)} members, "
-        f"{wall:.0f} s: {accepted} accepted ({res['accepted_per_s']:.0f}/s), codes {codes}, "
-        f"p50 {_ms(res['p50'])}, p99 {_ms(res['p99'])}; CPU ms per request "
-        f"{res['cpu_ms_per_request']}; load {res['load']:.1f}"
+        f"[progress {res['config']}] {workers} workers, {threads} client threads, "
+        f"{len(members)} members, {wall:.0f} s: {accepted} accepted "
+        f"({res['accepted_per_s']:.0f}/s), codes {codes}, p50 {_ms(res['p50'])}, "
+        f"p99 {_ms(res['p99'])}; CPU ms per request: server {res['server_cpu']:.2f}, "
+        f"in all (server + PostgreSQL + Redis) {res['in_all_cpu']:.2f}, all groups {per}; "
+        f"load {res['load']:.1f}"
     )
     return res
+
+
+def compare_configs(run, configs: list[tuple[str, dict]], rounds: int, tag: str) -> list[dict]:
+    """Each (server, env) of `configs` measured by `run(server=…, env=…)`, alternating
+    over `rounds` rounds so that all see the same phases of a shared machine; the median
+    per config, and each config's ratio to the first."""
+    results: dict[str, list[dict]] = {config_label(k, e): [] for k, e in configs}
+    for r in range(rounds):
+        order = configs if r % 2 == 0 else configs[::-1]
+        for kind, env in order:
+            results[config_label(kind, env)].append(run(server=kind, env=env))
+    summary = []
+    for label, runs in results.items():
+        summary.append(
+            {
+                "config": label,
+                "runs": runs,
+                **{
+                    k: statistics.median(x[k] for x in runs)
+                    for k in runs[0]
+                    if isinstance(runs[0][k], float) and k != "wall"
+                },
+            }
+        )
+    base = summary[0]
+    for s_ in summary:
+        print(
+            f"[{tag} median of {rounds}] {s_['config']}: "
+            + ", ".join(
+                f"{k} {s_[k]:.2f}" + (f" ({s_[k] / base[k]:.2f}× {base['config']})" if s_ is not base and base[k] else "")
+                for k in ("server_cpu", "in_all_cpu", "p99", "accepted_per_s", "events_per_s")
+                if k in s_
+            )
+        )  # fmt: skip
+    return summary
 
 
 # --- 3b. progress in-process: the fast path and the store's report forms ------------------
@@ -533,6 +622,121 @@ def bench_progress_inprocess(data, *, rounds: int = 8, batch: int = 200) -> dict
     return res
 
 
+def wsgi_environ(method, path, headers: dict, body: bytes) -> dict:
+    """The environ a WSGI server hands the application for one request."""
+    import io
+
+    env = {
+        "REQUEST_METHOD": method,
+        "PATH_INFO": path,
+        "SCRIPT_NAME": "",
+        "QUERY_STRING": "",
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "8000",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1",
+        "HTTP_HOST": "127.0.0.1:8000",
+        "CONTENT_TYPE": "application/json",
+        "CONTENT_LENGTH": str(len(body)),
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.url_scheme": "http",
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": False,
+        "wsgi.multiprocess": True,
+        "wsgi.run_once": False,
+        "wsgi.version": (1, 0),
+    }
+    for k, v in headers.items():
+        env["HTTP_" + k.upper().replace("-", "_")] = v
+    return env
+
+
+def wsgi_call(app, environ) -> int:
+    status = []
+    response = app(environ, lambda s, h: status.append(s))
+    b"".join(response)
+    response.close()
+    return int(status[0][:3])
+
+
+def bench_roads_inprocess(data, *, rounds: int = 8, batch: int = 200, profile: bool = False):
+    """CPU per progress report in one process, through the WSGI application as a server
+    calls it: the hot road (api.hot_path) vs Django's full stack, alternating batches.
+    With `profile`, a cProfile of each road's batches, cumulative, printed."""
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.utils import timezone
+
+    from api.hot_path import HotPathHandler
+    from elearning.courses import progress
+    from elearning.models import Lesson, LessonProgress, WatchAllowance
+    from organizations.models import Member
+
+    lesson = Lesson.objects.filter(course=data["courses"][3]).order_by("sort_order").first()
+    members = list(
+        Member.objects.filter(unit__path__startswith=data["root"].path)
+        .select_related("user", "unit")
+        .order_by("id")[6000:6064]
+    )
+    LessonProgress.objects.filter(lesson=lesson, member__in=members).delete()
+    for m in members:
+        progress.progress_open(member=m, lesson=lesson)
+    long_ago = timezone.now() - dt.timedelta(days=3)
+    LessonProgress.objects.filter(lesson=lesson, member__in=members).update(opened_at=long_ago)
+    WatchAllowance.objects.filter(member__in=members).update(refilled_at=long_ago, budget=14400)
+    tokens = _tokens(members)
+    roads = {"hot": HotPathHandler(), "full": WSGIHandler()}
+    pos = {m.pk: 0 for m in members}
+    run = uuid.uuid4().hex[:8]
+    path = f"/api/v1/lessons/{lesson.pk}/progress/"
+    profiles = {}
+
+    def batch_of(road) -> float:
+        app = roads[road]
+        envs = []
+        for i in range(batch):
+            m = members[i % len(members)]
+            a = pos[m.pk]
+            pos[m.pk] = a + 2
+            body = {"event": "intervals", "intervals": [{"from_s": a, "to_s": a + 2}]}
+            headers = {
+                "Authorization": f"Bearer {tokens[m.pk]}",
+                "Idempotency-Key": f"{run}-{m.pk}-{a}",
+            }
+            envs.append(wsgi_environ("POST", path, headers, json.dumps(body).encode()))
+        prof = None
+        if profile:
+            import cProfile
+
+            prof = profiles.setdefault(road, cProfile.Profile(time.process_time))
+            prof.enable()
+        t = time.process_time()
+        for env in envs:
+            assert wsgi_call(app, env) == 200
+        took = (time.process_time() - t) / batch
+        if prof is not None:
+            prof.disable()
+        return took
+
+    batch_of("hot"), batch_of("full")  # warm-up
+    out = {"hot": [], "full": []}
+    for r in range(rounds):
+        for road in ("hot", "full") if r % 2 == 0 else ("full", "hot"):
+            out[road].append(batch_of(road))
+    hot, full = statistics.median(out["hot"]), statistics.median(out["full"])
+    print(
+        f"[progress roads in-process] CPU per report through the WSGI app, median of "
+        f"{rounds} × {batch}: hot road {hot * 1000:.3f} ms, full stack {full * 1000:.3f} ms "
+        f"→ {100 * (hot - full) / full:+.0f} %; load {os.getloadavg()[0]:.1f}"
+    )
+    if profile:
+        import pstats
+
+        for road, prof in profiles.items():
+            print(f"--- profile, {road} road (cumulative) ---")
+            pstats.Stats(prof).sort_stats("cumulative").print_stats(70)
+    return {"hot_cpu": hot, "full_cpu": full, "load": os.getloadavg()[0]}
+
+
 # --- 4. exam burst ----------------------------------------------------------------------
 
 
@@ -621,7 +825,7 @@ def bench_exam_burst(data, *, n: int, threads: int, workers: int, port: int) -> 
         for j, m in enumerate(members[idx::threads]):
             one(m, dup=(j % 10 == 0))
 
-    with Gunicorn(port, workers):
+    with Server(port, workers):
         t0 = time.perf_counter()
         ts = [threading.Thread(target=worker, args=(k,)) for k in range(threads)]
         for t in ts:
@@ -793,6 +997,20 @@ def bench_leaderboards(data, *, repeat: int = 50) -> dict:
     return res
 
 
+def configs_from(args) -> list[tuple[str, dict]]:
+    """(server, env) for each of --servers × --roads, the first being the baseline."""
+    roads = {"hot": {}, "full": {"EHOME_HOT_PATH": "0"}}
+    out = []
+    for kind in args.servers.split(","):
+        if kind not in SERVERS:
+            sys.exit(f"--servers: {kind!r} is not one of {SERVERS}")
+        for road in args.roads.split(","):
+            if road not in roads:
+                sys.exit(f"--roads: {road!r} is not one of {tuple(roads)}")
+            out.append((kind, dict(roads[road])))
+    return out
+
+
 def main(argv: list[str]) -> None:
     p = argparse.ArgumentParser(prog="bench learning")
     p.add_argument("--units", type=int, default=8000)
@@ -807,7 +1025,21 @@ def main(argv: list[str]) -> None:
     p.add_argument("--progress-workers", type=int, default=2)
     p.add_argument("--progress-threads", type=int, default=16)
     p.add_argument("--skip-progress-baseline", action="store_true")
+    p.add_argument(
+        "--servers",
+        default="gunicorn",
+        help=f"comma-separated, compared in the same run: {','.join(SERVERS)}",
+    )
+    p.add_argument(
+        "--roads",
+        default="hot",
+        help="comma-separated: hot (api.hot_path, the default), full (EHOME_HOT_PATH=0)",
+    )
+    p.add_argument("--rounds", type=int, default=1, help="alternating rounds per config")
     p.add_argument("--skip-inprocess", action="store_true")
+    p.add_argument(
+        "--profile-roads", action="store_true", help="cProfile the in-process road comparison"
+    )
     p.add_argument("--threads", type=int, default=32)
     p.add_argument("--workers", type=int, default=4)
     p.add_argument("--exam-members", type=int, default=2000)
@@ -820,26 +1052,31 @@ def main(argv: list[str]) -> None:
         bench_reports(data)
     if not args.skip_http:
         size = {"threads": args.progress_threads, "workers": args.progress_workers}
-        res = bench_progress_http(data, seconds=args.http_seconds, port=args.port, **size)
+        configs = configs_from(args)
         if not args.skip_progress_baseline:
             # baselines in the same run: the DRF view for every report, then that with
             # the statements unprepared too (the request path before both changes)
-            for label, env in (
-                ("DRF view", {"EHOME_PROGRESS_FAST_PATH": "0"}),
+            kind = configs[0][0]
+            configs += [
+                (kind, {"EHOME_HOT_PATH": "0", "EHOME_PROGRESS_FAST_PATH": "0"}),
                 (
-                    "DRF view, unprepared",
-                    {"EHOME_PROGRESS_FAST_PATH": "0", "EHOME_DB_PREPARE": "0"},
+                    kind,
+                    {
+                        "EHOME_HOT_PATH": "0",
+                        "EHOME_PROGRESS_FAST_PATH": "0",
+                        "EHOME_DB_PREPARE": "0",
+                    },
                 ),
-            ):
-                base = bench_progress_http(
-                    data, seconds=args.http_seconds, port=args.port, env=env, **size
-                )
-                print(
-                    f"[progress] default vs {label}: "
-                    f"{res['accepted_per_s'] / base['accepted_per_s']:.2f}× the accepted/s, "
-                    f"p99 {_ms(res['p99'])} vs {_ms(base['p99'])}"
-                )
+            ]
+
+        def run(server, env):
+            return bench_progress_http(
+                data, seconds=args.http_seconds, port=args.port, env=env, server=server, **size
+            )
+
+        compare_configs(run, configs, args.rounds, "progress")
     if not args.skip_inprocess:
+        bench_roads_inprocess(data, profile=args.profile_roads)
         bench_progress_inprocess(data)
     if not args.skip_exam:
         bench_exam_burst(

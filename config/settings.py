@@ -591,6 +591,28 @@ MIDDLEWARE[1:1] = [
     "api.middleware.ApiInputGuardMiddleware",
     "api.middleware.ConditionalContentMiddleware",
 ]
+# The hot API endpoints (api.hot_path): a POST with a Bearer token and no cookies to one
+# of these URL names skips the middleware listed below and the site-wide URL walk. Each
+# skipped middleware has nothing to do for such a request: sessions, the session user,
+# its end-of-login check and messages need a cookie; CSRF is exempt for the API's views
+# (and the JWT user is not a session user); conditional GET, static files and the
+# reconnecting retry act on GET/HEAD only; the admin's page scope, review and outlet
+# gates act on admin URLs only. tests/api/test_hot_path.py compares both roads.
+EHOME_HOT_PATH = env_bool("EHOME_HOT_PATH", default=True)
+EHOME_HOT_PATH_URL_NAMES = ["api:lesson-progress", "api:engagement-events"]
+EHOME_HOT_PATH_SKIP_MIDDLEWARE = {  # middleware → its stand-in on the hot road (or None)
+    "core.db.DatabaseReconnectMiddleware": None,
+    "api.middleware.ConditionalContentMiddleware": None,
+    "whitenoise.middleware.WhiteNoiseMiddleware": None,
+    "django.contrib.sessions.middleware.SessionMiddleware": "api.hot_path.SessionVaryMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware": None,
+    "django.contrib.auth.middleware.AuthenticationMiddleware": None,
+    "organizations.logins.LoginSessionMiddleware": None,
+    "django.contrib.messages.middleware.MessageMiddleware": None,
+    "cms.middleware.PageAdminScopeMiddleware": None,
+    "cms.middleware.ReviewGateMiddleware": None,
+    "cms.middleware.OutletRefusalMiddleware": None,
+}
 # JSON bodies: lone surrogates, NUL characters and nesting deeper than 32 levels are a
 # 400 naming the field (api.parsers); bodies over DATA_UPLOAD_MAX_MEMORY_SIZE a 413 JSON
 # error (api.middleware.ApiInputGuardMiddleware).

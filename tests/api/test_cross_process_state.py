@@ -4,7 +4,8 @@ another process is seen by the web server at its next request. With a per-proces
 the server kept answering 304 with the old ETag for up to five minutes after a book was
 added elsewhere, and kept accepting a token revoked elsewhere.
 
-A real gunicorn serves the project on its own SQLite file under a temporary
+A real server — granian and gunicorn, each through bin/serve — serves the project on
+its own SQLite file under a temporary
 EHOME_VAR_DIR (tests/servers/sqlite_settings.py); the changes are made by separate
 `python -m tests.servers.shared_state` processes. Needs neither PostgreSQL nor Redis: the
 server runs the embedded profile in both passes."""
@@ -24,9 +25,12 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-GUNICORN = Path(sys.executable).with_name("gunicorn")
+BIN = Path(sys.executable).parent
 
-pytestmark = pytest.mark.skipif(not GUNICORN.exists(), reason="gunicorn is not installed")
+pytestmark = pytest.mark.skipif(
+    not (BIN / "gunicorn").exists() or not (BIN / "granian").exists(),
+    reason="gunicorn or granian is not installed",
+)
 
 
 def _free_port() -> int:
@@ -61,37 +65,46 @@ def _step(env, *args) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-@pytest.fixture
-def server(embedded, tmp_path):
+@pytest.fixture(params=["granian", "gunicorn"])
+def server(request, embedded, tmp_path):
+    """The install served by bin/serve (docs/operations.md "Web") with each server."""
     token = _step(embedded, "setup")["token"]
     port = _free_port()
-    log = open(tmp_path / "gunicorn.log", "w")  # noqa: SIM115 - closed below
+    log = open(tmp_path / "server.log", "w")  # noqa: SIM115 - closed below
+    env = {
+        **embedded,
+        "EHOME_SERVER": request.param,
+        "EHOME_PORT": str(port),
+        "EHOME_WEB_WORKERS": "1",
+        "EHOME_WEB_THREADS": "4",
+        "EHOME_VENV": str(Path(sys.executable).parent.parent),
+    }
     proc = subprocess.Popen(
-        [str(GUNICORN), "config.wsgi:application", "--bind", f"127.0.0.1:{port}"]
-        + ["--workers", "1", "--threads", "4", "--log-level", "warning"],
+        [str(ROOT / "bin/serve"), "--log-level", "warning"],
         cwd=ROOT,
-        env=embedded,
+        env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     try:
         deadline = time.monotonic() + 90
         while True:
-            assert proc.poll() is None, (tmp_path / "gunicorn.log").read_text()[-3000:]
+            assert proc.poll() is None, (tmp_path / "server.log").read_text()[-3000:]
             try:
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
                 conn.request("GET", "/healthz")
                 conn.getresponse().read()
                 break
             except OSError:
-                assert time.monotonic() < deadline, "gunicorn did not start"
+                assert time.monotonic() < deadline, f"{request.param} did not start"
                 time.sleep(0.1)
 
         def get(path, **headers):
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
             conn.request("GET", path, headers={"Authorization": f"Bearer {token}", **headers})
             response = conn.getresponse()
-            return response.status, dict(response.getheaders()), response.read()
+            return response.status, response.headers, response.read()  # names any case
 
         yield get
     finally:

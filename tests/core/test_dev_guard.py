@@ -133,6 +133,26 @@ def test_bind_strings():
     assert is_loopback(bind_host("127.0.0.1:9000"))
 
 
+@pytest.mark.parametrize("server", ["granian", "gunicorn"])
+def test_bin_serve_on_all_interfaces_refuses_with_the_dev_profile(tmp_path, server):
+    r = subprocess.run(
+        [str(ROOT / "bin/serve")],
+        cwd=ROOT,
+        env=_env(
+            EHOME_VAR_DIR=str(tmp_path),
+            EHOME_SERVER=server,
+            EHOME_BIND_HOST="0.0.0.0",
+            EHOME_PORT=str(_free_port()),
+            EHOME_VENV=str(Path(sys.executable).parent.parent),
+        ),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert r.returncode != 0
+    assert "DJANGO_ENV=production" in r.stderr and "EHOME_ALLOW_DEV_ON_NETWORK" in r.stderr
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
