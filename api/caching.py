@@ -61,6 +61,15 @@ CONDITIONAL_PATHS: tuple[tuple[re.Pattern, tuple[str, ...]], ...] = (
     (re.compile(r"^/api/v1/periodicals/(?:\d+/)?$"), ("periodicals", SHARED)),
 )
 
+#: list paths whose whole 200 body is kept in the cache under its ETag (`body_get` /
+#: `body_store`): GETs with no side effect (details count reads, so they are not here)
+#: and no per-caller content beyond what the ETag's scope key covers.
+BODY_CACHE_PATHS: tuple[re.Pattern, ...] = (re.compile(r"^/api/v1/news/$"),)
+BODY_CACHE_SECONDS = 300
+#: headers never replayed from a kept body: the validators are set afresh, and cookies
+#: belong to the request that got them
+_BODY_SKIP_HEADERS = frozenset({"etag", "last-modified", "cache-control", "set-cookie"})
+
 EPOCH = datetime(2020, 1, 1, tzinfo=UTC).timestamp()
 VERSION_CACHE_SECONDS = 300
 AUTH_STATE_SECONDS = 60
@@ -178,15 +187,19 @@ def auth_state(user_id, scope_counter: int, cached: dict | None = None) -> dict:
     """{"active", "scope"} of a user: `cached` (from versions_and_auth), else one user
     query plus the scope queries. Dropped by `auth_state_forget` when the user or their
     roles change, and recomputed whenever the global scope version moved."""
-    state = cached
-    if state is not None and state.get("scope_counter") == scope_counter:
-        return state
+    if auth_state_current(cached, scope_counter):
+        return cached
     from django.contrib.auth import get_user_model
 
     user = get_user_model().objects.filter(pk=user_id).first()
     if user is None:
         return {"active": False, "scope": "", "scope_counter": scope_counter}
     return auth_state_store(user, scope_counter)
+
+
+def auth_state_current(cached: dict | None, scope_counter: int) -> bool:
+    """A cached auth state still valid under the current global scope version."""
+    return cached is not None and cached.get("scope_counter") == scope_counter
 
 
 def auth_state_forget(user_id) -> None:
@@ -268,3 +281,31 @@ def etag_matches(header: str, etag: str) -> bool:
         return True
     ours = etag.removeprefix("W/")
     return any(tag.strip().removeprefix("W/") == ours for tag in header.split(","))
+
+
+# --- whole bodies -----------------------------------------------------------------------
+def body_cacheable(path: str) -> bool:
+    """A news feed page may be answered from a kept body (settings.EHOME_API_BODY_CACHE,
+    default on)."""
+    if not getattr(settings, "EHOME_API_BODY_CACHE", True):
+        return False
+    return any(p.match(path) for p in BODY_CACHE_PATHS)
+
+
+def body_key(request, v: Validators) -> str:
+    """The ETag (versions, scope key, scheme and host, language, sorted query, URL
+    bucket) plus the raw query string: the body's `next`/`previous` links repeat the
+    query in the order the client sent it."""
+    raw = f"{v.etag}\n{request.META.get('QUERY_STRING', '')}"
+    return "api:body:" + hashlib.sha256(raw.encode()).hexdigest()[:40]
+
+
+def body_get(key: str):
+    """(bytes, headers) kept by `body_store`, or None."""
+    return cache.get(key)
+
+
+def body_store(key: str, response) -> None:
+    """Keep a 200's bytes and headers (before the validators are added) for the ETag."""
+    headers = [(k, v) for k, v in response.items() if k.lower() not in _BODY_SKIP_HEADERS]
+    cache.set(key, (response.content, headers), BODY_CACHE_SECONDS)

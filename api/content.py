@@ -59,6 +59,8 @@ class CatalogueFilterSerializer(serializers.Serializer):
 
 
 def _params(serializer_class, request) -> dict:
+    if request.query_params.keys().isdisjoint(serializer_class._declared_fields):
+        return {}  # nothing to validate (a plain feed page: cursor and page_size only)
     s = serializer_class(data=request.query_params)
     s.is_valid(raise_exception=True)
     return s.validated_data

@@ -12,6 +12,13 @@ For a GET/HEAD on a content list or detail path (`api.caching.CONDITIONAL_PATHS`
    request's validator matches after all (session-cookie requests, the portal's own calls,
    are always answered this way: their user is known only once the view has run).
 
+A news feed page (`api.caching.BODY_CACHE_PATHS`) is also kept whole: a plain GET whose
+ETag — computed as for a 304, from the cached auth state and versions, with the token's
+version checked — names a body another request of the same scope already received is
+answered from the cache with the same bytes and headers (`EHOME_API_BODY_CACHE=false`
+turns this off). A change to the news, to what it embeds or to the reader's scope moves
+the ETag, so a kept body is never sent for content that changed since.
+
 Nothing in the resource views needs to know. Other paths pass straight through.
 """
 
@@ -86,10 +93,14 @@ class ConditionalContentMiddleware:
         conditional = "HTTP_IF_NONE_MATCH" in request.META or (
             "HTTP_IF_MODIFIED_SINCE" in request.META
         )
-        user_id, claims = _bearer_claims(request) if conditional else (None, None)
+        kept_body = request.method == "GET" and caching.body_cacheable(request.path_info)
+        user_id, claims = _bearer_claims(request) if conditional or kept_body else (None, None)
         vers, cached_state = caching.versions_and_auth((*keys, caching.SCOPE), user_id)
+        scope_counter = vers[caching.SCOPE].counter
+        if not conditional and not caching.auth_state_current(cached_state, scope_counter):
+            user_id = None  # a kept body only on a warm cache: no SQL before the view
         if user_id is not None:
-            state = caching.auth_state(user_id, vers[caching.SCOPE].counter, cached_state)
+            state = caching.auth_state(user_id, scope_counter, cached_state)
             if state["active"]:
                 v = caching.validators_for(
                     request=request, keys=keys, vers=vers, scope=state["scope"], language=language
@@ -99,6 +110,10 @@ class ConditionalContentMiddleware:
                     response = HttpResponseNotModified()
                     _headers(response, v)
                     return response
+                if kept_body:
+                    kept = caching.body_get(caching.body_key(request, v))
+                    if kept is not None and _token_current(user_id, claims):
+                        return _replay(kept, v)
 
         response = self.get_response(request)
         if response.status_code != 200 or response.has_header("ETag"):
@@ -114,12 +129,26 @@ class ConditionalContentMiddleware:
         v = caching.validators_for(
             request=request, keys=keys, vers=vers, scope=state["scope"], language=language
         )
+        if kept_body and not response.streaming:
+            # under the versions read before the view: a change committed meanwhile
+            # leaves this body under the older key, never an older body under a newer one
+            caching.body_store(caching.body_key(request, v), response)
         if conditional and _not_modified(request, v):
             # a session (the portal's own calls) or a Bearer token that could not be
             # answered before the view: the client's copy is current all the same
             response = HttpResponseNotModified()
         _headers(response, v)
         return response
+
+
+def _replay(kept, v: caching.Validators) -> HttpResponse:
+    """A kept 200 (api.caching.body_store): the same bytes and headers, fresh validators."""
+    content, headers = kept
+    response = HttpResponse(content)
+    for name, value in headers:
+        response[name] = value
+    _headers(response, v)
+    return response
 
 
 _MAX_ID = 2**63 - 1

@@ -5,6 +5,8 @@ Selected by DJANGO_SETTINGS_MODULE=bench._api_settings (bench/api.py sets it for
 gunicorn it starts and for its in-process query counts). The leading underscore keeps
 `python -m bench` from running this module as a benchmark."""
 
+import os
+
 from config.settings import *  # noqa: F403
 from config.settings import INSTALLED_APPS, LOGGING, REST_FRAMEWORK
 
@@ -22,3 +24,5 @@ REST_FRAMEWORK = {
 }
 LOGGING = {**LOGGING, "root": {**LOGGING["root"], "level": "WARNING"}}
 WAGTAILAPI_LIMIT_MAX = 100
+# bench/api.py measures full answers (kept bodies off) and kept bodies in separate runs
+EHOME_API_BODY_CACHE = os.environ.get("EHOME_API_BODY_CACHE", "1") != "0"

@@ -9,10 +9,13 @@ Images are rendition URLs fetched in bulk (one query: renditions joined to their
 
 from __future__ import annotations
 
+import functools
+import hashlib
 from collections.abc import Iterable
 
+from django.core.exceptions import FieldDoesNotExist
 from wagtail.images import get_image_model
-from wagtail.images.models import Filter
+from wagtail.images.models import AbstractImage, Filter
 
 from core.absolute_urls import absolute_url
 from core.richtext import rich_text_html, sanitize_html  # noqa: F401 - re-exported
@@ -25,24 +28,106 @@ BOOK_COVER_SPEC = "fill-300x400"
 BODY_IMAGE_SPEC = "max-1080x1080"
 
 
+@functools.cache
+def _filter(spec: str) -> Filter:
+    """One parsed Filter per spec (its operations are parsed once per process)."""
+    return Filter(spec=spec)
+
+
+@functools.cache
+def _rendition_sql(spec: str) -> tuple[str, tuple[str, ...]] | None:
+    """(SQL with a ``{ids}`` slot, the image columns it reads for the focal-point key) of
+    the one query `image_urls` makes, or None when the image model's alt text is not the
+    stock `description or title` (the ORM path then builds the images)."""
+    from django.db import connection
+
+    Image = get_image_model()
+    if getattr(Image, "default_alt_text", None) is not AbstractImage.default_alt_text:
+        return None
+    Rendition = Image.get_rendition_model()
+    qn = connection.ops.quote_name
+    vary = tuple(f for op in _filter(spec).operations for f in getattr(op, "vary_fields", ()))
+    image_cols = ("title", *(("description",) if _has_field(Image, "description") else ()))
+    r, i = Rendition._meta, Image._meta
+    cols = [f"r.{qn(r.get_field(f).column)}" for f in ("image", "file", "width", "height")]
+    cols.append(f"r.{qn(r.get_field('focal_point_key').column)}")
+    cols += [f"i.{qn(i.get_field(f).column)}" for f in (*image_cols, *vary)]
+    sql = (
+        f"SELECT {', '.join(cols)} FROM {qn(r.db_table)} r "
+        f"INNER JOIN {qn(i.db_table)} i ON i.{qn(i.pk.column)} = r.{qn(r.get_field('image').column)} "
+        f"WHERE r.{qn(r.get_field('filter_spec').column)} = %s "
+        f"AND r.{qn(r.get_field('image').column)} IN ({{ids}})"
+    )
+    return sql, (*image_cols, *vary)
+
+
+def _has_field(model, name: str) -> bool:
+    try:
+        model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return False
+    return True
+
+
+def _focal_key(fil: Filter, vary: dict) -> str:
+    """`Filter.get_cache_key` over the image columns already read (same string, same hash)."""
+    parts = [str(vary.get(f, "")) for op in fil.operations for f in getattr(op, "vary_fields", ())]
+    vary_string = "-".join(parts)
+    return hashlib.sha1(vary_string.encode("utf-8")).hexdigest()[:8] if vary_string else ""
+
+
 def image_urls(image_ids: Iterable[int | None], spec: str) -> dict[int, dict]:
     """{image_id: {"url", "width", "height", "alt"}} for the given images, in bulk.
 
     Existing renditions come with their images in ONE query (renditions joined to their
     image, kept when the focal point they were cut for is still the image's); an image
     without a current rendition is loaded and rendered once, and every later request
-    finds the rendition."""
+    finds the rendition. The query is plain SQL built once per spec: lists ask for covers
+    on every request, and building model instances for them cost more than the query."""
     ids = {i for i in image_ids if i}
     if not ids:
         return {}
+    prepared = _rendition_sql(spec)
+    if prepared is None:
+        return _image_urls_orm(ids, spec)
+    from django.db import connection
+
+    sql, image_cols = prepared
+    fil = _filter(spec)
+    storage = get_image_model().get_rendition_model()._meta.get_field("file").storage
+    ordered = sorted(ids)
+    out: dict[int, dict] = {}
+    with connection.cursor() as cur:
+        cur.execute(sql.format(ids=", ".join(["%s"] * len(ordered))), [spec, *ordered])
+        rows = cur.fetchall()
+    for image_id, name, width, height, focal_key, *image_values in rows:
+        image = dict(zip(image_cols, image_values, strict=True))
+        if image_id in out or focal_key != _focal_key(fil, image):
+            continue
+        out[image_id] = {
+            "url": absolute_url(storage.url(name)),  # core.absolute_urls
+            "width": width,
+            "height": height,
+            "alt": image.get("description") or image["title"],
+        }
+    missing = ids - out.keys()
+    if missing:
+        out.update(_image_urls_orm(missing, spec, renditions_checked=True))
+    return out
+
+
+def _image_urls_orm(ids: set[int], spec: str, *, renditions_checked: bool = False) -> dict:
+    """`image_urls` through model instances: custom image models, and images without a
+    current rendition (rendered here, once)."""
     Image = get_image_model()
-    fil = Filter(spec=spec)
+    fil = _filter(spec)
     found: dict[int, tuple] = {}
-    renditions = Image.get_rendition_model().objects.filter(image_id__in=ids, filter_spec=spec)
-    for rendition in renditions.select_related("image"):
-        image = rendition.image
-        if rendition.focal_point_key == fil.get_cache_key(image):
-            found[image.id] = (image, rendition)
+    if not renditions_checked:
+        renditions = Image.get_rendition_model().objects.filter(image_id__in=ids, filter_spec=spec)
+        for rendition in renditions.select_related("image"):
+            image = rendition.image
+            if rendition.focal_point_key == fil.get_cache_key(image):
+                found[image.id] = (image, rendition)
     missing = ids - found.keys()
     if missing:
         for image in Image.objects.filter(id__in=missing):

@@ -7,9 +7,13 @@ of 5. Details reuse `cms.rendering` for typed blocks and safe HTML.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 
+from django.db import connection
 from django.urls import reverse
+from taggit.models import Tag
+from wagtail.models import Page
 
 from cms.models import Book, NewsIndexPage, NewsPageTag
 from cms.rendering import (
@@ -39,24 +43,53 @@ def _unit(unit_id, name=None, code=None):
     return data
 
 
+@functools.cache
+def _lookup_sql() -> dict[str, str]:
+    """The two bulk look-ups of a news list as plain SQL, built once: every list request
+    makes them, and composing them through the ORM cost more CPU than running them."""
+    qn = connection.ops.quote_name
+    page, index = Page._meta, NewsIndexPage._meta
+    tagged, tag = NewsPageTag._meta, Tag._meta
+    return {
+        "channels": (
+            f"SELECT p.{qn(page.get_field('path').column)}, "
+            f"c.{qn(index.get_field('channel_code').column)}, "
+            f"p.{qn(page.get_field('title').column)} "
+            f"FROM {qn(index.db_table)} c INNER JOIN {qn(page.db_table)} p "
+            f"ON p.{qn(page.pk.column)} = c.{qn(index.pk.column)} "
+            f"WHERE p.{qn(page.get_field('path').column)} IN ({{params}})"
+        ),
+        "tags": (
+            f"SELECT x.{qn(tagged.get_field('content_object').column)}, "
+            f"t.{qn(tag.get_field('name').column)} "
+            f"FROM {qn(tagged.db_table)} x INNER JOIN {qn(tag.db_table)} t "
+            f"ON t.{qn(tag.pk.column)} = x.{qn(tagged.get_field('tag').column)} "
+            f"WHERE x.{qn(tagged.get_field('content_object').column)} IN ({{params}}) "
+            f"ORDER BY t.{qn(tag.get_field('name').column)}"
+        ),
+    }
+
+
+def _rows(name: str, params: list) -> list[tuple]:
+    sql = _lookup_sql()[name].format(params=", ".join(["%s"] * len(params)))
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        return cur.fetchall()
+
+
 def _channels_for(paths: set[str]) -> dict[str, dict]:
     if not paths:
         return {}
     return {
-        row["path"]: {"code": row["channel_code"], "title": row["title"]}
-        for row in NewsIndexPage.objects.filter(path__in=paths).values(
-            "path", "channel_code", "title"
-        )
+        path: {"code": code, "title": title}
+        for path, code, title in _rows("channels", sorted(paths))
     }
 
 
 def _tags_for(ids: list[int]) -> dict[int, list[str]]:
+    """{news id: its tag names in name order}."""
     tags: dict[int, list[str]] = defaultdict(list)
-    for oid, name in (
-        NewsPageTag.objects.filter(content_object_id__in=ids)
-        .order_by("tag__name")
-        .values_list("content_object_id", "tag__name")
-    ):
+    for oid, name in _rows("tags", list(ids)):
         tags[oid].append(name)
     return tags
 

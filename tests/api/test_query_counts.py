@@ -25,6 +25,13 @@ pytestmark = pytest.mark.django_db
 SEQ = count(1)
 
 
+@pytest.fixture(autouse=True)
+def _full_answers(settings):
+    """The pins are for answers the view builds: a news page repeated on a warm cache is
+    sent from its kept body with no SQL at all (tests/api/test_kept_bodies.py)."""
+    settings.EHOME_API_BODY_CACHE = False
+
+
 def _queries(client, url) -> tuple[int, dict]:
     client.get(url)  # warm: renditions are generated once, caches filled
     with CaptureQueriesContext(connection) as ctx:
