@@ -125,6 +125,7 @@ class _Sums:
         self.first_read: dict[tuple, tuple] = {}  # (kind, item, member) → (day, unit)
         self.like_last: dict[tuple, tuple] = {}  # (kind, item, member) → (liked, day, unit)
         self.sharer = defaultdict(lambda: [0, 0])  # (kind, item, member) → shares, clicks
+        self._dates: dict[str, dt.date] = {}  # a batch holds a few days: parse each once
 
     def add(self, line: str) -> bool:
         parts = line.split("|")
@@ -133,20 +134,19 @@ class _Sums:
         type_, day, member, unit, kind, item = parts
         try:
             member, unit, item = int(member), int(unit), int(item)
-            day = dt.date.fromisoformat(day)
+            day = self._dates.get(day) or self._dates.setdefault(day, dt.date.fromisoformat(day))
         except ValueError:
             return False
-        key = (day, kind, item, unit)
         if type_ == "R":
-            self.day[key][0] += 1
+            self.day[(day, kind, item, unit)][0] += 1
             self.first_read.setdefault((kind, item, member), (day, unit))
-        elif type_ in ("L", "U"):
+        elif type_ == "L" or type_ == "U":
             self.like_last[(kind, item, member)] = (type_ == "L", day, unit)
         elif type_ == "S":
-            self.day[key][4] += 1
+            self.day[(day, kind, item, unit)][4] += 1
             self.sharer[(kind, item, member)][0] += 1
         elif type_ == "C":
-            self.day[key][5] += 1
+            self.day[(day, kind, item, unit)][5] += 1
             self.sharer[(kind, item, member)][1] += 1
         else:
             return False
@@ -162,13 +162,14 @@ class _Sums:
     def _readers(self, cur) -> None:
         table = ItemReader._meta.db_table
         rows = [(k, i, m, d) for (k, i, m), (d, _u) in self.first_read.items()]
-        if connection.vendor == "postgresql" and len(rows) > CHUNK:
+        if _use_copy(rows):
             added = _copy_insert(
                 cur,
                 "eng_reader_in (kind varchar(8), item_id bigint, member_id bigint, first_day date)",
                 rows,
                 f"INSERT INTO {table} (kind, item_id, member_id, first_day) "  # noqa: S608
                 "SELECT kind, item_id, member_id, first_day FROM eng_reader_in "
+                "ORDER BY kind, item_id, member_id "  # index order: fewer pages touched
                 "ON CONFLICT (kind, item_id, member_id) DO NOTHING "
                 "RETURNING kind, item_id, member_id",
             )
@@ -195,6 +196,20 @@ class _Sums:
         now = timezone.now()
         on = [(k, i, m, now) for (k, i, m), (liked, _d, _u) in self.like_last.items() if liked]
         off = [key for key, (liked, _d, _u) in self.like_last.items() if not liked]
+        added = []
+        if _use_copy(on):
+            added = _copy_insert(
+                cur,
+                "eng_like_in (kind varchar(8), item_id bigint, member_id bigint, "
+                "liked_at timestamptz)",
+                on,
+                f"INSERT INTO {table} (kind, item_id, member_id, liked_at) "  # noqa: S608
+                "SELECT kind, item_id, member_id, liked_at FROM eng_like_in "
+                "ORDER BY kind, item_id, member_id "
+                "ON CONFLICT (kind, item_id, member_id) DO NOTHING "
+                "RETURNING kind, item_id, member_id",
+            )
+            on = []
         for chunk in _chunks(on):
             values = ",".join(["(%s,%s,%s,%s)"] * len(chunk))
             cur.execute(
@@ -203,29 +218,55 @@ class _Sums:
                 "RETURNING kind, item_id, member_id",
                 [v for row in chunk for v in row],
             )
-            for kind, item, member in cur.fetchall():
-                _liked, day, unit = self.like_last[(kind, item, member)]
-                self.day[(day, kind, item, unit)][2] += 1
+            added += cur.fetchall()
+        for kind, item, member in added:
+            _liked, day, unit = self.like_last[(kind, item, member)]
+            self.day[(day, kind, item, unit)][2] += 1
+        removed = []
+        if _use_copy(off):
+            removed = _copy_insert(
+                cur,
+                "eng_unlike_in (kind varchar(8), item_id bigint, member_id bigint)",
+                off,
+                f"DELETE FROM {table} l USING eng_unlike_in x "  # noqa: S608
+                "WHERE l.kind = x.kind AND l.item_id = x.item_id AND l.member_id = x.member_id "
+                "RETURNING l.kind, l.item_id, l.member_id",
+            )
+            off = []
         for chunk in _chunks(off):
             cond = " OR ".join(["(kind = %s AND item_id = %s AND member_id = %s)"] * len(chunk))
             cur.execute(
                 f"DELETE FROM {table} WHERE {cond} RETURNING kind, item_id, member_id",  # noqa: S608
                 [v for row in chunk for v in row],
             )
-            for kind, item, member in cur.fetchall():
-                _liked, day, unit = self.like_last[(kind, item, member)]
-                self.day[(day, kind, item, unit)][3] += 1
+            removed += cur.fetchall()
+        for kind, item, member in removed:
+            _liked, day, unit = self.like_last[(kind, item, member)]
+            self.day[(day, kind, item, unit)][3] += 1
 
     def _sharers(self, cur) -> None:
         table = SharerStat._meta.db_table
         rows = [(k, i, m, s, c) for (k, i, m), (s, c) in self.sharer.items()]
+        sets = (
+            f"shares = {table}.shares + excluded.shares, clicks = {table}.clicks + excluded.clicks"
+        )
+        if _use_copy(rows):
+            _copy_insert(
+                cur,
+                "eng_sharer_in (kind varchar(8), item_id bigint, member_id bigint, shares int, "
+                "clicks int)",
+                rows,
+                f"INSERT INTO {table} (kind, item_id, member_id, shares, clicks) "  # noqa: S608
+                "SELECT kind, item_id, member_id, shares, clicks FROM eng_sharer_in "
+                "ORDER BY kind, item_id, member_id "
+                f"ON CONFLICT (kind, item_id, member_id) DO UPDATE SET {sets}",
+            )
+            return
         for chunk in _chunks(rows):
             values = ",".join(["(%s,%s,%s,%s,%s)"] * len(chunk))
             cur.execute(
                 f"INSERT INTO {table} (kind, item_id, member_id, shares, clicks) VALUES {values} "  # noqa: S608
-                f"ON CONFLICT (kind, item_id, member_id) DO UPDATE SET "
-                f"shares = {table}.shares + excluded.shares, "
-                f"clicks = {table}.clicks + excluded.clicks",
+                f"ON CONFLICT (kind, item_id, member_id) DO UPDATE SET {sets}",
                 [v for row in chunk for v in row],
             )
 
@@ -247,7 +288,7 @@ class _Sums:
             rows.append((day, kind, item, unit, ch, *counts))
         cols = "day, kind, item_id, unit_id, channel, " + ", ".join(COUNTERS)
         sets = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in COUNTERS)
-        if connection.vendor == "postgresql" and len(rows) > CHUNK:
+        if _use_copy(rows):
             _copy_insert(
                 cur,
                 "eng_day_in (day date, kind varchar(8), item_id bigint, unit_id bigint, "
@@ -255,6 +296,7 @@ class _Sums:
                 "shares int, clicks int)",
                 rows,
                 f"INSERT INTO {table} ({cols}) SELECT {cols} FROM eng_day_in "  # noqa: S608
+                "ORDER BY day, kind, item_id, unit_id "
                 f"ON CONFLICT (day, kind, item_id, unit_id) DO UPDATE SET {sets}",
             )
             return
@@ -278,6 +320,10 @@ def _copy_insert(cur, temp_table: str, rows: list, insert_sql: str) -> list[tupl
             copy.write_row(row)
     cur.execute(insert_sql)
     return cur.fetchall() if cur.description else []
+
+
+def _use_copy(rows: list) -> bool:
+    return connection.vendor == "postgresql" and len(rows) > CHUNK
 
 
 def _chunks(rows: list, size: int = CHUNK):
