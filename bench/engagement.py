@@ -241,12 +241,14 @@ def ensure_rollups(data, *, per_day: int, reuse: bool = False) -> int:
     units, 300 items in 6 channels; reads 1–20, occasional likes and shares."""
     from django.db import connection
 
-    from interaction.engagement.models import ItemDay
+    from interaction.engagement.models import ItemDay, ItemMonth
     from organizations.models import OrgUnit
 
     have = ItemDay.objects.count()
     if reuse and have:
         print(f"[reports] reusing {have} ItemDay rows")
+        if not ItemMonth.objects.exists():
+            _rebuild_months()
         return have
     ItemDay.objects.all().delete()
     units = list(
@@ -279,7 +281,21 @@ def ensure_rollups(data, *, per_day: int, reuse: bool = False) -> int:
                     rows += 1
         cur.execute("VACUUM ANALYZE interaction_itemday")
     print(f"[reports] {rows} ItemDay rows (one year) with COPY in {time.perf_counter() - t:.0f} s")
+    _rebuild_months()
     return rows
+
+
+def _rebuild_months() -> None:
+    """The month roll-ups of the generated days (the fold writes them for folded events)."""
+    from django.db import connection
+
+    from interaction.engagement.months import months_rebuild
+
+    t = time.perf_counter()
+    n = months_rebuild()
+    with connection.cursor() as cur:
+        cur.execute("VACUUM ANALYZE interaction_itemmonth")
+    print(f"[reports] {n} ItemMonth rows rebuilt from the days in {time.perf_counter() - t:.0f} s")
 
 
 def naive_preferences(unit, date_from, date_to):
