@@ -1,12 +1,14 @@
 """What members prefer, and how the content teams did: reports over the engagement
-roll-ups (`ItemDay`) for a unit subtree and a period.
+roll-ups (`ItemMonth` for whole months, `ItemDay` for the days at the edges) for a unit
+subtree and a period.
 
 Each report is ONE SQL query, whatever the size of the subtree: the roll-up rows of the
-members' units in the subtree (``u.path LIKE 'unit.path%'``) are grouped by item, channel
-or tag, or — for the preference report — by ``substr(u.path, 1, (depth + 1) * steplen)``,
-the child unit each member's unit falls under (members of the unit itself form a bucket
-equal to its own path), the way the academy's completion reports do. Never a loop over
-units.
+subtree (month rows under the unit's path prefix, day rows of the members' units with
+``u.path LIKE 'unit.path%'``) are grouped by item, channel or tag, or — for the
+preference report — by the child unit each member's unit falls under
+(``substr(u.path, 1, (depth + 1) * steplen)``, the month rows' prefix one level down;
+members of the unit itself form a bucket equal to its own path), the way the academy's
+completion reports do. Never a loop over units (interaction.engagement.months).
 
 "Readers" in a period are the members who read an item for the first time in it
 (`ItemDay.new_readers`; over an item's whole life: its exact unique readers), so the
