@@ -179,11 +179,23 @@ def bench_fold(data, *, n: int) -> dict:
 
     from interaction.engagement.buffer import event_line, get_buffer
     from interaction.engagement.fold import fold
-    from interaction.engagement.models import FoldedBatch, ItemDay, ItemReader, Like, SharerStat
+    from interaction.engagement.models import (
+        FoldedBatch,
+        ItemDay,
+        ItemMonth,
+        ItemReader,
+        Like,
+        SharerStat,
+    )
 
     buf = get_buffer()
-    buf.clear()
-    for model in (ItemDay, ItemReader, Like, SharerStat, FoldedBatch):
+    if buf.waiting() or buf.pending():
+        # clearing would drop another run's events (it shares the buffer's Redis keys)
+        sys.exit(
+            f"[fold] the buffer is not empty ({buf.waiting()} waiting, {len(buf.pending())} "
+            "batches pending): another fold bench on this Redis db? Use another db number."
+        )
+    for model in (ItemDay, ItemMonth, ItemReader, Like, SharerStat, FoldedBatch):
         model.objects.all().delete()
     with connection.cursor() as cur:
         cur.execute(
