@@ -22,6 +22,10 @@
    for the 8,000-unit / 140,000-member tree: the preference report and the top
    items/channels/tags for the whole tree and a second-level unit, against the naive
    loop over child units (ORM queries per child) in the same run.
+4. the content-team assessment for the whole tree and the last whole month over one year
+   of `--pages` published news (bench/_engagement_pages.py: cloned with COPY, owned by
+   `--editors` editors, with workflow history and `--rows-per-page` ItemDay rows each),
+   against the naive loop over editors (four ORM queries each) in the same run.
 """
 
 from __future__ import annotations
@@ -199,11 +203,23 @@ def bench_fold(data, *, n: int) -> dict:
 
     from interaction.engagement.buffer import event_line, get_buffer
     from interaction.engagement.fold import fold
-    from interaction.engagement.models import FoldedBatch, ItemDay, ItemReader, Like, SharerStat
+    from interaction.engagement.models import (
+        FoldedBatch,
+        ItemDay,
+        ItemMonth,
+        ItemReader,
+        Like,
+        SharerStat,
+    )
 
     buf = get_buffer()
-    buf.clear()
-    for model in (ItemDay, ItemReader, Like, SharerStat, FoldedBatch):
+    if buf.waiting() or buf.pending():
+        # clearing would drop another run's events (it shares the buffer's Redis keys)
+        sys.exit(
+            f"[fold] the buffer is not empty ({buf.waiting()} waiting, {len(buf.pending())} "
+            "batches pending): another fold bench on this Redis db? Use another db number."
+        )
+    for model in (ItemDay, ItemMonth, ItemReader, Like, SharerStat, FoldedBatch):
         model.objects.all().delete()
     with connection.cursor() as cur:
         cur.execute(
@@ -265,12 +281,14 @@ def ensure_rollups(data, *, per_day: int, reuse: bool = False) -> int:
     units, 300 items in 6 channels; reads 1–20, occasional likes and shares."""
     from django.db import connection
 
-    from interaction.engagement.models import ItemDay
+    from interaction.engagement.models import ItemDay, ItemMonth
     from organizations.models import OrgUnit
 
     have = ItemDay.objects.count()
     if reuse and have:
         print(f"[reports] reusing {have} ItemDay rows")
+        if not ItemMonth.objects.exists():
+            _rebuild_months()
         return have
     ItemDay.objects.all().delete()
     units = list(
@@ -303,7 +321,21 @@ def ensure_rollups(data, *, per_day: int, reuse: bool = False) -> int:
                     rows += 1
         cur.execute("VACUUM ANALYZE interaction_itemday")
     print(f"[reports] {rows} ItemDay rows (one year) with COPY in {time.perf_counter() - t:.0f} s")
+    _rebuild_months()
     return rows
+
+
+def _rebuild_months() -> None:
+    """The month roll-ups of the generated days (the fold writes them for folded events)."""
+    from django.db import connection
+
+    from interaction.engagement.months import months_rebuild
+
+    t = time.perf_counter()
+    n = months_rebuild()
+    with connection.cursor() as cur:
+        cur.execute("VACUUM ANALYZE interaction_itemmonth")
+    print(f"[reports] {n} ItemMonth rows rebuilt from the days in {time.perf_counter() - t:.0f} s")
 
 
 def naive_preferences(unit, date_from, date_to):
@@ -367,6 +399,80 @@ def bench_reports(data, *, per_day: int, repeat: int = 5, reuse: bool = False) -
     return res
 
 
+def naive_assessment(unit, month, owners) -> dict:
+    """The loop the one-query assessment replaces: per editor, their pages published in
+    the month by a team in the subtree, then those pages' workflow states and roll-ups."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.db.models import Sum
+    from wagtail.models import Page, WorkflowState
+
+    from cms.models import NewsPage
+    from interaction.analytics.reports import month_bounds
+    from interaction.engagement.models import ItemDay
+
+    start, end = month_bounds(month)
+    page_ct = ContentType.objects.get_for_model(Page)
+    out = {}
+    for owner in owners:
+        ids = list(
+            NewsPage.objects.filter(
+                owner_id=owner,
+                first_published_at__gte=start,
+                first_published_at__lt=end,
+                publishing_unit__path__startswith=unit.path,
+            ).values_list("pk", flat=True)
+        )
+        if not ids:
+            continue
+        states = WorkflowState.objects.filter(
+            base_content_type=page_ct, object_id__in=[str(i) for i in ids]
+        )
+        sent_back = set(states.filter(status="needs_changes").values_list("object_id", flat=True))
+        approved = set(states.filter(status="approved").values_list("object_id", flat=True))
+        eng = ItemDay.objects.filter(kind="news", item_id__in=ids).aggregate(
+            reads=Sum("reads"), likes=Sum("likes"), shares=Sum("shares")
+        )
+        out[owner] = {
+            "published": len(ids),
+            "first_pass": len(approved - sent_back),
+            **eng,
+        }
+    return out
+
+
+def bench_assessment(data, *, pages: int, editors: int, rows_per_page: int, repeat: int = 5):
+    from bench._engagement_pages import ensure_pages
+    from interaction.analytics import reports
+    from organizations.models import Member
+
+    root = data["root"]
+    ensure_pages(root, pages=pages, editors=editors, rows_per_page=rows_per_page)
+    today = dt.date.today()
+    month = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)  # last whole month
+    owners = list(
+        Member.objects.filter(unit__path__startswith=root.path, user__isnull=False)
+        .order_by("pk")
+        .values_list("user_id", flat=True)[:editors]
+    )
+    times, result = [], None
+    for _ in range(repeat):
+        t = time.perf_counter()
+        result = reports.assessment(unit=root, month=month)
+        times.append(time.perf_counter() - t)
+    t = time.perf_counter()
+    naive = naive_assessment(root, month, owners)
+    naive_s = time.perf_counter() - t
+    one = statistics.median(times)
+    published = sum(r["published"] for r in result["rows"])
+    print(
+        f"[assessment whole tree, {month:%Y-%m}] {len(result['rows'])} editor×team rows, "
+        f"{published} pages published (naive loop: {sum(v['published'] for v in naive.values())}); "
+        f"one query median {_ms(one)} (max {_ms(max(times))}); naive per-editor loop over "
+        f"{len(owners)} editors {_ms(naive_s)} → {naive_s / one:.1f}×; load {os.getloadavg()[0]:.1f}"
+    )
+    return {"median": one, "naive": naive_s}
+
+
 def main(argv: list[str]) -> None:
     p = argparse.ArgumentParser(prog="bench engagement")
     p.add_argument("--units", type=int, default=8000)
@@ -378,6 +484,9 @@ def main(argv: list[str]) -> None:
     p.add_argument("--port", type=int, default=8791)
     p.add_argument("--fold-events", type=int, default=1_000_000)
     p.add_argument("--rollup-rows-per-day", type=int, default=5000)
+    p.add_argument("--pages", type=int, default=24000, help="news pages over the year")
+    p.add_argument("--editors", type=int, default=400)
+    p.add_argument("--rows-per-page", type=int, default=8, help="ItemDay rows per page")
     p.add_argument("--skip-http", action="store_true")
     p.add_argument(
         "--servers",
@@ -432,4 +541,7 @@ def main(argv: list[str]) -> None:
         bench_fold(data, n=args.fold_events)
     if not args.skip_reports:
         bench_reports(data, per_day=args.rollup_rows_per_day, reuse=args.reuse_rollups)
+        bench_assessment(
+            data, pages=args.pages, editors=args.editors, rows_per_page=args.rows_per_page
+        )
     print("→ docs/benchmarks.md, section “Interaction (#18)”")

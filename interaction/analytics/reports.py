@@ -1,12 +1,14 @@
 """What members prefer, and how the content teams did: reports over the engagement
-roll-ups (`ItemDay`) for a unit subtree and a period.
+roll-ups (`ItemMonth` for whole months, `ItemDay` for the days at the edges) for a unit
+subtree and a period.
 
 Each report is ONE SQL query, whatever the size of the subtree: the roll-up rows of the
-members' units in the subtree (``u.path LIKE 'unit.path%'``) are grouped by item, channel
-or tag, or — for the preference report — by ``substr(u.path, 1, (depth + 1) * steplen)``,
-the child unit each member's unit falls under (members of the unit itself form a bucket
-equal to its own path), the way the academy's completion reports do. Never a loop over
-units.
+subtree (month rows under the unit's path prefix, day rows of the members' units with
+``u.path LIKE 'unit.path%'``) are grouped by item, channel or tag, or — for the
+preference report — by the child unit each member's unit falls under
+(``substr(u.path, 1, (depth + 1) * steplen)``, the month rows' prefix one level down;
+members of the unit itself form a bucket equal to its own path), the way the academy's
+completion reports do. Never a loop over units (interaction.engagement.months).
 
 "Readers" in a period are the members who read an item for the first time in it
 (`ItemDay.new_readers`; over an item's whole life: its exact unique readers), so the
@@ -26,7 +28,8 @@ from wagtail.models import Page
 from cms.models import DigestIssue, ExemplarPage, NewsIndexPage, NewsPage, NewsPageTag
 from core import assessment as assessment_figures
 from elearning.courses.models import Lesson
-from interaction.engagement.models import ItemDay
+from interaction.engagement import months
+from interaction.engagement.models import ItemDay, ItemMonth
 from organizations.models import OrgUnit
 from organizations.selectors import access_unit_by_id
 
@@ -70,6 +73,7 @@ def _run(sql: str, params: dict) -> list[tuple]:
 
 _T = {
     "day": ItemDay._meta.db_table,
+    "month": ItemMonth._meta.db_table,
     "unit": OrgUnit._meta.db_table,
     "page": Page._meta.db_table,
     "lesson": Lesson._meta.db_table,
@@ -97,9 +101,37 @@ _SUMS = (
 _FORWARD = "CAST(SUM(d.shares) AS REAL) / NULLIF(SUM(d.new_readers), 0) AS forward_rate"
 
 
-def _where(params: dict, unit: OrgUnit, date_from: dt.date, date_to: dt.date) -> str:
-    params.update(prefix=unit.path + "%", date_from=date_from, date_to=date_to)
-    return "u.path LIKE %(prefix)s AND d.day >= %(date_from)s AND d.day <= %(date_to)s"
+_ROW = "d.kind, d.item_id, d.channel, " + ", ".join(f"d.{c}" for c in months.COUNTERS)
+
+
+def _source(params: dict, unit: OrgUnit, date_from: dt.date, date_to: dt.date, *, by_child=False):
+    """The rows a report sums, as the CTE ``src`` (kind, item_id, channel, the counters;
+    ``bucket`` first with `by_child`): `ItemMonth` rows for the whole months of the period
+    (at the unit's level, or the level below for the child buckets) and `ItemDay` rows of
+    the subtree's units for the days at the edges (interaction.engagement.months)."""
+    level = unit.depth + 1 if by_child else unit.depth
+    period = months.split_period(date_from, date_to, level=level)
+    params.update(period.params, prefix=unit.path + "%", path=unit.path, level=level)
+    m_row = _ROW.replace("d.", "m.")
+    if by_child:
+        params["L"] = (unit.depth + 1) * OrgUnit.steplen
+        m_sel, d_sel, m_prefix = (
+            f"m.prefix AS bucket, {m_row}",
+            "substr(u.path, 1, %(L)s), ",
+            "LIKE %(prefix)s",
+        )
+    else:
+        m_sel, d_sel, m_prefix = m_row, "", "= %(path)s"
+    return f"""src AS (
+            SELECT {m_sel} FROM {_T["month"]} m
+            WHERE m.level = %(level)s AND m.prefix {m_prefix}
+              AND m.month >= %(month_from)s AND m.month < %(month_to)s
+            UNION ALL
+            SELECT {d_sel}{_ROW} FROM {_T["day"]} d JOIN {_T["unit"]} u ON u.id = d.unit_id
+            WHERE u.path LIKE %(prefix)s
+              AND ((d.day >= %(date_from)s AND d.day < %(month_from)s)
+                   OR (d.day >= %(month_to)s AND d.day <= %(date_to)s))
+        )"""  # noqa: S608 (table names from this module)
 
 
 def _metrics(row) -> dict:
@@ -120,12 +152,11 @@ def top_items(
 ) -> list[dict]:
     """The subtree's most read / liked / forwarded items in the period: one query."""
     params: dict = {"limit": limit}
-    where = _where(params, unit, date_from, date_to)
+    src = _source(params, unit, date_from, date_to)
     sql = f"""
-        WITH agg AS (
+        WITH {src}, agg AS (
             SELECT d.kind, d.item_id, MAX(d.channel) AS channel, {_SUMS}, {_FORWARD}
-            FROM {_T["day"]} d JOIN {_T["unit"]} u ON u.id = d.unit_id
-            WHERE {where}
+            FROM src d
             GROUP BY d.kind, d.item_id
             ORDER BY {ORDERS[order]}, d.kind, d.item_id
             LIMIT %(limit)s
@@ -147,11 +178,11 @@ def top_channels(
     *, unit: OrgUnit, date_from: dt.date, date_to: dt.date, order: str = "reads"
 ) -> list[dict]:
     params: dict = {}
-    where = _where(params, unit, date_from, date_to)
+    src = _source(params, unit, date_from, date_to)
     sql = f"""
+        WITH {src}
         SELECT d.channel, {_SUMS}, {_FORWARD}, {_channel_title("d.channel")} AS title
-        FROM {_T["day"]} d JOIN {_T["unit"]} u ON u.id = d.unit_id
-        WHERE {where}
+        FROM src d
         GROUP BY d.channel
         ORDER BY {ORDERS[order]}, d.channel
     """  # noqa: S608
@@ -166,13 +197,14 @@ def top_tags(
 ) -> list[dict]:
     """News tags by the engagement of the news carrying them."""
     params: dict = {"limit": limit}
-    where = _where(params, unit, date_from, date_to)
+    src = _source(params, unit, date_from, date_to)
     sql = f"""
+        WITH {src}
         SELECT t.name, {_SUMS}, {_FORWARD}
-        FROM {_T["day"]} d JOIN {_T["unit"]} u ON u.id = d.unit_id
+        FROM src d
         JOIN {_T["tag"]} nt ON nt.content_object_id = d.item_id
         JOIN taggit_tag t ON t.id = nt.tag_id
-        WHERE d.kind = 'news' AND {where}
+        WHERE d.kind = 'news'
         GROUP BY t.name
         ORDER BY {ORDERS[order]}, t.name
         LIMIT %(limit)s
@@ -187,14 +219,13 @@ def channel_label(code: str, title: str | None = None) -> str:
 def preferences(*, unit: OrgUnit, date_from: dt.date, date_to: dt.date) -> dict:
     """Each child unit's (and the unit's own) members' reads per channel and the share of
     their reads each channel has: one query grouped by substr(unit path)."""
-    params: dict = {"L": (unit.depth + 1) * OrgUnit.steplen}
-    where = _where(params, unit, date_from, date_to)
+    params: dict = {}
+    src = _source(params, unit, date_from, date_to, by_child=True)
     sql = f"""
-        WITH agg AS (
-            SELECT substr(u.path, 1, %(L)s) AS bucket, d.channel, SUM(d.reads) AS reads
-            FROM {_T["day"]} d JOIN {_T["unit"]} u ON u.id = d.unit_id
-            WHERE {where}
-            GROUP BY substr(u.path, 1, %(L)s), d.channel
+        WITH {src}, agg AS (
+            SELECT d.bucket, d.channel, SUM(d.reads) AS reads
+            FROM src d
+            GROUP BY d.bucket, d.channel
         )
         SELECT c.id, c.code, c.name, c.path, agg.channel, agg.reads,
                {_channel_title("agg.channel")}

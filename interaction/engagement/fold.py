@@ -39,10 +39,11 @@ from django.utils import timezone
 from interaction.engagement.buffer import Buffer, get_buffer
 from interaction.engagement.items import FIXED_CHANNELS, channels_for
 from interaction.engagement.models import FoldedBatch, ItemDay, ItemReader, Like, SharerStat
+from interaction.engagement.months import month_rows, months_write
+from interaction.engagement.sql import chunks, copy_insert, use_copy
 from organizations.models import OrgUnit
 
 BATCH_EVENTS = 50_000
-CHUNK = 1000
 # ItemDay counters, in the order of the upsert's columns
 COUNTERS = ("reads", "new_readers", "likes", "unlikes", "shares", "clicks")
 
@@ -125,6 +126,7 @@ class _Sums:
         self.first_read: dict[tuple, tuple] = {}  # (kind, item, member) → (day, unit)
         self.like_last: dict[tuple, tuple] = {}  # (kind, item, member) → (liked, day, unit)
         self.sharer = defaultdict(lambda: [0, 0])  # (kind, item, member) → shares, clicks
+        self._dates: dict[str, dt.date] = {}  # a batch holds a few days: parse each once
 
     def add(self, line: str) -> bool:
         parts = line.split("|")
@@ -133,20 +135,19 @@ class _Sums:
         type_, day, member, unit, kind, item = parts
         try:
             member, unit, item = int(member), int(unit), int(item)
-            day = dt.date.fromisoformat(day)
+            day = self._dates.get(day) or self._dates.setdefault(day, dt.date.fromisoformat(day))
         except ValueError:
             return False
-        key = (day, kind, item, unit)
         if type_ == "R":
-            self.day[key][0] += 1
+            self.day[(day, kind, item, unit)][0] += 1
             self.first_read.setdefault((kind, item, member), (day, unit))
-        elif type_ in ("L", "U"):
+        elif type_ == "L" or type_ == "U":
             self.like_last[(kind, item, member)] = (type_ == "L", day, unit)
         elif type_ == "S":
-            self.day[key][4] += 1
+            self.day[(day, kind, item, unit)][4] += 1
             self.sharer[(kind, item, member)][0] += 1
         elif type_ == "C":
-            self.day[key][5] += 1
+            self.day[(day, kind, item, unit)][5] += 1
             self.sharer[(kind, item, member)][1] += 1
         else:
             return False
@@ -162,13 +163,14 @@ class _Sums:
     def _readers(self, cur) -> None:
         table = ItemReader._meta.db_table
         rows = [(k, i, m, d) for (k, i, m), (d, _u) in self.first_read.items()]
-        if connection.vendor == "postgresql" and len(rows) > CHUNK:
-            added = _copy_insert(
+        if use_copy(rows):
+            added = copy_insert(
                 cur,
                 "eng_reader_in (kind varchar(8), item_id bigint, member_id bigint, first_day date)",
                 rows,
                 f"INSERT INTO {table} (kind, item_id, member_id, first_day) "  # noqa: S608
                 "SELECT kind, item_id, member_id, first_day FROM eng_reader_in "
+                "ORDER BY kind, item_id, member_id "  # index order: fewer pages touched
                 "ON CONFLICT (kind, item_id, member_id) DO NOTHING "
                 "RETURNING kind, item_id, member_id",
             )
@@ -176,7 +178,7 @@ class _Sums:
                 day, unit = self.first_read[(kind, item, member)]
                 self.day[(day, kind, item, unit)][1] += 1
             return
-        for chunk in _chunks(rows):
+        for chunk in chunks(rows):
             values = ",".join(["(%s,%s,%s,%s)"] * len(chunk))
             cur.execute(
                 f"INSERT INTO {table} (kind, item_id, member_id, first_day) VALUES {values} "  # noqa: S608
@@ -195,7 +197,21 @@ class _Sums:
         now = timezone.now()
         on = [(k, i, m, now) for (k, i, m), (liked, _d, _u) in self.like_last.items() if liked]
         off = [key for key, (liked, _d, _u) in self.like_last.items() if not liked]
-        for chunk in _chunks(on):
+        added = []
+        if use_copy(on):
+            added = copy_insert(
+                cur,
+                "eng_like_in (kind varchar(8), item_id bigint, member_id bigint, "
+                "liked_at timestamptz)",
+                on,
+                f"INSERT INTO {table} (kind, item_id, member_id, liked_at) "  # noqa: S608
+                "SELECT kind, item_id, member_id, liked_at FROM eng_like_in "
+                "ORDER BY kind, item_id, member_id "
+                "ON CONFLICT (kind, item_id, member_id) DO NOTHING "
+                "RETURNING kind, item_id, member_id",
+            )
+            on = []
+        for chunk in chunks(on):
             values = ",".join(["(%s,%s,%s,%s)"] * len(chunk))
             cur.execute(
                 f"INSERT INTO {table} (kind, item_id, member_id, liked_at) VALUES {values} "  # noqa: S608
@@ -203,29 +219,55 @@ class _Sums:
                 "RETURNING kind, item_id, member_id",
                 [v for row in chunk for v in row],
             )
-            for kind, item, member in cur.fetchall():
-                _liked, day, unit = self.like_last[(kind, item, member)]
-                self.day[(day, kind, item, unit)][2] += 1
-        for chunk in _chunks(off):
+            added += cur.fetchall()
+        for kind, item, member in added:
+            _liked, day, unit = self.like_last[(kind, item, member)]
+            self.day[(day, kind, item, unit)][2] += 1
+        removed = []
+        if use_copy(off):
+            removed = copy_insert(
+                cur,
+                "eng_unlike_in (kind varchar(8), item_id bigint, member_id bigint)",
+                off,
+                f"DELETE FROM {table} l USING eng_unlike_in x "  # noqa: S608
+                "WHERE l.kind = x.kind AND l.item_id = x.item_id AND l.member_id = x.member_id "
+                "RETURNING l.kind, l.item_id, l.member_id",
+            )
+            off = []
+        for chunk in chunks(off, 200):  # SQLite: an expression tree of ≤ 1,000 nodes
             cond = " OR ".join(["(kind = %s AND item_id = %s AND member_id = %s)"] * len(chunk))
             cur.execute(
                 f"DELETE FROM {table} WHERE {cond} RETURNING kind, item_id, member_id",  # noqa: S608
                 [v for row in chunk for v in row],
             )
-            for kind, item, member in cur.fetchall():
-                _liked, day, unit = self.like_last[(kind, item, member)]
-                self.day[(day, kind, item, unit)][3] += 1
+            removed += cur.fetchall()
+        for kind, item, member in removed:
+            _liked, day, unit = self.like_last[(kind, item, member)]
+            self.day[(day, kind, item, unit)][3] += 1
 
     def _sharers(self, cur) -> None:
         table = SharerStat._meta.db_table
         rows = [(k, i, m, s, c) for (k, i, m), (s, c) in self.sharer.items()]
-        for chunk in _chunks(rows):
+        sets = (
+            f"shares = {table}.shares + excluded.shares, clicks = {table}.clicks + excluded.clicks"
+        )
+        if use_copy(rows):
+            copy_insert(
+                cur,
+                "eng_sharer_in (kind varchar(8), item_id bigint, member_id bigint, shares int, "
+                "clicks int)",
+                rows,
+                f"INSERT INTO {table} (kind, item_id, member_id, shares, clicks) "  # noqa: S608
+                "SELECT kind, item_id, member_id, shares, clicks FROM eng_sharer_in "
+                "ORDER BY kind, item_id, member_id "
+                f"ON CONFLICT (kind, item_id, member_id) DO UPDATE SET {sets}",
+            )
+            return
+        for chunk in chunks(rows):
             values = ",".join(["(%s,%s,%s,%s,%s)"] * len(chunk))
             cur.execute(
                 f"INSERT INTO {table} (kind, item_id, member_id, shares, clicks) VALUES {values} "  # noqa: S608
-                f"ON CONFLICT (kind, item_id, member_id) DO UPDATE SET "
-                f"shares = {table}.shares + excluded.shares, "
-                f"clicks = {table}.clicks + excluded.clicks",
+                f"ON CONFLICT (kind, item_id, member_id) DO UPDATE SET {sets}",
                 [v for row in chunk for v in row],
             )
 
@@ -233,9 +275,8 @@ class _Sums:
         if not self.day:
             return
         units = {key[3] for key in self.day}
-        known = set(
-            OrgUnit.objects.filter(pk__in=units).values_list("pk", flat=True)
-        )  # events of a unit deleted since are dropped (nothing to attribute them to)
+        # events of a unit deleted since are dropped (nothing to attribute them to)
+        known = dict(OrgUnit.objects.filter(pk__in=units).values_list("pk", "path"))
         news = {key[2] for key in self.day if key[1] == "news"}
         channel = channels_for(news)
         table = ItemDay._meta.db_table
@@ -247,39 +288,28 @@ class _Sums:
             rows.append((day, kind, item, unit, ch, *counts))
         cols = "day, kind, item_id, unit_id, channel, " + ", ".join(COUNTERS)
         sets = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in COUNTERS)
-        if connection.vendor == "postgresql" and len(rows) > CHUNK:
-            _copy_insert(
+        if use_copy(rows):
+            copy_insert(
                 cur,
                 "eng_day_in (day date, kind varchar(8), item_id bigint, unit_id bigint, "
                 "channel varchar(64), reads int, new_readers int, likes int, unlikes int, "
                 "shares int, clicks int)",
                 rows,
                 f"INSERT INTO {table} ({cols}) SELECT {cols} FROM eng_day_in "  # noqa: S608
+                "ORDER BY day, kind, item_id, unit_id "
                 f"ON CONFLICT (day, kind, item_id, unit_id) DO UPDATE SET {sets}",
             )
-            return
-        for chunk in _chunks(rows):
+        else:
+            self._days_values(cur, rows, cols, sets)
+        months = month_rows(rows, known)
+        months_write(cur, months)
+
+    def _days_values(self, cur, rows, cols, sets) -> None:
+        table = ItemDay._meta.db_table
+        for chunk in chunks(rows):
             values = ",".join(["(%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)"] * len(chunk))
             cur.execute(
                 f"INSERT INTO {table} ({cols}) VALUES {values} "  # noqa: S608
                 f"ON CONFLICT (day, kind, item_id, unit_id) DO UPDATE SET {sets}",
                 [v for row in chunk for v in row],
             )
-
-
-def _copy_insert(cur, temp_table: str, rows: list, insert_sql: str) -> list[tuple]:
-    """PostgreSQL, large batches: COPY the rows into a temporary table dropped at COMMIT,
-    then one INSERT … SELECT … ON CONFLICT (several times faster than VALUES lists)."""
-    name = temp_table.split(" ", 1)[0]
-    cur.execute(f"DROP TABLE IF EXISTS {name}")  # a test's outer transaction never commits
-    cur.execute(f"CREATE TEMP TABLE {temp_table} ON COMMIT DROP")
-    with cur.cursor.copy(f"COPY {name} FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)
-    cur.execute(insert_sql)
-    return cur.fetchall() if cur.description else []
-
-
-def _chunks(rows: list, size: int = CHUNK):
-    for i in range(0, len(rows), size):
-        yield rows[i : i + size]

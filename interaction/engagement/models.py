@@ -15,7 +15,15 @@ from django.db import models
 from organizations.models import OrgUnit
 from organizations.registry import scope_exempt
 
-__all__ = ["KIND_CHOICES", "FoldedBatch", "ItemDay", "ItemReader", "Like", "SharerStat"]
+__all__ = [
+    "KIND_CHOICES",
+    "FoldedBatch",
+    "ItemDay",
+    "ItemMonth",
+    "ItemReader",
+    "Like",
+    "SharerStat",
+]
 
 KIND_CHOICES = [("news", "新闻"), ("story", "先进典型"), ("digest", "手机报"), ("lesson", "课程")]
 
@@ -63,6 +71,46 @@ class ItemDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.kind}:{self.item_id} @{self.unit_id}"
+
+
+@scope_exempt(
+    reason="roll-up rows, never addressed by id: the reports check scope_for on the unit "
+    "whose subtree they sum (interaction.analytics.reports)"
+)
+class ItemMonth(models.Model):
+    """`ItemDay` summed per month, item and channel over the units under a tree prefix:
+    ``prefix`` is the first ``level`` steps of the units' paths (a unit shallower than
+    that gives its own path). Written by the fold with the days it sums; what it is for:
+    interaction.engagement.months."""
+
+    month = models.DateField("月份")  # its first day
+    level = models.SmallIntegerField("层级")
+    prefix = models.CharField("单位路径前缀", max_length=64)
+    kind = models.CharField("类型", max_length=8, choices=KIND_CHOICES)
+    item_id = models.BigIntegerField("对象 ID")
+    channel = models.CharField("频道", max_length=64, blank=True)
+    reads = models.IntegerField("阅读", default=0)
+    new_readers = models.IntegerField("新读者", default=0)
+    likes = models.IntegerField("点赞", default=0)
+    unlikes = models.IntegerField("取消点赞", default=0)
+    shares = models.IntegerField("分享", default=0)
+    clicks = models.IntegerField("分享点击", default=0)
+
+    class Meta:
+        verbose_name = "互动月汇总"
+        verbose_name_plural = verbose_name
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "level", "prefix", "kind", "item_id", "channel"],
+                name="interaction_itemmonth_key",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["level", "prefix", "month"], name="interaction_itemmonth_prefix")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} L{self.level} {self.prefix} {self.kind}:{self.item_id}"
 
 
 class ItemReader(models.Model):

@@ -228,3 +228,15 @@ def test_a_large_batch_folds_exactly(org, buffer):
     sums = ItemDay.objects.aggregate(r=Sum("reads"), n=Sum("new_readers"), s=Sum("shares"))
     assert sums == {"r": 3000, "n": 1500, "s": 1500}
     assert ItemReader.objects.count() == 1500
+    # 1,500 likes, then 1,200 of them taken back and 100 replayed (no change): the state
+    # and the day's like/unlike counts (PostgreSQL: the COPY paths of likes and unlikes)
+    for m in range(1, 1501):
+        buffer.append(event_line("L", day, m, org.a1.pk, "story", m % 7 + 1))
+    fold()
+    for m in range(1, 1201):
+        buffer.append(event_line("U", day, m, org.a1.pk, "story", m % 7 + 1))
+    for m in range(1301, 1401):
+        buffer.append(event_line("L", day, m, org.a1.pk, "story", m % 7 + 1))
+    fold()
+    assert Like.objects.count() == 300
+    assert ItemDay.objects.aggregate(l=Sum("likes"), u=Sum("unlikes")) == {"l": 1500, "u": 1200}

@@ -19,7 +19,7 @@ from django.db.models import Sum
 
 from interaction.engagement.buffer import event_line, get_buffer
 from interaction.engagement.fold import fold
-from interaction.engagement.models import FoldedBatch, ItemDay, ItemReader, SharerStat
+from interaction.engagement.models import FoldedBatch, ItemDay, ItemMonth, ItemReader, SharerStat
 from tests.factories import make_org_tree
 from tests.procs import ROOT, database_url, require_shared_database, wait_for
 
@@ -47,6 +47,10 @@ def _totals() -> dict:
         clicks=Sum("clicks"),
     )
     sums["readers"] = ItemReader.objects.count()
+    # the month roll-ups are folded in the same transaction: the tree's root level sums
+    # the same reads and clicks as the days
+    month = ItemMonth.objects.filter(level=1).aggregate(r=Sum("reads"), c=Sum("clicks"))
+    sums["month_reads"], sums["month_clicks"] = month["r"], month["c"]
     sums["sharer_clicks"] = SharerStat.objects.aggregate(c=Sum("clicks"))["c"]
     return sums
 
@@ -59,6 +63,8 @@ def _expected(n: int) -> dict:
         "clicks": 2 * n,
         "readers": n,
         "sharer_clicks": 2 * n,
+        "month_reads": n,
+        "month_clicks": 2 * n,
     }
 
 
@@ -114,7 +120,8 @@ def test_killed_before_commit_loses_nothing(point, org_committed, tmp_path):
     result = fold()
     assert result.batches == 2 and result.skipped_batches == 0
     expected = _expected(200)
-    expected.update(reads=201, shares=201, clicks=402, sharer_clicks=402)  # the repeat
+    expected.update(reads=201, shares=201, clicks=402, sharer_clicks=402)
+    expected.update(month_reads=201, month_clicks=402)  # the repeat
     assert _totals() == expected  # member 1's second read is a read, not a new reader
     assert buf.pending() == [] and buf.waiting() == 0
     assert fold().events == 0 and _totals() == expected  # idempotent
