@@ -88,7 +88,7 @@ def run_variant(variant: str, src: Path, out: Path) -> dict:
 
     from media_pipeline.playlists import write_master, write_storyboard_vtt
     from media_pipeline.probe import probe_file
-    from media_pipeline.transcode import measure_loudness, plan_for, transcode
+    from media_pipeline.transcode import encoder_threads, measure_loudness, plan_for, transcode
 
     threads = settings.EHOME_MEDIA_FFMPEG_THREADS
     preset = settings.EHOME_MEDIA_X264_PRESET
@@ -123,6 +123,10 @@ def run_variant(variant: str, src: Path, out: Path) -> dict:
         cmd = ["ffmpeg", "-nostdin", "-v", "error", "-y", "-threads", str(threads)]
         cmd += ["-i", str(src), "-filter_complex", graph, *maps, "-map", "0:a:0"]
         cmd += _x264_args(plan, threads, preset) + _hls_args(out / "hls", threads)
+        # the same per-encoder threads as (a) (after the generic -threads, which they refine)
+        for i in range(n):
+            for key, value in encoder_threads(i, threads).items():
+                cmd += [f"-{key}", str(value)]
         cmd += ["-master_pl_name", "master.m3u8", "-var_stream_map", streams]
         cmd += [str(out / "hls" / "%v" / "index.m3u8")]
         subprocess.run(cmd, check=True)
