@@ -244,6 +244,24 @@ def _low_audio(audio):
     )
 
 
+# How many rungs keep the process's thread budget for their own x264 frame threads.
+THREADED_RUNGS = 2
+
+
+def encoder_threads(index: int, threads: int) -> dict:
+    """x264 threads of the rung at `index` (0 = top). The process has one thread budget
+    (EHOME_MEDIA_FFMPEG_THREADS), not one per encoder: with every x264 on its own frame
+    threads and lookahead thread, four encoders plus the decoder put a dozen busy threads
+    on two cores, and the switching and cache misses cost ≈ 5 % more x264 CPU than the
+    same encodes in separate processes (docs/benchmarks.md, "Media pipeline"). The top
+    rungs (most of the pixels) keep their frame threads and encode in the background; the
+    small rungs encode synchronously (`threads` 1, no lookahead thread) in ffmpeg's main
+    thread, which would otherwise wait for them. Same output settings, same keyframes."""
+    if index < THREADED_RUNGS or threads <= 1:
+        return {}
+    return {f"threads:v:{index}": 1}
+
+
 def build_command(src: Path, out: Path, plan: Plan, measured: dict) -> list[str]:
     """argv for the single ffmpeg run, writing everything under `out`."""
     threads = settings.EHOME_MEDIA_FFMPEG_THREADS
@@ -321,6 +339,7 @@ def build_command(src: Path, out: Path, plan: Plan, measured: dict) -> list[str]
             video_opts[f"b:v:{i}"] = rung.bitrate
             video_opts[f"maxrate:v:{i}"] = rung.maxrate
             video_opts[f"bufsize:v:{i}"] = rung.maxrate * 2
+            video_opts.update(encoder_threads(i, threads))
         names = [f"v:{i},agroup:aud,name:{r.name}" for i, r in enumerate(plan.rungs)]
         names += ["a:0,agroup:aud,name:audio", "a:1,name:audio_low"]
         outputs.append(
