@@ -59,6 +59,7 @@ CONDITIONAL_PATHS: tuple[tuple[re.Pattern, tuple[str, ...]], ...] = (
     (re.compile(r"^/api/v1/digests/(?:\d+/)?$"), ("digests", "news", SHARED)),
     (re.compile(r"^/api/v1/books/(?:\d+/)?$"), ("books", SHARED)),
     (re.compile(r"^/api/v1/periodicals/(?:\d+/)?$"), ("periodicals", SHARED)),
+    (re.compile(r"^/api/v1/bulletins/(?:\d+/)?$"), ("bulletins", SHARED)),
 )
 
 EPOCH = datetime(2020, 1, 1, tzinfo=UTC).timestamp()

@@ -4,6 +4,7 @@ from django.urls import path
 
 from portal.views import (
     books,
+    bulletins,
     content,
     dashboard,
     documents,
@@ -67,6 +68,9 @@ urlpatterns = [
         name="doc_attachment",
     ),
     path("docs/<int:pk>/remind/", documents.document_remind, name="doc_remind"),
+    path("bulletins/", bulletins.bulletin_list, name="bulletins"),
+    path("bulletins/<int:pk>/", bulletins.bulletin_detail, name="bulletin_detail"),
+    path("bulletins/<int:pk>/pdf/", bulletins.bulletin_pdf, name="bulletin_pdf"),
     path("notifications/", inbox.inbox, name="notifications"),
     path("notifications/read-all/", inbox.notifications_read_all, name="notifications_read_all"),
     path(
