@@ -393,6 +393,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "LiaisonContactKindEnum": "care.liaison.models.LiaisonContact.Kind",
         "DeviceTypeEnum": "notifications.channels.devices.TYPES",
+        "ManuscriptStatusEnum": "publications.manuscripts.models.Manuscript.Status",
     },
     "PREPROCESSING_HOOKS": ["api.schema.only_api_v1"],
     # /api/docs/ loads Swagger UI from this site (drf-spectacular-sidecar, pinned in
@@ -428,6 +429,7 @@ EHOME_SETUP_STEPS = [
     "elearning.services.academy_setup_ensure",
     "dues.services.setup_ensure",  # the regulation's default dues rates
     "supervision.services.setup_ensure",  # compliance rules and the default ledger items
+    "publications.manuscripts.scoring.setup_ensure",  # the default manuscript scoring rules
 ]
 
 EHOME_SEED_DEMO_STEPS = [

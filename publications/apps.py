@@ -9,10 +9,22 @@ class PublicationsConfig(AppConfig):
     def ready(self):
         from django.utils.translation import gettext_lazy as _
 
+        from core import assessment
         from notifications.kinds import Kind, register
         from publications import content
+        from publications.manuscripts import notify, reports
 
         content.register()
+        notify.register_kinds()
+        # the content-team assessment (interaction.analytics) shows each team's manuscripts
+        assessment.register(
+            assessment.TeamFigures(
+                code="manuscripts",
+                label=str(_("稿件采用")),
+                columns=tuple((k, str(v)) for k, v in reports.TEAM_COLUMNS),
+                compute=reports.team_figures,
+            )
+        )
 
         register(
             Kind(

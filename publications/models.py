@@ -10,3 +10,10 @@ from publications.documents.models import (  # noqa: F401
     DocumentAttachment,
     DocumentReceipt,
 )
+from publications.manuscripts.models import (  # noqa: F401
+    Manuscript,
+    ManuscriptAttachment,
+    ManuscriptEvent,
+    ManuscriptScore,
+    ManuscriptScoreRule,
+)

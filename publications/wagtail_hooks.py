@@ -13,6 +13,7 @@ from organizations.permissions import UnitScopedPermissionPolicy, UnitScopedView
 from publications.documents.forms import DocumentAdminForm
 from publications.documents.models import Document
 from publications.documents.selectors import ISSUER_ROLES
+from publications.manuscripts.admin import ManuscriptScoreRuleViewSet, ManuscriptViewSet
 
 DOCUMENT_POLICY = UnitScopedPermissionPolicy(
     Document, scope_field="issuing_unit__path", roles=ISSUER_ROLES, model_perms=False
@@ -63,7 +64,11 @@ class PublicationsGroup(ViewSetGroup):
     menu_label = "文件与简报"
     menu_icon = "doc-full"
     menu_order = 320
-    items = (DocumentViewSet("publications_documents"),)
+    items = (
+        DocumentViewSet("publications_documents"),
+        ManuscriptViewSet("publications_manuscripts"),
+        ManuscriptScoreRuleViewSet("publications_manuscript_rules"),
+    )
 
 
 @hooks.register("register_admin_viewset")

@@ -91,4 +91,9 @@ def assessment_xlsx(report: dict) -> bytes:
             values.append(_pct(v) if key.endswith("_rate") else v)
         ws.append(safe_row(values))
     ws.append([export_stamp()])
+    for figures in report.get("team_figures", []):  # what other apps add (core.assessment)
+        sheet = wb.create_sheet(figures["label"][:31])
+        sheet.append(safe_row(["团队（单位）", *(c["label"] for c in figures["columns"])]))
+        for team in figures["rows"]:
+            sheet.append(safe_row([team["team"], *team["values"]]))
     return _save(wb)

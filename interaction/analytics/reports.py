@@ -24,6 +24,7 @@ from django.db import connection
 from wagtail.models import Page
 
 from cms.models import DigestIssue, ExemplarPage, NewsIndexPage, NewsPage, NewsPageTag
+from core import assessment as assessment_figures
 from elearning.courses.models import Lesson
 from interaction.engagement.models import ItemDay
 from organizations.models import OrgUnit
@@ -319,4 +320,6 @@ def assessment(*, unit: OrgUnit, month: dt.date) -> dict:
         "month": f"{month:%Y-%m}",
         "formula": score_formula(),
         "rows": rows,
+        # what other apps add per team (core.assessment: the manuscripts), one query each
+        "team_figures": assessment_figures.team_figures(unit.path, start, end),
     }

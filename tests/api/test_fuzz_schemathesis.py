@@ -189,6 +189,18 @@ def fuzz_data(org, site, academy):  # noqa: F811
         "rectifications/evidence": _file(RectificationEvidence, rectification=rectification).pk,
         "meetings/files": _file(MeetingFile, meeting=meeting).pk,
     }  # fmt: skip
+    # manuscripts (#22): from A1 to A, submitted — the fuzz secretary of A receives it
+    from publications.models import Manuscript, ManuscriptAttachment
+
+    manuscript = Manuscript.objects.create(
+        title="稿件", sender_unit=org.a1, receiver_unit=org.a, body="正文",
+        status="submitted", submitted_at=now,
+    )  # fmt: skip
+    more_ids["manuscripts"] = manuscript.pk
+    more_ids["manuscripts/attachments"] = ManuscriptAttachment.objects.create(
+        manuscript=manuscript, name="稿件.pdf", kind="pdf", size=9,
+        file=ContentFile(pdf_bytes("稿件"), name="gaojian.pdf"),
+    ).pk  # fmt: skip
     news_by_a = publish_news(
         site.channel, title="要闻二", publishing_unit=org.a, audience_unit=org.root
     )

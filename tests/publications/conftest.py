@@ -100,3 +100,10 @@ def non_blank(png: Path) -> bool:
     with PILImage.open(png) as im:
         lo, hi = im.convert("L").getextrema()
     return lo < 200  # some ink on the page, not a white sheet
+
+
+@pytest.fixture
+def news_site(db):
+    from cms.services import setup_ensure
+
+    setup_ensure()

@@ -296,6 +296,35 @@ def _document(unit, mark, world, side):
     )
 
 
+def _manuscript(unit, mark, world, side):
+    """A submitted manuscript of `unit` (sent and received there: the harness needs both
+    sides of the row in the same subtree)."""
+    from publications.models import Manuscript
+
+    return Manuscript.objects.create(
+        title=f"{mark}稿件",
+        sender_unit=unit,
+        receiver_unit=unit,
+        body=f"{mark}正文",
+        status=Manuscript.Status.SUBMITTED,
+        submitted_at=timezone.now(),
+    )
+
+
+def _manuscript_attachment(unit, mark, world, side):
+    from publications.models import Manuscript, ManuscriptAttachment
+
+    attachment = ManuscriptAttachment(
+        manuscript=build(Manuscript, unit, mark, world, side),
+        name=f"{mark}.pdf",
+        kind="pdf",
+        size=9,
+    )
+    attachment.file.save(f"{mark.lower()}-ms.pdf", ContentFile(pdf_bytes(mark)), save=False)
+    attachment.save()
+    return attachment
+
+
 def _ledger_report(unit, mark, world, side):
     from supervision.models import LedgerItem, LedgerReport
 
@@ -389,6 +418,8 @@ FACTORIES = {
     Transfer: _transfer,
     "publications.Document": _document,
     "publications.DocumentAttachment": _document_attachment,
+    "publications.Manuscript": _manuscript,
+    "publications.ManuscriptAttachment": _manuscript_attachment,
     PaymentOrder: _dues_order,
     **_supervision_factories(),
 }

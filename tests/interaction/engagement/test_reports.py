@@ -161,7 +161,12 @@ def test_assessment_ranks_editors_counts_first_time_passes_and_shows_formula(
     buffer.append(event_line("S", timezone.localdate(), 5000, org.b1.pk, "news", pages[2].pk))
     fold()
     assert now  # published now: in this month
-    with django_assert_num_queries(1):  # the page content type is cached
+    # the page content type is cached; one query of the assessment's own, plus one per
+    # figures provider of core.assessment (publications: the teams' manuscripts)
+    from core.assessment import providers
+
+    assert [p.code for p in providers()] == ["manuscripts"]
+    with django_assert_num_queries(2):
         report = reports.assessment(unit=org.root, month=month)
     rows = {r["username"]: r for r in report["rows"]}
     assert rows["editor_a"]["published"] == 2 and rows["editor_a"]["first_pass"] == 1
