@@ -121,8 +121,25 @@ class BulletinPdfApi(APIView):
         )
 
 
+class BulletinImageApi(APIView):
+    @extend_schema(
+        operation_id="bulletins_image",
+        tags=[TAG],
+        summary="政工情况：本期所载稿件的第 N 张图片（详情中 images[].url 指向这里）",
+        responses={(200, "image/*"): OpenApiTypes.BINARY, 404: ERRORS[404]},
+    )
+    def get(self, request, pk: int, position: int):
+        image = selectors.access_bulletin_image(request.user, pk, position)
+        return protected_file_response(image.file, filename=image.name, inline=True)
+
+
 urlpatterns = [
     path("bulletins/", BulletinListApi.as_view(), name="bulletin-list"),
     path("bulletins/<int:pk>/", BulletinDetailApi.as_view(), name="bulletin-detail"),
     path("bulletins/<int:pk>/pdf/", BulletinPdfApi.as_view(), name="bulletin-pdf"),
+    path(
+        "bulletins/<int:pk>/images/<int:position>/",
+        BulletinImageApi.as_view(),
+        name="bulletin-image",
+    ),
 ]

@@ -72,6 +72,11 @@ urlpatterns = [
     path("bulletins/", bulletins.bulletin_list, name="bulletins"),
     path("bulletins/<int:pk>/", bulletins.bulletin_detail, name="bulletin_detail"),
     path("bulletins/<int:pk>/pdf/", bulletins.bulletin_pdf, name="bulletin_pdf"),
+    path(
+        "bulletins/<int:pk>/images/<int:position>/",
+        bulletins.bulletin_image,
+        name="bulletin_image",
+    ),
     path("manuscripts/", manuscripts.manuscript_list, name="manuscript_list"),
     path("manuscripts/new/", manuscripts.manuscript_new, name="manuscript_new"),
     path("manuscripts/queue/", manuscripts.manuscript_queue, name="manuscript_queue"),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.core.paginator import Paginator
 from django.shortcuts import render
+from django.urls import reverse
 
 from cms.selectors import PORTAL
 from core.files import protected_file_response
@@ -29,12 +30,22 @@ def bulletin_list(request):
 @portal_view
 def bulletin_detail(request, pk: int):
     issue = selectors.access_bulletin_by_id(request.user, pk, through=PORTAL)
-    data = bulletin_detail_as_dict(issue, request.user)
+    data = bulletin_detail_as_dict(issue, request.user, image_url=_portal_image_url)
     return render(
         request,
         "portal/bulletin.html",
         {"nav": "bulletins", "issue": issue, "data": data, "masthead": MASTHEAD},
     )
+
+
+def _portal_image_url(issue_id: int, position: int) -> str:
+    return reverse("portal:bulletin_image", args=[issue_id, position])
+
+
+@portal_view
+def bulletin_image(request, pk: int, position: int):
+    image = selectors.access_bulletin_image(request.user, pk, position, through=PORTAL)
+    return protected_file_response(image.file, filename=image.name, inline=True)
 
 
 @portal_view

@@ -3,6 +3,7 @@ order, each with its items (title, byline, sanitised body HTML, image ids)."""
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 
 from core.richtext import rich_text_html
@@ -15,6 +16,8 @@ class Item:
     byline: str
     body_html: str
     image_ids: list[int] = field(default_factory=list)
+    #: a manuscript's image attachments (files in the project's storage)
+    attachments: list = field(default_factory=list)
     manuscript_id: int | None = None
     anchor: str = ""
 
@@ -59,9 +62,10 @@ def issue_contents(issue) -> list[Section]:
         out = []
         for item in items:
             if isinstance(item, tuple):
-                item = manuscripts.get(_ref_id(item[1]))
-                if item is None:  # a manuscript deleted since: nothing to show
+                found = manuscripts.get(_ref_id(item[1]))
+                if found is None:  # a manuscript deleted since: nothing to show
                     continue
+                item = copy.copy(found)  # the same manuscript may appear twice
             n += 1
             item.anchor = f"item-{n}"
             out.append(item)
@@ -76,3 +80,9 @@ def _ref_id(value) -> int | None:
 
 def image_ids_of(sections: list[Section]) -> list[int]:
     return [i for s in sections for item in s.items for i in item.image_ids]
+
+
+def attachments_of(sections: list[Section]) -> list:
+    """The manuscripts' images in the order they are printed (position 1, 2, …: the
+    issue's image URLs)."""
+    return [a for s in sections for item in s.items for a in item.attachments]

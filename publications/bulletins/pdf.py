@@ -18,7 +18,7 @@ from pathlib import Path
 from django.template.loader import render_to_string
 
 from core.pdf import render_pdf_pages
-from publications.bulletins.contents import image_ids_of, issue_contents
+from publications.bulletins.contents import attachments_of, image_ids_of, issue_contents
 from publications.bulletins.models import MASTHEAD
 
 #: 1400 px across the 174 mm text width is ~200 dpi: sharp in print, small in the file
@@ -76,12 +76,33 @@ def _copy_images(image_ids: list[int], into: Path) -> dict[int, str]:
     return found
 
 
-def issue_html(issue, *, sections=None, images: dict[int, str] | None = None) -> str:
+def _copy_attachments(attachments: list, into: Path) -> dict[int, str]:
+    """{attachment id: file name under `into`} for the manuscripts' images."""
+    found: dict[int, str] = {}
+    for a in attachments:
+        if a.pk in found:
+            continue
+        name = f"att-{a.pk}.{(a.kind or 'jpg').lower()}"
+        with a.file.open("rb") as src:
+            (into / name).write_bytes(src.read())
+        found[a.pk] = name
+    return found
+
+
+def issue_html(
+    issue,
+    *,
+    sections=None,
+    images: dict[int, str] | None = None,
+    attachments: dict[int, str] | None = None,
+) -> str:
     sections = issue_contents(issue) if sections is None else sections
-    images = images or {}
+    images, attachments = images or {}, attachments or {}
     for section in sections:
         for item in section.items:
-            item.images = [images[i] for i in item.image_ids if i in images]
+            item.images = [images[i] for i in item.image_ids if i in images] + [
+                attachments[a.pk] for a in item.attachments if a.pk in attachments
+            ]
     return render_to_string(
         "publications/bulletin_pdf.html",
         {
@@ -99,6 +120,7 @@ def issue_pdf(issue) -> Printed:
     with tempfile.TemporaryDirectory(prefix="bulletin-") as tmp:
         base = Path(tmp)
         images = _copy_images(image_ids_of(sections), base)
-        html = issue_html(issue, sections=sections, images=images)
+        attachments = _copy_attachments(attachments_of(sections), base)
+        html = issue_html(issue, sections=sections, images=images, attachments=attachments)
         data, pages = render_pdf_pages(html, base_dir=base, css=CSS)
     return Printed(data=data, pages=pages, seconds=time.perf_counter() - started)

@@ -7,7 +7,7 @@ from typing import TypedDict
 
 from django.urls import reverse
 
-from publications.bulletins.contents import image_ids_of, issue_contents
+from publications.bulletins.contents import attachments_of, image_ids_of, issue_contents
 from publications.bulletins.models import MASTHEAD, BulletinPdf
 
 IMAGE_SPEC = "max-1080x1080"
@@ -136,11 +136,23 @@ def pdf_as_dict(pdf: BulletinPdf | None) -> BulletinPdfJSON | None:
     }
 
 
-def bulletin_detail_as_dict(issue, user=None) -> BulletinDetailJSON:
+def _api_image_url(issue_id: int, position: int) -> str:
+    from core.absolute_urls import absolute_url
+
+    return absolute_url(reverse("api:bulletin-image", args=[issue_id, position]))
+
+
+def bulletin_detail_as_dict(issue, user=None, *, image_url=_api_image_url) -> BulletinDetailJSON:
+    """The issue's JSON. A manuscript's images are served through the issue
+    (`image_url(issue id, position)`: the API's or the portal's route), to whoever may
+    read the issue."""
     from cms.rendering import image_urls
 
     sections = issue_contents(issue)
     images = image_urls(image_ids_of(sections), IMAGE_SPEC)
+    positions = {}
+    for n, a in enumerate(attachments_of(sections), start=1):
+        positions.setdefault(a.pk, n)
     pdf = BulletinPdf.objects.filter(issue_id=issue.pk).first()
     data = bulletin_as_dict(issue, pdf_ready=bool(pdf and pdf.file))
     data["sections"] = [
@@ -152,7 +164,16 @@ def bulletin_detail_as_dict(issue, user=None) -> BulletinDetailJSON:
                     "title": item.title,
                     "byline": item.byline,
                     "body": item.body_html,
-                    "images": [images[i] for i in item.image_ids if i in images],
+                    "images": [images[i] for i in item.image_ids if i in images]
+                    + [
+                        {
+                            "url": image_url(issue.pk, positions[a.pk]),
+                            "width": 0,
+                            "height": 0,
+                            "alt": a.name,
+                        }
+                        for a in item.attachments
+                    ],
                     "manuscript_id": item.manuscript_id,
                 }
                 for item in s.items

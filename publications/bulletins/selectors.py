@@ -54,3 +54,16 @@ def number_taken(
     if exclude_id is not None:
         qs = qs.exclude(pk=exclude_id)
     return qs.first()
+
+
+def access_bulletin_image(user, issue_id, position, *, through: str = APP):
+    """The `position`-th manuscript image of an issue the user may read (1-based, in
+    printed order): a manuscript's attachment, served to the issue's readers."""
+    from core.errors import ObjectNotFound
+    from publications.bulletins.contents import attachments_of, issue_contents
+
+    issue = access_bulletin_by_id(user, issue_id, through=through)
+    images = attachments_of(issue_contents(issue))
+    if not isinstance(position, int) or not 1 <= position <= len(images):
+        raise ObjectNotFound
+    return images[position - 1]
