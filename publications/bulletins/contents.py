@@ -4,29 +4,9 @@ order, each with its items (title, byline, sanitised body HTML, image ids)."""
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field
 
 from core.richtext import rich_text_html
-
-
-@dataclass
-class Item:
-    kind: str  # "editorial" | "manuscript"
-    title: str
-    byline: str
-    body_html: str
-    image_ids: list[int] = field(default_factory=list)
-    #: a manuscript's image attachments (files in the project's storage)
-    attachments: list = field(default_factory=list)
-    manuscript_id: int | None = None
-    anchor: str = ""
-
-
-@dataclass
-class Section:
-    heading: str
-    items: list[Item]
-    anchor: str = ""
+from publications.bulletins.shapes import Item, Section
 
 
 def _editorial(value) -> Item:

@@ -21,6 +21,7 @@ from wagtail.admin.viewsets.chooser import ChooserViewSet
 
 from core.richtext import sanitize_html
 from organizations.scope import scope_for
+from publications.bulletins.shapes import Item
 from publications.manuscripts.models import Manuscript, ManuscriptAttachment
 
 ADOPTED = Manuscript.Status.ADOPTED_BULLETIN
@@ -140,8 +141,6 @@ def _body_html(m: Manuscript) -> str:
 def manuscript_items_of(refs) -> dict:
     """{manuscript id: contents.Item} for the manuscripts referred to — one query for the
     manuscripts, one for their image attachments."""
-    from publications.bulletins.contents import Item
-
     ids = [i for i in (_id(r) for r in refs) if isinstance(i, int)]
     if not ids:
         return {}
