@@ -116,7 +116,7 @@ def manuscript_problems(issue) -> list[str]:
     for ref in ids:
         m = found.get(ref) if isinstance(ref, int) else None
         if m is None:
-            problems.append(f"所选稿件（编号 {ref}）不存在")
+            problems.append("所选稿件不存在或已被删除")
         elif m.status != ADOPTED:
             problems.append(
                 f"稿件《{m.title}》的状态是“{m.get_status_display()}”，"

@@ -43,13 +43,28 @@ def make_image(title="现场照片", size=(900, 600), color=(180, 30, 30)):
 def editorial(title, text="全体党员认真学习，扎实推进各项工作。", images=()):
     return (
         "editorial",
-        {"title": title, "author": "组织部", "body": f"<p>{text}</p>", "images": list(images)},
+        {
+            "title": title,
+            "author": "组织部",
+            "body": f"<p>{text}</p>",
+            "images": [img.pk for img in images],
+        },
     )
 
 
 def sections_of(*sections):
-    """[(heading, [item, …]), …] → the StreamField's raw value."""
-    return [("section", {"heading": h, "items": list(items)}) for h, items in sections]
+    """[(heading, [(kind, value), …]), …] → the StreamField's stored JSON (a manuscript
+    item's value is the manuscript's id, an editorial item's images their ids)."""
+    return [
+        {
+            "type": "section",
+            "value": {
+                "heading": h,
+                "items": [{"type": kind, "value": value} for kind, value in items],
+            },
+        }
+        for h, items in sections
+    ]
 
 
 def compose(
@@ -107,3 +122,44 @@ def news_site(db):
     from cms.services import setup_ensure
 
     setup_ensure()
+
+
+def jpeg_bytes(size=(800, 500), color=(30, 90, 160)) -> bytes:
+    img = PILImage.new("RGB", size, color)
+    ImageDraw.Draw(img).rectangle([50, 50, 300, 200], fill=(240, 200, 0))
+    buf = io.BytesIO()
+    img.save(buf, "JPEG", quality=85)
+    return buf.getvalue()
+
+
+def adopted_manuscript(
+    user,
+    sender,
+    receiver,
+    *,
+    title="项目部开展党员先锋岗活动",
+    decision="adopted_bulletin",
+    image=True,
+):
+    """A manuscript sent by `sender` to `receiver` through the manuscript services,
+    registered and decided (`decision`; None leaves it registered), with a photo."""
+    from publications.manuscripts import services
+
+    m = services.manuscript_create(
+        user=user,
+        sender_unit_id=sender.pk,
+        receiver_unit_id=receiver.pk,
+        title=title,
+        body="项目部党支部设立党员先锋岗。\n党员带头攻坚克难，按期完成节点目标。",
+        column="基层动态",
+    )
+    if image:
+        services.manuscript_attach(
+            user=user, manuscript_id=m.pk, name="现场.jpg", data=jpeg_bytes()
+        )
+    services.manuscript_submit(user=user, manuscript_id=m.pk)
+    services.manuscript_register(user=user, manuscript_id=m.pk)
+    if decision:
+        services.manuscript_decide(user=user, manuscript_id=m.pk, decision=decision)
+    m.refresh_from_db()
+    return m
