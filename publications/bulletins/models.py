@@ -30,9 +30,8 @@ from cms.models.pages import PAGE_ROUTES
 from cms.models.slugged import AsciiSlugPageMixin
 from organizations.registry import scoped
 from publications.bulletins.blocks import SectionsBlock
+from publications.bulletins.constants import MASTHEAD
 from publications.bulletins.panels import BulletinPdfPanel
-
-MASTHEAD = "政工情况"
 
 
 class BulletinIndexPage(AsciiSlugPageMixin, Page):
@@ -42,6 +41,13 @@ class BulletinIndexPage(AsciiSlugPageMixin, Page):
 
     content_panels = Page.content_panels + [FieldPanel("intro")]
     parent_page_types = ["cms.HomePage"]
+
+    def serve(self, request, *args, **kwargs):
+        # readers read the bulletin in the portal's pages (scoped there)
+        from django.shortcuts import redirect
+
+        return redirect("portal:bulletins")
+
     subpage_types = ["publications.BulletinIssuePage"]
 
     class Meta:
@@ -93,6 +99,27 @@ class BulletinIssuePage(UnitScopedPage):
     @property
     def number_label(self) -> str:
         return f"{self.issue_year or self.issue_date.year}年第{self.issue_number}期"
+
+    preview_modes = [("", "网页")]
+
+    def serve(self, request, *args, **kwargs):
+        # out of the audience: 404; in it, the portal's page of the issue
+        from django.http import Http404
+        from django.shortcuts import redirect
+
+        if not self.visible_to(request.user):
+            raise Http404
+        return redirect("portal:bulletin_detail", self.pk)
+
+    def serve_preview(self, request, mode_name):
+        """The draft as the portal will show it (reviewers read it before approving)."""
+        from django.template.response import TemplateResponse
+
+        from publications.bulletins.representations import bulletin_detail_as_dict
+
+        data = bulletin_detail_as_dict(self, request.user, image_url=lambda *a: "")
+        context = {"nav": "bulletins", "issue": self, "data": data, "masthead": MASTHEAD}
+        return TemplateResponse(request, "portal/bulletin.html", context)
 
     def clean(self):
         super().clean()

@@ -31,8 +31,11 @@ CSS = """
 }
 @page :first { @bottom-center { content: none; } }
 body { line-height: 1.75; }
+/* one face (Noto Serif CJK SC Regular) for the whole issue: each further face (bold
+   headings) is another ~20 MB font collection read and subset for every PDF */
+h1, h2, h3, .toc li.section { font-weight: normal; }
 .masthead { text-align: center; border-bottom: 2.5pt solid #c00; padding-bottom: 4mm; }
-.masthead h1 { color: #c00; font-size: 40pt; letter-spacing: 8pt; margin: 6mm 0 3mm; }
+.masthead h1 { color: #c00; font-size: 44pt; letter-spacing: 8pt; margin: 6mm 0 3mm; }
 .masthead .number { font-size: 13pt; margin: 0; }
 .masthead .meta { display: flex; justify-content: space-between; font-size: 11pt; margin-top: 3mm; }
 .toc { margin: 8mm 0 6mm; page-break-after: always; }

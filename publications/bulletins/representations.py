@@ -7,8 +7,8 @@ from typing import TypedDict
 
 from django.urls import reverse
 
+from publications.bulletins.constants import MASTHEAD
 from publications.bulletins.contents import attachments_of, image_ids_of, issue_contents
-from publications.bulletins.models import MASTHEAD, BulletinPdf
 
 IMAGE_SPEC = "max-1080x1080"
 
@@ -123,7 +123,7 @@ def bulletin_row_as_dict(row: dict) -> BulletinJSON:
     }
 
 
-def pdf_as_dict(pdf: BulletinPdf | None) -> BulletinPdfJSON | None:
+def pdf_as_dict(pdf) -> BulletinPdfJSON | None:
     if pdf is None:
         return None
     return {
@@ -153,7 +153,8 @@ def bulletin_detail_as_dict(issue, user=None, *, image_url=_api_image_url) -> Bu
     positions = {}
     for n, a in enumerate(attachments_of(sections), start=1):
         positions.setdefault(a.pk, n)
-    pdf = BulletinPdf.objects.filter(issue_id=issue.pk).first()
+    pdf_model = type(issue)._meta.get_field("pdf").related_model  # BulletinPdf
+    pdf = pdf_model.objects.filter(issue_id=issue.pk).first()
     data = bulletin_as_dict(issue, pdf_ready=bool(pdf and pdf.file))
     data["sections"] = [
         {
