@@ -13,7 +13,7 @@ from publications.bulletins.contents import attachments_of, image_ids_of, issue_
 IMAGE_SPEC = "max-1080x1080"
 
 
-class UnitRefJSON(TypedDict):
+class BulletinUnitJSON(TypedDict):
     id: int
     name: str
 
@@ -56,8 +56,8 @@ class BulletinJSON(TypedDict):
     issue_number: int
     issue_year: int
     issue_date: str
-    publishing_unit: UnitRefJSON
-    audience_unit: UnitRefJSON
+    publishing_unit: BulletinUnitJSON
+    audience_unit: BulletinUnitJSON
     last_published_at: str | None
     pdf_url: str | None
 
@@ -67,7 +67,7 @@ class BulletinDetailJSON(BulletinJSON):
     pdf: BulletinPdfJSON | None
 
 
-def _unit(u) -> UnitRefJSON:
+def _unit(u) -> BulletinUnitJSON:
     return {"id": u.pk, "name": u.name}
 
 

@@ -210,8 +210,17 @@ def fuzz_data(org, site, academy):  # noqa: F811
     from publications.models import BulletinIndexPage, BulletinIssuePage
 
     bulletins = _live_child(site.home, BulletinIndexPage(title="政工情况", slug="fuzz-bulletin"))
+    adopted = Manuscript.objects.create(
+        title="采用稿", sender_unit=org.a1, receiver_unit=org.a, body="正文",
+        status="adopted_bulletin", submitted_at=now,
+    )  # fmt: skip
+    ManuscriptAttachment.objects.create(
+        manuscript=adopted, name="photo.jpg", kind="jpg", is_image=True, size=9,
+        file=ContentFile(b"\xff\xd8\xff jpeg", name="photo.jpg"),
+    )  # fmt: skip
     section = {"heading": "工作动态", "items": [
-        {"type": "editorial", "value": {"title": "条目", "author": "", "body": "<p>正文</p>", "images": []}}
+        {"type": "editorial", "value": {"title": "条目", "author": "", "body": "<p>正文</p>", "images": []}},
+        {"type": "manuscript", "value": adopted.pk},
     ]}  # fmt: skip
     bulletin = _live_child(
         bulletins,
