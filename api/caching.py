@@ -59,6 +59,7 @@ CONDITIONAL_PATHS: tuple[tuple[re.Pattern, tuple[str, ...]], ...] = (
     (re.compile(r"^/api/v1/digests/(?:\d+/)?$"), ("digests", "news", SHARED)),
     (re.compile(r"^/api/v1/books/(?:\d+/)?$"), ("books", SHARED)),
     (re.compile(r"^/api/v1/periodicals/(?:\d+/)?$"), ("periodicals", SHARED)),
+    (re.compile(r"^/api/v1/bulletins/(?:\d+/)?$"), ("bulletins", SHARED)),
 )
 
 #: list paths whose whole 200 body is kept in the cache under its ETag (`body_get` /

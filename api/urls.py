@@ -27,6 +27,7 @@ urlpatterns = [
     path("", include("api.qa_api")),
     path("", include("api.service_api")),  # transfers, pairing assistance
     path("", include("api.documents_api")),
+    path("", include("api.bulletins_api")),
     path("", include("api.manuscripts_api")),
     path("", include("api.engagement_api")),
     path("", include("api.dues_api")),

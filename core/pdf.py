@@ -33,6 +33,13 @@ def _local_fetcher(base: Path | None):
 def render_pdf(html: str, *, base_dir: str | Path | None = None, css: str = "") -> bytes:
     """`html` rendered to PDF bytes. Images are embedded as data: URLs or read from files
     under `base_dir`."""
+    return render_pdf_pages(html, base_dir=base_dir, css=css)[0]
+
+
+def render_pdf_pages(
+    html: str, *, base_dir: str | Path | None = None, css: str = ""
+) -> tuple[bytes, int]:
+    """`render_pdf`, with the number of pages laid out."""
     from weasyprint import CSS, HTML
 
     base = Path(base_dir) if base_dir else None
@@ -40,5 +47,5 @@ def render_pdf(html: str, *, base_dir: str | Path | None = None, css: str = "") 
         string=html,
         base_url=str(base) + "/" if base else None,
         url_fetcher=_local_fetcher(base),
-    )
-    return document.write_pdf(stylesheets=[CSS(string=CJK_FONT_CSS + css)])
+    ).render(stylesheets=[CSS(string=CJK_FONT_CSS + css)])
+    return document.write_pdf(), len(document.pages)

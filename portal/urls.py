@@ -4,6 +4,7 @@ from django.urls import path
 
 from portal.views import (
     books,
+    bulletins,
     content,
     dashboard,
     documents,
@@ -69,6 +70,14 @@ urlpatterns = [
         name="doc_attachment",
     ),
     path("docs/<int:pk>/remind/", documents.document_remind, name="doc_remind"),
+    path("bulletins/", bulletins.bulletin_list, name="bulletins"),
+    path("bulletins/<int:pk>/", bulletins.bulletin_detail, name="bulletin_detail"),
+    path("bulletins/<int:pk>/pdf/", bulletins.bulletin_pdf, name="bulletin_pdf"),
+    path(
+        "bulletins/<int:pk>/images/<int:position>/",
+        bulletins.bulletin_image,
+        name="bulletin_image",
+    ),
     path("manuscripts/", manuscripts.manuscript_list, name="manuscript_list"),
     path("manuscripts/new/", manuscripts.manuscript_new, name="manuscript_new"),
     path("manuscripts/queue/", manuscripts.manuscript_queue, name="manuscript_queue"),

@@ -34,3 +34,18 @@ class PublicationsConfig(AppConfig):
                 body_template=_("{number}《{title}》尚未阅读，请及时查阅。"),
             )
         )
+        register(
+            Kind(
+                code="bulletin_published",
+                label=_("政工情况"),
+                title_template=_("《{masthead}》{number}"),
+                body_template=_("{title}"),
+            )
+        )
+        from wagtail.signals import page_published
+
+        from publications.bulletins.services import page_published as bulletin_page_published
+
+        page_published.connect(
+            bulletin_page_published, dispatch_uid="publications.bulletin_published", weak=False
+        )

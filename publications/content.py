@@ -13,6 +13,8 @@ from django.urls import reverse
 
 from core import content
 from core.content import ContentType, SearchSpec
+from publications.bulletins.models import BulletinIssuePage, BulletinPdf
+from publications.bulletins.representations import bulletin_detail_as_dict
 from publications.documents.models import Document
 from publications.documents.representations import document_detail_as_dict
 
@@ -42,5 +44,41 @@ DOCUMENT = ContentType(
 )
 
 
+def _bulletin_text(issue) -> str:
+    from publications.bulletins.contents import issue_contents
+
+    parts = []
+    for section in issue_contents(issue):
+        parts.append(section.heading)
+        parts += [item.title for item in section.items]
+    return " ".join(p for p in parts if p)
+
+
+def _bulletin_served(issue) -> bool:
+    from cms.outlets import page_served
+
+    return page_served(issue)
+
+
+BULLETIN = ContentType(
+    name="bulletin",
+    model=BulletinIssuePage,
+    label="政工情况",
+    resource="bulletins",
+    published=Q(live=True),
+    is_published=lambda issue: bool(issue.live),
+    audience_field="audience_unit",
+    search=SearchSpec(
+        body=(_bulletin_text,),
+        date=lambda issue: issue.issue_date,
+        published=_bulletin_served,
+        url=lambda issue: reverse("portal:bulletin_detail", args=[issue.pk]),
+    ),
+    representation=bulletin_detail_as_dict,
+    synced=False,
+    parts=(BulletinPdf,),
+)
+
+
 def register() -> None:
-    content.register(DOCUMENT)
+    content.register(DOCUMENT, BULLETIN)

@@ -74,3 +74,10 @@ class PublicationsGroup(ViewSetGroup):
 @hooks.register("register_admin_viewset")
 def register_publications():
     return PublicationsGroup()
+
+
+@hooks.register("register_admin_viewset")
+def register_bulletin_manuscript_chooser():
+    from publications.bulletins.manuscript_items import manuscript_chooser_viewset
+
+    return manuscript_chooser_viewset

@@ -41,7 +41,12 @@ class HomePage(AsciiSlugPageMixin, Page):
     )
 
     content_panels = Page.content_panels + [FieldPanel("intro")]
-    subpage_types = ["cms.NewsIndexPage", "cms.ExemplarIndexPage", "cms.DigestIndexPage"]
+    subpage_types = [
+        "cms.NewsIndexPage",
+        "cms.ExemplarIndexPage",
+        "cms.DigestIndexPage",
+        "publications.BulletinIndexPage",  # the bulletin 《政工情况》 (publications.bulletins)
+    ]
     max_count = 1
 
     class Meta:

@@ -205,6 +205,33 @@ def fuzz_data(org, site, academy):  # noqa: F811
         site.channel, title="要闻二", publishing_unit=org.a, audience_unit=org.root
     )
     more_ids["news_by_a"] = news_by_a.pk
+    # the bulletin (#22): one live issue with its PDF
+    from publications.bulletins.printing import bulletin_pdf_make
+    from publications.models import BulletinIndexPage, BulletinIssuePage
+
+    bulletins = _live_child(site.home, BulletinIndexPage(title="政工情况", slug="fuzz-bulletin"))
+    adopted = Manuscript.objects.create(
+        title="采用稿", sender_unit=org.a1, receiver_unit=org.a, body="正文",
+        status="adopted_bulletin", submitted_at=now,
+    )  # fmt: skip
+    ManuscriptAttachment.objects.create(
+        manuscript=adopted, name="photo.jpg", kind="jpg", is_image=True, size=9,
+        file=ContentFile(b"\xff\xd8\xff jpeg", name="photo.jpg"),
+    )  # fmt: skip
+    section = {"heading": "工作动态", "items": [
+        {"type": "editorial", "value": {"title": "条目", "author": "", "body": "<p>正文</p>", "images": []}},
+        {"type": "manuscript", "value": adopted.pk},
+    ]}  # fmt: skip
+    bulletin = _live_child(
+        bulletins,
+        BulletinIssuePage(
+            title="简报一", slug="fuzz-bulletin-1", issue_number=1, issue_date=dt.date(2026, 11, 1),
+            publishing_unit=org.root, audience_unit=org.root,
+            sections=[{"type": "section", "value": section}],
+        ),
+    )  # fmt: skip
+    bulletin_pdf_make(issue_id=bulletin.pk)
+    more_ids["bulletins"] = bulletin.pk
     return {
         "academy": academy,
         "preview_token": preview_token_make(page=news),
@@ -296,6 +323,8 @@ def _path_ids(path: str, ids: dict, own: dict) -> dict:
     out = {"id": own[resource] if resource in own else ids.get(resource, NO_SUCH_ID)}
     if "{name}" in path:
         out["name"] = "master.m3u8"
+    if "{position}" in path:  # a bulletin's manuscript image (the fuzz issue has none)
+        out["position"] = 1
     return out
 
 

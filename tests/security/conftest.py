@@ -325,6 +325,61 @@ def _manuscript_attachment(unit, mark, world, side):
     return attachment
 
 
+def _bulletin(unit, mark, world, side):
+    """A live issue of the bulletin with an editorial item and an adopted manuscript with
+    a photo (its image URL answers), printed to PDF (its download answers)."""
+    from publications.bulletins.printing import bulletin_pdf_make
+    from publications.models import (
+        BulletinIndexPage,
+        BulletinIssuePage,
+        Manuscript,
+        ManuscriptAttachment,
+    )
+
+    index = BulletinIndexPage.objects.descendant_of(world.home).first()
+    if index is None:
+        index = BulletinIndexPage(title="政工情况", slug="bulletin")
+        world.home.add_child(instance=index)
+        index.save_revision().publish()
+    manuscript = Manuscript.objects.create(
+        title=f"{mark}稿件", sender_unit=unit, receiver_unit=unit, body=f"{mark}正文",
+        status="adopted_bulletin", submitted_at=timezone.now(),
+    )  # fmt: skip
+    photo = ManuscriptAttachment(manuscript=manuscript, name="photo.png", kind="png", size=0)
+    photo.is_image = True
+    data = _png_bytes()
+    photo.size = len(data)
+    photo.file.save(f"{mark.lower()}-photo.png", ContentFile(data), save=False)
+    photo.save()
+    item = {"title": f"{mark}条目", "author": "", "body": "<p>正文</p>", "images": []}
+    items = [{"type": "editorial", "value": item}, {"type": "manuscript", "value": manuscript.pk}]
+    issue = BulletinIssuePage(
+        title=f"{mark}政工情况", slug=f"{mark}-bulletin".lower(), issue_number=1,
+        issue_date=dt.date.today(), publishing_unit=unit, audience_unit=unit,
+        sections=[{"type": "section", "value": {"heading": "工作动态", "items": items}}],
+    )  # fmt: skip
+    index.add_child(instance=issue)
+    issue.save_revision().publish()
+    bulletin_pdf_make(issue_id=issue.pk)
+    return BulletinIssuePage.objects.get(pk=issue.pk)
+
+
+def _png_bytes() -> bytes:
+    import io
+
+    from PIL import Image as PILImage
+
+    buf = io.BytesIO()
+    PILImage.new("RGB", (40, 30), (200, 30, 30)).save(buf, "PNG")
+    return buf.getvalue()
+
+
+def _bulletin_pdf(unit, mark, world, side):
+    from publications.models import BulletinIssuePage
+
+    return build(BulletinIssuePage, unit, mark, world, side).pdf
+
+
 def _ledger_report(unit, mark, world, side):
     from supervision.models import LedgerItem, LedgerReport
 
@@ -418,6 +473,8 @@ FACTORIES = {
     Transfer: _transfer,
     "publications.Document": _document,
     "publications.DocumentAttachment": _document_attachment,
+    "publications.BulletinIssuePage": _bulletin,
+    "publications.BulletinPdf": _bulletin_pdf,
     "publications.Manuscript": _manuscript,
     "publications.ManuscriptAttachment": _manuscript_attachment,
     PaymentOrder: _dues_order,

@@ -83,6 +83,9 @@ NO_CONTROL = {
     "wagtailadmin_pages:revisions_index": "an old URL: redirects to the history, any id",
     "wagtailadmin_editing_sessions:ping": "ping answers 404 for a session it does not know",
     "wagtailforms:": "form submissions: the pages are not form pages (e-Home has none)",
+    "manuscript_bulletin_chooser:chosen": "the bulletin's chooser offers only manuscripts "
+    "adopted for the bulletin; the harness's are submitted (in scope: "
+    "tests/publications/test_bulletins_scope.py)",
     "api:media-hls": "a signed link (?t=): the token decides, not the caller "
     "(tests/media_pipeline/test_api.py)",
 }

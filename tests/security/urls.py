@@ -48,6 +48,8 @@ FILLED_KWARGS = {
     "task_id": lambda obj, world: MISSING_ID,
     "session_id": lambda obj, world: MISSING_ID,
     "workflow_pk": lambda obj, world: world.workflow_id,
+    # a bulletin's manuscript images: the first (the harness's issues carry one)
+    "position": lambda obj, world: 1,
 }
 
 #: URLs that take an id but serve nothing unit-owned, by name prefix, with the reason

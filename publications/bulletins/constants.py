@@ -1,0 +1,3 @@
+"""Names the bulletin prints and shows."""
+
+MASTHEAD = "政工情况"
