@@ -9,6 +9,7 @@ from supervision.meetings.models import (
     MeetingKind,
 )
 from supervision.rectification.models import Rectification, RectificationEvidence
+from supervision.tallies.models import LedgerTally, MeetingTally
 
 __all__ = [
     "Attendance",
@@ -16,9 +17,11 @@ __all__ = [
     "LedgerEvidence",
     "LedgerItem",
     "LedgerReport",
+    "LedgerTally",
     "Meeting",
     "MeetingFile",
     "MeetingKind",
+    "MeetingTally",
     "Rectification",
     "RectificationEvidence",
 ]
