@@ -1,6 +1,7 @@
 """Models of the app, gathered from its sub-packages."""
 
 from supervision.ledger.models import LedgerEvidence, LedgerItem, LedgerReport
+from supervision.ledger.tally import LedgerTally
 from supervision.meetings.models import (
     Attendance,
     ComplianceRule,
@@ -8,8 +9,8 @@ from supervision.meetings.models import (
     MeetingFile,
     MeetingKind,
 )
+from supervision.meetings.tally import MeetingTally
 from supervision.rectification.models import Rectification, RectificationEvidence
-from supervision.tallies.models import LedgerTally, MeetingTally
 
 __all__ = [
     "Attendance",

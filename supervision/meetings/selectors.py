@@ -16,11 +16,8 @@ from supervision.meetings.models import (
     ComplianceRule,
     Meeting,
     MeetingFile,
-    MeetingKind,
 )
-
-#: the roll-up's held-meeting columns, one per kind (supervision.tallies.models)
-KIND_COLUMNS = tuple(MeetingKind.values)
+from supervision.meetings.tally import KIND_COLUMNS, MeetingTally
 
 #: minutes filed later than this after the meeting ended count as late
 MINUTES_GRACE = dt.timedelta(days=7)
@@ -152,8 +149,6 @@ def compliance_report(*, unit: OrgUnit, period: Period, now: dt.datetime | None 
                end, or are still missing past it (the latter read from the meetings:
                they depend on the clock)
     Rule periods are counted on each unit's own clock (the meeting's `local_month`)."""
-    from supervision.tallies.models import MeetingTally
-
     now = now or timezone.now()
     params: dict = {
         "prefix": unit.path + "%",

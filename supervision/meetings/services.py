@@ -239,7 +239,7 @@ def _tally_present(meeting: Meeting) -> None:
     """`present_count` was changed by an UPDATE (no save signal): a held meeting's
     month in the roll-up is recounted here."""
     if meeting.status == Meeting.Status.HELD:
-        from supervision.tallies.services import meeting_tally_refresh
+        from supervision.meetings.tally import meeting_tally_refresh
 
         meeting_tally_refresh(unit_id=meeting.unit_id, month=meeting.local_month)
 

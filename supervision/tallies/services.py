@@ -15,88 +15,25 @@ supervision_tallies_rebuild`)."""
 from __future__ import annotations
 
 from django.db import connection, transaction
-from django.db.models import Count, Q, Sum
 
 from supervision.ledger.models import LedgerReport
+from supervision.ledger.tally import LEDGER_STATES, LedgerTally, ledger_tally_refresh
 from supervision.meetings.models import Meeting
-from supervision.tallies.models import KIND_COLUMNS, LedgerTally, MeetingTally
+from supervision.meetings.tally import KIND_COLUMNS, MeetingTally, meeting_tally_refresh
 
-#: advisory-lock namespaces (the first key of pg_advisory_xact_lock(int, int))
-_LOCK_MEETINGS = 2101
-_LOCK_LEDGER = 2102
-_LEDGER_STATES = ("accepted", "submitted", "returned")
-
-
-def _lock(namespace: int, unit_id: int) -> None:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cur:
-            cur.execute("SELECT pg_advisory_xact_lock(%s, %s)", [namespace, int(unit_id) % 2**31])
-
-
-@transaction.atomic
-def meeting_tally_refresh(*, unit_id: int, month: int) -> None:
-    """Recount the held meetings of `unit_id` in `month` into its MeetingTally row."""
-    _lock(_LOCK_MEETINGS, unit_id)
-    rows = (
-        Meeting.objects.filter(unit_id=unit_id, local_month=month, status=Meeting.Status.HELD)
-        .values("kind")
-        .annotate(
-            n=Count("id"),
-            invited=Sum("invited_count"),
-            present=Sum("present_count"),
-            late=Count("id", filter=Q(minutes_late=True)),
-        )
-        .order_by()
-    )
-    values = dict.fromkeys(("held", "invited", "present", "minutes_late", *KIND_COLUMNS), 0)
-    for r in rows:
-        values["held"] += r["n"]
-        values["invited"] += r["invited"] or 0
-        values["present"] += r["present"] or 0
-        values["minutes_late"] += r["late"]
-        if r["kind"] in KIND_COLUMNS:
-            values[r["kind"]] += r["n"]
-    if not values["held"]:
-        MeetingTally.objects.filter(unit_id=unit_id, month=month).delete()
-        return
-    MeetingTally.objects.bulk_create(
-        [MeetingTally(unit_id=unit_id, month=month, **values)],
-        update_conflicts=True,
-        unique_fields=["unit", "month"],
-        update_fields=list(values),
-    )
-
-
-@transaction.atomic
-def ledger_tally_refresh(*, unit_id: int, period: str) -> None:
-    """Recount the reports of `unit_id` for `period` into its LedgerTally row."""
-    _lock(_LOCK_LEDGER, unit_id)
-    counts = dict(
-        LedgerReport.objects.filter(unit_id=unit_id, period=period)
-        .values("status")
-        .annotate(n=Count("id"))
-        .order_by()
-        .values_list("status", "n")
-    )
-    values = {s: counts.get(s, 0) for s in _LEDGER_STATES}
-    if not any(values.values()):
-        LedgerTally.objects.filter(unit_id=unit_id, period=period).delete()
-        return
-    LedgerTally.objects.bulk_create(
-        [LedgerTally(unit_id=unit_id, period=period, **values)],
-        update_conflicts=True,
-        unique_fields=["unit", "period"],
-        update_fields=list(values),
-    )
+__all__ = [
+    "ledger_tally_refresh",
+    "meeting_tally_refresh",
+    "tallies_differences",
+    "tallies_rebuild",
+]
 
 
 def _recounts() -> list[tuple[type, list[str], str]]:
     """(model, its columns, a SELECT of every row recounted from the source table)."""
     per_kind = ", ".join(f"SUM(CASE WHEN kind = '{k}' THEN 1 ELSE 0 END)" for k in KIND_COLUMNS)
-    per_state = ", ".join(
-        f"SUM(CASE WHEN status = '{s}' THEN 1 ELSE 0 END)" for s in _LEDGER_STATES
-    )
-    states = ", ".join(f"'{s}'" for s in _LEDGER_STATES)
+    per_state = ", ".join(f"SUM(CASE WHEN status = '{s}' THEN 1 ELSE 0 END)" for s in LEDGER_STATES)
+    states = ", ".join(f"'{s}'" for s in LEDGER_STATES)
     return [
         (
             MeetingTally,
@@ -110,7 +47,7 @@ def _recounts() -> list[tuple[type, list[str], str]]:
         ),
         (
             LedgerTally,
-            ["unit_id", "period", *_LEDGER_STATES],
+            ["unit_id", "period", *LEDGER_STATES],
             f"""SELECT unit_id, period, {per_state}
                 FROM {LedgerReport._meta.db_table}
                 WHERE status IN ({states})

@@ -14,9 +14,10 @@ from supervision.common import period_parse
 from supervision.dashboard import ledger_panel, meetings_panel
 from supervision.ledger import services as ledger_services
 from supervision.ledger.models import LedgerItem, LedgerReport
+from supervision.ledger.tally import LedgerTally
 from supervision.meetings import services as meeting_services
 from supervision.meetings.models import Meeting, MeetingKind
-from supervision.tallies.models import KIND_COLUMNS, LedgerTally, MeetingTally
+from supervision.meetings.tally import KIND_COLUMNS, MeetingTally
 from supervision.tallies.services import tallies_differences, tallies_rebuild
 
 pytestmark = pytest.mark.django_db

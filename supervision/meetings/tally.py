@@ -1,16 +1,17 @@
-"""Per-unit roll-ups (counters) the dashboard panels read instead of the year's ~220,000
-meetings and ~2,000,000 ledger reports. They are derived data: every row is what a
-recount of its unit's rows for that month or period would give
-(`supervision.tallies.services`), kept so in the same transaction as each change and
-rebuilt from scratch by `manage.py supervision_tallies_rebuild`."""
+"""The monthly roll-up of held meetings the compliance panel reads (one row per unit and
+month with a held meeting), and its recount. Every saved or deleted meeting recounts the
+cells it left and entered (`supervision.tallies.receivers`); `manage.py
+supervision_tallies_rebuild` recounts all of them."""
 
 from __future__ import annotations
 
-from django.db import models
+from django.db import models, transaction
+from django.db.models import Count, Q, Sum
 from django.utils.translation import gettext_lazy as _
 
 from organizations.registry import scope_exempt
-from supervision.meetings.models import MeetingKind
+from supervision.common import unit_lock
+from supervision.meetings.models import Meeting, MeetingKind
 
 #: one held-meetings column per meeting kind, named after the kind's value
 KIND_COLUMNS: tuple[str, ...] = tuple(MeetingKind.values)
@@ -58,36 +59,35 @@ class MeetingTally(models.Model):
         return f"{self.unit_id}:{self.month}"
 
 
-@scope_exempt(reason=_REASON)
-class LedgerTally(models.Model):
-    """The ledger reports of one unit for one period key (``2026``, ``2026-Q2``,
-    ``2026-05``) by state. Periods without a report have no row."""
-
-    unit = models.ForeignKey(
-        "organizations.OrgUnit",
-        on_delete=models.CASCADE,
-        related_name="+",
-        verbose_name=_("党组织"),
+@transaction.atomic
+def meeting_tally_refresh(*, unit_id: int, month: int) -> None:
+    """Recount the held meetings of `unit_id` in `month` into its MeetingTally row."""
+    unit_lock("meetings", unit_id)
+    rows = (
+        Meeting.objects.filter(unit_id=unit_id, local_month=month, status=Meeting.Status.HELD)
+        .values("kind")
+        .annotate(
+            n=Count("id"),
+            invited=Sum("invited_count"),
+            present=Sum("present_count"),
+            late=Count("id", filter=Q(minutes_late=True)),
+        )
+        .order_by()
     )
-    period = models.CharField(_("周期"), max_length=8)
-    accepted = models.PositiveIntegerField(_("已通过"), default=0)
-    submitted = models.PositiveIntegerField(_("待审核"), default=0)
-    returned = models.PositiveIntegerField(_("已退回"), default=0)
-
-    class Meta:
-        verbose_name = _("台账周期汇总")
-        verbose_name_plural = _("台账周期汇总")
-        constraints = [
-            models.UniqueConstraint(fields=["unit", "period"], name="supervision_ledgertally_key")
-        ]
-        # the whole-tree panel reads every unit's rows of a few period keys
-        indexes = [
-            models.Index(
-                fields=["period", "unit"],
-                include=["accepted", "submitted", "returned"],
-                name="supervision_ledgertally_p",
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.unit_id}:{self.period}"
+    values = dict.fromkeys(("held", "invited", "present", "minutes_late", *KIND_COLUMNS), 0)
+    for r in rows:
+        values["held"] += r["n"]
+        values["invited"] += r["invited"] or 0
+        values["present"] += r["present"] or 0
+        values["minutes_late"] += r["late"]
+        if r["kind"] in KIND_COLUMNS:
+            values[r["kind"]] += r["n"]
+    if not values["held"]:
+        MeetingTally.objects.filter(unit_id=unit_id, month=month).delete()
+        return
+    MeetingTally.objects.bulk_create(
+        [MeetingTally(unit_id=unit_id, month=month, **values)],
+        update_conflicts=True,
+        unique_fields=["unit", "month"],
+        update_fields=list(values),
+    )
