@@ -18,6 +18,7 @@ class SupervisionConfig(AppConfig):
         from core.schedule import register_jobs
         from notifications.kinds import Kind
         from notifications.kinds import register as register_kind
+        from supervision.tallies import receivers  # noqa: F401 (the roll-ups follow writes)
 
         for kind in (
             Kind(

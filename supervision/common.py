@@ -151,3 +151,20 @@ def report_rows(sql: str, params: dict) -> list[tuple]:
             cur.execute("SET LOCAL work_mem = '64MB'")
         cur.execute(sql, params)
         return cur.fetchall()
+
+
+#: advisory-lock namespaces of the roll-ups' recounts (supervision.*.tally)
+_LOCKS = {"meetings": 2101, "ledger": 2102}
+
+
+def unit_lock(name: str, unit_id: int) -> None:
+    """On PostgreSQL, a transaction-scoped advisory lock on (`name`, unit): two
+    transactions recounting the same unit's roll-up go one after the other, the second
+    seeing the first's rows. SQLite runs one writer at a time anyway."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute(
+                "SELECT pg_advisory_xact_lock(%s, %s)", [_LOCKS[name], int(unit_id) % 2**31]
+            )

@@ -1,6 +1,7 @@
 """Models of the app, gathered from its sub-packages."""
 
 from supervision.ledger.models import LedgerEvidence, LedgerItem, LedgerReport
+from supervision.ledger.tally import LedgerTally
 from supervision.meetings.models import (
     Attendance,
     ComplianceRule,
@@ -8,6 +9,7 @@ from supervision.meetings.models import (
     MeetingFile,
     MeetingKind,
 )
+from supervision.meetings.tally import MeetingTally
 from supervision.rectification.models import Rectification, RectificationEvidence
 
 __all__ = [
@@ -16,9 +18,11 @@ __all__ = [
     "LedgerEvidence",
     "LedgerItem",
     "LedgerReport",
+    "LedgerTally",
     "Meeting",
     "MeetingFile",
     "MeetingKind",
+    "MeetingTally",
     "Rectification",
     "RectificationEvidence",
 ]

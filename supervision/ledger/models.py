@@ -94,12 +94,13 @@ class LedgerReport(models.Model):
                 fields=["unit", "item", "period"], name="supervision_ledger_once"
             )
         ]
-        # the roll-ups read (unit, period) → status, item from the index alone
+        # the completion grid reads (period, unit) → item, status from the index alone:
+        # a few period ranges for the whole tree, one probe per unit for a subtree
         indexes = [
             models.Index(
-                fields=["unit", "period"],
-                include=["status", "item"],
-                name="supervision_ledger_cover",
+                fields=["period", "unit"],
+                include=["item", "status"],
+                name="supervision_ledger_period",
             )
         ]
 

@@ -73,39 +73,45 @@ def ledger_grid(*, unit: OrgUnit, period: Period, by_item: bool = True) -> dict:
     for i, key in enumerate(keys):
         params[f"k{i}"] = key
         key_params.append(f"%(k{i})s")
-    item_col = "s.item_id" if by_item else "0"
-    item_col_r = "p.item_id" if by_item else "0"
-    group_s = ", s.item_id" if by_item else ""
-    group_r = ", r.item_id" if by_item else ""
-    group_p = ", p.item_id" if by_item else ""
-    sql = f"""
-        WITH spec(item_id, unit_kind, nper) AS (VALUES {spec}),
-        units AS (
-            SELECT id, path, kind FROM organizations_orgunit
-            WHERE path LIKE %(prefix)s AND is_active
-        ),
-        expected AS (
-            SELECT substr(u.path, 1, %(L)s) AS bucket, {item_col} AS item_id,
-                   COUNT(*) AS units, SUM(s.nper) AS expected
-            FROM units u JOIN spec s ON s.unit_kind = u.kind
-            GROUP BY substr(u.path, 1, %(L)s){group_s}
-        ),
-        per_unit AS (
-            SELECT r.unit_id{group_r},
+    keys_in = ", ".join(key_params)
+    if by_item:
+        # reports joined straight to their bucket (no per-unit step: a unit has at most
+        # a few reports per item and period) and counted per bucket × item
+        reported = f"""
+            SELECT u.bucket, r.item_id,
                    SUM(CASE WHEN r.status = 'accepted' THEN 1 ELSE 0 END) AS accepted,
                    SUM(CASE WHEN r.status = 'submitted' THEN 1 ELSE 0 END) AS submitted,
                    SUM(CASE WHEN r.status = 'returned' THEN 1 ELSE 0 END) AS returned
-            FROM supervision_ledgerreport r
-            WHERE r.unit_id IN (SELECT id FROM units) AND r.period IN ({", ".join(key_params)})
-            GROUP BY r.unit_id{group_r}
+            FROM supervision_ledgerreport r JOIN units u ON u.id = r.unit_id
+            WHERE r.period IN ({keys_in})
+            GROUP BY u.bucket, r.item_id
+        """
+    else:
+        reported = f"""
+            SELECT u.bucket, 0 AS item_id, SUM(t.accepted) AS accepted,
+                   SUM(t.submitted) AS submitted, SUM(t.returned) AS returned
+            FROM supervision_ledgertally t JOIN units u ON u.id = t.unit_id
+            WHERE t.period IN ({keys_in})
+            GROUP BY u.bucket
+        """
+    item_col = "s.item_id" if by_item else "0"
+    group_s = ", s.item_id" if by_item else ""
+    sql = f"""
+        WITH spec(item_id, unit_kind, nper) AS (VALUES {spec}),
+        units AS (
+            SELECT id, kind, substr(path, 1, %(L)s) AS bucket FROM organizations_orgunit
+            WHERE path LIKE %(prefix)s AND is_active
         ),
-        reported AS (
-            SELECT substr(u.path, 1, %(L)s) AS bucket, {item_col_r} AS item_id,
-                   SUM(p.accepted) AS accepted, SUM(p.submitted) AS submitted,
-                   SUM(p.returned) AS returned
-            FROM per_unit p JOIN units u ON u.id = p.unit_id
-            GROUP BY substr(u.path, 1, %(L)s){group_p}
-        )
+        kinds AS (
+            SELECT bucket, kind, COUNT(*) AS n FROM units GROUP BY bucket, kind
+        ),
+        expected AS (
+            SELECT k.bucket, {item_col} AS item_id, SUM(k.n) AS units,
+                   SUM(k.n * s.nper) AS expected
+            FROM kinds k JOIN spec s ON s.unit_kind = k.kind
+            GROUP BY k.bucket{group_s}
+        ),
+        reported AS ({reported})
         SELECT g.id, g.code, g.name, g.path, g.kind, e.item_id, e.units, e.expected,
                COALESCE(r.accepted, 0), COALESCE(r.submitted, 0), COALESCE(r.returned, 0)
         FROM expected e

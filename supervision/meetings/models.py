@@ -101,6 +101,13 @@ class Meeting(models.Model):
         indexes = [
             models.Index(fields=["unit", "local_month"], name="supervision_meeting_unit_m"),
             models.Index(fields=["local_month", "status"], name="supervision_meeting_month"),
+            # held meetings still without minutes (the compliance report's late minutes
+            # depend on the clock, so they are read here rather than from the roll-up)
+            models.Index(
+                fields=["local_month", "unit"],
+                condition=models.Q(status="held", minutes_filed_at__isnull=True),
+                name="supervision_meeting_unfiled",
+            ),
         ]
 
     def __str__(self) -> str:

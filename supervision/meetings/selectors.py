@@ -11,7 +11,13 @@ from django.utils import timezone
 from organizations.models import OrgUnit
 from organizations.selectors import member_for_user, object_or_not_found, scope_for
 from supervision.common import MANAGE_ROLES, Period, report_rows
-from supervision.meetings.models import Attendance, ComplianceRule, Meeting, MeetingFile
+from supervision.meetings.models import (
+    Attendance,
+    ComplianceRule,
+    Meeting,
+    MeetingFile,
+)
+from supervision.meetings.tally import KIND_COLUMNS, MeetingTally
 
 #: minutes filed later than this after the meeting ended count as late
 MINUTES_GRACE = dt.timedelta(days=7)
@@ -81,24 +87,56 @@ def active_rules() -> list[ComplianceRule]:
     return list(ComplianceRule.objects.filter(is_active=True).order_by("unit_kind", "kind"))
 
 
-def _rule_values(rules: list[ComplianceRule], period: Period, params: dict) -> str:
-    """A VALUES list (kind, unit_kind, months, need, periods) of the rules that have at
-    least one whole rule period inside `period`."""
-    rows = []
-    for i, r in enumerate(rules):
+def _rule_checks(rules: list[ComplianceRule], period: Period, params: dict) -> tuple[str, str]:
+    """The rules whose period fits at least once in `period`, as SQL over the monthly
+    roll-up: (the `kinds` VALUES rows: unit kind, meetings required, rule periods to meet;
+    the `scores` SELECTs: per unit and rule period, the held meetings counted — each
+    rule's capped at its minimum — and the rule periods met)."""
+    by_months: dict[tuple[int, str], list[ComplianceRule]] = {}
+    kinds: dict[str, list[int]] = {}
+    for r in rules:
         periods = period.months // r.period_months
-        if periods < 1:
+        if periods < 1 or r.kind not in KIND_COLUMNS:
             continue
-        params.update({f"rk{i}": r.kind, f"ru{i}": r.unit_kind})
-        rows.append(
-            f"(%(rk{i})s, %(ru{i})s, {int(r.period_months)}, {int(r.min_count)}, {periods})"
+        by_months.setdefault((int(r.period_months), r.unit_kind), []).append(r)
+        k = kinds.setdefault(r.unit_kind, [0, 0])
+        k[0] += r.min_count * periods
+        k[1] += periods
+    kind_rows = []
+    for i, (unit_kind, (required, periods)) in enumerate(sorted(kinds.items())):
+        params[f"uk{i}"] = unit_kind
+        kind_rows.append(f"(%(uk{i})s, {int(required)}, {int(periods)})")
+    scores = []
+    for (months, unit_kind), group in sorted(by_months.items()):
+        i = len(params)
+        params[f"sk{i}"] = unit_kind
+        held, met = [], []
+        for r in group:
+            col, need = r.kind, int(r.min_count)  # a column named after the kind
+            held.append(f"(CASE WHEN {col} < {need} THEN {col} ELSE {need} END)")
+            met.append(f"(CASE WHEN {col} > 0 AND {col} >= {need} THEN 1 ELSE 0 END)")
+        if months == 1:
+            rows = f"monthly WHERE ukind = %(sk{i})s"
+        else:
+            cols = sorted({r.kind for r in group})
+            sums = ", ".join(f"SUM({c}) AS {c}" for c in cols)
+            rows = (
+                f"(SELECT unit_id, {sums} FROM monthly WHERE ukind = %(sk{i})s "
+                f"AND mo / {months} < {period.months // months} "
+                f"GROUP BY unit_id, mo / {months}) p{i}"
+            )
+        scores.append(
+            f"SELECT unit_id, {' + '.join(held)} AS held, {' + '.join(met)} AS met FROM {rows}"
         )
-    return ", ".join(rows)
+    if not scores:
+        scores = ["SELECT NULL AS unit_id, 0 AS held, 0 AS met WHERE 1 = 0"]
+    return ", ".join(kind_rows) or "(NULL, 0, 0)", " UNION ALL ".join(scores)
 
 
 def compliance_report(*, unit: OrgUnit, period: Period, now: dt.datetime | None = None) -> dict:
     """Meeting compliance of `unit`'s subtree in `period`, per child unit (and the unit's
-    own bucket) and in total — one SQL query.
+    own bucket) and in total — one SQL query, over the monthly roll-up
+    (`supervision.tallies`, one row per unit and month with held meetings).
 
     required   Σ over units and active rules (whose period fits in `period`) of
                min_count × rule periods in `period`
@@ -108,10 +146,10 @@ def compliance_report(*, unit: OrgUnit, period: Period, now: dt.datetime | None 
     compliant_units / units   units that met every rule that applies to them
     attendance  Σ present / Σ invited over held meetings
     late_minutes  held meetings whose minutes came in later than MINUTES_GRACE after the
-               end, or are still missing past it
+               end, or are still missing past it (the latter read from the meetings:
+               they depend on the clock)
     Rule periods are counted on each unit's own clock (the meeting's `local_month`)."""
     now = now or timezone.now()
-    rules = active_rules()
     params: dict = {
         "prefix": unit.path + "%",
         "L": (unit.depth + 1) * OrgUnit.steplen,
@@ -120,80 +158,55 @@ def compliance_report(*, unit: OrgUnit, period: Period, now: dt.datetime | None 
         "held": Meeting.Status.HELD,
         "late_before": now - MINUTES_GRACE,
     }
-    values = _rule_values(rules, period, params)
-    if not values:
-        values = "(NULL, NULL, 1, 0, 0)"
+    kinds, scores = _rule_checks(active_rules(), period, params)
+    kind_cols = ", ".join(f"t.{c}" for c in KIND_COLUMNS)
     sql = f"""
-        WITH rules(kind, unit_kind, months, need, periods) AS (VALUES {values}),
+        WITH kinds(unit_kind, required, periods) AS (VALUES {kinds}),
         units AS (
-            SELECT id, path, kind FROM organizations_orgunit
+            SELECT id, kind, substr(path, 1, %(L)s) AS bucket FROM organizations_orgunit
             WHERE path LIKE %(prefix)s AND is_active
         ),
-        slots AS (
-            SELECT u.id AS unit_id, substr(u.path, 1, %(L)s) AS bucket,
-                   r.kind, r.months, r.need, r.periods
-            FROM units u JOIN rules r ON r.unit_kind = u.kind
+        monthly AS (
+            SELECT t.unit_id, t.held, t.invited, t.present, t.minutes_late, {kind_cols},
+                   u.kind AS ukind, u.bucket, t.month - %(m0)s AS mo
+            FROM {MeetingTally._meta.db_table} t JOIN units u ON u.id = t.unit_id
+            WHERE t.month BETWEEN %(m0)s AND %(m1)s
         ),
-        held AS (
-            SELECT m.unit_id, m.kind, (m.local_month - %(m0)s) AS mo, COUNT(*) AS n
-            FROM supervision_meeting m
-            WHERE m.unit_id IN (SELECT id FROM units)
-              AND m.local_month BETWEEN %(m0)s AND %(m1)s AND m.status = %(held)s
-            GROUP BY m.unit_id, m.kind, m.local_month
-        ),
-        per_rule_period AS (
-            SELECT s.unit_id, s.kind, h.mo / s.months AS rp, SUM(h.n) AS n, s.need
-            FROM slots s JOIN held h ON h.unit_id = s.unit_id AND h.kind = s.kind
-            WHERE h.mo / s.months < s.periods
-            GROUP BY s.unit_id, s.kind, h.mo / s.months, s.need
-        ),
-        met AS (
-            SELECT unit_id, kind,
-                   SUM(CASE WHEN n < need THEN n ELSE need END) AS held,
-                   COUNT(CASE WHEN n >= need THEN 1 END) AS periods_met
-            FROM per_rule_period GROUP BY unit_id, kind
-        ),
+        scores AS ({scores}),
         per_unit AS (
-            SELECT ps.unit_id, ps.bucket,
-                   SUM(ps.need * ps.periods) AS required,
-                   SUM(COALESCE(mt.held, 0)) AS held,
-                   CASE WHEN SUM(CASE WHEN COALESCE(mt.periods_met, 0) < ps.periods
-                                      THEN 1 ELSE 0 END) = 0 THEN 1 ELSE 0 END AS compliant
-            FROM slots ps LEFT JOIN met mt ON mt.unit_id = ps.unit_id AND mt.kind = ps.kind
-            GROUP BY ps.unit_id, ps.bucket
-        ),
-        meetings_u AS (
-            SELECT m.unit_id, COUNT(*) AS meetings,
-                   SUM(m.invited_count) AS invited, SUM(m.present_count) AS present,
-                   SUM(CASE WHEN m.minutes_late
-                              OR (m.minutes_filed_at IS NULL AND m.ends_at < %(late_before)s)
-                            THEN 1 ELSE 0 END) AS late_minutes
-            FROM supervision_meeting m
-            WHERE m.unit_id IN (SELECT id FROM units)
-              AND m.local_month BETWEEN %(m0)s AND %(m1)s AND m.status = %(held)s
-            GROUP BY m.unit_id
-        ),
-        meetings AS (
-            SELECT substr(u.path, 1, %(L)s) AS bucket, SUM(p.meetings) AS meetings,
-                   SUM(p.invited) AS invited, SUM(p.present) AS present,
-                   SUM(p.late_minutes) AS late_minutes
-            FROM meetings_u p JOIN units u ON u.id = p.unit_id
-            GROUP BY substr(u.path, 1, %(L)s)
+            SELECT unit_id, SUM(held) AS held, SUM(met) AS met FROM scores GROUP BY unit_id
         ),
         buckets AS (
-            SELECT bucket, COUNT(*) AS units, SUM(required) AS required, SUM(held) AS held,
-                   SUM(compliant) AS compliant
-            FROM per_unit GROUP BY bucket
+            SELECT u.bucket, COUNT(*) AS units, SUM(k.required) AS required,
+                   SUM(COALESCE(p.held, 0)) AS held,
+                   SUM(CASE WHEN COALESCE(p.met, 0) >= k.periods THEN 1 ELSE 0 END) AS compliant
+            FROM units u JOIN kinds k ON k.unit_kind = u.kind
+            LEFT JOIN per_unit p ON p.unit_id = u.id
+            GROUP BY u.bucket
+        ),
+        meetings AS (
+            SELECT bucket, SUM(held) AS meetings, SUM(invited) AS invited,
+                   SUM(present) AS present, SUM(minutes_late) AS late_minutes
+            FROM monthly GROUP BY bucket
+        ),
+        unfiled AS (
+            SELECT u.bucket, COUNT(*) AS n
+            FROM supervision_meeting m JOIN units u ON u.id = m.unit_id
+            WHERE m.status = %(held)s AND m.minutes_filed_at IS NULL
+              AND m.local_month BETWEEN %(m0)s AND %(m1)s
+              AND NOT m.minutes_late AND m.ends_at < %(late_before)s
+            GROUP BY u.bucket
         ),
         keys AS (SELECT bucket FROM buckets UNION SELECT bucket FROM meetings)
         SELECT g.id, g.code, g.name, g.path,
                COALESCE(b.units, 0), COALESCE(b.required, 0), COALESCE(b.held, 0),
                COALESCE(b.compliant, 0), COALESCE(mm.meetings, 0), COALESCE(mm.invited, 0),
-               COALESCE(mm.present, 0), COALESCE(mm.late_minutes, 0)
+               COALESCE(mm.present, 0), COALESCE(mm.late_minutes, 0) + COALESCE(uf.n, 0)
         FROM keys k
         JOIN organizations_orgunit g ON g.path = k.bucket
         LEFT JOIN buckets b ON b.bucket = k.bucket
         LEFT JOIN meetings mm ON mm.bucket = k.bucket
+        LEFT JOIN unfiled uf ON uf.bucket = k.bucket
         ORDER BY g.path
     """
     raw = report_rows(sql, params)

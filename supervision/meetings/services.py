@@ -172,6 +172,7 @@ def meeting_check_in(*, user, meeting_id, now: dt.datetime | None = None) -> Att
     att.reason = ""
     att.save(update_fields=["status", "checked_in_at", "late", "reason"])
     Meeting.objects.filter(pk=meeting.pk).update(present_count=F("present_count") + 1)
+    _tally_present(meeting)
     return att
 
 
@@ -237,7 +238,17 @@ def attendance_mark(
     delta = (status == Attendance.Status.PRESENT) - was_present
     if delta:
         Meeting.objects.filter(pk=meeting.pk).update(present_count=F("present_count") + delta)
+        _tally_present(meeting)
     return att
+
+
+def _tally_present(meeting: Meeting) -> None:
+    """`present_count` was changed by an UPDATE (no save signal): a held meeting's
+    month in the roll-up is recounted here."""
+    if meeting.status == Meeting.Status.HELD:
+        from supervision.meetings.tally import meeting_tally_refresh
+
+        meeting_tally_refresh(unit_id=meeting.unit_id, month=meeting.local_month)
 
 
 def _int(value) -> int:
