@@ -1,5 +1,7 @@
-"""Demo documents for `manage.py seed_demo` (settings.EHOME_SEED_DEMO_STEPS): one for
-every member, one restricted to the first committee, one for secretaries. Idempotent."""
+"""Demo documents and bulletin for `manage.py seed_demo` (settings.EHOME_SEED_DEMO_STEPS):
+a document for every member, one restricted to the first committee, one for secretaries,
+and one issue of 《政工情况》 for the whole organisation, published through the review
+workflow like all demo content. Idempotent."""
 
 from __future__ import annotations
 
@@ -54,6 +56,44 @@ def seed(stdout=None) -> dict:
         created += new
         if new and level == C.RESTRICTED and first_child is not None:
             doc.restricted_units.set([first_child])
+    bulletins = _seed_bulletin(root)
     if stdout is not None:
-        stdout.write(f"  文件：新建 {created} 份\n")
-    return {"documents": created}
+        stdout.write(f"  文件：新建 {created} 份；政工情况：新建 {bulletins} 期\n")
+    return {"documents": created, "bulletins": bulletins}
+
+
+def _seed_bulletin(root: OrgUnit) -> int:
+    from cms.demo.common import child_page, publish, site_home
+    from publications.models import BulletinIndexPage, BulletinIssuePage
+
+    index, _ = child_page(site_home(), BulletinIndexPage, "bulletin", title="政工情况")
+    if BulletinIssuePage.objects.child_of(index).exists():
+        return 0
+    items = [
+        {
+            "type": "editorial",
+            "value": {
+                "title": title,
+                "author": "党委组织部",
+                "body": f"<p>{text}</p>",
+                "images": [],
+            },
+        }
+        for title, text in (
+            ("集团党委部署年度组织生活会", "各级党组织要在年底前召开组织生活会，认真开展批评和自我批评。"),
+            ("海外项目党员关怀工作取得实效", "各海外项目党组织按季度联系党员家属，帮助解决实际困难。"),
+        )
+    ]  # fmt: skip
+    issue, _ = child_page(
+        index,
+        BulletinIssuePage,
+        "2026-1",
+        title="《政工情况》2026年第1期",
+        issue_number=1,
+        issue_date=dt.date(2026, 11, 30),
+        publishing_unit=root,
+        audience_unit=root,
+        sections=[{"type": "section", "value": {"heading": "工作动态", "items": items}}],
+    )
+    publish(issue)
+    return 1

@@ -20,8 +20,10 @@ from wagtail.admin.views.generic import chooser as chooser_views
 from wagtail.admin.viewsets.chooser import ChooserViewSet
 
 from core.richtext import sanitize_html
+from organizations.permissions import UnitScopedViewSetMixin
 from organizations.scope import scope_for
 from publications.bulletins.shapes import Item
+from publications.manuscripts.admin import MANUSCRIPT_POLICY
 from publications.manuscripts.models import Manuscript, ManuscriptAttachment
 
 ADOPTED = Manuscript.Status.ADOPTED_BULLETIN
@@ -57,7 +59,10 @@ class ManuscriptChosenView(chooser_views.ChosenView):
         return choosable_manuscripts(self.request.user).get(pk=pk)
 
 
-class AdoptedManuscriptChooserViewSet(ChooserViewSet):
+class AdoptedManuscriptChooserViewSet(UnitScopedViewSetMixin, ChooserViewSet):
+    # the manuscripts' own scope (either side), then only those adopted for the bulletin
+    # and received in the editor's subtree (the views above)
+    scope_policy = MANUSCRIPT_POLICY
     model = Manuscript
     icon = "doc-full"
     choose_one_text = "选择简报采用的稿件"

@@ -129,7 +129,7 @@ def _rule_checks(rules: list[ComplianceRule], period: Period, params: dict) -> t
             f"SELECT unit_id, {' + '.join(held)} AS held, {' + '.join(met)} AS met FROM {rows}"
         )
     if not scores:
-        scores = ["SELECT NULL AS unit_id, 0 AS held, 0 AS met WHERE 1 = 0"]
+        scores = ["SELECT CAST(NULL AS bigint) AS unit_id, 0 AS held, 0 AS met WHERE 1 = 0"]
     return ", ".join(kind_rows) or "(NULL, 0, 0)", " UNION ALL ".join(scores)
 
 

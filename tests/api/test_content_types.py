@@ -112,8 +112,36 @@ def _document(site, org):  # noqa: F811
     )
 
 
+def _bulletin(site, org):  # noqa: F811
+    from publications.models import BulletinIndexPage, BulletinIssuePage
+
+    index = _publish(site.home, BulletinIndexPage(title="政工情况", slug="type-bulletin"))
+    item = {"title": "类型条目", "author": "", "body": "<p>正文</p>", "images": []}
+    return _publish(
+        index,
+        BulletinIssuePage(
+            title="类型简报",
+            slug="type-bulletin-1",
+            issue_number=1,
+            issue_date=dt.date(2026, 11, 20),
+            publishing_unit=org.root,
+            audience_unit=org.root,
+            sections=[
+                {
+                    "type": "section",
+                    "value": {
+                        "heading": "工作动态",
+                        "items": [{"type": "editorial", "value": item}],
+                    },
+                }
+            ],
+        ),
+    )
+
+
 #: a published object of each declared type; a new type gets its maker here
 MAKERS = {
+    "bulletin": _bulletin,
     "news": _news,
     "exemplar": _exemplar,
     "digest": _digest,

@@ -13,7 +13,15 @@ PYTHON_DIRS = ["config", "core", "api", "organizations", "cms", "elearning"]
 PYTHON_DIRS += ["media_pipeline", "search", "portal"]
 SCRIPTS = ["bin/dev-run", "bin/system-deps", "bin/smoke-run"]
 #: read by the test machinery only (pytest, pytest-xdist), never set by a person
-NOT_SETTINGS = {"PYTEST_VERSION", "PYTEST_XDIST_WORKER", "DJANGO_SETTINGS_MODULE"}
+NOT_SETTINGS = {
+    "PYTEST_VERSION",
+    "PYTEST_XDIST_WORKER",
+    "DJANGO_SETTINGS_MODULE",
+    # keys of a WSGI request's environ (api.hot_path), not of the process environment
+    "REQUEST_METHOD",
+    "HTTP_COOKIE",
+    "HTTP_AUTHORIZATION",
+}
 
 ENV_CALL = re.compile(
     r"""(?:\benv(?:_bool|_int|_list|_required)?\(\s*|os\.environ\.get\(\s*|os\.getenv\(\s*"""

@@ -63,7 +63,7 @@ def _objects(unit: OrgUnit, mark: str) -> dict[type, models.Model]:
     from interaction.models import FaqEntry, ModerationRule, SensitiveWord
     from interaction.models import Question as MemberQuestion
     from notifications.models import Broadcast
-    from publications.models import Document
+    from publications.models import Document, Manuscript
 
     return {
         # the interaction platform's unit-owned admin models (#18)
@@ -87,6 +87,15 @@ def _objects(unit: OrgUnit, mark: str) -> dict[type, models.Model]:
             title=f"{mark}群发",
             audience_unit=unit,
             idempotency_key=f"scope-broadcast-{mark}-{unit.pk}",
+        ),
+        Manuscript: Manuscript.objects.create(
+            title=f"{mark}稿件",
+            body="正文",
+            sender_unit=unit,
+            receiver_unit=unit.get_parent(),
+            status="adopted_bulletin",  # the bulletin's chooser lists it too
+            submitted_at=now,
+            decided_at=now,
         ),
         Document: Document.objects.create(
             title=f"{mark}文件",
