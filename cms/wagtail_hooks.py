@@ -19,7 +19,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from cms import admin_outlets  # noqa: F401 - registers the outlet registry's admin hooks
 from cms.audit import ContentAuditReportView, ContentTraceView, audit_report_visible
-from cms.models import Book, DigestIssue, ExemplarPage, NewsPage, Periodical, PeriodicalIssue
+from cms.models import Book, Periodical, PeriodicalIssue
 from cms.permissions import EDIT_ROLES, REVIEW_ROLES, pages_choosable_q, pages_in_scope_q
 from organizations.permissions import (
     UnitScopedPermissionPolicy,
@@ -28,7 +28,19 @@ from organizations.permissions import (
 )
 from organizations.selectors import scope_for
 
-SCOPED_PAGE_MODELS = (NewsPage, ExemplarPage, DigestIssue)
+
+def scoped_page_models() -> tuple[type, ...]:
+    """Every concrete page type owned by a unit (a `UnitScopedPage`): the cms's news,
+    stories and digests and those of the apps above (the bulletin issue) — found from the
+    model registry, so a new unit-owned page type is scoped in the explorer, the page
+    chooser and the create gate without being listed here."""
+    from django.apps import apps
+
+    from cms.models.pages import UnitScopedPage
+
+    return tuple(
+        m for m in apps.get_models() if issubclass(m, UnitScopedPage) and not m._meta.proxy
+    )
 
 
 # --- bookshelf snippets ------------------------------------------------------------------
@@ -165,7 +177,7 @@ def hide_out_of_scope_pages(parent_page, pages, request):
     if scope_for(user).is_global:
         return pages
     allowed = pages_in_scope_q(user)
-    for model in SCOPED_PAGE_MODELS:
+    for model in scoped_page_models():
         pages = pages.exclude(pk__in=model.objects.exclude(allowed).values("pk"))
     return pages
 
@@ -178,7 +190,7 @@ def choose_only_visible_pages(pages, request):
     if scope_for(user).is_global:
         return pages
     visible = pages_choosable_q(user)
-    for model in SCOPED_PAGE_MODELS:
+    for model in scoped_page_models():
         pages = pages.exclude(pk__in=model.objects.exclude(visible).values("pk"))
     return pages
 
@@ -200,7 +212,7 @@ def delete_only_in_scope(request, page):
 
 @hooks.register("before_create_page")
 def create_only_with_editor_role(request, parent_page, page_class):
-    if not issubclass(page_class, SCOPED_PAGE_MODELS):
+    if not issubclass(page_class, scoped_page_models()):
         return None
     _deny_unless(scope_for(request.user, roles=EDIT_ROLES).has_role)
     return None
