@@ -204,7 +204,8 @@ def outlets_builtin_ensure() -> int:
     """Idempotent (`ehome_setup`): register the portal's sections and the app as outlets of
     the top unit. Needs the organisation tree (run set-up again after the first import);
     the accountable owners are named afterwards in the admin (阵地备案). → created."""
-    from cms.models import DigestIndexPage, ExemplarIndexPage, HomePage, NewsIndexPage
+    from cms.models import HomePage
+    from cms.models.pages import UnitScopedPage
 
     root = OrgUnit.get_first_root_node()
     home = HomePage.objects.first()
@@ -213,11 +214,13 @@ def outlets_builtin_ensure() -> int:
     created = int(_builtin(APP_CODE, name=APP_NAME, kind=Outlet.Kind.APP, root=root))
     if home is None:
         return created
-    sections = (
-        Page.objects.child_of(home)
-        .type(NewsIndexPage, ExemplarIndexPage, DigestIndexPage)
-        .order_by("path")
-    )
+    # a section is a page under home that holds unit-owned content (news, stories,
+    # digests, and the bulletin of the apps above)
+    sections = [
+        page
+        for page in Page.objects.child_of(home).order_by("path")
+        if any(issubclass(m, UnitScopedPage) for m in page.specific_class.allowed_subpage_models())
+    ]
     for section in sections:
         created += _builtin(
             f"portal-{section.slug}"[:40],

@@ -64,9 +64,11 @@ def seed(stdout=None) -> dict:
 
 def _seed_bulletin(root: OrgUnit) -> int:
     from cms.demo.common import child_page, publish, site_home
+    from cms.outlet_services import outlets_builtin_ensure
     from publications.models import BulletinIndexPage, BulletinIssuePage
 
     index, _ = child_page(site_home(), BulletinIndexPage, "bulletin", title="政工情况")
+    outlets_builtin_ensure()  # the new section's portal outlet (阵地备案)
     if BulletinIssuePage.objects.child_of(index).exists():
         return 0
     items = [
