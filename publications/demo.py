@@ -64,11 +64,11 @@ def seed(stdout=None) -> dict:
 
 def _seed_bulletin(root: OrgUnit) -> int:
     from cms.demo.common import child_page, publish, site_home
-    from cms.outlet_services import outlets_builtin_ensure
+    from cms.demo.outlets import seed_outlets
     from publications.models import BulletinIndexPage, BulletinIssuePage
 
     index, _ = child_page(site_home(), BulletinIndexPage, "bulletin", title="政工情况")
-    outlets_builtin_ensure()  # the new section's portal outlet (阵地备案)
+    seed_outlets()  # the new section's portal outlet (阵地备案), with its accountable owner
     if BulletinIssuePage.objects.child_of(index).exists():
         return 0
     items = [
