@@ -33,6 +33,7 @@ API_ROUTES = {
     "course": "api:course-detail",
     "lesson": "api:lesson-detail",
     "document": "api:doc-detail",
+    "bulletin": "api:bulletin-detail",
 }
 MAX_PAGE = 500
 ERRORS = {400: OpenApiTypes.OBJECT, 401: OpenApiTypes.OBJECT}
@@ -211,7 +212,7 @@ def _page_url(request, page: int) -> str:
 class SearchApi(APIView):
     @extend_schema(
         tags=["search"],
-        summary="全文搜索（新闻、先进典型、手机报、图书、期刊、课程、课时）",
+        summary="全文搜索（新闻、先进典型、手机报、图书、期刊、课程、课时、文件、政工情况）",
         parameters=[
             SearchParamsSerializer,
             OpenApiParameter("from", OpenApiTypes.DATE, description="同 date_from"),
