@@ -63,7 +63,7 @@ def seed(stdout=None) -> dict:
 
 
 def _seed_bulletin(root: OrgUnit) -> int:
-    from cms.demo.common import child_page, publish, site_home
+    from cms.demo.common import child_page, site_home
     from cms.demo.outlets import seed_outlets
     from publications.models import BulletinIndexPage, BulletinIssuePage
 
@@ -86,7 +86,7 @@ def _seed_bulletin(root: OrgUnit) -> int:
             ("海外项目党员关怀工作取得实效", "各海外项目党组织按季度联系党员家属，帮助解决实际困难。"),
         )
     ]  # fmt: skip
-    issue, _ = child_page(
+    child_page(
         index,
         BulletinIssuePage,
         "2026-1",
@@ -96,6 +96,5 @@ def _seed_bulletin(root: OrgUnit) -> int:
         publishing_unit=root,
         audience_unit=root,
         sections=[{"type": "section", "value": {"heading": "工作动态", "items": items}}],
-    )
-    publish(issue)
+    )  # child_page submits it and the demo reviewer approves it (cms.demo.common.publish)
     return 1
