@@ -39,6 +39,7 @@ the file cache every process shares) whose parts share the key and timeout handl
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import re
@@ -53,7 +54,7 @@ from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient
 from django.core.files import locks
-from redis.exceptions import RedisError
+from redis.exceptions import NoScriptError, RedisError
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +62,15 @@ log = logging.getLogger(__name__)
 LOCAL_FALLBACK_PREFIXES = ("throttle_",)
 #: at most this many failed deletions are kept for replay (per process and server)
 PENDING_DELETES_MAX = 10_000
+
+#: api.throttling's window counter: INCR, and the expiry set when the key is new (or has
+#: none) — atomic on the server, one round trip
+INCR_WINDOW_LUA = (
+    "local n = redis.call('INCR', KEYS[1]) "
+    "if n == 1 or redis.call('TTL', KEYS[1]) < 0 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end "
+    "return n"
+)
+INCR_WINDOW_SHA = hashlib.sha1(INCR_WINDOW_LUA.encode()).hexdigest()
 #: a Redis that stays down is logged again at most this often (seconds)
 LOG_INTERVAL = 60.0
 
@@ -374,16 +384,18 @@ class RedisCache(DjangoRedisCache):
         return self._cache.get_client(write=True)
 
     def incr_window(self, key: str, timeout: int) -> int:
-        """INCR a counter and (re)set its expiry in ONE round trip (api.throttling); in
-        process memory while Redis is unavailable."""
+        """INCR a counter and set its expiry in ONE command (api.throttling): a server-side
+        script, atomic, that sets the expiry when the INCR made the key (redis-py's
+        pipeline for INCR + EXPIRE cost ~3× the CPU on the client). In process memory
+        while Redis is unavailable."""
 
         def redis_incr():
             made = self.make_and_validate_key(key)
-            pipe = self._cache.get_client(made, write=True).pipeline(transaction=False)
-            pipe.incr(made)
-            pipe.expire(made, int(timeout))
-            count, _ = pipe.execute()
-            return int(count)
+            client = self._cache.get_client(made, write=True)
+            try:
+                return int(client.evalsha(INCR_WINDOW_SHA, 1, made, int(timeout)))
+            except NoScriptError:  # a restarted or flushed Redis: EVAL loads it again
+                return int(client.eval(INCR_WINDOW_LUA, 1, made, int(timeout)))
 
         def local_incr():
             self._fallback.add(key, 0, timeout)

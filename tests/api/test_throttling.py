@@ -65,3 +65,28 @@ def test_anonymous_clients_are_limited_per_ip(clock):
     assert codes == [404, 404, 429]
     other = APIClient(REMOTE_ADDR="203.0.113.8")
     assert other.get("/api/v1/preview/", {"token": "x"}).status_code == 404
+
+
+def test_window_counter_on_redis_counts_sets_its_expiry_and_survives_a_script_flush():
+    """`RedisCache.incr_window` is one server-side script: the count, an expiry no longer
+    than the window (also on a key that somehow has none), and the same answers after
+    Redis forgot its scripts (a restart or SCRIPT FLUSH)."""
+    import os
+    import uuid
+
+    from core.cache import RedisCache
+
+    store = RedisCache(os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/9", {})
+    client = store.redis_client()
+    key = f"throttle_test_{uuid.uuid4().hex}"
+    made = store.make_and_validate_key(key)
+    try:
+        assert [store.incr_window(key, 60) for _ in range(3)] == [1, 2, 3]
+        assert 0 < client.ttl(made) <= 60
+        client.script_flush()
+        assert store.incr_window(key, 60) == 4
+        client.persist(made)  # a counter left without an expiry gets one
+        assert store.incr_window(key, 60) == 5
+        assert 0 < client.ttl(made) <= 60
+    finally:
+        client.delete(made)
