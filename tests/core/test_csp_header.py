@@ -42,7 +42,7 @@ def test_a_response_that_uses_a_nonce_gets_its_own():
 
     def view(request):
         seen.append(str(request.csp_nonce))
-        return HttpResponse("<script nonce='%s'></script>" % seen[-1])
+        return HttpResponse(f"<script nonce='{seen[-1]}'></script>")
 
     first, second = _header("/portal/", view), _header("/portal/", view)
     assert f"'nonce-{seen[0]}'" in first and f"'nonce-{seen[1]}'" in second
@@ -54,7 +54,9 @@ def test_a_response_that_uses_a_nonce_gets_its_own():
 def test_a_changed_setting_shows_at_once(path):
     before = _header(path)
     with override_settings(
-        CONTENT_SECURITY_POLICY={"DIRECTIVES": {"default-src": [SELF], "img-src": ["https://cdn.example"]}}
+        CONTENT_SECURITY_POLICY={
+            "DIRECTIVES": {"default-src": [SELF], "img-src": ["https://cdn.example"]}
+        }
     ):
         changed = _header(path)
         assert "https://cdn.example" in changed and changed != before
