@@ -3,9 +3,10 @@
 ffmpeg 5.1's master playlist guesses BANDWIDTH from the configured bitrate, omits
 AVERAGE-BANDWIDTH and FRAME-RATE, and lists no proper audio-only variant for an audio
 group. So after the encode we measure: segment sizes and durations give peak (BANDWIDTH)
-and mean (AVERAGE-BANDWIDTH) bit rates, ffprobe on a segment gives the real H.264
-profile/level (CODECS `avc1.64xxxx`) and resolution, and the master is written from those
-numbers. Media playlists are checked to be VOD (`#EXT-X-PLAYLIST-TYPE:VOD`, ENDLIST).
+and mean (AVERAGE-BANDWIDTH) bit rates, the SPS at the start of each rung's first segment
+gives the real H.264 profile/constraints/level (CODECS `avc1.64xxxx`) and resolution
+(parsed in Python, `h264_sps`; ffprobe only if it cannot be read), and the master is
+written from those numbers. Media playlists are checked to be VOD (`#EXT-X-PLAYLIST-TYPE:VOD`, ENDLIST).
 
 Two audio-only variants close the master: the stereo group itself (96 kb/s) and the low
 mono one (≤ 64 kb/s with the container). The low one names no AUDIO group: its segments
@@ -20,6 +21,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from media_pipeline.h264_sps import first_sps_in_ts
 from media_pipeline.transcode import Plan
 
 AUDIO_GROUP = "aud"
@@ -104,6 +106,20 @@ def avc1_codec(profile: str | None, level: int | None) -> str:
     return f"avc1.{idc:02x}{constraints:02x}{int(level or 40):02x}"
 
 
+def _video_stream_info(segment: Path) -> tuple[str, int | None, int | None]:
+    """CODECS string and size of the rung: from the SPS the encoder wrote at the start of
+    the segment, read in Python; ffprobe only if that SPS cannot be read."""
+    sps = first_sps_in_ts(segment)
+    if sps is not None:
+        return sps.codec, sps.width, sps.height
+    info = probe_video_segment(segment)
+    return (
+        avc1_codec(info.get("profile"), info.get("level")),
+        int(info.get("width") or 0) or None,
+        int(info.get("height") or 0) or None,
+    )
+
+
 def write_master(out: Path, plan: Plan) -> dict:
     """Rewrite `out/master.m3u8` from measured numbers; returns the rendition summary."""
     audio = read_media_playlist(out, "audio/index.m3u8")
@@ -117,12 +133,8 @@ def write_master(out: Path, plan: Plan) -> dict:
         variants = []
         for rung in plan.rungs:
             media = read_media_playlist(out, f"{rung.name}/index.m3u8")
-            info = probe_video_segment(out / rung.name / media.segments[0][0])
-            codecs = avc1_codec(info.get("profile"), info.get("level"))
-            width, height = (
-                int(info.get("width") or rung.width),
-                int(info.get("height") or rung.height),
-            )
+            codecs, width, height = _video_stream_info(out / rung.name / media.segments[0][0])
+            width, height = width or rung.width, height or rung.height
             peak = media.peak_bps + audio.peak_bps
             average = media.average_bps + audio.average_bps
             variants.append((peak, average, codecs, width, height, media, rung))
