@@ -14,7 +14,6 @@ Only numbers computed here enter the filtergraph; the source path appears once, 
 
 from __future__ import annotations
 
-import json
 import math
 import re
 import subprocess
@@ -144,16 +143,31 @@ def plan_for(probe: ProbeResult, kind: str) -> Plan:
 
 # --- loudness (first pass) -------------------------------------------------------------
 _LOUDNORM_KEYS = ("input_i", "input_tp", "input_lra", "input_thresh", "target_offset")
+_EBUR128_SUMMARY = re.compile(
+    r"Integrated loudness:\s+I:\s+(?P<input_i>\S+) LUFS\s+Threshold:\s+(?P<input_thresh>\S+) LUFS"
+    r"\s+Loudness range:\s+LRA:\s+(?P<input_lra>\S+) LU.*?"
+    r"True peak:\s+Peak:\s+(?P<input_tp>\S+) dBFS",
+    re.S,
+)
+# ebur128's integrated loudness when every block is under the absolute gate (silence)
+_ABSOLUTE_GATE = -70.0
 
 
 def measure_loudness(src: Path, *, workdir: Path, abort: Abort | None = None) -> dict:
-    """EBU R128 measuring pass: an audio-only decode, cheap next to the video encode."""
-    target = LOUDNORM_TARGET
-    af = f"loudnorm=I={target['i']}:TP={target['tp']}:LRA={target['lra']}:print_format=json"
+    """EBU R128 measuring pass: an audio-only decode, cheap next to the video encode.
+
+    Measured with the `ebur128` filter (integrated loudness and its gate threshold,
+    loudness range, true peak), not with loudnorm's own first pass: loudnorm resamples
+    everything to 192 kHz and runs its dynamic normaliser just to print the same input
+    numbers, ≈ 4× the CPU of ebur128 (which oversamples only for the true-peak meter;
+    docs/benchmarks.md, "Media pipeline"). The keys stay loudnorm's `measured_*` inputs;
+    `target_offset` (loudnorm's guess at its own dynamic-mode error) is 0."""
     cmd = ["ffmpeg", "-nostdin", "-hide_banner", "-v", "info"]
     for key, value in ffmpeg_input_options().items():
         cmd += [f"-{key}", str(value)]
     cmd += ["-threads", str(settings.EHOME_MEDIA_FFMPEG_THREADS), "-i", f"file:{src}"]
+    # framelog=verbose: the per-100 ms lines stay below -v info; the summary is printed
+    af = "ebur128=peak=true:framelog=verbose"
     cmd += ["-map", "0:a:0", "-vn", "-sn", "-dn", "-af", af, "-f", "null", "-"]
     with subprocess.Popen(
         cmd,
@@ -175,20 +189,23 @@ def measure_loudness(src: Path, *, workdir: Path, abort: Abort | None = None) ->
     if abort is not None and abort.is_set():
         raise FFmpegAborted(f"ffmpeg 已终止：{abort.reason}")
     stderr = raw_err.decode("utf-8", "replace")
-    (workdir / "loudnorm.log").write_text(stderr[-4000:], "utf-8")
-    match = re.search(r"\{[^{}]*\"input_i\"[^{}]*\}", stderr)
-    if proc.returncode != 0 or not match:
+    (workdir / "loudness.log").write_text(stderr[-4000:], "utf-8")
+    matches = list(_EBUR128_SUMMARY.finditer(stderr))
+    if proc.returncode != 0 or not matches:
         return {"skipped": "测量失败"}
-    raw = json.loads(match.group(0))
+    raw = matches[-1].groupdict()
     values: dict = {}
-    for key in _LOUDNORM_KEYS:
+    for key in _LOUDNORM_KEYS[:4]:
         try:
-            number = float(raw.get(key))
-        except (TypeError, ValueError):
+            number = float(raw[key])
+        except ValueError:
             number = math.nan
         if not math.isfinite(number):
             return {"skipped": "静音或无法测量", "raw": raw}
         values[key] = number
+    if values["input_i"] <= _ABSOLUTE_GATE:
+        return {"skipped": "静音或无法测量", "raw": raw}
+    values["target_offset"] = 0.0
     return values
 
 

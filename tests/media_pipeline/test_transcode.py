@@ -308,3 +308,53 @@ def test_timeout_kills_ffmpeg(clips, tmp_path, settings):
     plan = plan_for(probe_file(clips["video"], kind="video"), "video")
     with pytest.raises(FFmpegError, match="超过"):
         transcode(clips["video"], tmp_path / "out", plan, {})
+
+
+def loudnorm_first_pass(src: Path) -> dict:
+    """loudnorm's own measuring pass (what the pipeline ran before ebur128)."""
+    proc = subprocess.run(
+        ["ffmpeg", "-nostdin", "-hide_banner", "-v", "info", "-i", str(src), "-vn"]
+        + ["-af", "loudnorm=I=-16:TP=-1.5:LRA=11:print_format=json", "-f", "null", "-"],
+        capture_output=True,
+        check=True,
+        timeout=60,
+    )
+    text = proc.stderr.decode()
+    return {k: float(v) for k, v in json.loads(text[text.rindex("{") :]).items() if "input" in k}
+
+
+@pytest.mark.parametrize("clip", ["video", "audio", "dense"])
+def test_loudness_measurement_agrees_with_loudnorm(clips, clip, tmp_path):
+    """The cheap ebur128 pass gives loudnorm's numbers (integrated loudness, its gate,
+    true peak) within 0.5 LU/dB, so the gain — and the lesson's loudness — is the same."""
+    src = clips.get(clip)
+    if src is None:
+        src = tmp_path / "dense.m4a"
+        subprocess.run(
+            ["ffmpeg", "-nostdin", "-v", "error", "-y"]
+            + ["-f", "lavfi", "-i", "anoisesrc=d=6:c=pink:a=0.5"]
+            + ["-f", "lavfi", "-i", "sine=f=220:b=4:d=6"]
+            + ["-filter_complex", "amix=inputs=2,aformat=channel_layouts=stereo", str(src)],
+            check=True,
+            timeout=60,
+        )
+    ours, reference = measure_loudness(src, workdir=tmp_path), loudnorm_first_pass(src)
+    for key in ("input_i", "input_tp", "input_thresh"):
+        assert abs(ours[key] - reference[key]) <= 0.5, (key, ours, reference)
+    assert ours["input_lra"] <= 11 and reference["input_lra"] <= 11  # same gain-only decision
+
+
+def test_silence_is_not_normalised(clips, tmp_path):
+    src = tmp_path / "silence.m4a"
+    subprocess.run(
+        ["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "lavfi"]
+        + ["-i", "anullsrc=r=48000:cl=stereo", "-t", "3", "-c:a", "aac", str(src)],
+        check=True,
+        timeout=60,
+    )
+    assert "skipped" in measure_loudness(src, workdir=tmp_path)
+
+
+def test_normalised_loudness_is_within_half_an_lu(hls, tmp_path):
+    joined = concat_segments(hls["out"] / "audio", tmp_path / "audio.ts")
+    assert abs(loudnorm_first_pass(joined)["input_i"] - (-16.0)) <= 0.5
