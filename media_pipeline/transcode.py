@@ -3,10 +3,10 @@
 Graph (video): decode once → [fps cap] → split → scale per rung → x264 High, keyframe
 every 2 s forced at the same timestamps in every rung (`-force_key_frames` + no scene-cut
 keyframes) so segments line up across renditions; two more split branches make the poster
-frame and the storyboard sprite. Audio: EBU R128 normalisation with the values of a cheap
-ebur128 measuring pass (a plain gain, or loudnorm when the peaks need it) → AAC stereo, muxed once as a separate audio group that doubles as the
-audio-only variant, plus a low audio-only variant (AAC-LC mono, 24 kHz) for the poorest
-networks. Audio lessons: the same two audio variants to HLS plus an M4A download.
+frame and the storyboard sprite. Audio: EBU R128 normalisation with the values of a
+cheap ebur128 measuring pass (a plain gain, or loudnorm when the peaks need it) → AAC
+stereo, muxed once as a separate audio group that doubles as the audio-only variant, plus
+a low audio-only variant (AAC-LC mono, 24 kHz) for the poorest networks. Audio lessons: the same two audio variants to HLS plus an M4A download.
 
 Only numbers computed here enter the filtergraph; the source path appears once, as an
 `-i file:` input guarded by the same whitelists as the probe.
