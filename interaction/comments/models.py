@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from interaction.text import fold
 from organizations.models import Member, OrgUnit
@@ -74,7 +74,7 @@ class Board(models.Model):
         verbose_name_plural = "留言板"
 
     def __str__(self) -> str:
-        return f"{self.unit.name}留言板"
+        return gettext("%(unit)s留言板") % {"unit": self.unit.name}
 
 
 @scoped(unit="unit", routes=("moderationrule",))
