@@ -8,6 +8,9 @@ from __future__ import annotations
 from django import forms
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.errors import DomainError
 from organizations.models import Member, OrgUnit
@@ -74,7 +77,7 @@ class MultipleFileField(forms.FileField):
     def clean(self, data, initial=None):
         files = data if isinstance(data, list | tuple) else [data] if data else []
         if len(files) > MAX_FILES:
-            raise forms.ValidationError(f"一次最多上传 {MAX_FILES} 个文件")
+            raise forms.ValidationError(_("一次最多上传 %(count)d 个文件") % {"count": MAX_FILES})
         return [super(MultipleFileField, self).clean(f, initial) for f in files]
 
 
@@ -85,34 +88,37 @@ def managed_units(user):
     )
 
 
-def _unit_field(label="党组织"):
+def _unit_field(label=None):
+    label = label or gettext_lazy("党组织")
     return forms.ModelChoiceField(
         label=label,
         queryset=OrgUnit.objects.none(),
-        error_messages={"invalid_choice": f"所选{label}不存在或不在您的管理范围内"},
+        error_messages={
+            "invalid_choice": format_lazy(gettext_lazy("所选{}不存在或不在您的管理范围内"), label)
+        },
     )
 
 
 # --- meetings --------------------------------------------------------------------------------
 class MeetingScheduleFields(forms.Form):
     unit = _unit_field()
-    kind = forms.ChoiceField(label="会议类型", choices=MeetingKind.choices)
-    title = forms.CharField(label="会议主题", max_length=200, required=False)
+    kind = forms.ChoiceField(label=gettext_lazy("会议类型"), choices=MeetingKind.choices)
+    title = forms.CharField(label=gettext_lazy("会议主题"), max_length=200, required=False)
     starts_local = NaiveDateTimeField(
-        label="开始时间（本组织当地时间）",
-        help_text="按本组织所在时区填写，如 2026-12-10 14:30",
+        label=gettext_lazy("开始时间（本组织当地时间）"),
+        help_text=gettext_lazy("按本组织所在时区填写，如 2026-12-10 14:30"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
     duration_minutes = forms.IntegerField(
-        label="时长（分钟）", initial=60, min_value=1, max_value=7 * 24 * 60
+        label=gettext_lazy("时长（分钟）"), initial=60, min_value=1, max_value=7 * 24 * 60
     )
-    place = forms.CharField(label="地点", max_length=200, required=False)
+    place = forms.CharField(label=gettext_lazy("地点"), max_length=200, required=False)
     online_link = forms.URLField(
-        label="线上会议链接", max_length=500, required=False, assume_scheme="https"
+        label=gettext_lazy("线上会议链接"), max_length=500, required=False, assume_scheme="https"
     )
-    agenda = forms.CharField(label="议程", widget=forms.Textarea, required=False)
-    lecturer = forms.CharField(label="授课人（党课）", max_length=64, required=False)
-    topic = forms.CharField(label="党课题目/学习专题", max_length=200, required=False)
+    agenda = forms.CharField(label=gettext_lazy("议程"), widget=forms.Textarea, required=False)
+    lecturer = forms.CharField(label=gettext_lazy("授课人（党课）"), max_length=64, required=False)
+    topic = forms.CharField(label=gettext_lazy("党课题目/学习专题"), max_length=200, required=False)
 
     def setup(self, user):
         self.fields["unit"].queryset = managed_units(user)
@@ -139,21 +145,23 @@ class MeetingScheduleFields(forms.Form):
 
 
 ATTENDANCE_CHOICES = [
-    (Attendance.Status.PRESENT, "出席"),
-    (Attendance.Status.LEAVE, "请假"),
-    (Attendance.Status.ABSENT, "缺席"),
+    (Attendance.Status.PRESENT, gettext_lazy("出席")),
+    (Attendance.Status.LEAVE, gettext_lazy("请假")),
+    (Attendance.Status.ABSENT, gettext_lazy("缺席")),
 ]
 
 
 class AttendanceMarkFields(forms.Form):
     member = forms.ModelChoiceField(
-        label="党员",
+        label=gettext_lazy("党员"),
         queryset=Member.objects.none(),
         required=False,
-        error_messages={"invalid_choice": "该党员不在本次会议的参会名单中"},
+        error_messages={"invalid_choice": gettext_lazy("该党员不在本次会议的参会名单中")},
     )
-    status = forms.ChoiceField(label="出勤情况", choices=ATTENDANCE_CHOICES, required=False)
-    reason = forms.CharField(label="请假/缺席原因", max_length=300, required=False)
+    status = forms.ChoiceField(
+        label=gettext_lazy("出勤情况"), choices=ATTENDANCE_CHOICES, required=False
+    )
+    reason = forms.CharField(label=gettext_lazy("请假/缺席原因"), max_length=300, required=False)
 
     def setup_meeting(self, meeting):
         self.fields["member"].queryset = Member.objects.filter(
@@ -164,7 +172,7 @@ class AttendanceMarkFields(forms.Form):
 
         d = self.cleaned_data
         if d.get("member") is None:
-            self.add_error("member", "请选择党员")
+            self.add_error("member", gettext_lazy("请选择党员"))
             return None
         return run_service(
             self,
@@ -179,13 +187,16 @@ class AttendanceMarkFields(forms.Form):
 
 
 class MinutesFields(forms.Form):
-    minutes = forms.CharField(label="会议记录", widget=forms.Textarea, required=False)
-    lecturer = forms.CharField(label="授课人（党课）", max_length=64, required=False)
-    topic = forms.CharField(label="党课题目/学习专题", max_length=200, required=False)
+    minutes = forms.CharField(label=gettext_lazy("会议记录"), widget=forms.Textarea, required=False)
+    lecturer = forms.CharField(label=gettext_lazy("授课人（党课）"), max_length=64, required=False)
+    topic = forms.CharField(label=gettext_lazy("党课题目/学习专题"), max_length=200, required=False)
     file_kind = forms.ChoiceField(
-        label="附件类型", choices=MeetingFile.Kind.choices, initial="minutes", required=False
+        label=gettext_lazy("附件类型"),
+        choices=MeetingFile.Kind.choices,
+        initial="minutes",
+        required=False,
     )
-    files = MultipleFileField(label="会议记录/照片附件")
+    files = MultipleFileField(label=gettext_lazy("会议记录/照片附件"))
 
     def file_minutes(self, user, meeting):
         """File the minutes and attach the files — all or nothing."""
@@ -213,7 +224,7 @@ class MinutesFields(forms.Form):
 
         d = self.cleaned_data
         if not d["files"]:
-            self.add_error("files", "请选择要上传的文件")
+            self.add_error("files", gettext_lazy("请选择要上传的文件"))
             return None
 
         def call():
@@ -231,15 +242,17 @@ class MinutesFields(forms.Form):
 class LedgerSubmitFields(forms.Form):
     unit = _unit_field()
     item = forms.ModelChoiceField(
-        label="台账事项",
+        label=gettext_lazy("台账事项"),
         queryset=LedgerItem.objects.filter(is_active=True).order_by("order", "code"),
-        error_messages={"invalid_choice": "台账事项不存在或已停用"},
+        error_messages={"invalid_choice": gettext_lazy("台账事项不存在或已停用")},
     )
     period = forms.CharField(
-        label="周期", max_length=8, help_text="2026（年）、2026-Q2（季度）或 2026-05（月）"
+        label=gettext_lazy("周期"),
+        max_length=8,
+        help_text=gettext_lazy("2026（年）、2026-Q2（季度）或 2026-05（月）"),
     )
-    text = forms.CharField(label="完成情况", widget=forms.Textarea, required=False)
-    files = MultipleFileField(label="佐证材料")
+    text = forms.CharField(label=gettext_lazy("完成情况"), widget=forms.Textarea, required=False)
+    files = MultipleFileField(label=gettext_lazy("佐证材料"))
 
     def setup(self, user):
         self.fields["unit"].queryset = managed_units(user)
@@ -266,9 +279,11 @@ def submit_report(form, user, *, unit, item, period):
 
 class ReviewFields(forms.Form):
     decision = forms.ChoiceField(
-        label="审核", choices=[("accept", "通过"), ("return", "退回")], widget=forms.RadioSelect
+        label=gettext_lazy("审核"),
+        choices=[("accept", gettext_lazy("通过")), ("return", gettext_lazy("退回"))],
+        widget=forms.RadioSelect,
     )
-    reason = forms.CharField(label="退回原因", max_length=500, required=False)
+    reason = forms.CharField(label=gettext_lazy("退回原因"), max_length=500, required=False)
 
     def review(self, user, report):
 
@@ -286,19 +301,25 @@ class ReviewFields(forms.Form):
 
 # --- rectification ---------------------------------------------------------------------------
 class RectificationIssueFields(forms.Form):
-    issued_by_unit = _unit_field("移交单位")
-    unit = _unit_field("整改单位")
-    title = forms.CharField(label="问题", max_length=200, required=False)
-    description = forms.CharField(label="问题描述", widget=forms.Textarea, required=False)
-    category = forms.CharField(label="问题类别", max_length=64, required=False)
+    issued_by_unit = _unit_field(gettext_lazy("移交单位"))
+    unit = _unit_field(gettext_lazy("整改单位"))
+    title = forms.CharField(label=gettext_lazy("问题"), max_length=200, required=False)
+    description = forms.CharField(
+        label=gettext_lazy("问题描述"), widget=forms.Textarea, required=False
+    )
+    category = forms.CharField(label=gettext_lazy("问题类别"), max_length=64, required=False)
     source = forms.ChoiceField(
-        label="来源", choices=Rectification.Source.choices, initial=Rectification.Source.UPPER
+        label=gettext_lazy("来源"),
+        choices=Rectification.Source.choices,
+        initial=Rectification.Source.UPPER,
     )
     deadline = forms.DateField(
-        label="整改期限（整改单位当地日期）",
+        label=gettext_lazy("整改期限（整改单位当地日期）"),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
-    responsible_person = forms.CharField(label="责任人", max_length=64, required=False)
+    responsible_person = forms.CharField(
+        label=gettext_lazy("责任人"), max_length=64, required=False
+    )
 
     def setup(self, user):
         self.fields["unit"].queryset = managed_units(user)
@@ -324,9 +345,13 @@ class RectificationIssueFields(forms.Form):
 
 
 class ReplyFields(forms.Form):
-    measures = forms.CharField(label="整改措施", widget=forms.Textarea, required=False)
-    evidence_text = forms.CharField(label="佐证说明", widget=forms.Textarea, required=False)
-    files = MultipleFileField(label="佐证材料")
+    measures = forms.CharField(
+        label=gettext_lazy("整改措施"), widget=forms.Textarea, required=False
+    )
+    evidence_text = forms.CharField(
+        label=gettext_lazy("佐证说明"), widget=forms.Textarea, required=False
+    )
+    files = MultipleFileField(label=gettext_lazy("佐证材料"))
 
     def reply(self, user, rect):
 
@@ -347,9 +372,11 @@ class ReplyFields(forms.Form):
 
 class VerifyFields(forms.Form):
     action = forms.ChoiceField(
-        label="核验", choices=[("close", "销号"), ("return", "退回")], widget=forms.RadioSelect
+        label=gettext_lazy("核验"),
+        choices=[("close", gettext_lazy("销号")), ("return", gettext_lazy("退回"))],
+        widget=forms.RadioSelect,
     )
-    reason = forms.CharField(label="退回原因", max_length=500, required=False)
+    reason = forms.CharField(label=gettext_lazy("退回原因"), max_length=500, required=False)
 
     def verify(self, user, rect):
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext, gettext_lazy
 
 from interaction.text import fold
 from organizations.models import Member, OrgUnit
@@ -73,7 +74,7 @@ class Board(models.Model):
         verbose_name_plural = "留言板"
 
     def __str__(self) -> str:
-        return f"{self.unit.name}留言板"
+        return gettext("%(unit)s留言板") % {"unit": self.unit.name}
 
 
 @scoped(unit="unit", routes=("moderationrule",))
@@ -135,10 +136,10 @@ class SensitiveWord(models.Model):
 @scoped(unit="unit", audience="audience_unit", routes=("comment",))
 class Comment(models.Model):
     class Status(models.TextChoices):
-        PUBLISHED = "published", "已发布"
-        PENDING = "pending", "待审核"
-        REJECTED = "rejected", "未通过"
-        REMOVED = "removed", "已删除"
+        PUBLISHED = "published", gettext_lazy("已发布")
+        PENDING = "pending", gettext_lazy("待审核")
+        REJECTED = "rejected", gettext_lazy("未通过")
+        REMOVED = "removed", gettext_lazy("已删除")
 
     class Held(models.TextChoices):
         NONE = "", "—"

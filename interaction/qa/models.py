@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 from organizations.models import Member, OrgUnit
 from organizations.registry import scoped
@@ -22,8 +23,8 @@ __all__ = ["Question", "FaqEntry"]
 @scoped(unit="unit", member="asker", routes=("question",))
 class Question(models.Model):
     class Status(models.TextChoices):
-        OPEN = "open", "待答复"
-        ANSWERED = "answered", "已答复"
+        OPEN = "open", gettext_lazy("待答复")
+        ANSWERED = "answered", gettext_lazy("已答复")
 
     asker = models.ForeignKey(
         Member, on_delete=models.CASCADE, related_name="questions", verbose_name="提问人"

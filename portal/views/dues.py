@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -51,12 +52,12 @@ def dues_home(request):
 def dues_pay(request):
     member = _member(request)
     if "sandbox" not in enabled():
-        messages.error(request, "请在手机 App 中使用微信支付或支付宝缴纳党费")
+        messages.error(request, _("请在手机 App 中使用微信支付或支付宝缴纳党费"))
         return redirect("portal:dues")
     try:
         extra = yuan_to_fen(request.POST.get("extra_yuan") or "0")
     except ValueError as exc:
-        messages.error(request, f"自愿多交金额：{exc}")
+        messages.error(request, _("自愿多交金额：%(error)s") % {"error": exc})
         return redirect("portal:dues")
     try:
         result = services.order_create(member=member, provider="sandbox", extra_fen=extra)

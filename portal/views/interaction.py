@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from interaction.comments import selectors as comment_selectors
@@ -65,9 +66,9 @@ def comment_post(request):
     except InteractionError as exc:
         return refused(request, exc, back=back)
     if comment.status == Comment.Status.PENDING:
-        messages.info(request, "评论已提交，审核通过后对其他人显示")
+        messages.info(request, _("评论已提交，审核通过后对其他人显示"))
     else:
-        messages.success(request, "评论已发表")
+        messages.success(request, _("评论已发表"))
     return redirect(f"{back}#comment-{comment.pk}")
 
 
@@ -82,7 +83,7 @@ def comment_edit(request, pk: int):
             )
         except InteractionError as exc:
             return refused(request, exc, back=back)
-        messages.success(request, "评论已修改")
+        messages.success(request, _("评论已修改"))
         return redirect(f"{back}#comment-{pk}")
     return render(
         request, "portal/interaction/comment_edit.html", {"comment": comment, "next": back}
@@ -93,7 +94,7 @@ def comment_edit(request, pk: int):
 @portal_view
 def comment_delete(request, pk: int):
     comment_services.comment_delete(user=request.user, comment_id=pk)
-    messages.success(request, "评论已删除")
+    messages.success(request, _("评论已删除"))
     return redirect(_next(request))
 
 
@@ -107,7 +108,7 @@ def comment_report(request, pk: int):
         )
     except InteractionError as exc:
         return refused(request, exc, back=back)
-    messages.success(request, "已举报，管理员会尽快处理")
+    messages.success(request, _("已举报，管理员会尽快处理"))
     return redirect(back)
 
 
@@ -191,7 +192,7 @@ def question_ask(request):
             return render(
                 request, "portal/interaction/question_ask.html", context, status=exc.status
             )
-        messages.success(request, "问题已提交，答复后会通知您")
+        messages.success(request, _("问题已提交，答复后会通知您"))
         return redirect("portal:question_detail", pk=q.pk)
     context = {"nav": "qa", "units": units, "form": form}
     return render(request, "portal/interaction/question_ask.html", context)
@@ -225,12 +226,12 @@ def question_answer(request, pk: int):
         try:
             if request.POST.get("action") == "faq":
                 qa_services.faq_publish(user=request.user, question_id=pk)
-                messages.success(request, "已发布到常见问题")
+                messages.success(request, _("已发布到常见问题"))
             else:
                 qa_services.question_answer(
                     user=request.user, question_id=pk, answer=request.POST.get("answer", "")
                 )
-                messages.success(request, "已答复，提问人会收到通知")
+                messages.success(request, _("已答复，提问人会收到通知"))
             return redirect("portal:question_answer", pk=pk)
         except InteractionError as exc:
             error, status = exc.message, exc.status

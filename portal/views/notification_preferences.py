@@ -9,16 +9,17 @@ import datetime as dt
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.errors import DomainError
 from notifications import preferences
 from portal.access import portal_view
 
 CHANNEL_LABELS = {
-    "inapp": "站内消息",
-    "push": "推送",
-    "email": "邮件",
-    "sms": "短信",
+    "inapp": gettext_lazy("站内消息"),
+    "push": gettext_lazy("推送"),
+    "email": gettext_lazy("邮件"),
+    "sms": gettext_lazy("短信"),
 }
 
 

@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.client_ip import client_ip
@@ -69,7 +70,7 @@ def my_record_consent(request):
     except services.RecordError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, "已更新您的授权")
+        messages.success(request, _("已更新您的授权"))
     return redirect("portal:my_record")
 
 

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
@@ -70,7 +71,7 @@ def meeting_checkin(request, pk: int):
     meetings.access_meeting_by_id(request.user, pk)
     try:
         meeting_services.meeting_check_in(user=request.user, meeting_id=pk)
-        messages.success(request, "签到成功")
+        messages.success(request, _("签到成功"))
     except DomainError as exc:
         messages.error(request, exc.message)
     return redirect("portal:meeting_detail", pk=pk)
@@ -84,7 +85,7 @@ def meeting_leave(request, pk: int):
         meeting_services.meeting_leave_request(
             user=request.user, meeting_id=pk, reason=request.POST.get("reason", "")
         )
-        messages.success(request, "已提交请假")
+        messages.success(request, _("已提交请假"))
     except DomainError as exc:
         messages.error(request, exc.message)
     return redirect("portal:meeting_detail", pk=pk)
@@ -112,7 +113,7 @@ def _selection(request, roles=DASHBOARD_ROLES):
         period = period_parse(request.GET["period"]) if request.GET.get("period") else None
     except DomainError:
         period = None
-        messages.error(request, "周期格式应为 2026、2026-Q2 或 2026-05，已显示本季度")
+        messages.error(request, _("周期格式应为 2026、2026-Q2 或 2026-05，已显示本季度"))
     period = period or default_period(unit)
     crumbs = unit_ancestors_in_scope(request.user, unit, roles=roles)
     return unit, period, crumbs

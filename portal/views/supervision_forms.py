@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.files import protected_file_response
@@ -78,7 +79,11 @@ def meeting_new(request):
     if request.method == "POST" and form.is_valid():
         meeting = form.schedule(request.user)
         if meeting is not None:
-            messages.success(request, f"已安排“{meeting.title}”，已通知 {meeting.invited_count} 人")
+            messages.success(
+                request,
+                _("已安排“%(title)s”，已通知 %(count)d 人")
+                % {"title": meeting.title, "count": meeting.invited_count},
+            )
             return redirect("portal:meeting_detail", pk=meeting.pk)
     return render(request, TEMPLATES + "meeting_form.html", {"nav": "meetings", "form": form})
 
@@ -90,7 +95,7 @@ def meeting_attendance(request, pk: int):
     form = AttendanceMarkFields(request.POST)
     form.setup_meeting(meeting)
     if form.is_valid() and form.mark(request.user, meeting) is not None:
-        messages.success(request, "已登记出勤情况")
+        messages.success(request, _("已登记出勤情况"))
         return redirect("portal:meeting_detail", pk=pk)
     return meeting_page(request, meeting, attendance_form=form)
 
@@ -108,7 +113,7 @@ def meeting_minutes(request, pk: int):
             else form.file_minutes(request.user, meeting)
         )
         if done is not None:
-            messages.success(request, "已上传附件" if attach_only else "已提交会议记录")
+            messages.success(request, _("已上传附件") if attach_only else _("已提交会议记录"))
             return redirect("portal:meeting_detail", pk=pk)
     return meeting_page(request, meeting, minutes_form=form)
 
@@ -125,7 +130,7 @@ def ledger_report_new(request):
     if request.method == "POST" and form.is_valid():
         report = form.submit(request.user)
         if report is not None:
-            messages.success(request, "已提交台账报告，等待上级审核")
+            messages.success(request, _("已提交台账报告，等待上级审核"))
             return redirect("portal:ledger_report_detail", pk=report.pk)
     return render(request, TEMPLATES + "ledger_form.html", {"nav": "supervision", "form": form})
 
@@ -182,7 +187,7 @@ def ledger_report_review(request, pk: int):
     form = ReviewFields(request.POST)
     if form.is_valid() and form.review(request.user, report) is not None:
         messages.success(
-            request, "已审核通过" if form.cleaned_data["decision"] == "accept" else "已退回"
+            request, _("已审核通过") if form.cleaned_data["decision"] == "accept" else _("已退回")
         )
         return redirect("portal:ledger_report_detail", pk=pk)
     return _ledger_report_page(request, report, review_form=form)
@@ -220,7 +225,7 @@ def rectification_reply(request, pk: int):
     item = rect.access_rectification_by_id(request.user, pk, action="change")
     form = ReplyFields(request.POST, request.FILES)
     if form.is_valid() and form.reply(request.user, item) is not None:
-        messages.success(request, "已反馈整改情况，等待核验")
+        messages.success(request, _("已反馈整改情况，等待核验"))
         return redirect("portal:rectification_detail", pk=pk)
     return rectification_page(request, item, reply_form=form)
 
@@ -231,7 +236,9 @@ def rectification_verify(request, pk: int):
     item = rect.access_rectification_by_id(request.user, pk, action="change")
     form = VerifyFields(request.POST)
     if form.is_valid() and form.verify(request.user, item) is not None:
-        messages.success(request, "已销号" if form.cleaned_data["action"] == "close" else "已退回")
+        messages.success(
+            request, _("已销号") if form.cleaned_data["action"] == "close" else _("已退回")
+        )
         return redirect("portal:rectification_detail", pk=pk)
     return rectification_page(request, item, verify_form=form)
 
