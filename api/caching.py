@@ -102,10 +102,22 @@ def versions(resources: Iterable[str]) -> dict[str, Version]:
 def versions_and_auth(resources: Iterable[str], user_id) -> tuple[dict[str, Version], dict | None]:
     """Versions plus the cached auth state of `user_id` (None if not cached or no user) in
     ONE cache round trip: the whole cost of a 304 on a warm cache."""
+    vers, state, _logins = versions_auth_logins(resources, user_id, logins=False)
+    return vers, state
+
+
+def versions_auth_logins(resources: Iterable[str], user_id, *, logins: bool = True):
+    """`versions_and_auth` plus the user's cached login versions
+    (`organizations.logins`; None if not cached), still in one cache round trip: what
+    the middleware compares with before writing either back."""
+    from organizations.logins import versions_cache_key
+
     resources = list(dict.fromkeys(resources))
     keys = [_vkey(r) for r in resources]
     if user_id is not None:
         keys.append(_akey(user_id))
+        if logins:
+            keys.append(versions_cache_key(user_id))
     got = cache.get_many(keys)
     out: dict[str, Version] = {}
     missing = []
@@ -127,7 +139,9 @@ def versions_and_auth(resources: Iterable[str], user_id) -> tuple[dict[str, Vers
             out[r] = rows.get(r, Version(0, EPOCH))
             fill[_vkey(r)] = (out[r].counter, out[r].changed_at)
         cache.set_many(fill, VERSION_CACHE_SECONDS)
-    return out, (got.get(_akey(user_id)) if user_id is not None else None)
+    if user_id is None:
+        return out, None, None
+    return out, got.get(_akey(user_id)), got.get(versions_cache_key(user_id)) if logins else None
 
 
 def _apply_bump(resource: str) -> None:
@@ -174,13 +188,16 @@ def _akey(user_id) -> str:
     return f"api:auth:{user_id}"
 
 
-def auth_state_store(user, scope_counter: int) -> dict:
+def auth_state_store(user, scope_counter: int, *, cached: dict | None = None) -> dict:
+    """Compute and cache the user's auth state — not written again when `cached` (what
+    the cache held when the request came in) is already the same state."""
     state = {
         "active": bool(user.is_active),
         "scope": scope_key_for(user) if user.is_active else "",
         "scope_counter": scope_counter,
     }
-    cache.set(_akey(user.pk), state, AUTH_STATE_SECONDS)
+    if state != cached:
+        cache.set(_akey(user.pk), state, AUTH_STATE_SECONDS)
     return state
 
 

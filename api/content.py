@@ -23,7 +23,7 @@ from api.errors import DomainError
 from api.pagination import CURSOR_PARAMS, PAGE_PARAMS, KeysetCursorPagination, PagePagination
 from cms import representations as rep
 from cms import selectors
-from cms.models import NewsIndexPage
+from cms.models import NewsIndexPage, NewsPage
 from cms.services import page_read_record, preview_token_load
 from core.files import content_type_for, protected_file_response
 from organizations.models import OrgUnit
@@ -141,6 +141,13 @@ class NewsListApi(APIView):
     )
     def get(self, request):
         p = _params(ContentFilterSerializer, request)
+        paginator = KeysetCursorPagination(ordering=("-pinned", "-date", "-id"))
+        if not p:  # a plain feed page: its SQL compiled once per shape
+            shape, base, args = selectors.news_feed_of(request.user, rep.NEWS_LIST_FIELDS)
+            rows = paginator.paginate_prebuilt(
+                request, model=NewsPage, shape=shape, base=base, args=args
+            )
+            return paginator.get_paginated_response(rep.news_list(rows))
         qs = selectors.news_visible_to(request.user)
         if "channel" in p:
             channel = (
@@ -152,7 +159,6 @@ class NewsListApi(APIView):
         if "tag" in p:
             qs = qs.filter(tagged_items__tag__name=p["tag"])
         qs = _page_filters(qs, p, date_field="date")
-        paginator = KeysetCursorPagination(ordering=("-pinned", "-date", "-id"))
         rows = paginator.paginate_queryset(qs.values(*rep.NEWS_LIST_FIELDS), request, view=self)
         return paginator.get_paginated_response(rep.news_list(rows))
 

@@ -24,6 +24,8 @@ Nothing in the resource views needs to know. Other paths pass straight through.
 
 from __future__ import annotations
 
+import functools
+
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpResponse, HttpResponseNotModified, JsonResponse
@@ -53,18 +55,25 @@ def _not_modified(request, v: caching.Validators) -> bool:
     return ims is not None and v.last_modified is not None and v.last_modified <= ims
 
 
+@functools.cache
+def _authenticator():
+    from api.authentication import MemberJWTAuthentication
+
+    return MemberJWTAuthentication()
+
+
 def _bearer_claims(request):
     """(user id, claims) of a valid Bearer access token, without touching the database;
     (None, None) when there is no token or it is invalid (the view then answers 401)."""
     header = request.META.get("HTTP_AUTHORIZATION", "")
     if not header.startswith("Bearer "):
         return None, None
-    from rest_framework_simplejwt.authentication import JWTAuthentication
     from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
     from rest_framework_simplejwt.settings import api_settings
 
     try:
-        token = JWTAuthentication().get_validated_token(header[7:].strip().encode())
+        # the view's own validation, remembered per process for the token's life
+        token = _authenticator().get_validated_token(header[7:].strip().encode())
         return token[api_settings.USER_ID_CLAIM], token
     except (InvalidToken, TokenError, KeyError):
         return None, None
@@ -94,8 +103,13 @@ class ConditionalContentMiddleware:
             "HTTP_IF_MODIFIED_SINCE" in request.META
         )
         kept_body = request.method == "GET" and caching.body_cacheable(request.path_info)
-        user_id, claims = _bearer_claims(request) if conditional or kept_body else (None, None)
-        vers, cached_state = caching.versions_and_auth((*keys, caching.SCOPE), user_id)
+        # the token's user, also for a plain GET: what the cache holds for them is read
+        # in the same round trip, and not written back after the view when unchanged
+        token_user_id, claims = _bearer_claims(request)
+        vers, cached_state, cached_logins = caching.versions_auth_logins(
+            (*keys, caching.SCOPE), token_user_id
+        )
+        user_id = token_user_id if conditional or kept_body else None
         scope_counter = vers[caching.SCOPE].counter
         if not conditional and not caching.auth_state_current(cached_state, scope_counter):
             user_id = None  # a kept body only on a warm cache: no SQL before the view
@@ -121,11 +135,14 @@ class ConditionalContentMiddleware:
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated:
             return response
-        # the view has loaded member and roles (cached on the user object): no extra SQL
-        state = caching.auth_state_store(user, vers[caching.SCOPE].counter)
+        # the view has loaded member and roles (cached on the user object): no extra SQL;
+        # written only when the cache did not hold the same already
+        mine = user.pk == token_user_id
+        state = caching.auth_state_store(user, scope_counter, cached=cached_state if mine else None)
         from organizations.logins import versions_remember
 
-        versions_remember(user)  # for the next 304's token check, without SQL
+        # for the next 304's token check, without SQL
+        versions_remember(user, cached=cached_logins if mine else None)
         v = caching.validators_for(
             request=request, keys=keys, vers=vers, scope=state["scope"], language=language
         )

@@ -115,14 +115,17 @@ class KeysetCursorPagination:
             q |= step
         return q
 
-    def paginate_queryset(self, queryset, request, view=None) -> list:
-        """`queryset` must be a ``.values()`` queryset that includes the ordering fields."""
+    def _request_page(self, request, model) -> tuple[int, list | None, bool]:
+        """(page size, cursor key or None, reverse?) of the request."""
         self.request = request
         size = self._page_size(request)
         raw = request.query_params.get(self.cursor_query_param)
-        key, reverse = (None, False)
-        if raw is not None:
-            key, reverse = self._decode(raw, queryset.model)
+        if raw is None:
+            return size, None, False
+        key, reverse = self._decode(raw, model)
+        return size, key, reverse
+
+    def _page_queryset(self, queryset, size: int, key: list | None, reverse: bool):
         order = (
             [n[1:] if n.startswith("-") else f"-{n}" for n in self.ordering]
             if reverse
@@ -131,7 +134,37 @@ class KeysetCursorPagination:
         qs = queryset.order_by(*order)
         if key is not None:
             qs = qs.filter(self._after(key, reverse))
-        rows = list(qs[: size + 1])
+        return qs[: size + 1]
+
+    def paginate_queryset(self, queryset, request, view=None) -> list:
+        """`queryset` must be a ``.values()`` queryset that includes the ordering fields."""
+        size, key, reverse = self._request_page(request, queryset.model)
+        rows = list(self._page_queryset(queryset, size, key, reverse))
+        return self._rows_of_page(rows, size, key, reverse)
+
+    def paginate_prebuilt(self, request, *, model, shape, base, args: tuple) -> list:
+        """The page `paginate_queryset(base(*args), request)` answers, its SQL compiled
+        once per process and shape (`core.prebuilt`): `shape` must determine the SQL of
+        `base` (to which the page size, cursor or not and direction are added here) and
+        `args` are the values that vary within it; `base` returns a ``.values()``
+        queryset. A shape `core.prebuilt` cannot trace runs through the ORM."""
+        from core import prebuilt
+
+        size, key, reverse = self._request_page(request, model)
+        n = len(args)
+
+        def build(*values):
+            return self._page_queryset(
+                base(*values[:n]), size, list(values[n:]) if key is not None else None, reverse
+            )
+
+        page_shape = (shape, size, key is not None, reverse)
+        rows = prebuilt.rows(page_shape, build, (*args, *(key or ())), as_dicts=True)
+        if rows is None:
+            rows = list(build(*args, *(key or ())))
+        return self._rows_of_page(rows, size, key, reverse)
+
+    def _rows_of_page(self, rows: list, size: int, key: list | None, reverse: bool) -> list:
         more = len(rows) > size
         rows = rows[:size]
         if reverse:

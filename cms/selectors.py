@@ -34,7 +34,8 @@ from cms.models import (
     PeriodicalIssue,
 )
 from cms.outlets import served_q
-from organizations.selectors import audience_q, object_or_not_found
+from organizations.scope import audience_paths_q
+from organizations.selectors import audience_q, object_or_not_found, scope_for
 
 APP, PORTAL = Outlet.Kind.APP, Outlet.Kind.PORTAL
 
@@ -49,6 +50,25 @@ def _served(model, through: str) -> QuerySet:
 
 def news_visible_to(user, *, through: str = APP) -> QuerySet[NewsPage]:
     return _served(NewsPage, through).filter(audience_q(user))
+
+
+def news_feed_of(user, fields: tuple[str, ...], *, through: str = APP):
+    """`news_visible_to(user).values(*fields)` as (shape, base, args) for a query compiled
+    once per shape (`api.pagination.KeysetCursorPagination.paginate_prebuilt`):
+    `base(*args)` is that queryset, built by the same rule (`Scope.audience_q`) from the
+    reader's paths, and `shape` names what changes its SQL text — superuser or not, how
+    many audience and managed paths."""
+    scope = scope_for(user)
+    if scope.is_global:
+        return (through, fields, None), lambda: _served(NewsPage, through).values(*fields), ()
+    audience, managed = scope.audience_paths, scope.managed_paths
+    n = len(audience)
+
+    def base(*paths):
+        q = audience_paths_q(paths[:n], paths[n:])
+        return _served(NewsPage, through).filter(q).values(*fields)
+
+    return (through, fields, n, len(managed)), base, (*audience, *managed)
 
 
 def exemplars_visible_to(user, *, through: str = APP) -> QuerySet[ExemplarPage]:

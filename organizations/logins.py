@@ -96,13 +96,23 @@ def _versions_for_id(user_id) -> tuple[int, int]:
     return int(versions[0]), int(versions[1])
 
 
-def versions_remember(user) -> None:
+def versions_cache_key(user_id) -> str:
+    """Where the user's versions are cached (read along with other keys in one round
+    trip by the API's conditional-GET middleware)."""
+    return _cache_key(user_id)
+
+
+def versions_remember(user, *, cached=None) -> None:
     """Cache the versions of a user whose LoginState came with it (the API's user
-    look-up joins it), so the next conditional request's 304 needs no query."""
+    look-up joins it), so the next conditional request's 304 needs no query — not
+    written again when `cached` (what the cache held when the request came in) already
+    holds them."""
     cache_name = LoginState.user.field.remote_field.cache_name
     if cache_name in user._state.fields_cache:
         state = user._state.fields_cache[cache_name]
         versions = (state.token_version, state.session_version) if state else (0, 0)
+        if cached is not None and tuple(cached) == versions:
+            return
         _cached("set", _cache_key(user.pk), versions, VERSION_CACHE_SECONDS)
 
 

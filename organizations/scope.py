@@ -24,6 +24,7 @@ from operator import or_
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q
 
+from core import prebuilt
 from organizations.models import Member, OrgUnit, UnitRole, ancestor_paths_of
 
 ALL_ROLES = tuple(UnitRole.Role.values)
@@ -58,13 +59,7 @@ def role_paths(user, roles: Iterable[str] | None = None) -> list[str]:
     cached = getattr(user, cache_key, None)
     if cached is not None:
         return cached
-    paths = sorted(
-        set(
-            UnitRole.objects.filter(
-                user_id=user.pk, role__in=roles, unit__is_active=True
-            ).values_list("unit__path", flat=True)
-        )
-    )
+    paths = sorted(set(_role_unit_paths(user.pk, tuple(sorted(roles)))))
     minimal: list[str] = []
     for path in paths:  # sorted: an ancestor comes before its descendants
         if not any(path.startswith(kept) for kept in minimal):
@@ -73,12 +68,42 @@ def role_paths(user, roles: Iterable[str] | None = None) -> list[str]:
     return minimal
 
 
+def _role_unit_paths(user_id, roles: tuple[str, ...]) -> list[str]:
+    """Paths of the active units where `user_id` holds one of `roles`: read on every
+    scoped request, its SQL compiled once per process and role set (`core.prebuilt`)."""
+
+    def build(uid):
+        return UnitRole.objects.filter(
+            user_id=uid, role__in=roles, unit__is_active=True
+        ).values_list("unit__path", flat=True)
+
+    if isinstance(user_id, int):
+        found = prebuilt.rows(("role_paths", roles), build, (user_id,))
+        if found is not None:
+            return [path for (path,) in found]
+    return list(build(user_id))
+
+
 def path_prefix_q(paths: Iterable[str], field: str = "path") -> Q:
     """Q matching rows whose `field` lies in the subtree of any of `paths`."""
     paths = list(paths)
     if not paths:
         return NOTHING
     return reduce(or_, (Q(**{f"{field}__startswith": p}) for p in paths))
+
+
+def audience_paths_q(
+    audience_paths: Iterable[str], managed_paths: Iterable[str], field: str = "audience_unit__path"
+) -> Q:
+    """The audience rule of a non-global `Scope` (`Scope.audience_q`) over its paths:
+    the audience path is one of `audience_paths`, or lies under one of `managed_paths`.
+    Kept apart so that a query compiled once per shape (`core.prebuilt`) applies the
+    very same rule to marker paths."""
+    audience_paths, managed_paths = list(audience_paths), list(managed_paths)
+    q = Q(**{f"{field}__in": audience_paths}) if audience_paths else NOTHING
+    if managed_paths:
+        q |= path_prefix_q(managed_paths, field=field)
+    return q
 
 
 class Scope:
@@ -177,11 +202,7 @@ class Scope:
         lies in a subtree the user holds a role on. Superusers: every row."""
         if self.is_global:
             return Q()
-        paths = self.audience_paths
-        q = Q(**{f"{field}__in": paths}) if paths else NOTHING
-        if self.managed_paths:
-            q |= path_prefix_q(self.managed_paths, field=field)
-        return q
+        return audience_paths_q(self.audience_paths, self.managed_paths, field)
 
     def sees_audience(self, path: str | None) -> bool:
         """`audience_q` for one row already loaded."""
