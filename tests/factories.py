@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import factory
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 
 from organizations.models import Member, OrgUnit, UnitRole
 
@@ -22,9 +25,20 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     @factory.post_generation
     def password(obj, create, extracted, **kwargs):
-        obj.set_password(extracted or PASSWORD)
+        obj.password = password_hash(extracted or PASSWORD, settings.PASSWORD_HASHERS[0])
         if create:
             obj.save(update_fields=["password"])
+
+
+@functools.cache
+def password_hash(raw: str, hasher: str) -> str:
+    """The hash `set_password(raw)` would store under the first of PASSWORD_HASHERS
+    (`hasher`, part of the key: some tests switch to a fast hasher), made once per test
+    process: a real hash that every process of the install — test servers included — can
+    check, without paying PBKDF2's ~10⁶ iterations for every user a test creates (that
+    was half of the suite's CPU). Users made with the same password share one salt, which
+    nothing in the tests depends on."""
+    return make_password(raw)  # with the first of PASSWORD_HASHERS, i.e. `hasher`
 
 
 class MemberFactory(factory.django.DjangoModelFactory):
