@@ -18,7 +18,7 @@ Data (built once into its own database, default ehome_bench_api; `--rebuild` sta
   paths (parent path + base-36 step), fresh translation keys, slugs and url_paths, and the
   matching cms_newspage rows (dates spread over three years, covers cycling through the 5
   images); the channel's numchild is then fixed. No per-page signals, revisions or search
-  entries: the API reads neither.
+  entries: the API reads neither. Every run then ANALYZEs the database (`_analyze`).
 Serving: gunicorn (`--workers`, 127.0.0.1, a free port) with DJANGO_SETTINGS_MODULE=
 bench._api_settings (project settings + wagtail.api.v2, per-user throttle lifted) and
 bench._api_urls (project URLs + /api/v2/ with NewsPage api_fields incl. an
@@ -131,6 +131,18 @@ def _images(n: int = 5):
     return images
 
 
+def _analyze() -> None:
+    """Statistics for every table, as a production database has them (autovacuum, and
+    `generate_org` for the tree). A table under autovacuum's threshold of 50 changed rows
+    is never analyzed by it — here the bench's two units: without their statistics
+    PostgreSQL read and sorted all news pages for each v1 list (3.5 ms) instead of
+    walking the `(pinned, date)` index for the 21 it returns (0.35 ms)."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE")
+
+
 def _build(pages: int) -> dict:
     """Org, site, channel, images and `pages` NewsPage rows (see the module docstring)."""
     from django.contrib.auth import get_user_model
@@ -173,6 +185,7 @@ def _build(pages: int) -> dict:
     existing = NewsPage.objects.filter(path__startswith=channel.path).count()
     built = {"existing": existing, "created": 0, "seconds": 0.0}
     if existing >= pages:
+        _analyze()
         return built
     t0 = time.perf_counter()
     if existing == 0:
@@ -246,8 +259,7 @@ def _build(pages: int) -> dict:
             "(SELECT MAX(id) FROM wagtailcore_page))"
         )
         version_bump("news", SHARED)
-    with connection.cursor() as cur:
-        cur.execute("ANALYZE wagtailcore_page; ANALYZE cms_newspage;")
+    _analyze()
     built.update(created=todo, seconds=time.perf_counter() - t0)
     return built
 

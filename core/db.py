@@ -32,16 +32,26 @@ from collections.abc import Sequence
 
 import psycopg
 from django.conf import settings
-from django.db import connection, connections
+from django.db import connections
 from django.db.backends.signals import connection_created
 
 logger = logging.getLogger(__name__)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def fetchone_prepared(sql: str, params: dict | Sequence):
+def fetchone_prepared(sql: str, params: dict | Sequence, *, using: str = "default"):
     """Execute `sql` (psycopg `%(name)s` or `%s` placeholders) and return its first row
     or None."""
+    return _run_prepared(sql, params, using, lambda cur: cur.fetchone())
+
+
+def fetchall_prepared(sql: str, params: dict | Sequence, *, using: str = "default") -> list:
+    """Execute `sql` like `fetchone_prepared` and return all its rows."""
+    return _run_prepared(sql, params, using, lambda cur: cur.fetchall())
+
+
+def _run_prepared(sql, params, using, fetch):
+    connection = connections[using]
     # Like Django's own cursors: a reused connection is checked once per request
     # (CONN_HEALTH_CHECKS) and replaced, with its prepared statements, if it dropped.
     connection.close_if_health_check_failed()
@@ -53,16 +63,16 @@ def fetchone_prepared(sql: str, params: dict | Sequence):
 
         def execute(sql, params, many, context):
             cur.execute(sql, params, prepare=prepare)
-            return cur.fetchone()
+            return fetch(cur)
 
         for wrapper in reversed(connection.execute_wrappers):  # connection.execute_wrapper()
             execute = functools.partial(wrapper, execute)
-        row = execute(sql, params, False, {"connection": connection, "cursor": cur})
+        got = execute(sql, params, False, {"connection": connection, "cursor": cur})
     if connection.queries_logged:
         connection.queries_log.append(
             {"sql": sql, "time": f"{time.monotonic() - start:.3f}", "prepared": prepare}
         )
-    return row
+    return got
 
 
 def _connected(sender, connection, **kwargs):

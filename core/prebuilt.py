@@ -11,8 +11,11 @@ returning a queryset — without the ORM work on all calls but the first of each
   differs is traced to the one argument it comes from and to how the ORM prepared it (as
   is, as a `LIKE` prefix pattern — `startswith` — or as a date adapted for the
   database); the tracing must reproduce the second set's parameters exactly;
-- every call then executes that SQL with the parameters prepared from `args`, and
-  converts the rows with the compiler's own converters: the rows `.values_list()` gives.
+- every call then executes that SQL with the parameters prepared from `args` — on
+  PostgreSQL as a server-side prepared statement (`core.db.fetchall_prepared`: parsed
+  and planned once per connection; planning the news feed's list query took longer than
+  running it) — and converts the rows with the compiler's own converters: the rows
+  `.values_list()` gives.
 
 So the caller's shape must cover everything that changes the SQL text rather than a
 parameter (list lengths, which filters apply, the LIMIT). A shape that cannot be traced —
@@ -29,6 +32,8 @@ from collections.abc import Callable, Sequence
 
 from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import DEFAULT_DB_ALIAS, connections
+
+from core.db import fetchall_prepared
 
 #: shapes kept per connection; more are compiled again (a bound, not a working-set size:
 #: a feed has a few dozen shapes)
@@ -147,9 +152,14 @@ def rows(
         entry = shapes[key] = _prebuild(build, args, using, connection) or _NOT_PREBUILT
     if entry is _NOT_PREBUILT:
         return None
-    with connection.cursor() as cursor:
-        cursor.execute(entry.sql, _fill(entry.params, args))
-        fetched = cursor.fetchall()
+    params = _fill(entry.params, args)
+    if connection.vendor == "postgresql":
+        # parsed and planned once per connection, not on every request (core.db)
+        fetched = fetchall_prepared(entry.sql, params, using=using)
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(entry.sql, params)
+            fetched = cursor.fetchall()
     if entry.converters:
         fetched = entry.compiler.apply_converters(fetched, entry.converters)
     if as_dicts:

@@ -238,6 +238,38 @@ def progress_report(
     return st
 
 
+def progress_report_authorized(
+    *,
+    user_id: int,
+    token_version: int,
+    lesson: Lesson,
+    intervals: list[dict],
+    idempotency_key: str,
+    sent_at: dt.datetime | None = None,
+) -> tuple[Member, ProgressState] | None:
+    """The everyday interval report of an API token's user: `progress_report` with the
+    member found, authorized and written to in ONE statement
+    (`store.report_record_authorized`). (member, state) when accepted; None when nothing
+    was written — the caller then authenticates the usual way and sends the report
+    through `progress_submit`, which answers every other case. A batch that fails
+    validation raises ProgressRejected before anything is read or written."""
+    ranges = normalise_intervals(lesson=lesson, intervals=intervals, sent_at=sent_at)
+    done = store.report_record_authorized(
+        user_id=user_id,
+        token_version=token_version,
+        audience_path=lesson.course.audience_unit.path,
+        lesson=lesson,
+        ranges=ranges,
+        key=idempotency_key,
+        need_ms=required_seconds(lesson) * 1000,
+    )
+    if done is None:
+        return None
+    st = _state(lesson, done.row, just_completed=done.just_completed)
+    _on_progress_change(member=done.member, lesson=lesson, st=st)
+    return done.member, st
+
+
 def progress_heartbeat(*, member: Member, lesson: Lesson) -> ProgressState:
     """Article/reading: add the server-measured time since the previous event (capped)."""
     if lesson.is_timed_media:

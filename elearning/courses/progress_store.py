@@ -35,7 +35,7 @@ from django.utils import timezone
 
 from core.db import fetchone_prepared
 from elearning.courses.models import Lesson, LessonProgress, ProgressReceipt, WatchAllowance
-from organizations.models import Member
+from organizations.models import Member, OrgUnit
 
 ACCEPTED, DUPLICATE, MISSING, TOO_FAST = "accepted", "duplicate", "missing", "too_fast"
 _INTERVALS = LessonProgress._meta.get_field("intervals")
@@ -63,6 +63,7 @@ class Reported:
     outcome: str
     row: LessonProgress | ReportedRow | None = None
     just_completed: bool = False
+    member: Member | None = None  # `report_record_authorized`: the member who reported
 
 
 def row_get(*, member: Member, lesson: Lesson) -> LessonProgress | None:
@@ -256,6 +257,108 @@ def _report_statement(member, lesson, ranges, key, need_ms) -> Reported:
     if not WatchAllowance.objects.filter(member=member).exists():
         return Reported(MISSING)
     return Reported(TOO_FAST)
+
+
+def report_record_authorized(
+    *,
+    user_id: int,
+    token_version: int,
+    audience_path: str,
+    lesson: Lesson,
+    ranges: list[list[int]],
+    key: str,
+    need_ms: int,
+) -> Reported | None:
+    """The everyday report of a token's user in ONE statement, authorization included
+    (PostgreSQL only; None elsewhere): the report statement, whose member is the one the
+    statement itself finds for the token — an active user whose login state carries the
+    token's version, with a member record in a unit under the lesson's audience
+    (`starts_with(path, audience)`, organizations.selectors.is_visible_to_member). So the
+    user, login state and unit are read in the same snapshot as the write, and the API
+    needs no look-up of its own before it (api/learning/progress.py).
+
+    ACCEPTED with the row and the member (its unit loaded), or None when nothing was
+    written: not that member, not visible, a retried key, no progress row or allowance
+    yet, too many seconds, or a concurrent retry of the key. The caller then takes the
+    road that authenticates on its own and words each of these answers."""
+    if connection.vendor != "postgresql":
+        return None
+    sql, member_names, unit_names = _authorized_sql()
+    params = {
+        "uid": user_id,
+        "tv": token_version,
+        "aud": audience_path,
+        "l": lesson.pk,
+        "k": key,
+        "new": "{" + ",".join(f"[{lo},{hi})" for lo, hi in ranges) + "}",
+        "need": need_ms,
+        "secs": covered(ranges) / 1000,
+        "rate": settings.EHOME_PROGRESS_MAX_RATE,
+        "cap": float(settings.EHOME_PROGRESS_BUDGET_CAP_SECONDS),
+        "sync": "off" if settings.EHOME_PROGRESS_ASYNC_COMMIT else "on",
+    }
+    try:
+        with transaction.atomic() if connection.in_atomic_block else nullcontext():
+            got = fetchone_prepared(sql, params)
+    except IntegrityError:  # the same key committed by a concurrent request
+        return None
+    if got is None:
+        return None
+    uniq, before, completed_at, just, text = got[:5]
+    n = len(member_names)
+    member = Member.from_db("default", member_names, got[5 : 5 + n])
+    unit = OrgUnit.from_db("default", unit_names, got[5 + n :])
+    Member.unit.field.set_cached_value(member, unit)
+    row = ReportedRow(uniq, before, completed_at, _INTERVALS.to_python(text))
+    return Reported(ACCEPTED, row, just_completed=bool(just), member=member)
+
+
+_AUTHORIZED_SQL: tuple | None = None
+
+
+def _authorized_sql() -> tuple[str, list[str], list[str]]:
+    """`_REPORT_SQL` with the member found by a first CTE (`who`) instead of given: every
+    ``%(m)s`` becomes that CTE's member id (NULL when no member qualifies, and then no
+    row matches), and the answer carries the member's and the unit's columns."""
+    global _AUTHORIZED_SQL
+    if _AUTHORIZED_SQL is None:
+        from django.contrib.auth import get_user_model
+        from rest_framework_simplejwt.settings import api_settings
+
+        from organizations.models import LoginState
+
+        user = get_user_model()._meta
+        member_fields = Member._meta.concrete_fields
+        assert member_fields[0].primary_key  # m0: the member id
+        unit_fields = OrgUnit._meta.concrete_fields
+        cols = [f'm."{f.column}" AS m{i}' for i, f in enumerate(member_fields)]
+        cols += [f'o."{f.column}" AS o{i}' for i, f in enumerate(unit_fields)]
+        active = f'AND u."{user.get_field("is_active").column}"'
+        who = f"""WITH who AS (
+    -- api.authentication.MemberJWTAuthentication's rules, read with the write: the user
+    -- (active), the token's version current, a member, a unit under the audience
+    SELECT {", ".join(cols)}
+    FROM {user.db_table} u
+    JOIN {Member._meta.db_table} m ON m.user_id = u.{user.pk.column}
+    JOIN {OrgUnit._meta.db_table} o ON o.id = m.unit_id
+    LEFT JOIN {LoginState._meta.db_table} s ON s.user_id = u.{user.pk.column}
+    WHERE u.{user.get_field(api_settings.USER_ID_FIELD).column} = %(uid)s
+      {active if api_settings.CHECK_USER_IS_ACTIVE else ""}
+      AND COALESCE(s.token_version, 0) = %(tv)s
+      AND starts_with(o.path, %(aud)s)
+), clk AS ("""
+        sql = _REPORT_SQL.replace("WITH clk AS (", who, 1).replace("%(m)s", "(SELECT m0 FROM who)")
+        sql = sql.replace(
+            "SELECT unique_seconds, unique_seconds_before, completed_at, just_completed, intervals\nFROM upd",
+            "SELECT unique_seconds, unique_seconds_before, completed_at, just_completed, intervals, who.*\nFROM upd, who",
+        )
+        assert "%(m)s" not in sql and "who.*" in sql
+        _AUTHORIZED_SQL = (
+            sql,
+            [f.attname for f in member_fields],
+            [f.attname for f in unit_fields],
+        )
+    return _AUTHORIZED_SQL
 
 
 def _report_locked(member, lesson, ranges, key, need_ms) -> Reported:

@@ -59,26 +59,33 @@ _LESSON_TTL = 15.0
 _lesson_cache: dict[int, tuple[float, Lesson | None]] = {}
 
 
+def lesson_published(pk: int, *, cached: bool = False) -> Lesson | None:
+    """A lesson of a published course, with its media and the course's audience unit —
+    whoever asks (callers check the audience). `cached=True`: kept per process for 15 s
+    (the progress hot path)."""
+    now = time.monotonic()
+    hit = _lesson_cache.get(pk) if cached else None
+    if hit is not None and now - hit[0] < _LESSON_TTL:
+        return hit[1]
+    lesson = (
+        Lesson.objects.select_related("media", "course__audience_unit")
+        .filter(pk=pk, course__is_published=True)
+        .first()
+    )
+    if cached:
+        if len(_lesson_cache) > 5000:
+            _lesson_cache.clear()
+        _lesson_cache[pk] = (now, lesson)
+    return lesson
+
+
 def lesson_for_member(member: Member, pk: int, *, cached: bool = False) -> Lesson | None:
     """A lesson of a published course whose audience reaches the member (one query; the
     audience check is the path-prefix rule on the already loaded member unit).
 
     `cached=True` (the progress hot path) keeps the lesson per process for 15 s: a phone
     reports every few seconds and the lesson, its duration and audience rarely change."""
-    now = time.monotonic()
-    hit = _lesson_cache.get(pk) if cached else None
-    if hit is not None and now - hit[0] < _LESSON_TTL:
-        lesson = hit[1]
-    else:
-        lesson = (
-            Lesson.objects.select_related("media", "course__audience_unit")
-            .filter(pk=pk, course__is_published=True)
-            .first()
-        )
-        if cached:
-            if len(_lesson_cache) > 5000:
-                _lesson_cache.clear()
-            _lesson_cache[pk] = (now, lesson)
+    lesson = lesson_published(pk, cached=cached)
     if lesson is None or not is_visible_to_member(
         audience_path=lesson.course.audience_unit.path, member=member
     ):
