@@ -140,3 +140,41 @@ def test_prepared_statements_are_prepared_again_on_the_new_connection(pg, settin
     terminate_backends([own_backend_pid()])
     close_old_connections()  # what the start of every request (or task loop) does
     assert fetchone_prepared(sql, [41]) == (42,)
+
+
+def _last_statement_of(pid: int) -> str:
+    from django.db import connections
+
+    other = connections.create_connection("default")
+    try:
+        with other.cursor() as cur:
+            cur.execute("SELECT query FROM pg_stat_activity WHERE pid = %s", [pid])
+            return cur.fetchone()[0]
+    finally:
+        other.close()
+
+
+def test_the_check_of_a_live_connection_sends_the_server_nothing(pg):
+    """core.backends.postgresql: a reused connection is checked at the start of every
+    request without the `SELECT 1` round trip of Django's own check."""
+    from django.db import connection
+
+    pid = own_backend_pid()
+    with connection.cursor() as cur:
+        cur.execute("SELECT 'the request before'")
+    for _ in range(3):
+        connection.health_check_done = False  # as at the start of each request
+        connection.close_if_health_check_failed()
+        assert connection.connection is not None  # kept: not closed, not replaced
+    assert _last_statement_of(pid) == "SELECT 'the request before'"
+
+
+def test_a_terminated_connection_is_replaced_by_the_check(pg):
+    from django.db import connection
+
+    old = own_backend_pid()
+    terminate_backends([old])
+    connection.health_check_done = False  # the next request's start
+    connection.close_if_health_check_failed()
+    assert connection.connection is None  # closed by the check, before any query failed
+    assert own_backend_pid() != old  # and the next query runs on a new connection
