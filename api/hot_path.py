@@ -32,15 +32,26 @@ headers and body for good and bad requests alike.
 
 from __future__ import annotations
 
+import io
+import logging
+import weakref
+
 from django.conf import settings
+from django.core import signals
 from django.core.exceptions import MiddlewareNotUsed
 from django.core.handlers.exception import convert_exception_to_response
-from django.core.handlers.wsgi import WSGIHandler, get_path_info
-from django.urls import URLPattern, URLResolver, get_resolver
+from django.core.handlers.wsgi import WSGIHandler, get_path_info, get_script_name
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.urls import URLPattern, URLResolver, get_resolver, set_script_prefix
 from django.urls.exceptions import Resolver404
 from django.urls.resolvers import RegexPattern
+from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.utils.module_loading import import_string
+from rest_framework_simplejwt.models import TokenUser
+
+logger = logging.getLogger(__name__)
 
 
 def _find(resolver: URLResolver, names: set[str], chain: tuple = ()) -> list:
@@ -157,14 +168,178 @@ class HotPathHandler(WSGIHandler):
         return True
 
 
-class HotPathDispatch:
-    """The WSGI application: hot requests to `HotPathHandler`, the rest to `app`."""
+_LANES: weakref.WeakSet = weakref.WeakSet()
 
-    def __init__(self, app, hot: HotPathHandler | None = None):
+
+@receiver(setting_changed)
+def _forget_templates(**kwargs):
+    """A changed setting (tests) may change the middleware's headers: learn them again."""
+    for lane in list(_LANES):
+        lane.templates.clear()
+
+
+class _LaneRequest:
+    """What the rate limits and the language choice read of a request."""
+
+    __slots__ = ("META", "COOKIES", "user", "path_info")
+
+    def __init__(self, environ, user):
+        self.META = environ
+        self.COOKIES = {}
+        self.user = user
+        self.path_info = get_path_info(environ)
+
+
+class ProgressLane:
+    """The accepted interval report — the request the academy's phones send every few
+    seconds, and the one that sets the machine's capacity — answered without Django's
+    request handling (EHOME_PROGRESS_LANE).
+
+    A POST to the progress URL with a Bearer token, a JSON body of at most 64 KB and no
+    cookie: the body is read once and the same steps as the view's fast path run — the
+    token's validation, the rate limits, the command, and the ONE statement that
+    authorizes and stores the batch (api.learning.progress `folded_report`), with
+    Django's request_started/request_finished signals around them (old connections
+    closed) and the language LocaleMiddleware would choose active. Only an accepted
+    report is answered here. Anything else — a refusal of any kind, a retried key, a
+    first report, an error before the statement — wrote nothing, and the request goes on
+    to the hot road with its body, where the view answers it in its own words. An error
+    after the statement (the report is stored) is logged and the request goes on as well:
+    the view then answers with the stored state (a retried key).
+
+    The answer's headers are those of the site's middleware, learned from the first
+    accepted report the hot road answers for the same (scheme, language): every
+    middleware's headers on a 200 from this view depend on nothing else (Vary, Allow,
+    the security headers, HSTS on https, Content-Language, the CSP without a nonce).
+    tests/api/test_hot_path.py compares the lane's answers with the full stack's."""
+
+    def __init__(self, hot: HotPathHandler):
+        from api.learning import progress as learning
+
+        self.hot = hot
+        self.resolver = hot.resolver
+        self.learning = learning
+        self.paths: dict[str, int | None] = {}  # path → lesson id (None: not the URL)
+        self.templates: dict[tuple[bool, str], list[tuple[str, str]]] = {}
+        _LANES.add(self)
+
+    def lesson_id(self, environ) -> int | None:
+        if environ.get("REQUEST_METHOD") != "POST" or environ.get("HTTP_COOKIE"):
+            return None
+        if not environ.get("HTTP_AUTHORIZATION", "").startswith("Bearer "):
+            return None
+        if environ.get("CONTENT_TYPE", "").split(";")[0].strip() != "application/json":
+            return None
+        path = get_path_info(environ)
+        if path not in self.paths:
+            if len(self.paths) >= 10_000:
+                self.paths.clear()
+            try:
+                match = self.resolver.resolve(path)
+                pk = match.kwargs.get("pk") if match.url_name == "lesson-progress" else None
+            except Resolver404:
+                pk = None
+            self.paths[path] = pk if type(pk) is int else None
+        return self.paths[path]
+
+    def __call__(self, environ, start_response, pk: int):
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if not 0 < length <= 64 * 1024:
+            return self.hot(environ, start_response)
+        body = environ["wsgi.input"].read(length)
+        environ["wsgi.input"] = io.BytesIO(body)  # the hot road reads it again
+        key = (self.secure(environ), self.language(environ))
+        template = self.templates.get(key)
+        if template is None:
+            return self.learn(environ, start_response, key)
+        set_script_prefix(get_script_name(environ))
+        signals.request_started.send(sender=self.__class__, environ=environ)
+        try:
+            answer = self.answer(environ, body, pk)
+        finally:
+            signals.request_finished.send(sender=self.__class__)
+        if answer is None:
+            environ["wsgi.input"] = io.BytesIO(body)
+            return self.hot(environ, start_response)
+        headers = [(k, str(len(answer)) if k == "Content-Length" else v) for k, v in template]
+        start_response("200 OK", headers)
+        return [answer]
+
+    def answer(self, environ, body: bytes, pk: int) -> bytes | None:
+        learning = self.learning
+        token = learning.bearer_token(environ.get("HTTP_AUTHORIZATION", ""))
+        if token is None:
+            return None
+        request = _LaneRequest(environ, TokenUser(token))
+        translation.activate(self.language(environ))
+        try:
+            if not learning.within_rate_limits(request):
+                return None
+            header_key = environ.get("HTTP_IDEMPOTENCY_KEY")
+            command = learning.fast_command(body, header_key)
+            if command is None:
+                return None
+            st = learning.folded_report(token, command, pk)
+            if st is None:
+                return None
+            return learning.json_body(learning.progress_json(st))
+        except Exception:  # the hot road answers (a stored report: as a retried key)
+            logger.exception("progress lane: %s", environ.get("PATH_INFO"))
+            return None
+
+    @staticmethod
+    def secure(environ) -> bool:
+        """`HttpRequest.is_secure()` of this environ (SECURE_PROXY_SSL_HEADER first)."""
+        header = settings.SECURE_PROXY_SSL_HEADER
+        if header:
+            name, secure_value = header
+            value = environ.get(name)
+            if value is not None:
+                return value.split(",", 1)[0].strip() == secure_value
+        return environ.get("wsgi.url_scheme") == "https"
+
+    @staticmethod
+    def language(environ) -> str:
+        """The language LocaleMiddleware activates for an API path (no language prefix,
+        no cookie on this road: Accept-Language, else LANGUAGE_CODE)."""
+        request = _LaneRequest(environ, None)
+        return translation.get_language_from_request(request) or settings.LANGUAGE_CODE
+
+    def learn(self, environ, start_response, key):
+        """The hot road answers; a 200's headers become the template for `key`."""
+
+        def capture(status, headers, exc_info=None):
+            if status.startswith("200 ") and exc_info is None:
+                names = [k.lower() for k, _v in headers]
+                if "content-length" in names and "set-cookie" not in names:
+                    self.templates[key] = [(k, v) for k, v in headers if k.lower() != "date"]
+            return (
+                start_response(status, headers, exc_info)
+                if exc_info
+                else start_response(status, headers)
+            )
+
+        return self.hot(environ, capture)
+
+
+class HotPathDispatch:
+    """The WSGI application: the accepted progress report to `ProgressLane`, the other
+    hot requests to `HotPathHandler`, the rest to `app`."""
+
+    def __init__(self, app, hot: HotPathHandler | None = None, lane: bool | None = None):
         self.app = app
         self.hot = hot or HotPathHandler()
+        on = settings.EHOME_PROGRESS_LANE if lane is None else lane
+        self.lane = ProgressLane(self.hot) if on else None
 
     def __call__(self, environ, start_response):
+        if self.lane is not None:
+            pk = self.lane.lesson_id(environ)
+            if pk is not None:
+                return self.lane(environ, start_response, pk)
         if self.hot.takes(environ):
             return self.hot(environ, start_response)
         return self.app(environ, start_response)

@@ -602,6 +602,9 @@ MIDDLEWARE[1:1] = [
 # reconnecting retry act on GET/HEAD only; the admin's page scope, review and outlet
 # gates act on admin URLs only. tests/api/test_hot_path.py compares both roads.
 EHOME_HOT_PATH = env_bool("EHOME_HOT_PATH", default=True)
+# The accepted progress report without Django's request handling (api.hot_path.ProgressLane;
+# on the hot road only): its one statement, the same rate limits and the same headers.
+EHOME_PROGRESS_LANE = env_bool("EHOME_PROGRESS_LANE", default=True)
 EHOME_HOT_PATH_URL_NAMES = ["api:lesson-progress", "api:engagement-events"]
 EHOME_HOT_PATH_SKIP_MIDDLEWARE = {  # middleware → its stand-in on the hot road (or None)
     "core.db.DatabaseReconnectMiddleware": None,

@@ -31,7 +31,7 @@ from api.errors import DomainError, domain_error_body
 from api.learning.common import ERRORS, TAG, ErrorSerializer, member_required
 from api.schema import shape_serializer
 from elearning.courses import progress, selectors
-from elearning.courses.progress import ProgressCommand
+from elearning.courses.progress import ProgressCommand, ProgressState
 from elearning.courses.representations import ProgressJSON, progress_json
 from elearning.errors import ProgressRejected
 from organizations.logins import TOKEN_CLAIM
@@ -200,13 +200,74 @@ def _folded_auth() -> bool:
 _FAST_BODY_MAX = 64 * 1024
 
 
+def json_body(data: dict) -> bytes:
+    """The bytes DRF's JSONRenderer would send for `data`."""
+    body = json.dumps(data, cls=DRFJSONEncoder, ensure_ascii=False, separators=(",", ":"))
+    return body.encode()
+
+
 def _json_response(data: dict, status_code: int = 200) -> HttpResponse:
     """The bytes and headers DRF's JSONRenderer + APIView would send for `data`."""
-    body = json.dumps(data, cls=DRFJSONEncoder, ensure_ascii=False, separators=(",", ":"))
-    response = HttpResponse(body.encode(), status=status_code, content_type="application/json")
+    response = HttpResponse(json_body(data), status=status_code, content_type="application/json")
     response["Vary"] = "Accept"
     response["Allow"] = _PROGRESS_ALLOW
     return response
+
+
+def bearer_token(authorization: str):
+    """The validated access token of an ``Authorization: Bearer …`` header (signature,
+    type and expiry, remembered per process: no database), or None."""
+    if not authorization.startswith("Bearer "):
+        return None
+    try:
+        authenticator = MemberJWTAuthentication()
+        raw = authenticator.get_raw_token(authorization.encode("iso-8859-1"))
+        return authenticator.get_validated_token(raw) if raw is not None else None
+    except Exception:  # noqa: BLE001 - the DRF view answers (401 and its wording)
+        return None
+
+
+def within_rate_limits(request) -> bool:
+    """The DRF view's rate limits for `request` (its `user` and `META` are read)."""
+    view = LessonProgressApi()
+    return all(t.allow_request(request, view) for t in view.get_throttles())
+
+
+def fast_command(body: bytes, header_key: str | None) -> ProgressCommand | None:
+    """The command of a well-formed body; None when the DRF view must word a refusal."""
+    try:
+        data = _progress_input_fast(json.loads(body))
+        if data is None:  # the serializer words what is wrong
+            return None
+        return progress_command(data, header_key)
+    except (ValueError, RecursionError, APIException, DomainError):  # the DRF view words it
+        return None
+
+
+def folded_report(token, command: ProgressCommand, pk: int) -> ProgressState | None:
+    """An interval batch authorized inside its own statement
+    (`progress.progress_report_authorized`: the token's user active and its version
+    current, a member under the lesson's audience) — the state when it was accepted;
+    None when nothing was written (or the command is not such a batch): the caller then
+    authenticates the usual way, which answers every other case."""
+    if command.event != "intervals" or not _folded_auth():
+        return None
+    uid = _plain_id(token.get(jwt_settings.USER_ID_CLAIM))
+    lesson = selectors.lesson_published(pk, cached=True) if uid is not None else None
+    if lesson is None:
+        return None
+    try:
+        done = progress.progress_report_authorized(
+            user_id=uid,
+            token_version=token.get(TOKEN_CLAIM, 0),
+            lesson=lesson,
+            intervals=command.intervals or [],
+            idempotency_key=command.idempotency_key,
+            sent_at=command.sent_at,
+        )
+    except ProgressRejected:  # refused by the usual road, once the user is authenticated
+        return None
+    return done[1] if done else None
 
 
 def _progress_post_fast(request, pk: int) -> HttpResponse | None:
@@ -220,55 +281,30 @@ def _progress_post_fast(request, pk: int) -> HttpResponse | None:
     would send. tests/elearning/test_progress.py checks both paths give the same answers.
 
     An interval batch — nearly every report — goes to the database as ONE statement that
-    also authorizes it (`progress.progress_report_authorized`: the token's user active and
-    its version current, a member under the lesson's audience); anything but an accepted
-    report writes nothing there and takes the road below, which authenticates first."""
-    if not request.META.get("HTTP_AUTHORIZATION", "").startswith("Bearer "):
-        return None
+    also authorizes it (`folded_report`); anything but an accepted report writes nothing
+    there and takes the road below, which authenticates first."""
     if request.content_type != "application/json":
         return None
     try:
         if not 0 < int(request.META.get("CONTENT_LENGTH") or 0) <= _FAST_BODY_MAX:
             return None
-        authenticator = MemberJWTAuthentication()
-        header = authenticator.get_header(request)
-        raw = authenticator.get_raw_token(header) if header is not None else None
-        if raw is None:
-            return None
-        token = authenticator.get_validated_token(raw)  # signature, expiry (no database)
-        user_id = token[jwt_settings.USER_ID_CLAIM]
-    except Exception:  # noqa: BLE001 - the DRF view answers (401 and its wording)
+    except ValueError:
         return None
-    view = LessonProgressApi()
+    token = bearer_token(request.META.get("HTTP_AUTHORIZATION", ""))
+    if token is None:
+        return None
     request.user = TokenUser(token)  # the rate limits' key: the token's user id
-    if not all(t.allow_request(request, view) for t in view.get_throttles()):
+    if not within_rate_limits(request):
         return None  # the DRF view answers 429 with Retry-After
-    try:
-        data = _progress_input_fast(json.loads(request.body))
-        if data is None:  # the serializer words what is wrong
-            return None
-        command = progress_command(data, request.headers.get("Idempotency-Key"))
-    except (ValueError, RecursionError, APIException, DomainError):  # the DRF view words it
+    command = fast_command(request.body, request.headers.get("Idempotency-Key"))
+    if command is None:
         return None
-    uid = _plain_id(user_id)
-    if command.event == "intervals" and uid is not None and _folded_auth():
-        lesson = selectors.lesson_published(pk, cached=True)
-        try:
-            done = lesson and progress.progress_report_authorized(
-                user_id=uid,
-                token_version=token.get(TOKEN_CLAIM, 0),
-                lesson=lesson,
-                intervals=command.intervals or [],
-                idempotency_key=command.idempotency_key,
-                sent_at=command.sent_at,
-            )
-        except ProgressRejected:  # refused below, once the user is authenticated
-            done = None
-        if done:
-            return _json_response(progress_json(done[1]))
+    st = folded_report(token, command, pk)
+    if st is not None:
+        return _json_response(progress_json(st))
     # anything else: the user (one query), then the command's service as the DRF view
     try:
-        auth = authenticator.authenticate(request)
+        auth = MemberJWTAuthentication().authenticate(request)
     except Exception:  # noqa: BLE001 - the DRF view answers (401 and its wording)
         return None
     if auth is None:

@@ -18,6 +18,7 @@ from rest_framework.throttling import SimpleRateThrottle
 from rest_framework_simplejwt.tokens import AccessToken
 
 from api.hot_path import HotPathDispatch, HotPathHandler
+from elearning.models import LessonProgress
 from tests.factories import member_in
 
 pytestmark = pytest.mark.django_db
@@ -27,7 +28,12 @@ T0 = 1_800_000_000.0
 
 @pytest.fixture(scope="module")
 def roads():
-    return {"full": WSGIHandler(), "hot": HotPathHandler()}
+    """The full stack, the hot road, and the hot road with the progress lane in front."""
+    return {
+        "full": WSGIHandler(),
+        "hot": HotPathHandler(),
+        "lane": HotPathDispatch(WSGIHandler(), lane=True),
+    }
 
 
 def call(app, method, path, body=None, headers=None, raw: bytes | None = None):
@@ -51,7 +57,8 @@ def call(app, method, path, body=None, headers=None, raw: bytes | None = None):
     try:
         response = app(environ, start_response)
         content = b"".join(response)
-        response.close()
+        if hasattr(response, "close"):  # optional in WSGI (the lane answers with a list)
+            response.close()
     finally:
         request_started.connect(close_old_connections)
         request_finished.connect(close_old_connections)
@@ -78,7 +85,7 @@ class Watcher:
         )
         course = Course.objects.create(title="必修课", audience_unit=org.root, is_published=True)
         self.lesson = Lesson.objects.create(course=course, title="视频", kind="video", media=asset)
-        self.members = {road: member_in(org.a1) for road in ("full", "hot")}
+        self.members = {road: member_in(org.a1) for road in ("full", "hot", "lane")}
         for m in self.members.values():
             progress.progress_open(member=m, lesson=self.lesson)
         hour_ago = timezone.now() - dt.timedelta(hours=1)
@@ -108,9 +115,10 @@ def both(roads, watcher, method, path, body=None, headers=None, raw=None, token=
 
 
 def same(out, status: int):
-    assert out["hot"][0] == out["full"][0], out
-    assert dict(out["hot"][1]) == dict(out["full"][1])
-    assert out["hot"][2] == out["full"][2]
+    for road in ("hot", "lane"):
+        assert out[road][0] == out["full"][0], (road, out)
+        assert dict(out[road][1]) == dict(out["full"][1]), road
+        assert out[road][2] == out["full"][2], road
     assert out["hot"][0].startswith(str(status)), out["hot"]
     return dict(out["hot"][1]), out["hot"][2]
 
@@ -267,3 +275,127 @@ def test_a_misspelt_setting_fails_at_start(settings):
         HotPathHandler(url_names=["api:no-such-url"])
     with pytest.raises(LookupError):
         HotPathHandler(skip_middleware={"no.such.Middleware": None})
+
+
+# --- the progress lane (api.hot_path.ProgressLane) -----------------------------------------
+
+
+def _lane_answers(roads, monkeypatch) -> list:
+    """Which of the lane road's requests the lane answered itself (True) or handed on.
+    (PostgreSQL: elsewhere the lane hands every request on, to the same answers.)"""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the lane's one statement is PostgreSQL's")
+    lane = roads["lane"].lane
+    lane.templates.clear()  # each test learns the headers afresh
+    seen, real = [], lane.hot
+
+    def handed_on(environ, start_response):
+        seen[-1] = False
+        return real(environ, start_response)
+
+    def counted(environ, start_response, pk):
+        seen.append(True)
+        return type(lane).__call__(lane, environ, start_response, pk)
+
+    class Spy:
+        lesson_id = staticmethod(lane.lesson_id)
+
+        def __call__(self, environ, start_response, pk):
+            return counted(environ, start_response, pk)
+
+    monkeypatch.setattr(lane, "hot", handed_on)
+    monkeypatch.setattr(roads["lane"], "lane", Spy())
+    return seen
+
+
+@pytest.mark.pg_only
+def test_the_lane_answers_accepted_reports_with_the_sites_headers(roads, watcher, monkeypatch):
+    seen = _lane_answers(roads, monkeypatch)
+    for i, key in enumerate(("l1", "l2", "l3")):
+        out = both(
+            roads, watcher, "POST", watcher.url(), iv(i * 10, i * 10 + 10), {"Idempotency-Key": key}
+        )
+        headers, body = same(out, 200)
+        assert json.loads(body)["unique_seconds"] == i * 10 + 10
+    # the first answer for (http, zh-hans) taught the lane the headers; it answered the rest
+    assert seen[1:] == [True, True]
+    assert headers["Content-Length"] == str(len(body))
+    # a retried key, an open event: handed on, answered alike
+    same(both(roads, watcher, "POST", watcher.url(), iv(0, 10), {"Idempotency-Key": "l1"}), 200)
+    same(both(roads, watcher, "POST", watcher.url(), {"event": "open"}), 200)
+    assert seen[3:] == [False, False]
+
+
+@pytest.mark.pg_only
+def test_the_lane_keeps_https_and_language_headers(watcher, settings, monkeypatch):
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    settings.SECURE_HSTS_SECONDS = 3600
+    # the middleware reads these settings when it is built: roads of its own
+    roads = {
+        "full": WSGIHandler(),
+        "hot": HotPathHandler(),
+        "lane": HotPathDispatch(WSGIHandler(), lane=True),
+    }
+    seen = _lane_answers(roads, monkeypatch)
+    cases = [({"X-Forwarded-Proto": "https"}, "zh-hans"), ({"Accept-Language": "en"}, "en")]
+    for extra, language in cases:
+        for i in range(2):
+            key = {"Idempotency-Key": f"{language}{i}", **extra}
+            start = 40 + 10 * len(seen)
+            headers, _ = same(
+                both(roads, watcher, "POST", watcher.url(), iv(start, start + 5), key), 200
+            )
+            assert headers["Content-Language"] == language
+            assert ("Strict-Transport-Security" in headers) is ("X-Forwarded-Proto" in extra)
+    assert seen == [False, True, False, True]  # each (scheme, language) learned once
+
+
+@pytest.mark.pg_only
+def test_a_revoked_token_on_the_lane_writes_nothing(roads, watcher, monkeypatch):
+    from organizations.logins import user_logins_revoke
+
+    seen = _lane_answers(roads, monkeypatch)
+    key = {"Idempotency-Key": "v1"}
+    same(both(roads, watcher, "POST", watcher.url(), iv(0, 5), key), 200)
+    same(both(roads, watcher, "POST", watcher.url(), iv(5, 10), {"Idempotency-Key": "v2"}), 200)
+    member = watcher.members["lane"]
+    user_logins_revoke(user=member.user)
+    r = call(roads["lane"], "POST", watcher.url(), iv(10, 20),
+             {"Authorization": f"Bearer {watcher.tokens['lane']}", "Idempotency-Key": "v3"})  # fmt: skip
+    assert r[0].startswith("401") and json.loads(r[2])["error"]["code"] == "token_revoked"
+    assert seen == [False, True, False]
+    row = LessonProgress.objects.get(member=member, lesson=watcher.lesson)
+    assert (row.unique_seconds, row.reports) == (10, 2)
+
+
+@pytest.mark.pg_only
+def test_an_error_after_the_lanes_statement_answers_the_stored_report(
+    roads, watcher, monkeypatch, caplog
+):
+    from elearning.courses.signals import lesson_watched
+
+    seen = _lane_answers(roads, monkeypatch)
+    token = {"Authorization": f"Bearer {watcher.tokens['lane']}"}
+    assert call(roads["lane"], "POST", watcher.url(), iv(0, 5), {**token, "Idempotency-Key": "e1"})[
+        0
+    ].startswith("200")
+    failures = []
+
+    def points_service_down(sender, **kwargs):
+        failures.append(1)
+        raise RuntimeError("points service down")
+
+    lesson_watched.connect(points_service_down, dispatch_uid="test-lane-failure")
+    try:
+        r = call(
+            roads["lane"], "POST", watcher.url(), iv(5, 15), {**token, "Idempotency-Key": "e2"}
+        )
+    finally:
+        lesson_watched.disconnect(dispatch_uid="test-lane-failure")
+    # the report was stored by the lane's statement; the hot road answers it as stored
+    assert r[0].startswith("200")
+    assert json.loads(r[2])["duplicate"] is True and json.loads(r[2])["unique_seconds"] == 15
+    assert failures == [1] and seen == [False, False]
+    assert "progress lane" in caplog.text and "points service down" in caplog.text
