@@ -176,6 +176,7 @@ def _forget_templates(**kwargs):
     """A changed setting (tests) may change the middleware's headers: learn them again."""
     for lane in list(_LANES):
         lane.templates.clear()
+        lane.languages.clear()
 
 
 class _LaneRequest:
@@ -221,6 +222,7 @@ class ProgressLane:
         self.learning = learning
         self.paths: dict[str, int | None] = {}  # path → lesson id (None: not the URL)
         self.templates: dict[tuple[bool, str], list[tuple[str, str]]] = {}
+        self.languages: dict[str, str] = {}  # Accept-Language → the language chosen
         _LANES.add(self)
 
     def lesson_id(self, environ) -> int | None:
@@ -251,14 +253,15 @@ class ProgressLane:
             return self.hot(environ, start_response)
         body = environ["wsgi.input"].read(length)
         environ["wsgi.input"] = io.BytesIO(body)  # the hot road reads it again
-        key = (self.secure(environ), self.language(environ))
+        language = self.language(environ)
+        key = (self.secure(environ), language)
         template = self.templates.get(key)
         if template is None:
             return self.learn(environ, start_response, key)
         set_script_prefix(get_script_name(environ))
         signals.request_started.send(sender=self.__class__, environ=environ)
         try:
-            answer = self.answer(environ, body, pk)
+            answer = self.answer(environ, body, pk, language)
         finally:
             signals.request_finished.send(sender=self.__class__)
         if answer is None:
@@ -268,13 +271,13 @@ class ProgressLane:
         start_response("200 OK", headers)
         return [answer]
 
-    def answer(self, environ, body: bytes, pk: int) -> bytes | None:
+    def answer(self, environ, body: bytes, pk: int, language: str) -> bytes | None:
         learning = self.learning
         token = learning.bearer_token(environ.get("HTTP_AUTHORIZATION", ""))
         if token is None:
             return None
         request = _LaneRequest(environ, TokenUser(token))
-        translation.activate(self.language(environ))
+        translation.activate(language)
         try:
             if not learning.within_rate_limits(request):
                 return None
@@ -301,12 +304,18 @@ class ProgressLane:
                 return value.split(",", 1)[0].strip() == secure_value
         return environ.get("wsgi.url_scheme") == "https"
 
-    @staticmethod
-    def language(environ) -> str:
+    def language(self, environ) -> str:
         """The language LocaleMiddleware activates for an API path (no language prefix,
         no cookie on this road: Accept-Language, else LANGUAGE_CODE)."""
-        request = _LaneRequest(environ, None)
-        return translation.get_language_from_request(request) or settings.LANGUAGE_CODE
+        header = environ.get("HTTP_ACCEPT_LANGUAGE", "")
+        language = self.languages.get(header)
+        if language is None:
+            request = _LaneRequest(environ, None)
+            language = translation.get_language_from_request(request) or settings.LANGUAGE_CODE
+            if len(self.languages) >= 1000:
+                self.languages.clear()
+            self.languages[header] = language
+        return language
 
     def learn(self, environ, start_response, key):
         """The hot road answers; a 200's headers become the template for `key`."""

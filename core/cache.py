@@ -66,8 +66,9 @@ PENDING_DELETES_MAX = 10_000
 #: api.throttling's window counter: INCR, and the expiry set when the key is new (or has
 #: none) — atomic on the server, one round trip
 INCR_WINDOW_LUA = (
-    "local n = redis.call('INCR', KEYS[1]) "
-    "if n == 1 or redis.call('TTL', KEYS[1]) < 0 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end "
+    "local n = redis.call('INCRBY', KEYS[1], ARGV[2]) "
+    "if n == tonumber(ARGV[2]) or redis.call('TTL', KEYS[1]) < 0 then "
+    "redis.call('EXPIRE', KEYS[1], ARGV[1]) end "
     "return n"
 )
 INCR_WINDOW_SHA = hashlib.sha1(INCR_WINDOW_LUA.encode()).hexdigest()
@@ -383,27 +384,28 @@ class RedisCache(DjangoRedisCache):
         `RedisError` itself (elearning.contests.leaderboards backs off on its own)."""
         return self._cache.get_client(write=True)
 
-    def incr_window(self, key: str, timeout: int) -> int:
-        """INCR a counter and set its expiry in ONE command (api.throttling): a server-side
-        script, atomic, that sets the expiry when the INCR made the key (redis-py's
-        pipeline for INCR + EXPIRE cost ~3× the CPU on the client). In process memory
-        while Redis is unavailable."""
+    def incr_window(self, key: str, timeout: int, amount: int = 1) -> int:
+        """Add `amount` to a counter and set its expiry in ONE command (api.throttling): a
+        server-side script, atomic, that sets the expiry when the INCRBY made the key
+        (redis-py's pipeline for INCR + EXPIRE cost ~3× the CPU on the client). The count
+        after it. In process memory while Redis is unavailable."""
 
         def redis_incr():
             made = self.make_and_validate_key(key)
             client = self._cache.get_client(made, write=True)
+            args = (made, int(timeout), int(amount))
             try:
-                return int(client.evalsha(INCR_WINDOW_SHA, 1, made, int(timeout)))
+                return int(client.evalsha(INCR_WINDOW_SHA, 1, *args))
             except NoScriptError:  # a restarted or flushed Redis: EVAL loads it again
-                return int(client.eval(INCR_WINDOW_LUA, 1, made, int(timeout)))
+                return int(client.eval(INCR_WINDOW_LUA, 1, *args))
 
         def local_incr():
             self._fallback.add(key, 0, timeout)
             try:
-                return self._fallback.incr(key)
+                return self._fallback.incr(key, amount)
             except ValueError:  # expired between add and incr
-                self._fallback.set(key, 1, timeout)
-                return 1
+                self._fallback.set(key, amount, timeout)
+                return amount
 
         return self._run("incr_window", redis_incr, local_incr)
 
@@ -445,10 +447,10 @@ class SharedFileCache(FileBasedCache):
         with self._counter_lock():
             return super().incr(key, delta, version)
 
-    def incr_window(self, key: str, timeout: int) -> int:
-        """Count one hit in a fixed-window counter (api.throttling), atomically."""
+    def incr_window(self, key: str, timeout: int, amount: int = 1) -> int:
+        """Count `amount` hits in a fixed-window counter (api.throttling), atomically."""
         with self._counter_lock():
-            count = int(self.get(key) or 0) + 1
+            count = int(self.get(key) or 0) + amount
             self.set(key, count, timeout)
             return count
 

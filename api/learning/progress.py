@@ -214,13 +214,18 @@ def _json_response(data: dict, status_code: int = 200) -> HttpResponse:
     return response
 
 
+@functools.cache
+def _authenticator() -> MemberJWTAuthentication:
+    return MemberJWTAuthentication()  # no state of its own between requests
+
+
 def bearer_token(authorization: str):
     """The validated access token of an ``Authorization: Bearer …`` header (signature,
     type and expiry, remembered per process: no database), or None."""
     if not authorization.startswith("Bearer "):
         return None
     try:
-        authenticator = MemberJWTAuthentication()
+        authenticator = _authenticator()
         raw = authenticator.get_raw_token(authorization.encode("iso-8859-1"))
         return authenticator.get_validated_token(raw) if raw is not None else None
     except Exception:  # noqa: BLE001 - the DRF view answers (401 and its wording)

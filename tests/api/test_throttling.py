@@ -4,6 +4,8 @@ allowance in the next window, other users unaffected; on Redis and on the local 
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
@@ -90,3 +92,32 @@ def test_window_counter_on_redis_counts_sets_its_expiry_and_survives_a_script_fl
         assert 0 < client.ttl(made) <= 60
     finally:
         client.delete(made)
+
+
+def test_a_high_limit_takes_its_hits_in_leases_and_never_lets_more_through(monkeypatch):
+    """api.throttling.window_hit at 1,000 per window: ten hits per round trip to the
+    counter, and two processes sharing the window are allowed 1,000 requests between
+    them, not one more (each ordinal belongs to one request)."""
+    from django.core.cache import caches
+
+    from api import throttling
+
+    cache = caches["default"]
+    key = f"lease-test:{uuid.uuid4().hex}"
+    trips = []
+    real = type(cache).incr_window
+
+    def counted(self, k, timeout, amount=1):
+        trips.append(amount)
+        return real(self, k, timeout, amount)
+
+    monkeypatch.setattr(type(cache), "incr_window", counted)
+    processes = [{}, {}]  # each process's leases
+    allowed = 0
+    for i in range(1200):
+        monkeypatch.setattr(throttling, "_LEASES", processes[i % 3 == 0])
+        allowed += throttling.window_hit(cache, key, 60, 1000) <= 1000
+    assert allowed == 1000
+    assert len(trips) <= 1200 // 10 + 2 and set(trips) == {10}
+    # a low limit counts every hit where it happens, as before
+    assert throttling.lease_size(120) == 1 and throttling.lease_size(6000) == 10
