@@ -15,10 +15,13 @@
 3. progress reports through HTTP: threaded raw-socket clients (bench._http) POST
    interval batches (each with its own idempotency key) against 127.0.0.1; after 3 s of
    the same load as warm-up, the requests started in the next `--http-seconds`:
-   accepted/s, p50/p99 and the CPU per request of the server's own processes, of the
+   accepted/s, lost reports (answered 200 but not in the database: every member's row
+   and receipts checked after the run), p50/p99 and the CPU per request of the server's
+   own processes, of the
    PostgreSQL backends of this database, and of both + Redis ("in all"; bench._cpu).
    Each of `--servers` (gunicorn sync workers, granian WSGI) × `--roads` (hot:
-   api.hot_path, full: EHOME_HOT_PATH=0) is measured, alternating over `--rounds`, with
+   api.hot_path with its progress lane; nolane: EHOME_PROGRESS_LANE=0; full:
+   EHOME_HOT_PATH=0) is measured, alternating over `--rounds`, with
    the medians and the ratios to the first; unless --skip-progress-baseline, also the
    DRF view (EHOME_PROGRESS_FAST_PATH=0) and the DRF view with the statements unprepared
    (+ EHOME_DB_PREPARE=0). In-process, alternating in one process: CPU per report through
@@ -405,6 +408,7 @@ def bench_progress_http(
     path = f"/api/v1/lessons/{lesson.pk}/progress/"
     lat: list[float] = []
     codes: dict[int, int] = {}
+    answered = {m.pk: 0 for m in members}  # 200s per member, warm-up included
     lock = threading.Lock()
     stop = measure_from = time.perf_counter() + seconds
     run = uuid.uuid4().hex[:8]
@@ -430,6 +434,8 @@ def bench_progress_http(
             r = _http.send("127.0.0.1", port, raw, timeout=10)
             dt_ = time.perf_counter() - t
             pos[m.pk] = a + 5
+            with lock:
+                answered[m.pk] += r.status == 200
             if t < measure_from:
                 continue  # warm-up: every worker, connection and cache busy first
             with lock:
@@ -454,6 +460,7 @@ def bench_progress_http(
         wall = seconds  # requests started in the window, which is this long
         cpu.stop()
     accepted = codes.get(200, 0)
+    lost = _lost_reports(lesson, answered, run)
     per = cpu.per_request_ms(len(lat))
     res = {
         "config": config_label(server, env),
@@ -463,6 +470,7 @@ def bench_progress_http(
         "codes": codes,
         "wall": wall,
         "accepted_per_s": accepted / wall,
+        "lost": lost,
         "p50": _pct(lat, 50),
         "p99": _pct(lat, 99),
         "threads": threads,
@@ -476,12 +484,39 @@ def bench_progress_http(
     print(
         f"[progress {res['config']}] {workers} workers, {threads} client threads, "
         f"{len(members)} members, {wall:.0f} s: {accepted} accepted "
-        f"({res['accepted_per_s']:.0f}/s), codes {codes}, p50 {_ms(res['p50'])}, "
+        f"({res['accepted_per_s']:.0f}/s), codes {codes}, lost {lost}, p50 {_ms(res['p50'])}, "
         f"p99 {_ms(res['p99'])}; CPU ms per request: server {res['server_cpu']:.2f}, "
         f"in all (server + PostgreSQL + Redis) {res['in_all_cpu']:.2f}, all groups {per}; "
         f"load {res['load']:.1f}"
     )
     return res
+
+
+def _lost_reports(lesson, answered: dict[int, int], run: str) -> int:
+    """Reports answered 200 that the database does not hold: each member's reports were
+    disjoint 5-second ranges with their own keys, so its row must count exactly its
+    accepted reports, 5 s each, and hold one receipt per report."""
+    from django.db.models import Count
+
+    from elearning.models import LessonProgress, ProgressReceipt
+
+    rows = {
+        r.member_id: r
+        for r in LessonProgress.objects.filter(lesson=lesson, member_id__in=list(answered))
+    }
+    receipts = dict(
+        ProgressReceipt.objects.filter(
+            lesson=lesson, member_id__in=list(answered), key__startswith=f"{run}-"
+        )
+        .values_list("member_id")
+        .annotate(n=Count("id"))
+    )
+    lost = 0
+    for member_id, n in answered.items():
+        row = rows.get(member_id)
+        held = min(row.reports, row.unique_seconds // 5) if row else 0
+        lost += max(0, n - min(held, receipts.get(member_id, 0)))
+    return lost
 
 
 def compare_configs(run, configs: list[tuple[str, dict]], rounds: int, tag: str) -> list[dict]:
@@ -1008,7 +1043,11 @@ def bench_leaderboards(data, *, repeat: int = 50) -> dict:
 
 def configs_from(args) -> list[tuple[str, dict]]:
     """(server, env) for each of --servers × --roads, the first being the baseline."""
-    roads = {"hot": {}, "full": {"EHOME_HOT_PATH": "0"}}
+    roads = {
+        "hot": {},
+        "nolane": {"EHOME_PROGRESS_LANE": "0"},
+        "full": {"EHOME_HOT_PATH": "0"},
+    }
     out = []
     for kind in args.servers.split(","):
         if kind not in SERVERS:
@@ -1042,7 +1081,8 @@ def main(argv: list[str]) -> None:
     p.add_argument(
         "--roads",
         default="hot",
-        help="comma-separated: hot (api.hot_path, the default), full (EHOME_HOT_PATH=0)",
+        help="comma-separated: hot (api.hot_path with the progress lane, the default), "
+        "nolane (the hot road without it: EHOME_PROGRESS_LANE=0), full (EHOME_HOT_PATH=0)",
     )
     p.add_argument("--rounds", type=int, default=1, help="alternating rounds per config")
     p.add_argument("--skip-inprocess", action="store_true")
