@@ -38,9 +38,9 @@ import weakref
 
 from django.conf import settings
 from django.core import signals
-from django.core.exceptions import MiddlewareNotUsed
+from django.core.exceptions import DisallowedHost, MiddlewareNotUsed
 from django.core.handlers.exception import convert_exception_to_response
-from django.core.handlers.wsgi import WSGIHandler, get_path_info, get_script_name
+from django.core.handlers.wsgi import WSGIHandler, WSGIRequest, get_path_info, get_script_name
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.urls import URLPattern, URLResolver, get_resolver, set_script_prefix
@@ -111,7 +111,10 @@ class SessionVaryMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        patch_vary_headers(response, ("Cookie",))
+        if getattr(request, "resolver_match", None) is not None:
+            # it reached the view: on the full stack the end-of-login check has run (a
+            # request CommonMiddleware refuses — a host not allowed — never gets there)
+            patch_vary_headers(response, ("Cookie",))
         return response
 
 
@@ -177,6 +180,7 @@ def _forget_templates(**kwargs):
     for lane in list(_LANES):
         lane.templates.clear()
         lane.languages.clear()
+        lane.hosts.clear()
 
 
 class _LaneRequest:
@@ -223,6 +227,7 @@ class ProgressLane:
         self.paths: dict[str, int | None] = {}  # path → lesson id (None: not the URL)
         self.templates: dict[tuple[bool, str], list[tuple[str, str]]] = {}
         self.languages: dict[str, str] = {}  # Accept-Language → the language chosen
+        self.hosts: dict[tuple, bool] = {}  # the Host headers → allowed (ALLOWED_HOSTS)
         _LANES.add(self)
 
     def lesson_id(self, environ) -> int | None:
@@ -241,16 +246,39 @@ class ProgressLane:
                 pk = match.kwargs.get("pk") if match.url_name == "lesson-progress" else None
             except Resolver404:
                 pk = None
-            self.paths[path] = pk if type(pk) is int else None
-        return self.paths[path]
+            self.paths[path] = pk if type(pk) is int and 0 < pk < 2**63 else None
+        pk = self.paths[path]
+        if pk is None or settings.DISALLOWED_USER_AGENTS or not self.host_allowed(environ):
+            return None  # the hot road answers (CommonMiddleware's 403, the 400 of a bad Host)
+        return pk
+
+    def host_allowed(self, environ) -> bool:
+        """Whether Django accepts this request's host (`HttpRequest.get_host`, which
+        CommonMiddleware calls on every request: a host not in ALLOWED_HOSTS is a 400)."""
+        key = tuple(
+            environ.get(k)
+            for k in ("HTTP_HOST", "HTTP_X_FORWARDED_HOST", "SERVER_NAME", "SERVER_PORT")
+        )
+        allowed = self.hosts.get(key)
+        if allowed is None:
+            try:
+                WSGIRequest({**environ, "wsgi.input": io.BytesIO()}).get_host()
+                allowed = True
+            except DisallowedHost:
+                allowed = False
+            if len(self.hosts) >= 1000:
+                self.hosts.clear()
+            self.hosts[key] = allowed
+        return allowed
 
     def __call__(self, environ, start_response, pk: int):
         try:
             length = int(environ.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = 0
-        if not 0 < length <= 64 * 1024:
-            return self.hot(environ, start_response)
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if not 0 < length <= min(64 * 1024, limit if limit is not None else length):
+            return self.hot(environ, start_response)  # the guard's 413, or a long body
         body = environ["wsgi.input"].read(length)
         environ["wsgi.input"] = io.BytesIO(body)  # the hot road reads it again
         language = self.language(environ)

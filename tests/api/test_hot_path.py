@@ -153,6 +153,7 @@ def test_progress_reports_answer_alike_on_both_roads(roads, watcher):
         ("bad token", 401, None),
         ("too large", 413, "request_too_large"),
         ("english", 400, None),
+        ("bad host", 400, None),
     ],
 )
 def test_refusals_answer_alike_on_both_roads(roads, watcher, case, status, code, settings):
@@ -174,6 +175,11 @@ def test_refusals_answer_alike_on_both_roads(roads, watcher, case, status, code,
         raw = b'{"event": "open", "pad": "' + b"x" * 2048 + b'"}'
     elif case == "english":
         headers = {"Accept-Language": "en"}
+    elif case == "bad host":
+        settings.ALLOWED_HOSTS = ["testserver"]
+        for key in ("h0", "h1"):  # the lane has learned its headers: it would answer
+            same(both(roads, watcher, "POST", path, iv(0, 5), {"Idempotency-Key": key}), 200)
+        body, headers = iv(5, 10), {"Idempotency-Key": "h2", "Host": "evil.example"}
     _, content = same(both(roads, watcher, "POST", path, body, headers, raw, token), status)
     if code:
         assert json.loads(content)["error"]["code"] == code
