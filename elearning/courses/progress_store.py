@@ -224,12 +224,9 @@ FROM upd
 """
 
 
-def _report_statement(member, lesson, ranges, key, need_ms) -> Reported:
-    """ONE prepared statement, its own transaction (autocommit): no BEGIN/COMMIT round
-    trips. Inside a caller's transaction it runs in a savepoint, so a unique violation
-    (a racing retry) leaves the caller's transaction usable."""
-    params = {
-        "m": member.pk,
+def _report_params(lesson, ranges, key, need_ms) -> dict:
+    """The parameters both report statements share (all but who the member is)."""
+    return {
         "l": lesson.pk,
         "k": key,
         "new": "{" + ",".join(f"[{lo},{hi})" for lo, hi in ranges) + "}",
@@ -239,9 +236,22 @@ def _report_statement(member, lesson, ranges, key, need_ms) -> Reported:
         "cap": float(settings.EHOME_PROGRESS_BUDGET_CAP_SECONDS),
         "sync": "off" if settings.EHOME_PROGRESS_ASYNC_COMMIT else "on",
     }
+
+
+def _run_statement(sql: str, params: dict):
+    """A report statement, prepared, its own transaction — or a savepoint inside a
+    caller's, so a unique violation (a racing retry) leaves that transaction usable."""
+    with transaction.atomic() if connection.in_atomic_block else nullcontext():
+        return fetchone_prepared(sql, params)
+
+
+def _report_statement(member, lesson, ranges, key, need_ms) -> Reported:
+    """ONE prepared statement, its own transaction (autocommit): no BEGIN/COMMIT round
+    trips. Inside a caller's transaction it runs in a savepoint, so a unique violation
+    (a racing retry) leaves the caller's transaction usable."""
+    params = {"m": member.pk, **_report_params(lesson, ranges, key, need_ms)}
     try:
-        with transaction.atomic() if connection.in_atomic_block else nullcontext():
-            got = fetchone_prepared(_REPORT_SQL, params)
+        got = _run_statement(_REPORT_SQL, params)
     except IntegrityError:  # the same key committed by a concurrent request
         return Reported(DUPLICATE, row_get(member=member, lesson=lesson))
     if got is not None:
@@ -284,22 +294,10 @@ def report_record_authorized(
     if connection.vendor != "postgresql":
         return None
     sql, member_names, unit_names = _authorized_sql()
-    params = {
-        "uid": user_id,
-        "tv": token_version,
-        "aud": audience_path,
-        "l": lesson.pk,
-        "k": key,
-        "new": "{" + ",".join(f"[{lo},{hi})" for lo, hi in ranges) + "}",
-        "need": need_ms,
-        "secs": covered(ranges) / 1000,
-        "rate": settings.EHOME_PROGRESS_MAX_RATE,
-        "cap": float(settings.EHOME_PROGRESS_BUDGET_CAP_SECONDS),
-        "sync": "off" if settings.EHOME_PROGRESS_ASYNC_COMMIT else "on",
-    }
+    params = {"uid": user_id, "tv": token_version, "aud": audience_path}
+    params.update(_report_params(lesson, ranges, key, need_ms))
     try:
-        with transaction.atomic() if connection.in_atomic_block else nullcontext():
-            got = fetchone_prepared(sql, params)
+        got = _run_statement(sql, params)
     except IntegrityError:  # the same key committed by a concurrent request
         return None
     if got is None:
