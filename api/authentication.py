@@ -3,6 +3,7 @@ while `rest_framework.generics` is still loading, so it must not import DRF view
 
 from __future__ import annotations
 
+import functools
 import time
 
 from rest_framework.exceptions import AuthenticationFailed
@@ -160,3 +161,11 @@ def _schema_extension():
 
 
 _schema_extension()
+
+
+@functools.cache
+def shared_authenticator() -> MemberJWTAuthentication:
+    """One instance per process for code that validates tokens outside a DRF view (the
+    conditional-GET middleware, the progress fast path and lane): it keeps no state of its
+    own between requests."""
+    return MemberJWTAuthentication()

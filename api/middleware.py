@@ -24,8 +24,6 @@ Nothing in the resource views needs to know. Other paths pass straight through.
 
 from __future__ import annotations
 
-import functools
-
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpResponse, HttpResponseNotModified, JsonResponse
@@ -55,13 +53,6 @@ def _not_modified(request, v: caching.Validators) -> bool:
     return ims is not None and v.last_modified is not None and v.last_modified <= ims
 
 
-@functools.cache
-def _authenticator():
-    from api.authentication import MemberJWTAuthentication
-
-    return MemberJWTAuthentication()
-
-
 def _bearer_claims(request):
     """(user id, claims) of a valid Bearer access token, without touching the database;
     (None, None) when there is no token or it is invalid (the view then answers 401)."""
@@ -71,9 +62,11 @@ def _bearer_claims(request):
     from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
     from rest_framework_simplejwt.settings import api_settings
 
+    from api.authentication import shared_authenticator
+
     try:
         # the view's own validation, remembered per process for the token's life
-        token = _authenticator().get_validated_token(header[7:].strip().encode())
+        token = shared_authenticator().get_validated_token(header[7:].strip().encode())
         return token[api_settings.USER_ID_CLAIM], token
     except (InvalidToken, TokenError, KeyError):
         return None, None

@@ -26,7 +26,7 @@ from rest_framework.views import APIView
 from rest_framework_simplejwt.models import TokenUser
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 
-from api.authentication import MemberJWTAuthentication
+from api.authentication import MemberJWTAuthentication, shared_authenticator
 from api.errors import DomainError, domain_error_body
 from api.learning.common import ERRORS, TAG, ErrorSerializer, member_required
 from api.schema import shape_serializer
@@ -214,18 +214,13 @@ def _json_response(data: dict, status_code: int = 200) -> HttpResponse:
     return response
 
 
-@functools.cache
-def _authenticator() -> MemberJWTAuthentication:
-    return MemberJWTAuthentication()  # no state of its own between requests
-
-
 def bearer_token(authorization: str):
     """The validated access token of an ``Authorization: Bearer …`` header (signature,
     type and expiry, remembered per process: no database), or None."""
     if not authorization.startswith("Bearer "):
         return None
     try:
-        authenticator = _authenticator()
+        authenticator = shared_authenticator()
         raw = authenticator.get_raw_token(authorization.encode("iso-8859-1"))
         return authenticator.get_validated_token(raw) if raw is not None else None
     except Exception:  # noqa: BLE001 - the DRF view answers (401 and its wording)
