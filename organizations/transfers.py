@@ -303,7 +303,10 @@ def transfer_counts(unit: OrgUnit, *, since: dt.date, until: dt.date) -> list[di
     start = dt.datetime.combine(since, dt.time.min, tzinfo=zone)
     end = dt.datetime.combine(until + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
     length = (unit.depth + 1) * OrgUnit.steplen
-    params = {"L": length, "prefix": unit.path + "%", "start": start, "end": end}
+    # as the database stores them (SQLite: UTC text): the local day's bounds compare right
+    # even when that day began the evening before in UTC
+    adapt = connection.ops.adapt_datetimefield_value
+    params = {"L": length, "prefix": unit.path + "%", "start": adapt(start), "end": adapt(end)}
     sql = """
         WITH moves AS (
             SELECT substr(u.path, 1, %(L)s) AS bucket, 1 AS outs, 0 AS ins
